@@ -1,0 +1,104 @@
+// The encoder worker's API (workers/encoder.worker.ts, exposed with comlink). The page
+// wraps the worker with `Comlink.wrap<EncoderWorkerApi>(worker)` and passes callbacks
+// through `Comlink.proxy(fn)`. Types only: shared by the worker and its callers.
+import type { EncoderDtype } from './embedding-set.ts';
+
+export type { EncoderDtype };
+
+/**
+ * Where the model comes from, in the transformers.js layout (config.json,
+ * preprocessor_config.json, onnx/model*.onnx, onnx/model.onnx_data):
+ * - a Hugging Face repo id, e.g. 'Xenova/w2v-bert-2.0' (fetched with transformers.js's hub code, cached);
+ * - a URL to the folder, absolute ('https://host/models/x/') or site-relative ('/models/tiny-w2v-bert/');
+ * - in Node also a local folder path.
+ * The object form adds a revision (branch, tag or commit; default 'main') for repo ids.
+ */
+export type ModelSource = string | { id: string; revision?: string };
+
+export const DEFAULT_MODEL_ID = 'Xenova/w2v-bert-2.0';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+export type BackendUsed = 'webgpu' | 'wasm' | 'cpu';
+
+/** Progress while loading: one event per change, bytes per file. */
+export interface LoadProgress {
+  /** File path inside the model folder, e.g. 'onnx/model_quantized.onnx'. */
+  file: string;
+  /** 'download': bytes arriving; 'cache': served from the local cache; 'done': file complete; 'session': creating the ONNX session. */
+  status: 'download' | 'cache' | 'done' | 'session';
+  loaded: number;
+  /** Total bytes, 0 when the server did not say. */
+  total: number;
+}
+
+export interface LoadResult {
+  /** The execution provider actually used. */
+  backend: BackendUsed;
+  dtype: EncoderDtype;
+  /** Hidden size = embedding dimension. */
+  dim: number;
+  /** The model id as given (repo id, URL or folder). */
+  modelId: string;
+  revision: string;
+  /** Why the requested backend / dtype was not used, when it was not (e.g. no WebGPU adapter). */
+  notes: string[];
+}
+
+export interface EmbedSegment {
+  id: string;
+  /** 16 kHz mono float samples in [-1, 1]. */
+  samples: Float32Array;
+}
+
+export type EmbedMode = 'train' | 'eval' | 'infer' | 'windows';
+
+export interface EmbedOptions {
+  /**
+   * How segments longer than maxLengthSeconds are cut:
+   * 'train' = seeded random crop, 'eval' / 'infer' = first maxLengthSeconds,
+   * 'windows' = consecutive windows of windowSeconds (with overlapSeconds), one embedding each.
+   */
+  mode: EmbedMode;
+  /** Seed for 'train' crops (default 42); the crop of a segment depends only on seed and segment id. */
+  seed?: number;
+  /** Default 20. */
+  maxLengthSeconds?: number;
+  /** 'windows' only; default maxLengthSeconds. */
+  windowSeconds?: number;
+  /** 'windows' only; default 0. */
+  overlapSeconds?: number;
+  /** Segments per session run; segments of similar length are batched together. Default 4. */
+  batchSize?: number;
+}
+
+export interface EmbedProgress {
+  /** Crops / windows embedded so far, and in all. */
+  done: number;
+  total: number;
+  /** Seconds of audio embedded so far, and in all. */
+  secondsDone: number;
+  secondsTotal: number;
+}
+
+export interface EmbedResult {
+  id: string;
+  /** 0 unless mode is 'windows'. */
+  window: number;
+  /** Seconds within the segment that were embedded. */
+  start: number;
+  end: number;
+  /** Real (unpadded) encoder frames that were averaged. */
+  frames: number;
+  /** Masked mean of last_hidden_state, length = dim. */
+  embedding: Float32Array;
+}
+
+export interface EncoderWorkerApi {
+  load(model: ModelSource, dtype: EncoderDtype, backend?: BackendChoice, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
+  /** One result per segment (per window in 'windows' mode), in input order. Rejects with an error named 'AbortError' after cancel(). */
+  embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void): Promise<EmbedResult[]>;
+  /** Stops the running embed() between batches. */
+  cancel(): void;
+  /** Releases the session and its GPU / WASM memory. */
+  dispose(): Promise<void>;
+}

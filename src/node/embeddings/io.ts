@@ -1,0 +1,285 @@
+// Embedding sets on disk (Node): read, write atomically, and append durably so a long
+// embedding job can be killed at any point and resumed without losing or duplicating rows.
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  EmbeddingSetError,
+  INDEX_FILE,
+  MANIFEST_FILE,
+  VECTORS_FILE,
+  manifestIncompatibility,
+  mergeEmbeddingSets,
+  parseIndex,
+  parseManifest,
+  serializeIndex,
+  serializeIndexRow,
+  serializeManifest,
+  validateEmbeddingSet,
+  vectorsFromBytes,
+  vectorsToBytes,
+  type EmbeddingIndexRow,
+  type EmbeddingManifest,
+  type EmbeddingSet,
+} from '../../core/encoder/embedding-set.ts';
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EmbeddingSetError(path, code === 'ENOENT' ? 'not found (is this an embedding set folder?)' : `cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** Writes a file via a temporary sibling and rename, so readers never see half a file. */
+function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+}
+
+export async function readEmbeddingSet(dir: string): Promise<EmbeddingSet> {
+  const manifest = parseManifest(readText(join(dir, MANIFEST_FILE)), join(dir, MANIFEST_FILE));
+  const vecPath = join(dir, VECTORS_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(vecPath);
+  } catch (e) {
+    throw new EmbeddingSetError(vecPath, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot be read: ${(e as Error).message}`);
+  }
+  const vectors = vectorsFromBytes(bytes, manifest.dim, vecPath);
+  const { rows } = parseIndex(readText(join(dir, INDEX_FILE)), join(dir, INDEX_FILE));
+  const set = { manifest, vectors, rows };
+  validateEmbeddingSet(set, dir);
+  return set;
+}
+
+/** Writes a complete set (count is taken from rows). Each file is replaced atomically. */
+export async function writeEmbeddingSet(dir: string, manifest: EmbeddingManifest, vectors: Float32Array, rows: readonly EmbeddingIndexRow[]): Promise<void> {
+  const m = { ...manifest, count: rows.length };
+  validateEmbeddingSet({ manifest: m, vectors, rows: [...rows] }, dir);
+  mkdirSync(dir, { recursive: true });
+  // Manifest last: its count is what readers check the other two files against.
+  writeFileAtomic(join(dir, VECTORS_FILE), vectorsToBytes(vectors));
+  writeFileAtomic(join(dir, INDEX_FILE), serializeIndex(rows));
+  writeFileAtomic(join(dir, MANIFEST_FILE), serializeManifest(m));
+}
+
+export interface AppenderOpenResult {
+  appender: EmbeddingSetAppender;
+  /** Rows found from an earlier run (after repair). */
+  resumed: number;
+  /** What had to be repaired after an interrupted run (empty when nothing). */
+  repaired: string[];
+}
+
+/**
+ * Appends vectors and index rows to a set folder, durably: vectors are written and synced
+ * first, then the index rows, then the manifest count. After a crash the index decides what
+ * is complete; on reopen, a torn index line and vectors without a row are cut off.
+ */
+export class EmbeddingSetAppender {
+  private readonly ids = new Set<string>();
+  private vecFd: number;
+  private idxFd: number;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private manifest: EmbeddingManifest,
+    existingRows: readonly EmbeddingIndexRow[],
+    vecFd: number,
+    idxFd: number,
+  ) {
+    for (const r of existingRows) this.ids.add(r.id);
+    this.vecFd = vecFd;
+    this.idxFd = idxFd;
+  }
+
+  /**
+   * Opens `dir` for appending, creating it with `manifest` when new. When the folder already
+   * holds a set, its manifest must be compatible with `manifest` (same encoder, dtype, dim, …);
+   * its original `created` time is kept.
+   */
+  static async open(dir: string, manifest: EmbeddingManifest): Promise<AppenderOpenResult> {
+    mkdirSync(dir, { recursive: true });
+    const mPath = join(dir, MANIFEST_FILE);
+    const vPath = join(dir, VECTORS_FILE);
+    const iPath = join(dir, INDEX_FILE);
+    const repaired: string[] = [];
+    let current = { ...manifest, count: 0 };
+    let rows: EmbeddingIndexRow[] = [];
+    if (existsSync(mPath)) {
+      const old = parseManifest(readText(mPath), mPath);
+      const why = manifestIncompatibility(old, manifest);
+      if (why) throw new EmbeddingSetError(dir, `already holds an embedding set that does not match this job: ${why}. Use another --out folder.`);
+      current = { ...old };
+      const text = existsSync(iPath) ? readText(iPath) : '';
+      const parsed = parseIndex(text, iPath, { allowTornTail: true });
+      rows = parsed.rows;
+      const rowBytes = old.dim * 4;
+      const vecBytes = existsSync(vPath) ? statSync(vPath).size : 0;
+      const vecCount = Math.floor(vecBytes / rowBytes);
+      if (vecCount < rows.length) {
+        // Cannot happen with our write order unless a file was edited by hand: keep only rows with vectors.
+        repaired.push(`${INDEX_FILE} had ${rows.length} rows but ${VECTORS_FILE} only ${vecCount} vectors; dropped ${rows.length - vecCount} rows`);
+        rows = rows.slice(0, vecCount);
+      }
+      const keepText = parsed.tornTail || rows.length < parsed.rows.length ? serializeIndex(rows) : null;
+      if (parsed.tornTail) repaired.push(`${INDEX_FILE} ended in an incomplete line; removed it`);
+      if (keepText !== null) writeFileAtomic(iPath, keepText);
+      if (vecBytes !== rows.length * rowBytes) {
+        repaired.push(`${VECTORS_FILE} held ${vecBytes} bytes for ${rows.length} rows; truncated to ${rows.length * rowBytes}`);
+        const fd = openSync(vPath, 'r+');
+        try {
+          ftruncateSync(fd, rows.length * rowBytes);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+      const seen = new Set<string>();
+      for (const r of rows) {
+        if (seen.has(r.id)) throw new EmbeddingSetError(iPath, `duplicate id "${r.id}": the set is inconsistent, cannot resume`);
+        seen.add(r.id);
+      }
+      current.count = rows.length;
+      if (old.count !== rows.length) repaired.push(`${MANIFEST_FILE} count ${old.count} → ${rows.length}`);
+    }
+    const vecFd = openSync(vPath, 'a');
+    const idxFd = openSync(iPath, 'a');
+    const appender = new EmbeddingSetAppender(dir, current, rows, vecFd, idxFd);
+    appender.writeManifest();
+    return { appender, resumed: rows.length, repaired };
+  }
+
+  get count(): number {
+    return this.manifest.count;
+  }
+
+  get dim(): number {
+    return this.manifest.dim;
+  }
+
+  /** True when `id` is already in the set (skip it when resuming). */
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Ids already embedded (read-only view). */
+  get embeddedIds(): ReadonlySet<string> {
+    return this.ids;
+  }
+
+  /** Appends rows with their vectors (rows.length × dim values) and makes them durable. */
+  append(rows: readonly EmbeddingIndexRow[], vectors: Float32Array): void {
+    if (this.closed) throw new Error('EmbeddingSetAppender: append after close');
+    const dim = this.manifest.dim;
+    if (vectors.length !== rows.length * dim) {
+      throw new EmbeddingSetError(this.dir, `append: ${rows.length} rows need ${rows.length * dim} values, got ${vectors.length}`);
+    }
+    const labels = new Set(this.manifest.labels);
+    const batchIds = new Set<string>();
+    for (const r of rows) {
+      if (this.ids.has(r.id) || batchIds.has(r.id)) throw new EmbeddingSetError(this.dir, `append: id "${r.id}" is already in the set`);
+      batchIds.add(r.id);
+      if (!labels.has(r.dialect)) throw new EmbeddingSetError(this.dir, `append: id "${r.id}" has dialect "${r.dialect}", not one of ${this.manifest.labels.join(', ')}`);
+    }
+    for (let i = 0; i < vectors.length; i++) {
+      if (!Number.isFinite(vectors[i]!)) throw new EmbeddingSetError(this.dir, `append: id "${rows[Math.floor(i / dim)]!.id}" has a non-finite embedding value`);
+    }
+    if (rows.length === 0) return;
+    writeAll(this.vecFd, vectorsToBytes(vectors));
+    fsyncSync(this.vecFd);
+    let text = '';
+    for (const r of rows) text += serializeIndexRow(r) + '\n';
+    writeAll(this.idxFd, Buffer.from(text, 'utf8'));
+    fsyncSync(this.idxFd);
+    for (const r of rows) this.ids.add(r.id);
+    this.manifest.count += rows.length;
+    this.writeManifest();
+  }
+
+  private writeManifest(): void {
+    writeFileAtomic(join(this.dir, MANIFEST_FILE), serializeManifest(this.manifest));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.vecFd);
+    closeSync(this.idxFd);
+  }
+}
+
+/** A segment the job could not embed, with the reason (one JSON object per line in rejects.jsonl). */
+export interface RejectRow {
+  id: string;
+  path: string;
+  reason: string;
+}
+
+export const REJECTS_FILE = 'rejects.jsonl';
+
+/** Reads rejects.jsonl if present (ignores a torn last line). */
+export function readRejects(dir: string): RejectRow[] {
+  const p = join(dir, REJECTS_FILE);
+  if (!existsSync(p)) return [];
+  const out: RejectRow[] = [];
+  for (const line of readFileSync(p, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const v = JSON.parse(line) as RejectRow;
+      if (typeof v.id === 'string' && typeof v.reason === 'string') out.push({ id: v.id, path: String(v.path ?? ''), reason: v.reason });
+    } catch {
+      // torn line from an interrupted run: dropped when the file is rewritten
+    }
+  }
+  return out;
+}
+
+/** Appends one reject line durably. */
+export function appendReject(dir: string, row: RejectRow): void {
+  const fd = openSync(join(dir, REJECTS_FILE), 'a');
+  try {
+    writeAll(fd, Buffer.from(JSON.stringify({ id: row.id, path: row.path, reason: row.reason }) + '\n', 'utf8'));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Rewrites rejects.jsonl with the given rows (last reason per id); removes it when empty. */
+export function writeRejects(dir: string, rows: readonly RejectRow[]): void {
+  const p = join(dir, REJECTS_FILE);
+  const byId = new Map<string, RejectRow>();
+  for (const r of rows) byId.set(r.id, r);
+  if (byId.size === 0) {
+    if (existsSync(p)) unlinkSync(p);
+    return;
+  }
+  writeFileAtomic(p, [...byId.values()].map((r) => JSON.stringify({ id: r.id, path: r.path, reason: r.reason })).join('\n') + '\n');
+}
+
+/** Merges shard folders into one set at `out` (see mergeEmbeddingSets for the rules). */
+export async function mergeEmbeddingSetDirs(dirs: readonly string[], out: string): Promise<EmbeddingSet> {
+  const sets: EmbeddingSet[] = [];
+  for (const d of dirs) sets.push(await readEmbeddingSet(d));
+  const merged = mergeEmbeddingSets(sets, dirs);
+  await writeEmbeddingSet(out, merged.manifest, merged.vectors, merged.rows);
+  const embedded = new Set(merged.rows.map((r) => r.id));
+  const rejects = dirs.flatMap((d) => readRejects(d)).filter((r) => !embedded.has(r.id));
+  if (rejects.length) writeRejects(out, rejects);
+  return merged;
+}

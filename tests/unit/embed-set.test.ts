@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  EmbeddingSetError,
+  createManifest,
+  decodeEmbeddingSetFiles,
+  encodeEmbeddingSetFiles,
+  mergeEmbeddingSets,
+  parseIndex,
+  parseManifest,
+  serializeManifest,
+  vectorsFromBytes,
+  vectorsToBytes,
+  type EmbeddingIndexRow,
+  type EmbeddingManifest,
+} from '../../src/core/encoder/embedding-set.ts';
+import { EmbeddingSetAppender, mergeEmbeddingSetDirs, readEmbeddingSet, writeEmbeddingSet } from '../../src/node/embeddings/io.ts';
+import { LABEL_NAMES } from '../../src/core/config/labels.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const featureConfig = { feature_size: 80, num_mel_bins: 80, sampling_rate: 16000, stride: 2, padding_value: 1 };
+
+function manifest(dim = 4, extra: Partial<EmbeddingManifest> = {}): EmbeddingManifest {
+  return {
+    ...createManifest({ encoder: { id: 'Xenova/w2v-bert-2.0', revision: 'main' }, dtype: 'q8', dim, feature_config: featureConfig, max_length_seconds: 20, labels: [...LABEL_NAMES] }),
+    ...extra,
+  };
+}
+
+function rows(n: number, prefix = 'seg'): EmbeddingIndexRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}-${i}`,
+    name: `${prefix}-${i}.wav`,
+    path: `audio/${prefix}-${i}.wav`,
+    dialect: LABEL_NAMES[i % LABEL_NAMES.length]!,
+    split: 'train',
+    duration: 1.5 + i,
+    ...(i % 2 ? { speaker: `spk${i}` } : {}),
+  }));
+}
+
+function vectors(n: number, dim: number, offset = 0): Float32Array {
+  const v = new Float32Array(n * dim);
+  for (let i = 0; i < v.length; i++) v[i] = Math.sin(i + offset) * 3.25;
+  return v;
+}
+
+describe('embedding set format', () => {
+  it('round-trips manifest, index and vectors through the file encoding', () => {
+    const m = { ...manifest(3), count: 5 };
+    const set = { manifest: m, vectors: vectors(5, 3), rows: rows(5) };
+    const files = encodeEmbeddingSetFiles(set);
+    expect(files['vectors.f32']!.byteLength).toBe(5 * 3 * 4);
+    // little-endian on disk regardless of platform
+    const dv = new DataView(files['vectors.f32']!.buffer, files['vectors.f32']!.byteOffset);
+    expect(dv.getFloat32(4, true)).toBe(set.vectors[1]);
+    const back = decodeEmbeddingSetFiles(files);
+    expect(back.manifest).toEqual(m);
+    expect(back.rows).toEqual(set.rows);
+    expect(Array.from(back.vectors)).toEqual(Array.from(set.vectors));
+    expect(back.rows[0]!.speaker).toBeUndefined();
+    expect(back.rows[1]!.speaker).toBe('spk1');
+  });
+
+  it('rejects bad manifests naming the key', () => {
+    const good = manifest();
+    expect(() => parseManifest(serializeManifest({ ...good, format: 'nope' as 'saturi-embeddings' }), 'x/manifest.json')).toThrow(/x\/manifest\.json: key "format"/);
+    expect(() => parseManifest(JSON.stringify({ ...good, dim: 0 }))).toThrow(/key "dim"/);
+    expect(() => parseManifest(JSON.stringify({ ...good, dtype: 'int4' }))).toThrow(/key "dtype" must be one of fp32, fp16, q8/);
+    expect(() => parseManifest(JSON.stringify({ ...good, version: 99 }))).toThrow(/newer than this program/);
+    expect(() => parseManifest(JSON.stringify({ ...good, extra: 1 }))).toThrow(/key "extra" is not a known key/);
+    expect(() => parseManifest(JSON.stringify({ ...good, feature_config: { ...featureConfig, stride: 'two' } }))).toThrow(/feature_config\.stride/);
+    expect(() => parseManifest('{oops', 'm.json')).toThrow(/m\.json: is not valid JSON/);
+  });
+
+  it('rejects bad index lines naming file and line, and tolerates only a torn tail when asked', () => {
+    const text = rows(2).map((r) => JSON.stringify(r)).join('\n') + '\n{"id":"x","name":"","path":"","dialect":"Jeju-do","split":"train","duration":-1}\n';
+    expect(() => parseIndex(text, 'idx.jsonl')).toThrow(/idx\.jsonl:3: "duration" must be a number >= 0/);
+    const torn = rows(2).map((r) => JSON.stringify(r) + '\n').join('') + '{"id":"seg-2","na';
+    expect(() => parseIndex(torn)).toThrow(/index\.jsonl:3: is not valid JSON/);
+    const p = parseIndex(torn, 'i', { allowTornTail: true });
+    expect(p.rows).toHaveLength(2);
+    expect(p.tornTail).toBe(true);
+  });
+
+  it('checks that counts, dims, ids and dialects agree', () => {
+    const m = { ...manifest(2), count: 2 };
+    expect(() => decodeEmbeddingSetFiles({ ...encodeEmbeddingSetFiles({ manifest: m, vectors: vectors(2, 2), rows: rows(2) }), 'vectors.f32': new Uint8Array(12) })).toThrow(
+      /not a whole number of 2-dim float32 vectors/,
+    );
+    expect(() => encodeEmbeddingSetFiles({ manifest: m, vectors: vectors(3, 2), rows: rows(2) })).toThrow(/holds 3 vectors but index\.jsonl has 2 rows/);
+    const dup = rows(2);
+    dup[1]!.id = dup[0]!.id;
+    expect(() => encodeEmbeddingSetFiles({ manifest: m, vectors: vectors(2, 2), rows: dup })).toThrow(/duplicate id "seg-0"/);
+    const badDialect = rows(2);
+    badDialect[1]!.dialect = 'Mars';
+    expect(() => encodeEmbeddingSetFiles({ manifest: m, vectors: vectors(2, 2), rows: badDialect })).toThrow(/dialect "Mars" is not one of/);
+    const nan = vectors(2, 2);
+    nan[3] = NaN;
+    expect(() => encodeEmbeddingSetFiles({ manifest: m, vectors: nan, rows: rows(2) })).toThrow(/vector 1 \(id "seg-1"\) has a non-finite value/);
+    expect(() => decodeEmbeddingSetFiles({ 'manifest.json': new Uint8Array() })).toThrow(/is missing vectors\.f32/);
+  });
+
+  it('vectorsFromBytes copies from an unaligned view', () => {
+    const v = vectors(2, 3);
+    const big = new Uint8Array(v.byteLength + 1);
+    big.set(vectorsToBytes(v), 1);
+    expect(Array.from(vectorsFromBytes(big.subarray(1), 3))).toEqual(Array.from(v));
+  });
+
+  it('merges compatible sets, keeps shared identical ids once, refuses conflicts and mismatched encoders', () => {
+    const a = { manifest: { ...manifest(2), count: 3 }, vectors: vectors(3, 2), rows: rows(3, 'a') };
+    const b = { manifest: { ...manifest(2), count: 2 }, vectors: vectors(2, 2, 10), rows: rows(2, 'b') };
+    const m = mergeEmbeddingSets([a, b]);
+    expect(m.manifest.count).toBe(5);
+    expect(m.rows.map((r) => r.id)).toEqual(['a-0', 'a-1', 'a-2', 'b-0', 'b-1']);
+    expect(Array.from(m.vectors.subarray(6, 8))).toEqual(Array.from(b.vectors.subarray(0, 2)));
+    expect(mergeEmbeddingSets([a, a]).manifest.count).toBe(3);
+    const conflict = { ...a, vectors: vectors(3, 2, 1) };
+    expect(() => mergeEmbeddingSets([a, conflict], ['s1', 's2'])).toThrow(/s2: id "a-0" is also in s1 with a different embedding/);
+    const other = { ...b, manifest: { ...b.manifest, dtype: 'fp16' as const } };
+    expect(() => mergeEmbeddingSets([a, other], ['s1', 's2'])).toThrow(/s2: cannot be merged with s1: dtype differs/);
+  });
+});
+
+describe('embedding sets on disk (Node)', () => {
+  it('writes and reads a set; missing folder gives a clear error', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const v = vectors(4, 3);
+      await writeEmbeddingSet(join(dir, 'set'), manifest(3), v, rows(4));
+      const back = await readEmbeddingSet(join(dir, 'set'));
+      expect(back.manifest.count).toBe(4);
+      expect(Array.from(back.vectors)).toEqual(Array.from(v));
+      expect(statSync(join(dir, 'set', 'vectors.f32')).size).toBe(48);
+      await expect(readEmbeddingSet(join(dir, 'nope'))).rejects.toThrow(/nope\/manifest\.json: not found/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('appends durably, knows embedded ids, and repairs an interrupted append on reopen', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const m = manifest(2);
+      const all = rows(6);
+      const vec = vectors(6, 2);
+      const first = await EmbeddingSetAppender.open(dir, m);
+      expect(first.resumed).toBe(0);
+      first.appender.append(all.slice(0, 2), vec.subarray(0, 4));
+      first.appender.append(all.slice(2, 3), vec.subarray(4, 6));
+      expect(() => first.appender.append(all.slice(0, 1), vec.subarray(0, 2))).toThrow(/id "seg-0" is already in the set/);
+      first.appender.close();
+      expect((await readEmbeddingSet(dir)).manifest.count).toBe(3);
+
+      // Simulate a crash mid-append: vectors for 2 more rows written, index line torn, manifest not updated.
+      appendFileSync(join(dir, 'vectors.f32'), vectorsToBytes(vec.subarray(6, 10)));
+      appendFileSync(join(dir, 'index.jsonl'), JSON.stringify(all[3]).slice(0, 10));
+      await expect(readEmbeddingSet(dir)).rejects.toThrow(EmbeddingSetError);
+
+      const second = await EmbeddingSetAppender.open(dir, { ...m, created: new Date(0).toISOString() });
+      expect(second.resumed).toBe(3);
+      expect(second.repaired.join('\n')).toMatch(/incomplete line/);
+      expect(second.repaired.join('\n')).toMatch(/truncated/);
+      expect(second.appender.has('seg-2')).toBe(true);
+      expect(second.appender.has('seg-3')).toBe(false);
+      second.appender.append(all.slice(3), vec.subarray(6));
+      second.appender.close();
+      const back = await readEmbeddingSet(dir);
+      expect(back.rows.map((r) => r.id)).toEqual(all.map((r) => r.id));
+      expect(Array.from(back.vectors)).toEqual(Array.from(vec));
+      expect(back.manifest.created).toBe(m.created); // original creation time kept
+
+      await expect(EmbeddingSetAppender.open(dir, manifest(3))).rejects.toThrow(/does not match this job: dim differs/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('merges shard folders', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      await writeEmbeddingSet(join(dir, 's0'), manifest(2), vectors(2, 2), rows(2, 'x'));
+      await writeEmbeddingSet(join(dir, 's1'), manifest(2), vectors(3, 2, 5), rows(3, 'y'));
+      writeFileSync(join(dir, 's1', 'rejects.jsonl'), '{"id":"bad","path":"b.wav","reason":"too short"}\n');
+      await mergeEmbeddingSetDirs([join(dir, 's0'), join(dir, 's1')], join(dir, 'all'));
+      const all = await readEmbeddingSet(join(dir, 'all'));
+      expect(all.rows.map((r) => r.id)).toEqual(['x-0', 'x-1', 'y-0', 'y-1', 'y-2']);
+      expect(readFileSync(join(dir, 'all', 'rejects.jsonl'), 'utf8')).toMatch(/too short/);
+      truncateSync(join(dir, 's1', 'vectors.f32'), 10);
+      await expect(mergeEmbeddingSetDirs([join(dir, 's0'), join(dir, 's1')], join(dir, 'all2'))).rejects.toThrow(/s1\/vectors\.f32: has 10 bytes/);
+    } finally {
+      cleanup();
+    }
+  });
+});
