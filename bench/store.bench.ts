@@ -1,0 +1,56 @@
+// Store throughput in headless Chromium: write and read back 10 000 embeddings
+// of 1024 floats through the app's IndexedDB store (src/browser/store).
+import { launchChromium, startDevServer } from '../tests/helpers/browser.ts';
+
+const N = 10_000;
+const DIM = 1024;
+
+const server = await startDevServer();
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/tests/browser/pages/app-store.html`);
+  await page.waitForFunction(() => (window as unknown as { storeReady?: boolean }).storeReady === true);
+  for (const batch of [N, 500, 32]) {
+    const r = await page.evaluate(
+      async ({ n, dim, batch }) => {
+        type Api = { openStore: (name: string) => Promise<any>; newId: (p: string) => string };
+        const api = (window as unknown as { storeApi: Api }).storeApi;
+        const store = await api.openStore(`bench-${batch}`);
+        await store.clearAll();
+        const setId = api.newId('set');
+        await store.createSet({ id: setId, name: 'bench', manifest: {}, dim, created: new Date().toISOString(), source: 'import' });
+        const vectors = new Float32Array(n * dim);
+        for (let i = 0; i < vectors.length; i++) vectors[i] = Math.sin(i * 0.001);
+        const rows = Array.from({ length: n }, (_, i) => ({ id: `seg-${i}`, name: `seg-${i}.wav`, path: `wav/seg-${i}.wav`, dialect: 'Jeju-do', split: 'train', duration: 3.2 }));
+        const t0 = performance.now();
+        for (let i = 0; i < n; i += batch) {
+          const end = Math.min(n, i + batch);
+          await store.appendRows(setId, rows.slice(i, end), vectors.subarray(i * dim, end * dim));
+        }
+        const t1 = performance.now();
+        const back = await store.readVectors(setId);
+        const t2 = performance.now();
+        const rowsBack = await store.readRows(setId);
+        const t3 = performance.now();
+        let same = back.vectors.length === vectors.length && rowsBack.length === n;
+        for (let i = 0; same && i < vectors.length; i += 997) same = back.vectors[i] === vectors[i];
+        await store.clearAll();
+        store.close();
+        return { writeMs: t1 - t0, readMs: t2 - t1, rowsMs: t3 - t2, same };
+      },
+      { n: N, dim: DIM, batch },
+    );
+    const mb = (N * DIM * 4) / 1e6;
+    if (!r.same) throw new Error('vectors read back differ from those written');
+    console.log(
+      `store: ${N} × ${DIM} float32 (${mb.toFixed(1)} MB), appended in batches of ${batch}: ` +
+        `write ${(mb / (r.writeMs / 1000)).toFixed(1)} MB/s (${r.writeMs.toFixed(0)} ms, with ${N} segment rows), ` +
+        `read ${(mb / (r.readMs / 1000)).toFixed(1)} MB/s (${r.readMs.toFixed(0)} ms); rows read back in ${r.rowsMs.toFixed(0)} ms`,
+    );
+  }
+  console.log('targets: write ≥ 50 MB/s, read ≥ 100 MB/s');
+} finally {
+  await browser.close();
+  await server.close();
+}

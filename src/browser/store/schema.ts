@@ -1,0 +1,177 @@
+// IndexedDB schema of the app, with one migration per version. Each migration
+// only adds or transforms; opening an older database runs the missing ones in
+// order inside the upgrade transaction, so stored data survives upgrades.
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+
+/** Vectors are stored in chunks of this many rows (one ArrayBuffer per chunk): far fewer, larger records read and write much faster than one record per vector. */
+export const VECTORS_PER_CHUNK = 256;
+
+export interface StoredSetRecord {
+  id: string;
+  name: string;
+  /** The shared embedding-set manifest (format tag, encoder, dtype, dim, pooling, labels, ...). */
+  manifest: Record<string, unknown>;
+  dim: number;
+  /** Rows stored so far (= vectors stored). */
+  count: number;
+  created: string;
+  source: 'import' | 'dataset';
+}
+
+export interface StoredSegment {
+  setId: string;
+  /** Position of the row in the set (= position of its vector). */
+  ord: number;
+  id: string;
+  name: string;
+  path: string;
+  dialect: string;
+  split: string;
+  duration: number;
+  speaker?: string;
+}
+
+export type ChunkRow = Omit<StoredSegment, 'setId' | 'ord'>;
+
+/**
+ * Rows `chunk·VECTORS_PER_CHUNK …` of a set with their vectors. The vectors are a
+ * Blob: Chromium keeps large values as blobs anyway, and a Blob is read lazily, so
+ * listing rows (done ids, CSV export) never pulls the vectors off disk.
+ */
+export interface StoredChunk {
+  setId: string;
+  chunk: number;
+  rows: ChunkRow[];
+  /** rows.length × dim float32 values, little-endian. */
+  vectors: Blob;
+}
+
+/** v1/v2 records (migrated to `chunks` in v3). */
+export interface LegacySegment extends StoredSegment {}
+export interface LegacyVectorChunk {
+  setId: string;
+  chunk: number;
+  rows: number;
+  data: ArrayBuffer;
+}
+
+export interface StoredHead {
+  id: string;
+  name: string;
+  created: string;
+  source: 'trained' | 'imported' | 'pretrained';
+  /** `model.safetensors` bytes (Hugging Face names). */
+  safetensors: ArrayBuffer;
+  /** `config.json` (Wav2Vec2BertForSequenceClassification fields). */
+  config: Record<string, unknown>;
+  /** `saturi_head.json`. */
+  saturiHead: Record<string, unknown>;
+}
+
+export interface StoredRun {
+  id: string;
+  name: string;
+  created: string;
+  status: 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+  config: Record<string, unknown>;
+  trainSetId: string;
+  evalSetId: string;
+  log: Record<string, number>[];
+  metrics?: Record<string, unknown>;
+  headId?: string;
+  error?: string;
+}
+
+export interface JobItem {
+  id: string;
+  name: string;
+  path: string;
+  dialect: string;
+  split: string;
+  speaker?: string;
+}
+
+export interface StoredJob {
+  /** The embedding set the job fills. */
+  setId: string;
+  folderName: string;
+  items: JobItem[];
+  /** Items skipped with their reason (unreadable, too short, unknown label). */
+  rejects: { id: string; reason: string }[];
+  status: 'running' | 'paused' | 'done' | 'stopped';
+  message?: string;
+  /** File System Access handle of the folder, when the browser has that API (lets a reload resume after one click). */
+  handle?: FileSystemDirectoryHandle;
+  updated: string;
+}
+
+export interface SaturiDB extends DBSchema {
+  settings: { key: string; value: unknown };
+  sets: { key: string; value: StoredSetRecord };
+  chunks: { key: [string, number]; value: StoredChunk };
+  heads: { key: string; value: StoredHead };
+  runs: { key: string; value: StoredRun; indexes: { 'by-created': string } };
+  jobs: { key: string; value: StoredJob };
+}
+
+export const DB_NAME = 'saturi';
+export const DB_VERSION = 3;
+
+type UpgradeTx = IDBPTransaction<SaturiDB, StoreNames<SaturiDB>[], 'versionchange'>;
+type Migration = (db: IDBPDatabase<SaturiDB>, tx: UpgradeTx) => void | Promise<void>;
+
+// Untyped views for migrations that touch stores/indexes of older versions.
+type AnyDb = IDBPDatabase<unknown>;
+type AnyTx = IDBPTransaction<unknown, string[], 'versionchange'>;
+
+/** migrations[v - 1] upgrades a database from version v-1 to v. Never edit a released one: add a new one. */
+export const MIGRATIONS: Migration[] = [
+  // v1: embedding sets, their segments and vector chunks, settings.
+  (db) => {
+    const d = db as unknown as AnyDb;
+    d.createObjectStore('settings');
+    d.createObjectStore('sets', { keyPath: 'id' });
+    d.createObjectStore('segments', { keyPath: ['setId', 'ord'] });
+    d.createObjectStore('vectors', { keyPath: ['setId', 'chunk'] });
+  },
+  // v2: heads and training runs.
+  (db) => {
+    db.createObjectStore('heads', { keyPath: 'id' });
+    const runs = db.createObjectStore('runs', { keyPath: 'id' });
+    runs.createIndex('by-created', 'created');
+  },
+  // v3: rows and vectors move into one `chunks` store (rows inline, vectors as a
+  // Blob: several times faster to write and read than one record per row),
+  // resumable embedding jobs, and a `source` on every set (v1/v2 sets were imports).
+  async (db, tx) => {
+    const d = db as unknown as AnyDb;
+    const t = tx as unknown as AnyTx;
+    d.createObjectStore('jobs', { keyPath: 'setId' });
+    const chunks = d.createObjectStore('chunks', { keyPath: ['setId', 'chunk'] });
+    const rowsByChunk = new Map<string, ChunkRow[]>();
+    let seg = await t.objectStore('segments').openCursor();
+    while (seg) {
+      const { setId, ord, ...row } = seg.value as LegacySegment;
+      const key = `${setId}\u0000${Math.floor(ord / VECTORS_PER_CHUNK)}`;
+      let list = rowsByChunk.get(key);
+      if (!list) rowsByChunk.set(key, (list = []));
+      list[ord % VECTORS_PER_CHUNK] = row;
+      seg = await seg.continue();
+    }
+    let vec = await t.objectStore('vectors').openCursor();
+    while (vec) {
+      const v = vec.value as LegacyVectorChunk;
+      const rows = rowsByChunk.get(`${v.setId}\u0000${v.chunk}`) ?? [];
+      await chunks.put({ setId: v.setId, chunk: v.chunk, rows: rows.slice(0, v.rows), vectors: new Blob([v.data]) } satisfies StoredChunk);
+      vec = await vec.continue();
+    }
+    d.deleteObjectStore('segments');
+    d.deleteObjectStore('vectors');
+    let set = await t.objectStore('sets').openCursor();
+    while (set) {
+      const v = set.value as StoredSetRecord;
+      if (!v.source) await set.update({ ...v, source: 'import' });
+      set = await set.continue();
+    }
+  },
+];
