@@ -61,7 +61,8 @@ export function adamwUpdateTensor(
     const vi = b2 * v[i] + b2c * g * g;
     m[i] = mi;
     v[i] = vi;
-    param[i] = param[i] * df - (ss * m[i]) / (Math.sqrt(v[i]) / bc + eps);
+    // p·(1 − lr·wd) − step_size · m / (√v/√bc2 + ε), in the order of PyTorch's addcdiv_.
+    param[i] = param[i] * df - ss * (m[i] / (Math.sqrt(v[i]) / bc + eps));
   }
 }
 
