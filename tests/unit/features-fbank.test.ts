@@ -1,0 +1,89 @@
+// The fbank against a straightforward, independent implementation of the Kaldi recipe
+// (naive DFT, dense triangles in mel space), one frame at a time.
+import { describe, expect, it } from 'vitest';
+import { FFT_SIZE, KaldiFbank, kaldiFrameCount, kaldiMelFilterbank } from '../../src/core/features/index.ts';
+
+function naiveLogMel(frame: Float32Array, numMel: number): Float64Array {
+  const N = 512;
+  const x = new Float64Array(N);
+  for (let i = 0; i < 400; i++) x[i] = frame[i]! * 32768;
+  let mean = 0;
+  for (let i = 0; i < 400; i++) mean += x[i]!;
+  mean /= 400;
+  for (let i = 0; i < 400; i++) x[i]! -= mean;
+  for (let i = 399; i >= 1; i--) x[i]! -= 0.97 * x[i - 1]!;
+  x[0]! -= 0.97 * x[0]!;
+  for (let i = 0; i < 400; i++) x[i]! *= Math.pow(0.5 - 0.5 * Math.cos((2 * Math.PI * i) / 399), 0.85);
+  const power = new Float64Array(N / 2 + 1);
+  for (let k = 0; k <= N / 2; k++) {
+    let re = 0;
+    let im = 0;
+    for (let n = 0; n < N; n++) {
+      re += x[n]! * Math.cos((2 * Math.PI * k * n) / N);
+      im -= x[n]! * Math.sin((2 * Math.PI * k * n) / N);
+    }
+    power[k] = re * re + im * im;
+  }
+  const mel = (f: number) => 1127 * Math.log(1 + f / 700);
+  const lo = mel(20);
+  const hi = mel(8000);
+  const out = new Float64Array(numMel);
+  for (let m = 0; m < numMel; m++) {
+    const l = lo + (m * (hi - lo)) / (numMel + 1);
+    const c = lo + ((m + 1) * (hi - lo)) / (numMel + 1);
+    const r = lo + ((m + 2) * (hi - lo)) / (numMel + 1);
+    let e = 0;
+    for (let k = 0; k <= N / 2; k++) {
+      const f = mel((k * 16000) / N);
+      const w = Math.max(0, Math.min((f - l) / (c - l), (r - f) / (r - c)));
+      e += w * power[k]!;
+    }
+    out[m] = Math.log(Math.max(e, 1.192092955078125e-7));
+  }
+  return out;
+}
+
+describe('Kaldi fbank', () => {
+  it('counts frames like Kaldi (no centering): 1 + floor((N − 400) / 160)', () => {
+    expect(kaldiFrameCount(399)).toBe(0);
+    expect(kaldiFrameCount(400)).toBe(1);
+    expect(kaldiFrameCount(559)).toBe(1);
+    expect(kaldiFrameCount(560)).toBe(2);
+    expect(kaldiFrameCount(16000)).toBe(98);
+  });
+
+  it('builds 80 triangles covering 20 Hz – 8 kHz, each bin in at most two', () => {
+    const fb = kaldiMelFilterbank(80, FFT_SIZE, 16000, 20, 8000);
+    const cover = new Float64Array(fb.numBins);
+    for (let m = 0; m < 80; m++) {
+      expect(fb.length[m]).toBeGreaterThan(0);
+      for (let k = 0; k < fb.length[m]!; k++) {
+        const w = fb.weights[fb.offset[m]! + k]!;
+        expect(w).toBeGreaterThan(0);
+        expect(w).toBeLessThanOrEqual(1);
+        cover[fb.start[m]! + k]! += 1;
+      }
+    }
+    expect(Math.max(...cover)).toBe(2);
+    expect(cover[0]).toBe(0); // 0 Hz is below 20 Hz
+    expect(cover[256]).toBe(0); // Nyquist is the top edge, weight 0
+    // 20 Hz ≈ bin 0.64 so bin 1 (31.25 Hz) is the first one used.
+    expect(fb.start[0]).toBe(1);
+  });
+
+  it('matches a naive-DFT reference frame by frame', () => {
+    let s = 12345;
+    const n = 400 + 160 * 5;
+    const x = Float32Array.from({ length: n }, (_, i) => {
+      s = (s * 1103515245 + 12345) & 0x7fffffff;
+      return 0.4 * Math.sin(i * 0.05) + 0.1 * Math.sin(i * 1.3) + 0.05 * (s / 0x7fffffff - 0.5) + 0.01;
+    });
+    const fbank = new KaldiFbank(80);
+    const out = new Float32Array(kaldiFrameCount(n) * 80);
+    expect(fbank.compute(x, out)).toBe(6);
+    for (let f = 0; f < 6; f++) {
+      const ref = naiveLogMel(x.subarray(f * 160, f * 160 + 400), 80);
+      for (let m = 0; m < 80; m++) expect(Math.abs(out[f * 80 + m]! - ref[m]!)).toBeLessThan(1e-4);
+    }
+  });
+});
