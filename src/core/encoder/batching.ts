@@ -1,0 +1,37 @@
+// Length bucketing: clips sorted by length and cut into batches, so each batch pads little.
+// Sorting is stable (ties keep input order), so the batches are deterministic.
+
+export interface BatchPlanOptions {
+  batchSize: number;
+  /** Optional cap on batch × longest-rows (bounds peak memory on long clips). */
+  maxBatchRows?: number;
+}
+
+/** Groups item indices into batches of similar `rows`; every index appears exactly once. */
+export function planBatches(rows: readonly number[], opts: BatchPlanOptions): number[][] {
+  const size = Math.max(1, Math.floor(opts.batchSize));
+  const order = rows.map((_, i) => i).sort((a, b) => rows[a]! - rows[b]! || a - b);
+  const batches: number[][] = [];
+  let cur: number[] = [];
+  let curMax = 0;
+  for (const i of order) {
+    const r = rows[i]!;
+    const newMax = Math.max(curMax, r);
+    if (cur.length > 0 && (cur.length >= size || (opts.maxBatchRows !== undefined && newMax * (cur.length + 1) > opts.maxBatchRows))) {
+      batches.push(cur);
+      cur = [];
+      curMax = 0;
+    }
+    cur.push(i);
+    curMax = Math.max(curMax, r);
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
+
+/** Padded rows a plan costs (Σ batch · longest), against Σ rows for the real work. */
+export function paddedRows(rows: readonly number[], batches: readonly number[][]): number {
+  let total = 0;
+  for (const b of batches) total += b.length * Math.max(...b.map((i) => rows[i]!));
+  return total;
+}

@@ -1,0 +1,74 @@
+// Node: load the encoder by repo id, URL or local folder with transformers.js's hub code
+// (files cached in a folder, so a second load is offline) and run it on onnxruntime-node (CPU).
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import * as tf from '@huggingface/transformers';
+import { SeamlessFeatureExtractor } from '../../core/features/seamless-feature-extractor.ts';
+import { parsePreprocessorConfig, type PreprocessorConfig } from '../../core/features/preprocessor-config.ts';
+import type { EncoderDtype } from '../../core/encoder/embedding-set.ts';
+import { loadWithTransformers } from '../../core/encoder/hf-loader.ts';
+import { resolveModelSource, type ResolvedModelSource } from '../../core/encoder/model-source.ts';
+import { OrtEncoderSession, type OrtTensorCtor } from '../../core/encoder/ort-encoder-session.ts';
+import type { LoadProgress, LoadResult, ModelSource } from '../../core/encoder/worker-api.ts';
+
+export interface NodeEncoder {
+  session: OrtEncoderSession;
+  extractor: SeamlessFeatureExtractor;
+  preprocessorConfig: PreprocessorConfig;
+  modelConfig: Record<string, unknown>;
+  source: ResolvedModelSource;
+  info: LoadResult;
+  dispose(): Promise<void>;
+}
+
+export interface NodeLoadOptions {
+  onProgress?: (p: LoadProgress) => void;
+  /** Where hub / URL downloads are kept (default $SATURI_MODEL_CACHE or ~/.cache/saturi/models). */
+  cacheDir?: string;
+  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
+  threads?: number;
+}
+
+export function defaultModelCacheDir(): string {
+  return process.env.SATURI_MODEL_CACHE ?? join(homedir(), '.cache', 'saturi', 'models');
+}
+
+const isFolder = (p: string): boolean => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+const PREPROCESSOR_KEYS = ['feature_extractor_type', 'feature_size', 'num_mel_bins', 'sampling_rate', 'stride', 'padding_value', 'return_attention_mask', 'padding_side', 'processor_class'];
+
+export async function loadEncoder(model: ModelSource | undefined, dtype: EncoderDtype, opts: NodeLoadOptions = {}): Promise<NodeEncoder> {
+  const src = resolveModelSource(model, { isLocalFolder: isFolder });
+  const source: ResolvedModelSource = src.kind === 'path' ? { ...src, id: resolve(src.id), revision: 'local' } : src;
+  if (source.kind === 'path' && !existsSync(join(source.id, 'config.json'))) {
+    throw new Error(`model folder ${source.id} has no config.json (expected the transformers.js layout: config.json, preprocessor_config.json, onnx/model*.onnx)`);
+  }
+  tf.env.cacheDir = opts.cacheDir ?? defaultModelCacheDir();
+  tf.env.useFSCache = true;
+  const sessionOptions: Record<string, unknown> = {};
+  if (opts.threads) sessionOptions.intraOpNumThreads = opts.threads;
+  const loaded = await loadWithTransformers(tf, source, { dtype, device: 'cpu', onProgress: opts.onProgress, sessionOptions, joinPath: join });
+  const where = source.kind === 'path' ? join(source.id, 'preprocessor_config.json') : `${source.id} preprocessor_config.json`;
+  const picked = Object.fromEntries(Object.entries(loaded.preprocessorConfig).filter(([k]) => PREPROCESSOR_KEYS.includes(k)));
+  const preprocessorConfig = parsePreprocessorConfig(picked, where);
+  const dim = Number(loaded.config.hidden_size);
+  if (!Number.isInteger(dim) || dim <= 0) throw new Error(`model ${source.id}: config.json has no valid hidden_size (got ${loaded.config.hidden_size})`);
+  const session = new OrtEncoderSession(loaded.session, ort.Tensor as unknown as OrtTensorCtor, dim);
+  return {
+    session,
+    extractor: new SeamlessFeatureExtractor(preprocessorConfig),
+    preprocessorConfig,
+    modelConfig: loaded.config,
+    source,
+    info: { backend: 'cpu', dtype, dim, modelId: typeof model === 'string' ? model : (model?.id ?? source.id), revision: source.revision, notes: [] },
+    dispose: loaded.dispose,
+  };
+}
