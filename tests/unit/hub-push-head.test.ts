@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/paths.ts';
+import { makeHeadFixture, startMockHub, type MockHub } from '../helpers/mock-hf-hub.ts';
+import { LABELS, LABEL_NAMES } from '../../src/core/config/labels.ts';
+import { buildModelCard } from '../../src/core/hub/model-card.ts';
+import { summarizeHead } from '../../src/core/hub/head-summary.ts';
+import { pushHead } from '../../src/core/hub/push-head.ts';
+import { checkToken } from '../../src/core/hub/repo-id.ts';
+import { readHeadFolder } from '../../src/node/hub/head-folder.ts';
+import { resolveToken } from '../../src/node/hub/token.ts';
+
+const { dir, cleanup } = tempDir('saturi-hub-');
+let hub: MockHub;
+const headDir = join(dir, 'head');
+const fixture = makeHeadFixture(LABEL_NAMES);
+const fastRetry = { SATURI_HUB_RETRY_DELAY_MS: '20' };
+
+beforeAll(async () => {
+  hub = await startMockHub();
+  mkdirSync(headDir);
+  writeFileSync(join(headDir, 'model.safetensors'), fixture.safetensors);
+  writeFileSync(join(headDir, 'config.json'), JSON.stringify(fixture.config, null, 2));
+  writeFileSync(join(headDir, 'saturi_head.json'), JSON.stringify(fixture.saturiHead, null, 2));
+});
+afterAll(async () => {
+  await hub.close();
+  cleanup();
+});
+
+describe('model card', () => {
+  const card = buildModelCard({ repo: 'alice/saturi-dialect-head', summary: summarizeHead(fixture.config, fixture.saturiHead) });
+  const [, front, body] = card.split(/^---$/m);
+
+  it('has Hub front matter for an audio-classification head on w2v-BERT 2.0', () => {
+    expect(card.startsWith('---\n')).toBe(true);
+    expect(front).toMatch(/^library_name: transformers$/m);
+    expect(front).toMatch(/^pipeline_tag: audio-classification$/m);
+    expect(front).toMatch(/^base_model: facebook\/w2v-bert-2\.0$/m);
+    expect(front).toMatch(/^language:\n- ko$/m);
+    expect(front).toMatch(/^tags:\n(- .+\n)*- audio-classification\n/m);
+    expect(front).toMatch(/^metrics:\n- accuracy\n- precision\n- recall\n- f1$/m);
+    expect(front).toMatch(/- type: accuracy\n\s+value: 0\.5682\n/);
+    expect(front).toMatch(/- type: f1\n\s+value: 0\.5579\n/);
+  });
+
+  it('lists labels (Korean and romanised), head, encoder, training config, metrics and loading code', () => {
+    for (const l of LABELS) expect(body).toContain(`| ${l.id} | ${l.label} | ${l.korean} | ${l.romanized} |`);
+    expect(body).toContain('| encoder | Xenova/w2v-bert-2.0 |');
+    expect(body).toContain('| revision | main |');
+    expect(body).toContain('| dtype | q8 |');
+    expect(body).toContain('| learning_rate | 0.001 |');
+    expect(body).toContain('| num_train_epochs | 5 |');
+    expect(body).toContain('| Accuracy | 0.5682 |');
+    expect(body).toContain('| F1 (macro) | 0.5579 |');
+    expect(body).toContain('| loss | 1.234 |');
+    expect(body).toContain('| classifier_proj_size | 8 |');
+    expect(body).toContain('Wav2Vec2BertForSequenceClassification.from_pretrained("facebook/w2v-bert-2.0", config=config)');
+    expect(body).toContain('repo = "alice/saturi-dialect-head"');
+  });
+
+  it('rejects a config without id2label, naming the file', () => {
+    expect(() => summarizeHead({ num_labels: 6 }, {})).toThrow('config.json: has no id2label map');
+  });
+});
+
+describe('saturi hub push-head', () => {
+  it('uploads safetensors, config and model card, retrying a failed commit, and never prints the token', async () => {
+    hub.fail({ method: 'POST', path: /\/commit\/main$/, status: 500, times: 1 });
+    const r = await runCli(['hub', 'push-head', headDir, '--repo', 'alice/saturi-head', '--private', '--hub-url', hub.url], {
+      env: { HF_TOKEN: hub.token, ...fastRetry },
+    });
+    expect(r.stderr + r.stdout).not.toContain(hub.token);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`pushed head to ${hub.url}/alice/saturi-head`);
+    expect(r.stderr).toMatch(/retrying POST .*\/commit\/main after HTTP 500/);
+
+    const repo = hub.repo('model', 'alice/saturi-head')!;
+    expect(repo.private).toBe(true);
+    expect(Buffer.compare(repo.files.get('model.safetensors')!, readFileSync(join(headDir, 'model.safetensors')))).toBe(0);
+    expect(JSON.parse(repo.files.get('config.json')!.toString('utf8'))).toEqual(fixture.config);
+    expect(JSON.parse(repo.files.get('saturi_head.json')!.toString('utf8'))).toEqual(fixture.saturiHead);
+    const readme = repo.files.get('README.md')!.toString('utf8');
+    expect(readme).toMatch(/^---\n[\s\S]*pipeline_tag: audio-classification[\s\S]*\n---\n/);
+    expect(readme).toContain('| 3 | Jeju-do | 제주도 | Jeju-do |');
+
+    // The safetensors went through LFS (hashed, PUT), the rest inline; the commit was sent twice.
+    const commits = hub.requests.filter((q) => q.path === '/api/models/alice/saturi-head/commit/main');
+    expect(commits.map((c) => c.status)).toEqual([500, 200]);
+    expect(hub.requests.some((q) => q.method === 'PUT' && q.path.startsWith('/lfs-upload/') && q.status === 200)).toBe(true);
+    expect(hub.commits.filter((c) => c.repo === 'alice/saturi-head')).toHaveLength(1);
+    for (const q of hub.requests.filter((q) => !q.path.startsWith('/lfs-upload/'))) expect(q.authorization).toBe(`Bearer ${hub.token}`);
+  });
+
+  it('pushes again to an existing repo, reading the token from .env', async () => {
+    const cwd = join(dir, 'with-dotenv');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, '.env'), `# hub\nOTHER=1\nHF_TOKEN="${hub.token}"\n`);
+    const before = hub.commits.length;
+    const r = await runCli(['hub', 'push-head', headDir, '--repo', 'alice/saturi-head', '--hub-url', hub.url], { cwd, env: { HF_TOKEN: '', ...fastRetry } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('token from .env');
+    expect(r.stderr + r.stdout).not.toContain(hub.token);
+    expect(hub.commits.length).toBe(before + 1);
+  });
+
+  it('fails clearly on a rejected token, a missing token, a missing file, or a hub that keeps failing', async () => {
+    const wrong = 'hf_wrongSecretToken987654321';
+    let r = await runCli(['hub', 'push-head', headDir, '--repo', 'alice/other', '--hub-url', hub.url, '--token', wrong], { env: fastRetry });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the Hub answered 401.*check that the token is valid/);
+    expect(r.stderr + r.stdout).not.toContain(wrong);
+
+    const none = await resolveToken(undefined, {}, dir);
+    expect(none.token).toBeNull();
+    expect(() => checkToken(none.token)).toThrow(/no Hugging Face token: pass --token, set HF_TOKEN/);
+    expect(() => checkToken('abc')).toThrow(/must start with "hf_"/);
+    expect((await resolveToken('hf_flag', { HF_TOKEN: 'hf_env' }, dir)).source).toBe('--token');
+    expect((await resolveToken(undefined, { HF_TOKEN: 'hf_env' }, dir)).token).toBe('hf_env');
+
+    const broken = join(dir, 'broken-head');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'config.json'), JSON.stringify(fixture.config));
+    await expect(readHeadFolder(broken)).rejects.toThrow(`${join(broken, 'model.safetensors')}: missing`);
+    writeFileSync(join(broken, 'model.safetensors'), fixture.safetensors.subarray(0, fixture.safetensors.length - 10));
+    await expect(readHeadFolder(broken)).rejects.toThrow(`${join(broken, 'model.safetensors')}: truncated`);
+    writeFileSync(join(broken, 'model.safetensors'), fixture.safetensors);
+    writeFileSync(join(broken, 'config.json'), '{"id2label": ');
+    await expect(readHeadFolder(broken)).rejects.toThrow(`${join(broken, 'config.json')}: not valid JSON`);
+    expect(hub.repo('model', 'alice/other')).toBeUndefined();
+  });
+
+  it('gives up after the configured retries (in-process, core API)', async () => {
+    hub.fail({ method: 'PUT', path: /^\/lfs-upload\//, status: 503, times: Infinity });
+    const retries: number[] = [];
+    // Other sizes, so the weights are not already in the mock's LFS store (it dedupes by sha256, as the Hub does).
+    const other = makeHeadFixture(LABEL_NAMES, { dim: 12, proj: 4 });
+    try {
+      await expect(
+        pushHead(
+          { safetensors: other.safetensors, config: other.config, saturiHead: other.saturiHead },
+          { repo: 'alice/flaky', accessToken: hub.token, hubUrl: hub.url, retry: { retries: 2, baseDelayMs: 5, onRetry: (i) => retries.push(i.attempt) } },
+        ),
+      ).rejects.toThrow(/503|LFS/);
+    } finally {
+      hub.clearFailures();
+    }
+    expect(retries).toEqual([1, 2]);
+    expect(hub.requests.filter((q) => q.path.startsWith('/lfs-upload/') && q.status === 503)).toHaveLength(3);
+    expect(hub.repo('model', 'alice/flaky')!.files.size).toBe(0);
+  });
+});
