@@ -120,14 +120,18 @@ function parseFmt(b: Uint8Array, size: number, name: string): FmtChunk {
   return { format, channels, sampleRate, blockAlign: channels * sampleBytes, bitsPerSample: sampleBytes * 8 };
 }
 
-/** True when 8 bytes look like a RIFF chunk header (a printable four-character id) or an appended ID3 tag. */
-function looksLikeChunk(h: Uint8Array): boolean {
+/**
+ * True when the 8 bytes at `at` look like a RIFF chunk header (a printable
+ * four-character id and a size that fits the file, give or take the pad byte)
+ * or an appended ID3 tag, rather than audio samples.
+ */
+function looksLikeChunk(h: Uint8Array, at: number, fileSize: number): boolean {
   if (h[0] === 0x49 && h[1] === 0x44 && h[2] === 0x33) return true; // "ID3"
   for (let i = 0; i < 4; i++) {
     const c = h[i]!;
     if (c < 0x20 || c > 0x7e) return false;
   }
-  return true;
+  return at + 8 + u32(h, 4) <= fileSize + 1;
 }
 
 /**
@@ -172,15 +176,21 @@ export function* parseWavHeader(fileSize: number, name: string): WavHeaderParser
       if (!fmt) throw new AudioError(name, 'bad header: data chunk comes before any fmt chunk');
       const available = fileSize - body;
       let dataBytes = size;
-      if (magic === 'RF64' && size === 0xffffffff && ds64DataSize !== undefined) dataBytes = ds64DataSize;
-      if (dataBytes === 0 || size === 0xffffffff || dataBytes > available) {
+      let unknownSize = size === 0 || size === 0xffffffff;
+      if (magic === 'RF64' && size === 0xffffffff && ds64DataSize !== undefined) {
+        dataBytes = ds64DataSize;
+        unknownSize = ds64DataSize === 0;
+      }
+      if (size === 0 && available >= 8 && looksLikeChunk(yield { offset: body, length: 8 }, body, fileSize)) {
+        dataBytes = 0; // a genuinely empty data chunk followed by another chunk
+      } else if (unknownSize || dataBytes > available) {
         dataBytes = available;
       } else if (dataBytes < available) {
         // A size field that is too small leaves audio where the next chunk should be.
         const next = body + dataBytes + (dataBytes & 1);
         if (next + 8 <= fileSize) {
-          let chunkFollows = looksLikeChunk(yield { offset: next, length: 8 });
-          if (!chunkFollows && dataBytes & 1) chunkFollows = looksLikeChunk(yield { offset: next - 1, length: 8 });
+          let chunkFollows = looksLikeChunk(yield { offset: next, length: 8 }, next, fileSize);
+          if (!chunkFollows && dataBytes & 1) chunkFollows = looksLikeChunk(yield { offset: next - 1, length: 8 }, next - 1, fileSize);
           if (!chunkFollows) dataBytes = available;
         }
       }
