@@ -50,7 +50,7 @@ export interface CorpusOptions {
   elderMaxPerSpeaker?: number;
   /** Plant the defects (unreadable WAV, NaN samples, unpaired files…). Default true. */
   defects?: boolean;
-  /** Seconds of audio per dialect utterance slot (default 4). Larger makes bigger files. */
+  /** Seconds of audio per dialect utterance slot (default 4.5, at least 4). Larger makes bigger files. */
   slotSeconds?: number;
 }
 
@@ -182,7 +182,8 @@ interface UttPlan {
 function dialectUtterances(kinds: UttKind[], slot: number): UttPlan[] {
   return kinds.map((kind, k) => {
     const start = k * slot + 0.5;
-    const len = kind === 'short' ? 2.5 : kind === 'boundary' ? 3 : slot - 1;
+    // Kept utterances vary in length (slot − 1 down to 3 s); `boundary` is exactly 3 s.
+    const len = kind === 'short' ? 2.5 : kind === 'boundary' ? 3 : Math.max(3, slot - 1 - 0.25 * (k % 3));
     return { kind, start, end: start + len };
   });
 }
@@ -226,7 +227,7 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
   const elderSpeakers = options.elderSpeakersPerRegion ?? 1;
   const elderRecs = options.elderRecordingsPerSpeaker ?? 2;
   const cap = options.elderMaxPerSpeaker ?? 3;
-  const slot = options.slotSeconds ?? 4;
+  const slot = options.slotSeconds ?? 4.5;
   const random = prng(seed);
   const w = new Writer(root);
   const expected: GeneratedCorpus['expected'] = { dialect: [], seoul: [], elder: [] };

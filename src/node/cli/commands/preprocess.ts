@@ -1,0 +1,93 @@
+import type { Command } from 'commander';
+import { UserError } from '../errors.ts';
+
+interface PreprocessFlags {
+  config: string;
+  input?: string;
+  labels?: string;
+  out?: string;
+  csv?: string;
+  rejects?: string;
+  workers?: string;
+  maxPerSpeaker?: string;
+  minSeconds?: string;
+  report?: string;
+  progress: boolean;
+}
+
+function positiveInt(value: string | undefined, flag: string, allowZero = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UserError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${value}"`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('preprocess')
+    .description('cut an unpacked AIHub corpus into 16 kHz mono segment WAVs + CSV (dialect: 한국어 방언 발화, seoul: 한국인 대화음성 서울·경기, elder: 중·노년층 방언)')
+    .argument('<set>', 'dialect | seoul | elder')
+    .option('--config <file>', 'preprocess config (roots and options)', 'configs/preprocess.json')
+    .option('--input <root>', 'folder searched for the audio (overrides the config)')
+    .option('--labels <root>', 'folder searched for the label files (default: the input folder)')
+    .option('--out <dir>', 'output folder for segments, CSVs and done-markers (default: <out_dir>/<set>)')
+    .option('--csv <file>', 'segment CSV (default: <out>/segments.csv)')
+    .option('--rejects <file>', 'CSV of skipped items with reasons (default: <out>/rejects.csv)')
+    .option('--workers <n>', 'worker threads (default: config, 0 = one per core)')
+    .option('--max-per-speaker <n>', 'elder: most segments per speaker (default: config, 30)')
+    .option('--min-seconds <s>', 'shortest segment kept (default: config, 3)')
+    .option('--report <file>', 'also write the summary as JSON')
+    .option('--no-progress', 'no progress bar')
+    .action(async (set: string, flags: PreprocessFlags) => {
+      const { PREPROCESS_SETS, loadPreprocessConfig } = await import('../../pipeline/preprocess-config.ts');
+      const { ConfigError } = await import('../../../core/config/validate.ts');
+      if (!(PREPROCESS_SETS as readonly string[]).includes(set)) throw new UserError(`unknown set "${set}": use one of ${PREPROCESS_SETS.join(', ')}`);
+      const setName = set as (typeof PREPROCESS_SETS)[number];
+      let config;
+      try {
+        config = await loadPreprocessConfig(flags.config);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UserError(e.message);
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`config not found: ${flags.config}`);
+        throw e;
+      }
+      const { join, resolve } = await import('node:path');
+      const { writeFile } = await import('node:fs/promises');
+      const { runPreprocess, PreprocessInputError } = await import('../../pipeline/preprocess.ts');
+      const { poolSize } = await import('../../pipeline/pool.ts');
+      const { formatPreprocessSummary } = await import('../../pipeline/summary.ts');
+      const setConfig = config[setName];
+      const input = resolve(flags.input ?? setConfig.input);
+      const labels = resolve(flags.labels ?? (flags.input === undefined ? setConfig.labels ?? setConfig.input : input));
+      const outDir = resolve(flags.out ?? join(config.out_dir, setName));
+      const minSeconds = flags.minSeconds === undefined ? config.min_seconds : Number(flags.minSeconds);
+      if (!(minSeconds >= 0)) throw new UserError(`--min-seconds must be a non-negative number, got "${flags.minSeconds}"`);
+      const workers = poolSize(positiveInt(flags.workers, '--workers', true) ?? config.workers);
+      const { createProgress } = await import('../../pipeline/progress.ts');
+      const progress = createProgress(flags.progress, `preprocess ${setName}`);
+      try {
+        const summary = await runPreprocess({
+          set: setName,
+          input,
+          labels,
+          outDir,
+          csv: resolve(flags.csv ?? join(outDir, 'segments.csv')),
+          rejectsCsv: resolve(flags.rejects ?? join(outDir, 'rejects.csv')),
+          workers,
+          minSeconds,
+          sampleRate: config.sampling_rate,
+          pathPattern: setConfig.path_pattern ? new RegExp(setConfig.path_pattern, 'u') : undefined,
+          skipFirstUtterance: setConfig.skip_first_utterance ?? true,
+          maxPerSpeaker: positiveInt(flags.maxPerSpeaker, '--max-per-speaker', true) ?? setConfig.max_per_speaker ?? 30,
+          onProgress: progress.update,
+        });
+        progress.stop();
+        process.stdout.write(formatPreprocessSummary(summary));
+        if (flags.report) await writeFile(flags.report, JSON.stringify(summary, null, 2) + '\n');
+      } catch (e) {
+        progress.stop();
+        if (e instanceof PreprocessInputError) throw new UserError(e.message);
+        throw e;
+      }
+    });
+}

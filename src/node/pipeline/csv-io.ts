@@ -1,0 +1,71 @@
+// Streaming CSV in and out (csv-parse / csv-stringify). Output goes to a
+// temporary file renamed into place on close, so a crashed run never leaves a
+// half-written CSV that a rerun or the next step would take as complete.
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { once } from 'node:events';
+import { parse } from 'csv-parse';
+import { stringify, type Stringifier } from 'csv-stringify';
+import type { CsvRecord } from '../../core/dataset/rows.ts';
+
+export class CsvFileWriter<Row extends object> {
+  private readonly tmp: string;
+  private readonly file: WriteStream;
+  private readonly stringifier: Stringifier;
+  private failed: Error | undefined;
+  count = 0;
+
+  private constructor(
+    readonly path: string,
+    columns: readonly string[],
+  ) {
+    this.tmp = `${path}.tmp-${process.pid}`;
+    this.file = createWriteStream(this.tmp);
+    this.stringifier = stringify({ header: true, columns: [...columns] });
+    this.stringifier.pipe(this.file);
+    const fail = (e: Error) => (this.failed ??= e);
+    this.file.on('error', fail);
+    this.stringifier.on('error', fail);
+  }
+
+  static async open<Row extends object>(path: string, columns: readonly string[]): Promise<CsvFileWriter<Row>> {
+    await mkdir(dirname(path), { recursive: true });
+    return new CsvFileWriter<Row>(path, columns);
+  }
+
+  /** Writes one row, waiting when the file stream is behind. */
+  async write(row: Row): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.count++;
+    if (!this.stringifier.write(row)) await once(this.stringifier, 'drain');
+  }
+
+  /** Finishes the file and moves it into place. */
+  async close(): Promise<void> {
+    this.stringifier.end();
+    await once(this.file, 'close');
+    if (this.failed) throw this.failed;
+    await rename(this.tmp, this.path);
+  }
+
+  /** Drops the temporary file (after an error). */
+  async abort(): Promise<void> {
+    this.stringifier.destroy();
+    this.file.destroy();
+    await rm(this.tmp, { force: true });
+  }
+}
+
+/** Rows of a CSV file with a header, as objects keyed by column name. */
+export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
+  const parser = createReadStream(path).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }));
+  for await (const record of parser) yield record as CsvRecord;
+}
+
+/** The header of a CSV file (its column names). */
+export async function readCsvColumns(path: string): Promise<string[]> {
+  const parser = createReadStream(path).pipe(parse({ to_line: 1, bom: true }));
+  for await (const record of parser) return record as string[];
+  return [];
+}

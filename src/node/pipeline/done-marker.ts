@@ -1,0 +1,69 @@
+// Idempotent reruns: after a recording is processed, a small JSON marker in
+// `<out>/.done/` records what went in (sizes and mtimes of the source WAV and
+// label, the options, the planned segments) and what came out (rows, rejects,
+// output sizes). A rerun whose inputs match and whose outputs are all still
+// there reuses the marker instead of reading audio or writing anything.
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import type { RejectRow } from '../../core/dataset/reasons.ts';
+import type { SegmentRow } from '../../core/dataset/rows.ts';
+
+const VERSION = 1;
+
+export interface DoneMarker {
+  version: number;
+  signature: string;
+  rows: SegmentRow[];
+  rejects: RejectRow[];
+  /** Output path → size in bytes. */
+  outputs: Record<string, number>;
+  seconds: number;
+}
+
+async function fileStamp(path: string | undefined): Promise<string> {
+  if (path === undefined) return '-';
+  try {
+    const s = await stat(path);
+    return `${s.size}:${Math.round(s.mtimeMs)}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** What a recording's outputs depend on. */
+export async function inputSignature(files: (string | undefined)[], options: unknown): Promise<string> {
+  const stamps = await Promise.all(files.map(fileStamp));
+  return JSON.stringify({ v: VERSION, files: files.map((f, i) => [f ?? '', stamps[i]]), options });
+}
+
+export function markerPath(outDir: string, stem: string): string {
+  return join(outDir, '.done', `${stem}.json`);
+}
+
+/** The marker when it matches `signature` and every output it lists is still there with its size. */
+export async function reusableMarker(outDir: string, stem: string, signature: string): Promise<DoneMarker | undefined> {
+  let marker: DoneMarker;
+  try {
+    marker = JSON.parse(await readFile(markerPath(outDir, stem), 'utf8')) as DoneMarker;
+  } catch {
+    return undefined;
+  }
+  if (marker.version !== VERSION || marker.signature !== signature) return undefined;
+  for (const [path, size] of Object.entries(marker.outputs)) {
+    try {
+      if ((await stat(path)).size !== size) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return marker;
+}
+
+export async function writeMarker(outDir: string, stem: string, marker: Omit<DoneMarker, 'version'>): Promise<void> {
+  const path = markerPath(outDir, stem);
+  await mkdir(join(outDir, '.done'), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${threadId}`;
+  await writeFile(tmp, JSON.stringify({ version: VERSION, ...marker }));
+  await rename(tmp, path);
+}

@@ -1,0 +1,309 @@
+// `saturi preprocess dialect|seoul|elder`: turns an unpacked AIHub corpus into
+// 16 kHz mono segment WAVs plus a CSV of rows and a CSV of rejects.
+//
+// The main thread only lists files and pairs them (paths in memory, no audio);
+// each source recording is one task for the worker pool. Results are written
+// in input order through a bounded window, so the CSVs are the same on every
+// run and memory does not grow with the corpus.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { SegmentPlan } from '../../core/dataset/dialect-rules.ts';
+import { capPerSpeaker, parseElderStem } from '../../core/dataset/elder-rules.ts';
+import { dialectLabelFromPath, stemOf } from '../../core/dataset/paths.ts';
+import { countReasons, REJECT_COLUMNS, type ReasonCounts, type RejectRow } from '../../core/dataset/reasons.ts';
+import { SEGMENT_COLUMNS, type SegmentRow } from '../../core/dataset/rows.ts';
+import { parseSeoulMetadataLine } from '../../core/dataset/seoul-rules.ts';
+import { LABEL_NAMES } from '../../core/config/labels.ts';
+import { CsvFileWriter } from './csv-io.ts';
+import { mapOrdered } from './ordered.ts';
+import { WorkerPool } from './pool.ts';
+import type { PreprocessSet } from './preprocess-config.ts';
+import type { CutOptions, PlanResult, RecordingResult, TaskRequest } from './tasks.ts';
+import { hasExt, walkFiles } from './walk.ts';
+
+export interface PreprocessOptions {
+  set: PreprocessSet;
+  /** Root of the audio. */
+  input: string;
+  /** Root of the label files (often the same as input). */
+  labels: string;
+  /** Segment WAVs go to `<outDir>/<dialect>/`, done-markers to `<outDir>/.done/`. */
+  outDir: string;
+  csv: string;
+  rejectsCsv: string;
+  workers: number;
+  minSeconds: number;
+  sampleRate: number;
+  /** Only paths matching this are taken (keeps corpora apart under one root). */
+  pathPattern?: RegExp;
+  skipFirstUtterance: boolean;
+  maxPerSpeaker: number;
+  onProgress?: (recordingsDone: number) => void;
+}
+
+export interface PreprocessSummary {
+  set: PreprocessSet;
+  recordings: number;
+  reused: number;
+  segments: number;
+  seconds: number;
+  written: number;
+  sourceBytesRead: number;
+  rejected: number;
+  reasons: ReasonCounts;
+  perDialect: Record<string, number>;
+  csv: string;
+  rejectsCsv: string;
+  workers: number;
+  workersStarted: number;
+  peakBusyWorkers: number;
+  maxRssBytes: number;
+  elapsedMs: number;
+}
+
+/** A unit of output: a worker task, or rejects known without one. */
+type Job = { task: TaskRequest } | { rejects: RejectRow[] };
+
+const nfc = (s: string) => s.normalize('NFC');
+
+async function* pathsUnder(root: string, exts: string[], pattern: RegExp | undefined): AsyncGenerator<string> {
+  for await (const path of walkFiles(root, hasExt(...exts))) {
+    if (!pattern || pattern.test(nfc(path))) yield path;
+  }
+}
+
+/** Label files by stem; a second file with the same stem is a reject. */
+async function indexByStem(root: string, exts: string[], pattern: RegExp | undefined, dupes: RejectRow[]): Promise<Map<string, string>> {
+  const map = new Map<string, string>();
+  for await (const path of pathsUnder(root, exts, pattern)) {
+    const stem = nfc(stemOf(path));
+    const prev = map.get(stem);
+    if (prev !== undefined) dupes.push({ file: path, item: '', reason: 'duplicate_stem', detail: `same name as ${prev}` });
+    else map.set(stem, path);
+  }
+  return map;
+}
+
+function cutOptions(o: PreprocessOptions): CutOptions {
+  return { sampleRate: o.sampleRate, minSeconds: o.minSeconds };
+}
+
+async function* dialectJobs(o: PreprocessOptions): AsyncGenerator<Job> {
+  const dupes: RejectRow[] = [];
+  const labels = await indexByStem(o.labels, ['.json'], o.pathPattern, dupes);
+  if (dupes.length) yield { rejects: dupes };
+  const seen = new Set<string>();
+  for await (const wav of pathsUnder(o.input, ['.wav'], o.pathPattern)) {
+    const stem = nfc(stemOf(wav));
+    if (seen.has(stem)) {
+      yield { rejects: [{ file: wav, item: '', reason: 'duplicate_stem', detail: 'an earlier recording has the same name' }] };
+      continue;
+    }
+    seen.add(stem);
+    const label = labels.get(stem);
+    if (label === undefined) {
+      yield { rejects: [{ file: wav, item: '', reason: 'no_label_file', detail: `no ${stem}.json under ${o.labels}` }] };
+      continue;
+    }
+    labels.delete(stem);
+    const dialect = dialectLabelFromPath(nfc(wav)) ?? dialectLabelFromPath(nfc(label));
+    if (dialect === undefined) {
+      yield { rejects: [{ file: wav, item: '', reason: 'no_region', detail: 'no folder in the path names one of 경상도/전라도/충청도/제주도/강원도' }] };
+      continue;
+    }
+    yield { task: { kind: 'dialect', wav, label, dialect, outDir: o.outDir, skipFirst: o.skipFirstUtterance, cut: cutOptions(o) } };
+  }
+  for (const label of [...labels.values()].sort()) {
+    yield { rejects: [{ file: label, item: '', reason: 'no_audio_file', detail: `no ${stemOf(label)}.wav under ${o.input}` }] };
+  }
+}
+
+async function* seoulJobs(o: PreprocessOptions): AsyncGenerator<Job> {
+  const dupes: RejectRow[] = [];
+  const wavs = await indexByStem(o.input, ['.wav'], o.pathPattern, dupes);
+  if (dupes.length) yield { rejects: dupes };
+  const mentioned = new Set<string>();
+  const taken = new Set<string>();
+  const seoul = LABEL_NAMES[5]!;
+  for await (const meta of pathsUnder(o.labels, ['_metadata.txt'], o.pathPattern)) {
+    const lines = createInterface({ input: createReadStream(meta, 'utf8'), crlfDelay: Infinity });
+    let lineNo = 0;
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '' || (lineNo === 1 && line.trim() === '\uFEFF')) continue;
+      const item = String(lineNo);
+      const parsed = parseSeoulMetadataLine(line);
+      if (!parsed) {
+        yield { rejects: [{ file: meta, item, reason: 'bad_label_file', detail: 'fewer than 4 |-separated fields' }] };
+        continue;
+      }
+      const name = nfc(parsed.name);
+      mentioned.add(name);
+      if (!parsed.isSeoul) {
+        yield { rejects: [{ file: meta, item, reason: 'not_seoul', detail: `region "${parsed.region}"` }] };
+        continue;
+      }
+      const wav = wavs.get(name);
+      if (wav === undefined) {
+        yield { rejects: [{ file: meta, item, reason: 'no_audio_file', detail: `no ${name}.wav under ${o.input}` }] };
+        continue;
+      }
+      if (taken.has(name)) {
+        yield { rejects: [{ file: meta, item, reason: 'duplicate_stem', detail: `${name} is listed twice` }] };
+        continue;
+      }
+      taken.add(name);
+      yield { task: { kind: 'seoul', wav, dialect: seoul, outDir: o.outDir, cut: cutOptions(o) } };
+    }
+  }
+  const unmentioned = [...wavs.entries()].filter(([name]) => !mentioned.has(name)).map(([, p]) => p);
+  for (const wav of unmentioned.sort()) {
+    yield { rejects: [{ file: wav, item: '', reason: 'no_label_file', detail: 'no *_metadata.txt line names it' }] };
+  }
+}
+
+interface ElderRecording {
+  wav: string;
+  label: string;
+  dialect: string;
+  speaker: string;
+}
+
+/**
+ * 중·노년층: first plan every label in a fixed order (workers parse, the main
+ * thread applies the per-speaker cap in that order), then cut. The cap needs
+ * the order; the cutting does not.
+ */
+async function elderJobs(o: PreprocessOptions, pool: WorkerPool, window: number, emitRejects: (r: RejectRow[]) => Promise<void>): Promise<{ task: TaskRequest }[]> {
+  const dupes: RejectRow[] = [];
+  const wavs = await indexByStem(o.input, ['.wav'], o.pathPattern, dupes);
+  await emitRejects(dupes);
+  const recordings: (ElderRecording | RejectRow)[] = [];
+  const labelDupes = new Set<string>();
+  for await (const label of pathsUnder(o.labels, ['.json'], o.pathPattern)) {
+    const stem = nfc(stemOf(label));
+    if (labelDupes.has(stem)) {
+      recordings.push({ file: label, item: '', reason: 'duplicate_stem', detail: 'an earlier label has the same name' });
+      continue;
+    }
+    labelDupes.add(stem);
+    const wav = wavs.get(stem);
+    if (wav === undefined) {
+      recordings.push({ file: label, item: '', reason: 'no_audio_file', detail: `no ${stem}.wav under ${o.input}` });
+      continue;
+    }
+    wavs.delete(stem);
+    const parsed = parseElderStem(stem);
+    if (!parsed.ok) {
+      recordings.push({ file: label, item: '', reason: parsed.reason, detail: parsed.detail });
+      continue;
+    }
+    recordings.push({ wav, label, dialect: parsed.dialect, speaker: parsed.speaker });
+  }
+  const used = new Map<string, number>();
+  const cuts: { task: TaskRequest }[] = [];
+  await mapOrdered(
+    recordings,
+    window,
+    (r) => ('reason' in r ? Promise.resolve<PlanResult>({ segments: [], rejects: [r] }) : pool.run<PlanResult>({ kind: 'elder-plan', label: r.label, speaker: r.speaker, minSeconds: o.minSeconds })),
+    async (plan, r) => {
+      await emitRejects(plan.rejects);
+      if ('reason' in r) return;
+      const capped = capPerSpeaker(plan.segments, r.label, used, o.maxPerSpeaker);
+      await emitRejects(capped.rejects);
+      if (capped.segments.length > 0) {
+        const segments: SegmentPlan[] = capped.segments;
+        cuts.push({ task: { kind: 'elder-cut', wav: r.wav, label: r.label, dialect: r.dialect, outDir: o.outDir, segments, cut: cutOptions(o) } });
+      }
+    },
+  );
+  const unpaired = [...wavs.values()].sort();
+  await emitRejects(unpaired.map((wav) => ({ file: wav, item: '', reason: 'no_label_file' as const, detail: `no ${stemOf(wav)}.json under ${o.labels}` })));
+  return cuts;
+}
+
+export async function runPreprocess(o: PreprocessOptions): Promise<PreprocessSummary> {
+  const started = Date.now();
+  for (const [what, dir] of [['input', o.input], ['labels', o.labels]] as const) {
+    const s = await stat(dir).catch(() => undefined);
+    if (!s?.isDirectory()) throw new PreprocessInputError(`${what} folder not found: ${resolve(dir)}`);
+  }
+  const pool = new WorkerPool(o.workers);
+  // Twice the pool keeps every worker fed while results wait to be written in order.
+  const window = o.workers * 2;
+  const rowsOut = await CsvFileWriter.open<SegmentRow>(o.csv, SEGMENT_COLUMNS);
+  const rejectsOut = await CsvFileWriter.open<RejectRow>(o.rejectsCsv, REJECT_COLUMNS);
+  const summary: PreprocessSummary = {
+    set: o.set,
+    recordings: 0,
+    reused: 0,
+    segments: 0,
+    seconds: 0,
+    written: 0,
+    sourceBytesRead: 0,
+    rejected: 0,
+    reasons: {},
+    perDialect: {},
+    csv: o.csv,
+    rejectsCsv: o.rejectsCsv,
+    workers: o.workers,
+    workersStarted: 0,
+    peakBusyWorkers: 0,
+    maxRssBytes: 0,
+    elapsedMs: 0,
+  };
+  const emitRejects = async (rejects: RejectRow[]) => {
+    countReasons(rejects, summary.reasons);
+    summary.rejected += rejects.length;
+    for (const r of rejects) await rejectsOut.write(r);
+  };
+  const emit = async (result: RecordingResult) => {
+    await emitRejects(result.rejects);
+    for (const row of result.rows) {
+      await rowsOut.write(row);
+      summary.perDialect[row.dialect] = (summary.perDialect[row.dialect] ?? 0) + 1;
+    }
+    summary.segments += result.rows.length;
+    summary.seconds += result.seconds;
+    summary.written += result.written;
+    summary.sourceBytesRead += result.sourceBytesRead;
+    summary.recordings++;
+    if (result.reused) summary.reused++;
+    o.onProgress?.(summary.recordings);
+  };
+  const noResult = (rejects: RejectRow[]): RecordingResult => ({ rows: [], rejects, reused: false, written: 0, sourceBytesRead: 0, seconds: 0 });
+  try {
+    let jobs: AsyncIterable<Job> | Iterable<Job>;
+    if (o.set === 'dialect') jobs = dialectJobs(o);
+    else if (o.set === 'seoul') jobs = seoulJobs(o);
+    else jobs = await elderJobs(o, pool, window, emitRejects);
+    await mapOrdered(
+      jobs,
+      window,
+      (job) => ('task' in job ? pool.run<RecordingResult>(job.task) : Promise.resolve(noResult(job.rejects))),
+      async (result, job) => {
+        if ('task' in job) await emit(result);
+        else await emitRejects(result.rejects);
+      },
+    );
+    await rowsOut.close();
+    await rejectsOut.close();
+  } catch (e) {
+    await rowsOut.abort();
+    await rejectsOut.abort();
+    throw e;
+  } finally {
+    summary.workersStarted = pool.started;
+    summary.peakBusyWorkers = pool.peakBusy;
+    await pool.close();
+  }
+  // maxRSS covers the whole process: main thread and every worker thread.
+  summary.maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  summary.elapsedMs = Date.now() - started;
+  return summary;
+}
+
+/** A missing input folder: the command turns it into a UserError. */
+export class PreprocessInputError extends Error {}

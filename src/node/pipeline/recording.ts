@@ -1,0 +1,217 @@
+// What a worker does with one source recording: read its header, cut the
+// planned segments by reading only their byte ranges, resample to 16 kHz,
+// write 16-bit mono WAVs, and report rows and rejects.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { AudioError } from '../../core/audio/errors.ts';
+import { resample } from '../../core/audio/resample.ts';
+import { encodeWav, frameAt, readWavInfo, readWavRange, type WavInfo } from '../../core/audio/wav.ts';
+import { parseDialectLabel, selectDialectSegments, type SegmentPlan } from '../../core/dataset/dialect-rules.ts';
+import { parseElderLabel, selectElderSentences } from '../../core/dataset/elder-rules.ts';
+import { decodeUtf8, LabelError } from '../../core/dataset/label-error.ts';
+import { segmentName, stemOf } from '../../core/dataset/paths.ts';
+import type { RejectRow } from '../../core/dataset/reasons.ts';
+import { formatDuration, type SegmentRow } from '../../core/dataset/rows.ts';
+import { fileSource, type FileByteSource } from '../io/file-source.ts';
+import { inputSignature, reusableMarker, writeMarker } from './done-marker.ts';
+import type { CutOptions, DialectTask, ElderCutTask, ElderPlanTask, PlanResult, RecordingResult, SeoulTask } from './tasks.ts';
+
+interface Output {
+  rows: SegmentRow[];
+  rejects: RejectRow[];
+  outputs: Record<string, number>;
+  written: number;
+  seconds: number;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof AudioError ? e.reason : e instanceof Error ? e.message : String(e);
+}
+
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${threadId}`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, path);
+}
+
+/** Opens the WAV header; an unreadable file becomes one reject for the whole recording. */
+async function openWav(wav: string, out: Output): Promise<{ src: FileByteSource; info: WavInfo } | undefined> {
+  const src = fileSource(wav);
+  try {
+    return { src, info: await readWavInfo(src) };
+  } catch (e) {
+    await src.close().catch(() => undefined);
+    out.rejects.push({ file: wav, item: '', reason: 'unreadable_file', detail: errorText(e) });
+    return undefined;
+  }
+}
+
+interface Naming {
+  name(stem: string, seg: SegmentPlan): string;
+  /** The item column of a reject. */
+  item(seg: SegmentPlan): string;
+}
+
+const SEGMENT_NAMING: Naming = { name: (stem, seg) => segmentName(stem, seg.index), item: (seg) => String(seg.index) };
+/** A whole file keeps its own name, not `<stem>_0.wav`. */
+const WHOLE_FILE_NAMING: Naming = { name: (stem) => `${stem}.wav`, item: () => '' };
+
+/** Cuts each planned segment from an open WAV. */
+async function cutSegments(
+  src: FileByteSource,
+  info: WavInfo,
+  wav: string,
+  segments: SegmentPlan[],
+  dialect: string,
+  outDir: string,
+  opts: CutOptions,
+  out: Output,
+  naming: Naming = SEGMENT_NAMING,
+): Promise<void> {
+  const stem = stemOf(wav);
+  const dir = join(outDir, dialect);
+  await mkdir(dir, { recursive: true });
+  for (const seg of segments) {
+    const item = naming.item(seg);
+    const first = frameAt(seg.start, info.sampleRate);
+    const last = Math.min(info.frames, frameAt(seg.end, info.sampleRate));
+    if (first >= info.frames) {
+      out.rejects.push({ file: wav, item, reason: 'out_of_range', detail: `starts at ${seg.start} s, the recording is ${info.durationSeconds.toFixed(3)} s` });
+      continue;
+    }
+    if (last <= first) {
+      out.rejects.push({ file: wav, item, reason: 'empty_segment', detail: `[${seg.start}, ${seg.end}) s` });
+      continue;
+    }
+    if ((last - first) / info.sampleRate < opts.minSeconds) {
+      out.rejects.push({ file: wav, item, reason: 'out_of_range', detail: `only ${((last - first) / info.sampleRate).toFixed(3)} s left before the end of the recording` });
+      continue;
+    }
+    let samples: Float32Array;
+    try {
+      samples = (await readWavRange(src, seg.start, seg.end, info)).samples;
+    } catch (e) {
+      const text = errorText(e);
+      out.rejects.push({ file: wav, item, reason: /non-finite/.test(text) ? 'nan_audio' : 'unreadable_file', detail: text });
+      continue;
+    }
+    const resampled = info.sampleRate === opts.sampleRate ? samples : resample(samples, info.sampleRate, opts.sampleRate);
+    if (resampled.length === 0) {
+      out.rejects.push({ file: wav, item, reason: 'empty_segment', detail: `[${seg.start}, ${seg.end}) s` });
+      continue;
+    }
+    const bytes = encodeWav(resampled, opts.sampleRate);
+    const name = naming.name(stem, seg);
+    const path = join(dir, name);
+    await writeAtomically(path, bytes);
+    const seconds = resampled.length / opts.sampleRate;
+    out.outputs[path] = bytes.byteLength;
+    out.written++;
+    out.seconds += seconds;
+    out.rows.push({ name, path, dialect, speaker: seg.speaker, duration: formatDuration(seconds), source: wav });
+  }
+}
+
+function emptyOutput(): Output {
+  return { rows: [], rejects: [], outputs: {}, written: 0, seconds: 0 };
+}
+
+/**
+ * Shared frame of a recording task: reuse a matching done-marker, otherwise
+ * open the WAV, let `body` plan and cut, and record the marker.
+ */
+async function recordingTask(
+  wav: string,
+  label: string | undefined,
+  outDir: string,
+  options: unknown,
+  body: (src: FileByteSource, info: WavInfo, out: Output) => Promise<void>,
+): Promise<RecordingResult> {
+  const stem = stemOf(wav);
+  const signature = await inputSignature([wav, label], options);
+  const marker = await reusableMarker(outDir, stem, signature);
+  if (marker) return { rows: marker.rows, rejects: marker.rejects, reused: true, written: 0, sourceBytesRead: 0, seconds: marker.seconds };
+  const out = emptyOutput();
+  const opened = await openWav(wav, out);
+  let bytesRead = 0;
+  if (opened) {
+    try {
+      await body(opened.src, opened.info, out);
+    } finally {
+      bytesRead = opened.src.bytesRead;
+      await opened.src.close().catch(() => undefined);
+    }
+  }
+  await writeMarker(outDir, stem, { signature, rows: out.rows, rejects: out.rejects, outputs: out.outputs, seconds: out.seconds });
+  return { rows: out.rows, rejects: out.rejects, reused: false, written: out.written, sourceBytesRead: bytesRead, seconds: out.seconds };
+}
+
+async function readLabelText(path: string): Promise<string> {
+  try {
+    return decodeUtf8(await readFile(path));
+  } catch (e) {
+    throw new LabelError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** 한국어 방언 발화: parse the label, select utterances, cut them. */
+export function runDialectTask(t: DialectTask): Promise<RecordingResult> {
+  const options = { set: 'dialect', dialect: t.dialect, skipFirst: t.skipFirst, ...t.cut };
+  return recordingTask(t.wav, t.label, t.outDir, options, async (src, info, out) => {
+    let selection;
+    try {
+      const label = parseDialectLabel(await readLabelText(t.label), t.label);
+      selection = selectDialectSegments(label, t.label, { minSeconds: t.cut.minSeconds, skipFirst: t.skipFirst });
+    } catch (e) {
+      if (!(e instanceof LabelError)) throw e;
+      out.rejects.push({ file: t.label, item: '', reason: 'bad_label_file', detail: e.reason });
+      return;
+    }
+    out.rejects.push(...selection.rejects);
+    await cutSegments(src, info, t.wav, selection.segments, t.dialect, t.outDir, t.cut, out);
+  });
+}
+
+/**
+ * 한국인 대화음성 (서울·경기): whole sentence files of at least minSeconds.
+ * A file already in the output format (16 kHz mono 16-bit PCM) is used where
+ * it is; others are converted once into the output folder.
+ */
+export function runSeoulTask(t: SeoulTask): Promise<RecordingResult> {
+  const options = { set: 'seoul', dialect: t.dialect, ...t.cut };
+  return recordingTask(t.wav, undefined, t.outDir, options, async (src, info, out) => {
+    if (info.durationSeconds < t.cut.minSeconds) {
+      out.rejects.push({ file: t.wav, item: '', reason: 'too_short', detail: `${info.durationSeconds.toFixed(3)} s` });
+      return;
+    }
+    const name = `${stemOf(t.wav)}.wav`;
+    if (info.sampleRate === t.cut.sampleRate && info.channels === 1 && info.format === 'pcm' && info.bitsPerSample === 16) {
+      out.seconds += info.durationSeconds;
+      out.rows.push({ name, path: t.wav, dialect: t.dialect, speaker: '', duration: formatDuration(info.durationSeconds), source: t.wav });
+      return;
+    }
+    const whole = { index: 0, start: 0, end: info.durationSeconds, speaker: '' };
+    await cutSegments(src, info, t.wav, [whole], t.dialect, t.outDir, t.cut, out, WHOLE_FILE_NAMING);
+  });
+}
+
+/** 중·노년층: the sentences of one label that may become segments (before the per-speaker cap). */
+export async function runElderPlanTask(t: ElderPlanTask): Promise<PlanResult> {
+  try {
+    const sentences = parseElderLabel(await readLabelText(t.label), t.label);
+    return selectElderSentences(sentences, t.label, t.speaker, t.minSeconds);
+  } catch (e) {
+    if (!(e instanceof LabelError)) throw e;
+    return { segments: [], rejects: [{ file: t.label, item: '', reason: 'bad_label_file', detail: e.reason }] };
+  }
+}
+
+/** 중·노년층: cut the segments that survived the cap. */
+export function runElderCutTask(t: ElderCutTask): Promise<RecordingResult> {
+  const options = { set: 'elder', dialect: t.dialect, segments: t.segments.map((s) => [s.index, s.start, s.end, s.speaker]), ...t.cut };
+  return recordingTask(t.wav, t.label, t.outDir, options, (src, info, out) =>
+    cutSegments(src, info, t.wav, t.segments, t.dialect, t.outDir, t.cut, out),
+  );
+}
+
