@@ -1,0 +1,123 @@
+// Loads the tiny model by repo id through transformers.js's hub code from a local server in
+// the Hugging Face URL layout, then offline from the cache folder; errors name the URL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { env } from '@huggingface/transformers';
+import { loadEncoder } from '../../src/node/encoder/load.ts';
+import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/tiny-model.ts';
+import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
+import { embedSegments } from '../../src/core/encoder/pipeline.ts';
+import type { LoadProgress } from '../../src/core/encoder/worker-api.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const REPO = 'saturi-test/tiny-w2v-bert';
+
+interface HubServer {
+  url: string;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** Serves DEFAULT_TINY_MODEL_DIR at /{repo}/resolve/{revision}/{file} (GET, HEAD, single Range). */
+function startHub(files: { omit?: string[] } = {}): Promise<HubServer> {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(decodeURIComponent(req.url ?? ''));
+    const file = m?.[3] ?? '';
+    const path = join(DEFAULT_TINY_MODEL_DIR, file);
+    if (!m || m[1] !== REPO || file.includes('..') || files.omit?.includes(file) || !existsSync(path) || !statSync(path).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
+      return;
+    }
+    const body = readFileSync(path);
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    if (range) {
+      const start = Number(range[1]);
+      const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
+      res.writeHead(206, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${body.length}`, 'accept-ranges': 'bytes' });
+      res.end(req.method === 'HEAD' ? undefined : body.subarray(start, end + 1));
+      return;
+    }
+    res.writeHead(200, { 'content-length': body.length, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      resolve({ url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise<void>((r) => server.close(() => r())) });
+    }),
+  );
+}
+
+const savedHost = env.remoteHost;
+const tmp = tempDir('saturi-hub-');
+beforeAll(() => {
+  makeTinyModel(DEFAULT_TINY_MODEL_DIR, TINY_CONFIG);
+});
+afterAll(() => {
+  env.remoteHost = savedHost;
+  tmp.cleanup();
+});
+
+const samples = Float32Array.from({ length: 16000 }, (_, i) => 0.3 * Math.sin(i * 0.05) + 0.1 * Math.sin(i * 0.31));
+
+describe('model loading by repo id through the hub code', () => {
+  it('downloads with per-file byte progress, caches, and loads again offline', async () => {
+    const hub = await startHub();
+    const cacheDir = join(tmp.dir, 'cache-a');
+    env.remoteHost = hub.url;
+    const progress: LoadProgress[] = [];
+    const first = await loadEncoder(REPO, 'fp32', { cacheDir, onProgress: (p) => progress.push(p) });
+    expect(first.info).toMatchObject({ backend: 'cpu', dtype: 'fp32', dim: TINY_CONFIG.hidden, modelId: REPO, revision: 'main' });
+    // The real hub path was used: every model file came from the server in the resolve layout.
+    for (const f of ['config.json', 'preprocessor_config.json', 'onnx/model.onnx', 'onnx/model.onnx_data']) {
+      expect(hub.requests).toContain(`GET /${REPO}/resolve/main/${f}`);
+    }
+    const dataSize = statSync(join(DEFAULT_TINY_MODEL_DIR, 'onnx', 'model.onnx_data')).size;
+    const dataDone = progress.filter((p) => p.file === 'onnx/model.onnx_data' && p.status === 'done');
+    expect(dataDone.length).toBeGreaterThan(0);
+    expect(dataDone.at(-1)).toMatchObject({ loaded: dataSize, total: dataSize });
+    const bytes = progress.filter((p) => p.status === 'download');
+    expect(bytes.length).toBeGreaterThan(0);
+    for (const p of bytes) expect(p.loaded).toBeLessThanOrEqual(p.total);
+    const e1 = (await embedSegments(first.session, first.extractor, [{ id: 'a', samples }], { mode: 'eval' }))[0]!.embedding;
+    await first.dispose();
+    await hub.close();
+
+    // Server gone: the second load must come from the cache folder.
+    const before = hub.requests.length;
+    const second = await loadEncoder(REPO, 'fp32', { cacheDir });
+    const e2 = (await embedSegments(second.session, second.extractor, [{ id: 'a', samples }], { mode: 'eval' }))[0]!.embedding;
+    expect(Array.from(e2)).toEqual(Array.from(e1));
+    expect(hub.requests.length).toBe(before);
+    await second.dispose();
+
+    // And the local folder gives the same numbers as the hub copy.
+    const local = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
+    const e3 = (await embedSegments(local.session, local.extractor, [{ id: 'a', samples }], { mode: 'eval' }))[0]!.embedding;
+    expect(Array.from(e3)).toEqual(Array.from(e1));
+    await local.dispose();
+  });
+
+  it('a missing file is an error naming its URL', async () => {
+    const hub = await startHub({ omit: ['onnx/model_fp16.onnx'] });
+    try {
+      env.remoteHost = hub.url;
+      await expect(loadEncoder(REPO, 'fp16', { cacheDir: join(tmp.dir, 'cache-b') })).rejects.toThrow(`${hub.url}${REPO}/resolve/main/onnx/model_fp16.onnx`);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('an unreachable host is an error naming the URL tried', async () => {
+    const hub = await startHub();
+    const url = hub.url;
+    await hub.close(); // nothing listens there any more
+    env.remoteHost = url;
+    await expect(loadEncoder(REPO, 'q8', { cacheDir: join(tmp.dir, 'cache-c') })).rejects.toThrow(url);
+  });
+});
