@@ -79,4 +79,16 @@ describe('split rules', () => {
     expect(count(r.train, 'C')).toBe(7);
     expect(count(r.eval, 'C')).toBe(0);
   });
+
+  it('keeps a big speaker in train when a smaller one can fill eval', () => {
+    const rows: CsvRecord[] = [];
+    for (let i = 0; i < 9; i++) rows.push({ name: `big${i}`, path: `big${i}`, dialect: 'A', speaker: 'BIG' });
+    for (let i = 0; i < 3; i++) rows.push({ name: `small${i}`, path: `small${i}`, dialect: 'A', speaker: 'SMALL' });
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const r = splitRows(rows, { perClassTrain: 6, perClassEval: 2, seed, speakerDisjoint: true });
+      expect(r.eval.map((x) => x.speaker)).toEqual(['SMALL', 'SMALL']);
+      expect(r.train).toHaveLength(6);
+      expect(new Set(r.train.map((x) => x.speaker))).toEqual(new Set(['BIG']));
+    }
+  });
 });

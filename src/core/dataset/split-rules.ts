@@ -53,9 +53,9 @@ export function classTargets(available: number, perTrain: number, perEval: numbe
 /**
  * Splits rows per class (`dialect` column). Inputs are sorted first, so the
  * result depends only on the set of rows and the seed, not on their order.
- * Speaker-disjoint: whole speakers are drawn (seeded order) into eval until the
- * eval target is met (the last one may be subsampled), the rest are train
- * candidates. A speaker already placed by another class keeps its side.
+ * Speaker-disjoint: whole speakers are drawn (seeded order) into eval while
+ * they fit its target, topped up by the smallest remaining ones (subsampled);
+ * the rest are train candidates. A speaker already placed by another class keeps its side.
  */
 export function splitRows(rows: CsvRecord[], opts: SplitOptions): SplitResult {
   const byClass = new Map<string, CsvRecord[]>();
@@ -103,9 +103,30 @@ export function splitRows(rows: CsvRecord[], opts: SplitOptions): SplitResult {
       // A class with a single undecided speaker and nothing else gives it to train:
       // eval without train data is useless, train without eval still trains.
       const onlyOne = undecided.length === 1 && evalPool.length === 0 && trainPool.length === 0;
+      // Eval takes whole speakers (seeded order) that fit in what it still needs;
+      // if it is still short, the smallest remaining speakers top it up (and are
+      // subsampled). Big speakers thus stay in train instead of being cut down.
+      const toEval = new Set<string>();
+      let evalCount = evalPool.length;
+      if (!onlyOne) {
+        for (const s of undecided) {
+          const n = bySpeaker.get(s)!.length;
+          if (evalCount + n <= targets.eval) {
+            toEval.add(s);
+            evalCount += n;
+          }
+        }
+        const rest = undecided.filter((s) => !toEval.has(s)).sort((a, b) => bySpeaker.get(a)!.length - bySpeaker.get(b)!.length);
+        for (let i = 0; i < rest.length && evalCount < targets.eval; i++) {
+          // Never the last speaker left for train.
+          if (i === rest.length - 1 && trainPool.length === 0) break;
+          toEval.add(rest[i]!);
+          evalCount += bySpeaker.get(rest[i]!)!.length;
+        }
+      }
       for (const s of undecided) {
         const speakerRows = bySpeaker.get(s)!;
-        if (!onlyOne && evalPool.length < targets.eval) {
+        if (toEval.has(s)) {
           side.set(s, 'eval');
           evalPool.push(...speakerRows);
         } else {

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { UserError } from '../errors.ts';
+
+interface FilterFlags {
+  csv: string;
+  out: string;
+  dropped?: string;
+  minSeconds: string;
+  workers?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('filter')
+    .description('keep the CSV rows whose WAV opens, is mono and lasts at least --min-seconds (header only, in parallel)')
+    .requiredOption('--csv <file>', 'input CSV with a path column')
+    .requiredOption('--out <file>', 'CSV of the kept rows')
+    .option('--dropped <file>', 'CSV of the dropped rows with reason and detail')
+    .option('--min-seconds <s>', 'shortest file kept', '3')
+    .option('--workers <n>', 'worker threads (default: one per core)')
+    .action(async (flags: FilterFlags) => {
+      const minSeconds = Number(flags.minSeconds);
+      if (!(minSeconds >= 0)) throw new UserError(`--min-seconds must be a non-negative number, got "${flags.minSeconds}"`);
+      const workersFlag = flags.workers === undefined ? undefined : Number(flags.workers);
+      if (workersFlag !== undefined && !(Number.isInteger(workersFlag) && workersFlag >= 0)) throw new UserError(`--workers must be a non-negative integer, got "${flags.workers}"`);
+      const { resolve } = await import('node:path');
+      const { runFilter, FilterInputError } = await import('../../pipeline/filter.ts');
+      const { poolSize } = await import('../../pipeline/pool.ts');
+      const { formatReasons } = await import('../../pipeline/summary.ts');
+      try {
+        const s = await runFilter({
+          csv: resolve(flags.csv),
+          out: resolve(flags.out),
+          dropped: flags.dropped ? resolve(flags.dropped) : undefined,
+          minSeconds,
+          workers: poolSize(workersFlag),
+        });
+        process.stdout.write(`filter: ${s.total} rows, kept ${s.kept}, dropped ${s.dropped} (${s.workers} workers, ${(s.elapsedMs / 1000).toFixed(1)} s)\n`);
+        if (s.dropped) process.stdout.write(formatReasons(s.reasons));
+        process.stdout.write(`kept → ${resolve(flags.out)}\n${flags.dropped ? `dropped → ${resolve(flags.dropped)}\n` : ''}`);
+      } catch (e) {
+        if (e instanceof FilterInputError) throw new UserError(e.message);
+        throw e;
+      }
+    });
+}

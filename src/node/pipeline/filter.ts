@@ -1,0 +1,90 @@
+// `saturi filter`: keeps the CSV rows whose WAV opens, is mono and lasts at
+// least minSeconds (from the header alone), in parallel batches; the dropped
+// rows go to a second CSV with the reason.
+import { resolve } from 'node:path';
+import { countReasons, type ReasonCounts } from '../../core/dataset/reasons.ts';
+import type { CsvRecord } from '../../core/dataset/rows.ts';
+import { CsvFileWriter, readCsv, readCsvColumns } from './csv-io.ts';
+import { mapOrdered } from './ordered.ts';
+import { WorkerPool } from './pool.ts';
+import type { ProbeResult } from './tasks.ts';
+
+export interface FilterOptions {
+  csv: string;
+  out: string;
+  dropped?: string;
+  minSeconds: number;
+  workers: number;
+  /** Rows per worker task. */
+  batchSize?: number;
+}
+
+export interface FilterSummary {
+  total: number;
+  kept: number;
+  dropped: number;
+  reasons: ReasonCounts;
+  workers: number;
+  elapsedMs: number;
+}
+
+export class FilterInputError extends Error {}
+
+async function* batches(path: string, size: number): AsyncGenerator<CsvRecord[]> {
+  let batch: CsvRecord[] = [];
+  for await (const row of readCsv(path)) {
+    batch.push(row);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+export async function runFilter(o: FilterOptions): Promise<FilterSummary> {
+  const started = Date.now();
+  let columns: string[];
+  try {
+    columns = await readCsvColumns(o.csv);
+  } catch (e) {
+    throw new FilterInputError(`${o.csv}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!columns.includes('path')) throw new FilterInputError(`${o.csv}: no "path" column (columns: ${columns.join(', ') || 'none'})`);
+  const pool = new WorkerPool(o.workers);
+  const keptOut = await CsvFileWriter.open<CsvRecord>(o.out, columns);
+  const droppedOut = o.dropped ? await CsvFileWriter.open<CsvRecord>(o.dropped, [...columns.filter((c) => c !== 'reason' && c !== 'detail'), 'reason', 'detail']) : undefined;
+  const summary: FilterSummary = { total: 0, kept: 0, dropped: 0, reasons: {}, workers: o.workers, elapsedMs: 0 };
+  try {
+    await mapOrdered(
+      batches(o.csv, o.batchSize ?? 64),
+      o.workers * 2,
+      (rows) => pool.run<ProbeResult>({ kind: 'probe', paths: rows.map((r) => (r.path ? resolve(r.path) : '')), minSeconds: o.minSeconds }),
+      async (result, rows) => {
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          const outcome = result.outcomes[i]!;
+          summary.total++;
+          if (outcome.reason === undefined) {
+            summary.kept++;
+            await keptOut.write(row);
+          } else {
+            summary.dropped++;
+            countReasons([{ reason: outcome.reason }], summary.reasons);
+            await droppedOut?.write({ ...row, reason: outcome.reason, detail: outcome.detail });
+          }
+        }
+      },
+    );
+    await keptOut.close();
+    await droppedOut?.close();
+  } catch (e) {
+    await keptOut.abort();
+    await droppedOut?.abort();
+    throw e;
+  } finally {
+    await pool.close();
+  }
+  summary.elapsedMs = Date.now() - started;
+  return summary;
+}
