@@ -78,13 +78,13 @@ function fillPhase(row: Float32Array, frac: number, half: number, gain: number, 
   for (let k = 0; k < taps; k++) row[k] = row[k]! / sum;
 }
 
-function designFilter(fromRate: number, toRate: number): PolyphaseFilter {
+/** A filter from `fromRate` to `toRate` passing [0, passHz] and stopping [stopHz, ∞). */
+function designFilter(fromRate: number, toRate: number, passHz: number, stopHz: number): PolyphaseFilter {
   const g = gcd(fromRate, toRate);
   const up = toRate / g;
   const down = fromRate / g;
-  const base = Math.min(fromRate, toRate);
-  const cutoff = ((PASS_EDGE + STOP_EDGE) / 2) * base; // Hz, centre of the transition band
-  const transition = (STOP_EDGE - PASS_EDGE) * base; // Hz
+  const cutoff = (passHz + stopHz) / 2; // Hz, centre of the transition band
+  const transition = stopHz - passHz; // Hz
   // Kaiser's length estimate, in input samples.
   const length = (ATTENUATION_DB - 8) / (2.285 * 2 * Math.PI * (transition / fromRate));
   // An even half-length makes the tap count a multiple of 4 for the unrolled inner loop.
@@ -103,16 +103,39 @@ function designFilter(fromRate: number, toRate: number): PolyphaseFilter {
   return { up, down, taps, half, table, interpolated };
 }
 
-function filterFor(fromRate: number, toRate: number): PolyphaseFilter {
-  const key = `${fromRate}>${toRate}`;
+function cached(key: string, design: () => PolyphaseFilter): PolyphaseFilter {
   let f = cache.get(key);
   if (!f) {
-    f = designFilter(fromRate, toRate);
+    f = design();
     if (cache.size >= 32) cache.delete(cache.keys().next().value!);
     cache.set(key, f);
   }
   return f;
 }
+
+/** The filter of a direct conversion: transition band from 7/16 to 1/2 of the lower rate. */
+function directFilter(fromRate: number, toRate: number): PolyphaseFilter {
+  const base = Math.min(fromRate, toRate);
+  return cached(`${fromRate}>${toRate}`, () => designFilter(fromRate, toRate, PASS_EDGE * base, STOP_EDGE * base));
+}
+
+/**
+ * A decimate-by-2 stage ahead of a conversion to `finalRate`: it keeps the
+ * final passband and only has to stop what would alias into [0, finalRate/2]
+ * after halving, so its transition band is wide and its filter short.
+ */
+function halvingFilter(fromRate: number, finalRate: number): PolyphaseFilter {
+  return cached(`${fromRate}>${fromRate / 2}>${finalRate}`, () =>
+    designFilter(fromRate, fromRate / 2, PASS_EDGE * finalRate, fromRate / 2 - STOP_EDGE * finalRate),
+  );
+}
+
+/**
+ * Halving first pays off when the rate stays well above the target: the sharp
+ * final filter then runs on half the input rate with half the taps. Cost model
+ * (taps ∝ rate / transition width): worth it above ≈1.07× the target.
+ */
+const HALVE_ABOVE = 1.1;
 
 /** Number of output samples for `length` input samples: those at times before the input's end. */
 export function resampledLength(length: number, fromRate: number, toRate: number): number {
@@ -130,10 +153,20 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
     throw new RangeError(`resample: rates must be positive integers, got ${fromRate} → ${toRate}`);
   }
   if (fromRate === toRate) return samples.slice();
-  const f = filterFor(fromRate, toRate);
-  const out = new Float32Array(resampledLength(samples.length, fromRate, toRate));
-  if (f.interpolated) runInterpolated(samples, out, f);
-  else runExact(samples, out, f);
+  let x = samples;
+  let rate = fromRate;
+  while (rate % 2 === 0 && rate / 2 >= HALVE_ABOVE * toRate) {
+    x = run(x, halvingFilter(rate, toRate), Math.ceil(x.length / 2));
+    rate /= 2;
+  }
+  // Same length as a direct conversion (halving may round the intermediate length up).
+  return run(x, directFilter(rate, toRate), resampledLength(samples.length, fromRate, toRate));
+}
+
+function run(x: Float32Array, f: PolyphaseFilter, outLength: number): Float32Array {
+  const out = new Float32Array(outLength);
+  if (f.interpolated) runInterpolated(x, out, f);
+  else runExact(x, out, f);
   return out;
 }
 
