@@ -1,0 +1,153 @@
+// Read training run folders (TEAM.md "Training run folder": config.json,
+// log.jsonl, metrics.json, checkpoint-*/, head/) and pick each run's best
+// evaluation. A damaged log line is skipped and reported, never fatal.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { UserError } from '../cli/errors.ts';
+import type { LogEvent } from '../../core/plot/run-curves.ts';
+
+export interface EvalPoint {
+  step: number;
+  epoch: number | null;
+  loss: number | null;
+  accuracy: number | null;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+}
+
+export interface RunInfo {
+  name: string;
+  dir: string;
+  config: Record<string, unknown>;
+  log: LogEvent[];
+  metrics: Record<string, unknown>;
+  evals: EvalPoint[];
+  best: EvalPoint | null;
+  steps: number;
+  learningRate: number | null;
+  head: string;
+  /** Problems found while reading (bad log lines, unreadable JSON). */
+  warnings: string[];
+}
+
+const RUN_FILES = ['log.jsonl', 'metrics.json', 'config.json'];
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+
+async function isRunDir(dir: string): Promise<boolean> {
+  for (const f of RUN_FILES) if (await stat(join(dir, f)).then((s) => s.isFile(), () => false)) return true;
+  return false;
+}
+
+/** Given folders that are runs or hold runs, the run folders (sorted by name within a parent). */
+export async function findRuns(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const st = await stat(p).catch(() => null);
+    if (!st?.isDirectory()) throw new UserError(`${p}: no such folder`);
+    if (await isRunDir(p)) {
+      out.push(resolve(p));
+      continue;
+    }
+    const kids = (await readdir(p, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => join(p, d.name)).sort();
+    const runs: string[] = [];
+    for (const k of kids) if (await isRunDir(k)) runs.push(resolve(k));
+    if (runs.length === 0) throw new UserError(`${p}: not a training run folder and holds none (a run has config.json, log.jsonl, metrics.json)`);
+    out.push(...runs);
+  }
+  return out;
+}
+
+async function readJsonObject(file: string, warnings: string[]): Promise<Record<string, unknown>> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) return {};
+  try {
+    const v = obj(JSON.parse(text));
+    if (!v) warnings.push(`${file}: not a JSON object, ignored`);
+    return v ?? {};
+  } catch (e) {
+    warnings.push(`${file}: not valid JSON (${(e as Error).message}), ignored`);
+    return {};
+  }
+}
+
+function evalPoint(e: LogEvent): EvalPoint | null {
+  const step = num(e.step);
+  if (step === null) return null;
+  const p: EvalPoint = {
+    step,
+    epoch: num(e.epoch),
+    loss: num(e.eval_loss),
+    accuracy: num(e.eval_accuracy),
+    precision: num(e.eval_precision),
+    recall: num(e.eval_recall),
+    f1: num(e.eval_f1),
+  };
+  return p.loss === null && p.accuracy === null && p.f1 === null ? null : p;
+}
+
+/** The best evaluation: the one metrics.json names, else the lowest eval loss (the checkpoint the trainer keeps), else the highest F1. */
+export function pickBest(evals: EvalPoint[], metrics: Record<string, unknown>): EvalPoint | null {
+  const bestStep = num(metrics.best_step) ?? num(obj(metrics.best)?.step) ?? num(obj(metrics.best_eval)?.step);
+  if (bestStep !== null) {
+    const at = evals.find((e) => e.step === bestStep);
+    if (at) return at;
+  }
+  const fromMetrics = obj(metrics.best_eval) ?? obj(metrics.best);
+  if (fromMetrics) {
+    const p = evalPoint({ step: bestStep ?? 0, ...fromMetrics });
+    if (p) return p;
+  }
+  if (evals.length === 0) {
+    const p = evalPoint({ step: num(metrics.step) ?? num(metrics.steps) ?? 0, ...(obj(metrics.final) ?? obj(metrics.final_eval) ?? metrics) });
+    return p;
+  }
+  const withLoss = evals.filter((e) => e.loss !== null);
+  if (withLoss.length > 0) return withLoss.reduce((a, b) => (b.loss! < a.loss! ? b : a));
+  return evals.reduce((a, b) => ((b.f1 ?? -1) > (a.f1 ?? -1) ? b : a));
+}
+
+function describeHead(config: Record<string, unknown>): string {
+  const head = obj(config.head);
+  const type = config.head_type ?? head?.type ?? config.head;
+  const size = num(config.classifier_proj_size) ?? num(config.hidden_size) ?? num(head?.hiddenSize) ?? num(head?.hidden_size) ?? num(config.proj_size);
+  const t = typeof type === 'string' ? type : 'hf';
+  return size !== null ? `${t}/${size}` : t;
+}
+
+export async function readRun(dir: string): Promise<RunInfo> {
+  const warnings: string[] = [];
+  const config = await readJsonObject(join(dir, 'config.json'), warnings);
+  const metrics = await readJsonObject(join(dir, 'metrics.json'), warnings);
+  const log: LogEvent[] = [];
+  const text = await readFile(join(dir, 'log.jsonl'), 'utf8').catch(() => null);
+  if (text !== null) {
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        const v = obj(JSON.parse(line));
+        if (v) log.push(v);
+        else warnings.push(`${join(dir, 'log.jsonl')}: line ${i + 1} is not a JSON object, skipped`);
+      } catch {
+        warnings.push(`${join(dir, 'log.jsonl')}: line ${i + 1} is not valid JSON, skipped`);
+      }
+    });
+  }
+  const evals = log.map(evalPoint).filter((p): p is EvalPoint => p !== null);
+  const steps = Math.max(0, ...log.map((e) => num(e.step) ?? 0), num(metrics.steps) ?? 0, num(metrics.global_step) ?? 0);
+  return {
+    name: basename(dir),
+    dir,
+    config,
+    log,
+    metrics,
+    evals,
+    best: pickBest(evals, metrics),
+    steps,
+    learningRate: num(config.learning_rate),
+    head: describeHead(config),
+    warnings,
+  };
+}

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/paths.ts';
+import { findRuns, pickBest, readRun } from '../../src/node/runs/read-run.ts';
+import { renderRunsTable, sortRuns } from '../../src/node/runs/runs-table.ts';
+import { niceTicks } from '../../src/core/plot/line-chart.ts';
+import { runCurvesSvg } from '../../src/core/plot/run-curves.ts';
+
+const { dir, cleanup } = tempDir('saturi-runs-');
+const runsDir = join(dir, 'runs');
+
+interface Ev { step: number; eval_loss: number; eval_accuracy: number; eval_precision: number; eval_recall: number; eval_f1: number }
+
+/** A run folder as the trainer writes it: config.json, log.jsonl (log + eval events), metrics.json. */
+function writeRun(name: string, config: Record<string, unknown>, losses: number[], evals: Ev[], metrics: Record<string, unknown> | null, extraLines: string[] = []): string {
+  const d = join(runsDir, name);
+  mkdirSync(join(d, 'checkpoint-100'), { recursive: true });
+  writeFileSync(join(d, 'config.json'), JSON.stringify(config));
+  const lines: string[] = [];
+  losses.forEach((loss, i) => lines.push(JSON.stringify({ step: (i + 1) * 10, epoch: (i + 1) / 10, loss, learning_rate: 1e-3 })));
+  for (const e of evals) lines.push(JSON.stringify({ epoch: e.step / 100, ...e }));
+  lines.push(...extraLines);
+  writeFileSync(join(d, 'log.jsonl'), lines.join('\n') + '\n');
+  if (metrics) writeFileSync(join(d, 'metrics.json'), JSON.stringify(metrics));
+  return d;
+}
+
+const ev = (step: number, loss: number, acc: number, f1: number): Ev => ({ step, eval_loss: loss, eval_accuracy: acc, eval_precision: acc + 0.01, eval_recall: acc, eval_f1: f1 });
+
+beforeAll(() => {
+  // Run A: the lowest eval loss is at step 100 (not the highest F1, which is step 150).
+  writeRun('a-hf-lr1e-3', { learning_rate: 1e-3, head_type: 'hf', classifier_proj_size: 768 }, [1.8, 1.6, 1.5, 1.3, 1.2, 1.1, 1.0, 0.9, 0.85, 0.8, 0.8, 0.78, 0.77, 0.76, 0.75],
+    [ev(50, 1.2, 0.40, 0.38), ev(100, 1.0, 0.52, 0.50), ev(150, 1.1, 0.55, 0.53)], { final: { eval_loss: 1.1 } });
+  // Run B: metrics.json names its best step explicitly; one damaged log line.
+  writeRun('b-mlp-lr5e-5', { learning_rate: 5e-5, head: { type: 'mlp', hiddenSize: 256 } }, [1.9, 1.85, 1.8, 1.7, 1.65],
+    [ev(25, 1.5, 0.3, 0.25), ev(50, 1.4, 0.62, 0.61)], { best_step: 50 }, ['{"step": 60, "loss": 1.6', '']);
+  // Not a run: ignored when listing the parent.
+  mkdirSync(join(runsDir, 'notes'), { recursive: true });
+});
+afterAll(() => cleanup());
+
+describe('run folders', () => {
+  it('reads config, log and metrics, skipping and reporting a damaged line', async () => {
+    const dirs = await findRuns([runsDir]);
+    expect(dirs.map((d) => d.split('/').pop())).toEqual(['a-hf-lr1e-3', 'b-mlp-lr5e-5']);
+    const b = await readRun(dirs[1]!);
+    expect(b.warnings).toEqual([`${join(dirs[1]!, 'log.jsonl')}: line 8 is not valid JSON, skipped`]);
+    expect(b.log).toHaveLength(7);
+    expect(b.head).toBe('mlp/256');
+    expect(b.best).toMatchObject({ step: 50, accuracy: 0.62, f1: 0.61 });
+    const a = await readRun(dirs[0]!);
+    expect(a.steps).toBe(150);
+    expect(a.head).toBe('hf/768');
+    expect(a.best).toMatchObject({ step: 100, loss: 1.0, accuracy: 0.52, f1: 0.5 });
+  });
+
+  it('picks the best evaluation: named step, else lowest loss, else highest F1', () => {
+    const evals = [
+      { step: 1, epoch: null, loss: 2, accuracy: 0.1, precision: 0.1, recall: 0.1, f1: 0.1 },
+      { step: 2, epoch: null, loss: 1, accuracy: 0.2, precision: 0.2, recall: 0.2, f1: 0.2 },
+      { step: 3, epoch: null, loss: 1.5, accuracy: 0.3, precision: 0.3, recall: 0.3, f1: 0.3 },
+    ];
+    expect(pickBest(evals, {})!.step).toBe(2);
+    expect(pickBest(evals, { best_step: 3 })!.step).toBe(3);
+    expect(pickBest(evals.map((e) => ({ ...e, loss: null })), {})!.step).toBe(3);
+    expect(pickBest([], { best_eval: { eval_accuracy: 0.7, eval_f1: 0.6 } })).toMatchObject({ accuracy: 0.7, f1: 0.6 });
+  });
+
+  it('renders a comparison table sorted by F1', async () => {
+    const runs = await Promise.all((await findRuns([runsDir])).map(readRun));
+    const table = renderRunsTable(sortRuns(runs, 'f1')).trim().split('\n');
+    expect(table[0]!.split(/\s+/)).toEqual(['run', 'head', 'lr', 'steps', 'best@', 'eval_loss', 'accuracy', 'precision', 'recall', 'f1']);
+    expect(table[2]!.split(/\s+/)).toEqual(['b-mlp-lr5e-5', 'mlp/256', '5e-5', '50', '50', '1.4000', '0.6200', '0.6300', '0.6200', '0.6100']);
+    expect(table[3]!.split(/\s+/)).toEqual(['a-hf-lr1e-3', 'hf/768', '1e-3', '150', '100', '1.0000', '0.5200', '0.5300', '0.5200', '0.5000']);
+    expect(sortRuns(runs, 'loss').map((r) => r.name)).toEqual(['a-hf-lr1e-3', 'b-mlp-lr5e-5']);
+  });
+});
+
+describe('saturi runs', () => {
+  it('lists runs from --runs-dir, and warns about damaged lines', async () => {
+    const r = await runCli(['runs', '--runs-dir', runsDir, '--sort', 'accuracy']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: ');
+    expect(r.stderr).toContain('line 8 is not valid JSON');
+    const rows = r.stdout.trim().split('\n').slice(2).map((l) => l.split(/\s+/)[0]);
+    expect(rows).toEqual(['b-mlp-lr5e-5', 'a-hf-lr1e-3']);
+  });
+
+  it('writes SVG curves whose paths follow the logged values, and a PNG', async () => {
+    const out = join(dir, 'curves.svg');
+    let r = await runCli(['runs', 'plot', join(runsDir, 'a-hf-lr1e-3'), join(runsDir, 'b-mlp-lr5e-5'), '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const svg = readFileSync(out, 'utf8');
+    expect(svg.startsWith('<?xml')).toBe(true);
+    const paths = [...svg.matchAll(/<path class="series" data-name="([^"]+)" d="([^"]+)"/g)].map((m) => ({
+      name: m[1]!,
+      pts: m[2]!.split(/[ML]/).filter(Boolean).map((p) => p.split(',').map(Number) as [number, number]),
+    }));
+    expect(paths.map((p) => p.name)).toEqual([
+      'a-hf-lr1e-3: train loss', 'a-hf-lr1e-3: eval loss', 'b-mlp-lr5e-5: train loss', 'b-mlp-lr5e-5: eval loss',
+      'a-hf-lr1e-3: accuracy', 'a-hf-lr1e-3: macro F1', 'b-mlp-lr5e-5: accuracy', 'b-mlp-lr5e-5: macro F1',
+    ]);
+    const trainA = paths[0]!.pts;
+    expect(trainA).toHaveLength(15);
+    // x grows with step; y (screen, downwards) grows as the loss falls, and stays level where the loss does.
+    for (let i = 1; i < trainA.length; i++) expect(trainA[i]![0]).toBeGreaterThan(trainA[i - 1]![0]);
+    expect(trainA[1]![1]).toBeGreaterThan(trainA[0]![1]);
+    expect(trainA[10]![1]).toBeCloseTo(trainA[9]![1], 5);
+    // Accuracy is on a fixed 0..1 axis: 0.62 sits above 0.52 on screen.
+    const accB = paths[6]!.pts;
+    expect(accB).toHaveLength(2);
+    expect(accB[1]![1]).toBeLessThan(paths[4]!.pts[1]![1]);
+
+    const png = join(dir, 'curves.png');
+    r = await runCli(['runs', 'plot', runsDir, '--out', png]);
+    expect(r.code, r.stderr).toBe(0);
+    const b = readFileSync(png);
+    expect(b.subarray(1, 4).toString('ascii')).toBe('PNG');
+    expect(b.readUInt32BE(16)).toBe(800);
+  });
+
+  it('rejects a folder with no runs', async () => {
+    await expect(findRuns([join(runsDir, 'notes')])).rejects.toThrow(`${join(runsDir, 'notes')}: not a training run folder and holds none`);
+  });
+});
+
+describe('plot helpers', () => {
+  it('chooses round ticks', () => {
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0, 150, 6)).toEqual([0, 20, 40, 60, 80, 100, 120, 140]);
+    expect(niceTicks(0, 100, 5)).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(niceTicks(0.73, 1.87)).toEqual([0.8, 1, 1.2, 1.4, 1.6, 1.8]);
+  });
+  it('escapes run names in the SVG', () => {
+    expect(runCurvesSvg([{ name: 'a<b>&"c"', log: [{ step: 1, loss: 1 }] }])).toContain('a&lt;b&gt;&amp;&quot;c&quot;');
+  });
+});
