@@ -1,7 +1,7 @@
 // The fbank against a straightforward, independent implementation of the Kaldi recipe
 // (naive DFT, dense triangles in mel space), one frame at a time.
 import { describe, expect, it } from 'vitest';
-import { FFT_SIZE, KaldiFbank, kaldiFrameCount, kaldiMelFilterbank } from '../../src/core/features/index.ts';
+import { FFT_SIZE, KaldiFbank, WasmKaldiFbank, kaldiFrameCount, kaldiMelFilterbank, wasmSimdAvailable } from '../../src/core/features/index.ts';
 
 function naiveLogMel(frame: Float32Array, numMel: number): Float64Array {
   const N = 512;
@@ -85,5 +85,55 @@ describe('Kaldi fbank', () => {
       const ref = naiveLogMel(x.subarray(f * 160, f * 160 + 400), 80);
       for (let m = 0; m < 80; m++) expect(Math.abs(out[f * 80 + m]! - ref[m]!)).toBeLessThan(1e-4);
     }
+  });
+});
+
+describe('WebAssembly SIMD fbank', () => {
+  it('is available in this Node', () => expect(wasmSimdAvailable()).toBe(true));
+
+  it('equals the JS fbank (same float64 arithmetic) for even and odd frame counts', () => {
+    const js = new KaldiFbank(80);
+    const wasm = new WasmKaldiFbank(80);
+    for (const n of [560, 800, 16000 + 160, 16000 * 7 + 33]) {
+      let s = n;
+      const x = Float32Array.from({ length: n }, (_, i) => {
+        s = (s * 1103515245 + 12345) & 0x7fffffff;
+        return 0.5 * Math.sin(i * 0.011) * Math.sin(i * 0.0007) + 0.2 * (s / 0x7fffffff - 0.5);
+      });
+      const frames = kaldiFrameCount(n);
+      const a = new Float32Array(frames * 80);
+      const b = new Float32Array(frames * 80 + 5).fill(-99);
+      expect(js.compute(x, a)).toBe(frames);
+      expect(wasm.compute(x, b, 5)).toBe(frames);
+      expect(b.subarray(0, 5).every((v) => v === -99)).toBe(true);
+      let maxDiff = 0;
+      for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[5 + i]!));
+      expect(maxDiff).toBeLessThan(1e-5);
+    }
+  });
+
+  it('grows its memory for long clips and still matches after shorter ones', () => {
+    const wasm = new WasmKaldiFbank(80);
+    const js = new KaldiFbank(80);
+    for (const n of [16000, 16000 * 40, 4000]) {
+      const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.05) * 0.5);
+      const frames = kaldiFrameCount(n);
+      const a = new Float32Array(frames * 80);
+      const b = new Float32Array(frames * 80);
+      js.compute(x, a);
+      wasm.compute(x, b);
+      let maxDiff = 0;
+      for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+      expect(maxDiff).toBeLessThan(1e-5);
+    }
+  });
+
+  it('reports NaN and infinite samples', () => {
+    const wasm = new WasmKaldiFbank(80);
+    const x = new Float32Array(4000).fill(0.1);
+    x[1234] = NaN;
+    expect(() => wasm.compute(x, new Float32Array(23 * 80), 0, 'bad.wav')).toThrow(/bad\.wav: contains NaN or infinite samples \(frame 6/);
+    x[1234] = -Infinity;
+    expect(() => wasm.compute(x, new Float32Array(23 * 80), 0, 'bad.wav')).toThrow(/NaN or infinite/);
   });
 });

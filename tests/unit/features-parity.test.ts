@@ -45,9 +45,8 @@ function clipped(n: number): Float32Array {
 }
 
 const reference = new SeamlessM4TFeatureExtractor({ ...DEFAULT_PREPROCESSOR_CONFIG });
-const ours = new SeamlessFeatureExtractor();
 
-async function compare(x: Float32Array): Promise<{ maxDiff: number; frames: number }> {
+async function compare(ours: SeamlessFeatureExtractor, x: Float32Array): Promise<{ maxDiff: number; frames: number }> {
   const ref = (await reference(x)) as { input_features: { dims: number[]; data: Float32Array }; attention_mask: { dims: number[]; data: BigInt64Array } };
   const got = ours.extract(x);
   expect(ref.input_features.dims).toEqual([1, got.frames, 160]);
@@ -62,7 +61,10 @@ async function compare(x: Float32Array): Promise<{ maxDiff: number; frames: numb
   return { maxDiff, frames: got.frames };
 }
 
-describe('SeamlessFeatureExtractor matches transformers.js', () => {
+describe.each(['wasm', 'js'] as const)('SeamlessFeatureExtractor (%s fbank) matches transformers.js', (backend) => {
+  const ours = new SeamlessFeatureExtractor(DEFAULT_PREPROCESSOR_CONFIG, backend);
+  it('uses the requested backend', () => expect(ours.backend).toBe(backend));
+
   const cases: [string, () => Float32Array][] = [
     ['0.05 s speech-like (3 frames, odd)', () => speechLike(800, 1)],
     ['0.5 s speech-like (48 frames, even)', () => speechLike(8000, 2)],
@@ -80,7 +82,7 @@ describe('SeamlessFeatureExtractor matches transformers.js', () => {
   for (const [name, make] of cases) {
     it(name, async () => {
       const x = make();
-      const { maxDiff } = await compare(x);
+      const { maxDiff } = await compare(ours, x);
       expect(maxDiff).toBeLessThanOrEqual(1e-3);
     });
   }

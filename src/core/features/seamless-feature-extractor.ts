@@ -4,6 +4,7 @@
 import { FeatureError } from './errors.ts';
 import { FRAME_LENGTH, FRAME_SHIFT, KaldiFbank, kaldiFrameCount } from './fbank.ts';
 import { normalizePerBin } from './normalize.ts';
+import { WasmKaldiFbank, wasmSimdAvailable } from './wasm-fbank.ts';
 import { DEFAULT_PREPROCESSOR_CONFIG, type PreprocessorConfig } from './preprocessor-config.ts';
 
 /** Fewest samples giving two frames: the per-bin sample variance (ddof = 1) needs two. */
@@ -31,14 +32,20 @@ export class SeamlessFeatureExtractor {
   readonly config: PreprocessorConfig;
   /** Values per encoder row: `feature_size · stride` (160). */
   readonly rowSize: number;
-  private readonly fbank: KaldiFbank;
+  readonly backend: 'wasm' | 'js';
+  private readonly fbank: KaldiFbank | WasmKaldiFbank;
   private readonly mean: Float64Array;
   private readonly m2: Float64Array;
 
-  constructor(config: PreprocessorConfig = DEFAULT_PREPROCESSOR_CONFIG) {
+  /**
+   * `backend` 'wasm' (the default where WebAssembly SIMD exists) runs the fbank as a SIMD kernel,
+   * 'js' as plain JS (same arithmetic, ~4× slower).
+   */
+  constructor(config: PreprocessorConfig = DEFAULT_PREPROCESSOR_CONFIG, backend: 'wasm' | 'js' = wasmSimdAvailable() ? 'wasm' : 'js') {
     this.config = config;
     this.rowSize = config.num_mel_bins * config.stride;
-    this.fbank = new KaldiFbank(config.num_mel_bins, config.sampling_rate);
+    this.fbank = backend === 'wasm' ? new WasmKaldiFbank(config.num_mel_bins, config.sampling_rate) : new KaldiFbank(config.num_mel_bins, config.sampling_rate);
+    this.backend = backend;
     this.mean = new Float64Array(config.num_mel_bins);
     this.m2 = new Float64Array(config.num_mel_bins);
   }
