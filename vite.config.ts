@@ -1,4 +1,8 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin, type ResolvedConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { cpSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { iconPng } from './scripts/pwa-icons.ts';
 
 // Cross-origin isolation lets onnxruntime-web use WASM threads; the app still
 // works single-threaded on hosts that do not send these headers.
@@ -7,6 +11,37 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+const TINY_MODEL = 'models/tiny-w2v-bert';
+
+/** Copies the generated tiny encoder (npm run models:tiny) into the site when it exists, so `./models/tiny-w2v-bert/` works offline and in tests. */
+function tinyModel(): Plugin {
+  let config: ResolvedConfig;
+  return {
+    name: 'saturi-tiny-model',
+    apply: 'build',
+    configResolved(c) {
+      config = c;
+    },
+    closeBundle() {
+      const src = resolve(config.root, TINY_MODEL);
+      if (existsSync(join(src, 'config.json'))) cpSync(src, resolve(config.root, config.build.outDir, TINY_MODEL), { recursive: true });
+    },
+  };
+}
+
+/** PNG icons drawn by scripts/pwa-icons.ts (no committed binaries). */
+function pngIcons(): Plugin {
+  return {
+    name: 'saturi-png-icons',
+    apply: 'build',
+    generateBundle() {
+      for (const [file, size, maskable] of [['icons/icon-192.png', 192, false], ['icons/icon-512.png', 512, false], ['icons/maskable-512.png', 512, true]] as const) {
+        this.emitFile({ type: 'asset', fileName: file, source: iconPng(size, maskable) });
+      }
+    },
+  };
+}
+
 export default defineConfig({
   // Relative base: the built site works from any static host and sub-path.
   base: './',
@@ -14,5 +49,58 @@ export default defineConfig({
   preview: { host: '127.0.0.1', headers: isolation },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  build: { target: 'es2022', sourcemap: true },
+  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
+  plugins: [
+    pngIcons(),
+    tinyModel(),
+    VitePWA({
+      registerType: 'autoUpdate',
+      // Registered by src/browser/pwa-register.ts (relative URL: works under any sub-path).
+      injectRegister: false,
+      includeAssets: ['icon.svg'],
+      manifest: {
+        id: './',
+        name: 'Saturi · 사투리 — Korean dialect identification',
+        short_name: '사투리',
+        description: '말소리를 듣고 어느 지역 방언인지 알려 줍니다. Which Korean dialect region does a speaker come from? Runs in the browser.',
+        lang: 'ko',
+        start_url: './',
+        scope: './',
+        display: 'standalone',
+        theme_color: '#1d2b53',
+        background_color: '#f4f6fa',
+        icons: [
+          { src: 'icon.svg', sizes: 'any', type: 'image/svg+xml' },
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      workbox: {
+        // The app shell and the onnxruntime-web runtime (.wasm/.mjs) are precached;
+        // model files are cached at run time (below), not precached.
+        globPatterns: ['**/*.{js,mjs,css,html,wasm,svg,png,webmanifest}'],
+        globIgnores: ['models/**', '**/*.map'],
+        maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+        navigateFallback: 'index.html',
+        clientsClaim: true,
+        skipWaiting: true,
+        cleanupOutdatedCaches: true,
+        runtimeCaching: [
+          {
+            // Model folders served with the site (the tiny model, or a copy of a real one).
+            urlPattern: ({ url, request, sameOrigin }) => sameOrigin && url.pathname.includes('/models/') && !request.headers.has('range'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'saturi-models', cacheableResponse: { statuses: [200] } },
+          },
+          {
+            // Hugging Face hub files (whole-file GETs; range reads of the head import are not cached).
+            urlPattern: ({ url, request }) => /(^|\.)huggingface\.co$|(^|\.)hf\.co$/.test(url.hostname) && !request.headers.has('range'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'saturi-hub', cacheableResponse: { statuses: [200] } },
+          },
+        ],
+      },
+    }),
+  ],
 });

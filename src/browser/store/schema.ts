@@ -2,6 +2,7 @@
 // only adds or transforms; opening an older database runs the missing ones in
 // order inside the upgrade transaction, so stored data survives upgrades.
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { Head } from '../../core/head/types.ts';
 
 /** Vectors are stored in chunks of this many rows (one ArrayBuffer per chunk): far fewer, larger records read and write much faster than one record per vector. */
 export const VECTORS_PER_CHUNK = 256;
@@ -60,12 +61,15 @@ export interface StoredHead {
   name: string;
   created: string;
   source: 'trained' | 'imported' | 'pretrained';
-  /** `model.safetensors` bytes (Hugging Face names). */
-  safetensors: ArrayBuffer;
-  /** `config.json` (Wav2Vec2BertForSequenceClassification fields). */
-  config: Record<string, unknown>;
-  /** `saturi_head.json`. */
-  saturiHead: Record<string, unknown>;
+  /** The head itself: spec, tensors (typed arrays clone into IndexedDB as they are), labels. */
+  head: Head;
+  /** The encoder and dtype whose embeddings the head expects (from the training set or the import). */
+  encoder?: { id: string; revision?: string; dtype?: string };
+  /** Training config and eval metrics, written into saturi_head.json on export. */
+  training?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  /** Extra config.json fields of an imported head, kept for re-export. */
+  hfConfig?: Record<string, unknown>;
 }
 
 export interface StoredRun {

@@ -1,0 +1,295 @@
+// Classify: record or open a file → 16 kHz mono (off the main thread) → encoder
+// windows of 20 s → active head → probabilities (bar chart; timeline when longer).
+import { LitElement, html } from 'lit';
+import { transfer } from 'comlink';
+import { proxy } from 'comlink';
+import { sharedStyles } from '../components/shared-styles.ts';
+import '../components/prob-bars.ts';
+import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
+import { decodeTo16k } from '../services/audio.ts';
+import { getSettings, gpuProbe, saveSettings } from '../services/app-state.ts';
+import { activeHead, predict } from '../services/heads.ts';
+import { encoderDownloadPlan, type PlannedFile } from '../services/download-plan.ts';
+import { modelLabel, resolveDtype, type AppSettings } from '../services/settings.ts';
+import { encoderWorker, isEncoderLoaded, loadEncoder } from '../services/workers.ts';
+import { importPretrainedHead } from '../services/pretrained.ts';
+import type { StoredHead } from '../store/store.ts';
+import type { EncoderDtype, LoadProgress } from '../../core/encoder/worker-api.ts';
+import { NUM_LABELS } from '../../core/config/labels.ts';
+
+export const WINDOW_SECONDS = 20;
+
+interface WindowResult {
+  start: number;
+  end: number;
+  probs: Float32Array;
+}
+
+type Phase = 'idle' | 'plan' | 'loading' | 'decoding' | 'embedding' | 'done' | 'error';
+
+export class ClassifyPage extends LitElement {
+  static override properties = {
+    phase: { state: true },
+    error: { state: true },
+    head: { state: true },
+    plan: { state: true },
+    progress: { state: true },
+    windows: { state: true },
+    aggregate: { state: true },
+    duration: { state: true },
+    fileName: { state: true },
+    recording: { state: true },
+    backendNote: { state: true },
+    importing: { state: true },
+  };
+  phase: Phase = 'idle';
+  error = '';
+  head: StoredHead | undefined | null = null;
+  plan: PlannedFile[] = [];
+  progress = new Map<string, LoadProgress>();
+  windows: WindowResult[] = [];
+  aggregate: Float32Array | null = null;
+  duration = 0;
+  fileName = '';
+  recording = false;
+  backendNote = '';
+  importing = '';
+  private pending: { blob: Blob; name: string } | null = null;
+  private recorder: MediaRecorder | null = null;
+  private readonly i18n = new I18nController(this);
+  private readonly onState = () => void this.refresh();
+
+  static override styles = [sharedStyles];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('saturi-state', this.onState);
+    void this.refresh();
+  }
+  override disconnectedCallback(): void {
+    window.removeEventListener('saturi-state', this.onState);
+    super.disconnectedCallback();
+  }
+
+  private async refresh() {
+    this.head = (await activeHead()) ?? undefined;
+  }
+
+  private async dtypeFor(s: AppSettings): Promise<EncoderDtype> {
+    const p = await gpuProbe();
+    return resolveDtype(s, { webgpu: p.available, shaderF16: p.shaderF16 });
+  }
+
+  /** Entry point for a file or a recording. */
+  private async classify(blob: Blob, name: string) {
+    this.error = '';
+    this.fileName = name;
+    this.windows = [];
+    this.aggregate = null;
+    try {
+      const head = await activeHead();
+      this.head = head;
+      if (!head) throw new Error(t('classify.noHead'));
+      const s = await getSettings();
+      const dtype = await this.dtypeFor(s);
+      const key = `${modelLabel(s)}|${dtype}`;
+      if (!isEncoderLoaded(s, dtype) && !s.acceptedDownloads.includes(key)) {
+        // First use of this encoder: show what will be downloaded before anything large moves.
+        this.pending = { blob, name };
+        this.phase = 'plan';
+        this.plan = await encoderDownloadPlan(s, dtype);
+        return;
+      }
+      await this.run(blob, name, head, s, dtype);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private async acceptPlan() {
+    const s = await getSettings();
+    const dtype = await this.dtypeFor(s);
+    const next = await saveSettings({ acceptedDownloads: [...s.acceptedDownloads, `${modelLabel(s)}|${dtype}`] });
+    const p = this.pending;
+    this.pending = null;
+    if (!p) return;
+    try {
+      const head = await activeHead();
+      if (!head) throw new Error(t('classify.noHead'));
+      await this.run(p.blob, p.name, head, next, dtype);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private fail(e: unknown) {
+    this.phase = 'error';
+    this.error = e instanceof Error ? e.message : String(e);
+  }
+
+  private async run(blob: Blob, name: string, head: StoredHead, s: AppSettings, dtype: EncoderDtype) {
+    this.phase = 'loading';
+    this.progress = new Map();
+    const loaded = await loadEncoder(s, dtype, (p) => {
+      this.progress.set(p.file, p);
+      this.requestUpdate('progress');
+    });
+    this.backendNote = `${loaded.modelId} · ${loaded.dtype} · ${loaded.backend}${loaded.notes.length ? ` (${loaded.notes.join('; ')})` : ''}`;
+    if (loaded.dim !== head.head.spec.inputDim) {
+      throw new Error(t('classify.dimMismatch', { head: head.name, headDim: head.head.spec.inputDim, dim: loaded.dim }));
+    }
+    this.phase = 'decoding';
+    const samples = await decodeTo16k(blob, name);
+    this.duration = samples.length / 16000;
+    if (samples.length < 16000 * 0.1) throw new Error(t('classify.tooShort', { name }));
+    this.phase = 'embedding';
+    const results = await encoderWorker().embed(
+      transfer([{ id: 'input', samples }], [samples.buffer]),
+      { mode: 'windows', windowSeconds: WINDOW_SECONDS, maxLengthSeconds: WINDOW_SECONDS, overlapSeconds: 0 },
+    );
+    const dim = loaded.dim;
+    const vectors = new Float32Array(results.length * dim);
+    results.forEach((r, i) => vectors.set(r.embedding, i * dim));
+    const probs = await predict(head, vectors);
+    this.windows = results.map((r, i) => ({ start: r.start, end: r.end, probs: probs.slice(i * NUM_LABELS, (i + 1) * NUM_LABELS) }));
+    // Aggregate = mean of the window probabilities weighted by their length in frames.
+    const agg = new Float32Array(NUM_LABELS);
+    let total = 0;
+    results.forEach((r, i) => {
+      const w = Math.max(1, r.frames);
+      total += w;
+      for (let k = 0; k < NUM_LABELS; k++) agg[k] += w * probs[i * NUM_LABELS + k];
+    });
+    for (let k = 0; k < NUM_LABELS; k++) agg[k] /= total;
+    this.aggregate = agg;
+    this.phase = 'done';
+  }
+
+  private onFile(e: Event) {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) void this.classify(file, file.name);
+  }
+
+  private async toggleRecord() {
+    if (this.recorder) {
+      this.recorder.stop();
+      return;
+    }
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false } });
+      const rec = new MediaRecorder(stream);
+      const parts: Blob[] = [];
+      rec.ondataavailable = (ev) => parts.push(ev.data);
+      rec.onstop = () => {
+        stream.getTracks().forEach((tr) => tr.stop());
+        this.recorder = null;
+        this.recording = false;
+        void this.classify(new Blob(parts, { type: rec.mimeType }), t('classify.recordingName'));
+      };
+      rec.start();
+      this.recorder = rec;
+      this.recording = true;
+      this.error = '';
+    } catch (e) {
+      this.fail(new Error(t('classify.micError', { reason: (e as Error).message })));
+    }
+  }
+
+  private async importPretrained() {
+    this.importing = t('classify.importingHead');
+    this.error = '';
+    try {
+      await importPretrainedHead((msg) => (this.importing = msg));
+      await this.refresh();
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.importing = '';
+    }
+  }
+
+  private renderPlan() {
+    const total = this.plan.reduce((a, f) => a + (f.cached ? 0 : (f.size ?? 0)), 0);
+    return html`<section class="card" id="download-plan">
+      <h3>${t('classify.planTitle')}</h3>
+      <p class="muted">${t('classify.planText')}</p>
+      <div class="table-wrap"><table>
+        <thead><tr><th>${t('classify.file')}</th><th class="num">${t('classify.size')}</th></tr></thead>
+        <tbody>${this.plan.map((f) => html`<tr><td>${f.file}</td><td class="num">${f.cached ? t('classify.cached') : f.size === null ? '?' : formatBytes(f.size)}</td></tr>`)}</tbody>
+        <tfoot><tr><th>${t('classify.total')}</th><th class="num">${formatBytes(total)}</th></tr></tfoot>
+      </table></div>
+      <div class="row" style="margin-top:0.6rem">
+        <button id="accept-download" @click=${() => this.acceptPlan()}>${t('classify.download')}</button>
+        <button class="secondary" @click=${() => ((this.phase = 'idle'), (this.pending = null))}>${t('common.cancel')}</button>
+      </div>
+    </section>`;
+  }
+
+  private renderProgress() {
+    const files = [...this.progress.values()];
+    return html`<section class="card" aria-live="polite">
+      <p>${t(`classify.phase.${this.phase}` as 'classify.phase.loading')}</p>
+      ${this.phase === 'loading'
+        ? files.map(
+            (p) => html`<div><span class="muted">${p.file} · ${p.status}${p.total ? ` · ${formatBytes(p.loaded)} / ${formatBytes(p.total)}` : ''}</span>
+              <progress max=${p.total || 1} value=${p.status === 'done' || p.status === 'cache' ? p.total || 1 : p.loaded}></progress></div>`,
+          )
+        : html`<progress></progress>`}
+    </section>`;
+  }
+
+  private renderResult() {
+    if (!this.aggregate) return '';
+    const long = this.windows.length > 1;
+    return html`<section class="card" id="result" data-windows=${this.windows.length}>
+      <h3>${t('classify.result')} <span class="muted">${this.fileName} · ${formatDuration(this.duration)}</span></h3>
+      ${long ? html`<p class="muted">${t('classify.aggregate', { n: this.windows.length })}</p>` : ''}
+      <prob-bars id="aggregate" .probs=${this.aggregate} caption=${t('classify.result')}></prob-bars>
+      ${long
+        ? html`<h3>${t('classify.timeline')}</h3>
+            <window-timeline id="timeline" .windows=${this.windows}></window-timeline>
+            <details><summary>${t('classify.perWindow')}</summary>
+              ${this.windows.map((w) => html`<h4 style="margin:0.6rem 0 0.2rem">${formatDuration(w.start)}–${formatDuration(w.end)}</h4><prob-bars class="window-bars" .probs=${w.probs}></prob-bars>`)}
+            </details>`
+        : ''}
+      <p class="muted">${this.backendNote} · ${t('classify.headUsed', { name: this.head?.name ?? '' })}</p>
+    </section>`;
+  }
+
+  override render() {
+    void this.i18n;
+    const busy = ['loading', 'decoding', 'embedding'].includes(this.phase);
+    return html`
+      <h2>${t('classify.title')}</h2>
+      <p class="muted">${t('classify.intro')}</p>
+      <section class="card">
+        <div class="row">
+          <label class="button" for="file-input" tabindex="-1">${t('classify.openFile')}
+            <input id="file-input" class="visually-hidden" type="file" accept="audio/*,video/*,.wav,.mp3,.m4a,.ogg,.webm,.flac,.mp4" ?disabled=${busy} @change=${this.onFile} />
+          </label>
+          <button class=${this.recording ? 'danger' : 'secondary'} id="record" ?disabled=${busy} @click=${this.toggleRecord} aria-pressed=${this.recording}>
+            ${this.recording ? t('classify.stop') : t('classify.record')}
+          </button>
+        </div>
+        <p class="muted" id="active-head">
+          ${this.head === undefined
+            ? html`${t('classify.noHead')}
+                <button class="secondary" id="import-pretrained" ?disabled=${!!this.importing} @click=${this.importPretrained}>${t('classify.importPretrained')}</button>
+                <a href="#/evaluate">${t('classify.manageHeads')}</a>`
+            : this.head
+              ? html`${t('classify.activeHead')}: <b>${this.head.name}</b> · <a href="#/evaluate">${t('classify.manageHeads')}</a>`
+              : ''}
+        </p>
+        ${this.importing ? html`<p class="muted" aria-live="polite">${this.importing}</p>` : ''}
+      </section>
+      ${this.phase === 'plan' ? this.renderPlan() : ''}
+      ${busy ? this.renderProgress() : ''}
+      ${this.phase === 'error' ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
+      ${this.phase === 'done' ? this.renderResult() : ''}
+    `;
+  }
+}
+customElements.define('classify-page', ClassifyPage);
+void proxy;

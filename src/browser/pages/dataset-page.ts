@@ -1,0 +1,321 @@
+// Dataset: open a folder of WAVs + pipeline CSVs (or an embedding set), embed it
+// in the encoder worker with progress, pause/resume (also after a reload),
+// storage usage and quota, stored sets with export and delete.
+import { LitElement, html } from 'lit';
+import { sharedStyles } from '../components/shared-styles.ts';
+import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
+import { downloadBlob, getSettings, gpuProbe, notifyChanged, requestPersistence, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
+import { folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
+import { scanFolder, type ScanResult } from '../services/dataset-scan.ts';
+import { EmbeddingJobRunner, createDatasetJob, type JobProgress } from '../services/embed-job.ts';
+import { exportSetZip, importSetFromFolder, importSetFromZip } from '../services/embedding-io.ts';
+import { loadEncoder } from '../services/workers.ts';
+import { resolveDtype } from '../services/settings.ts';
+import type { StoredJob, StoredSetRecord } from '../store/store.ts';
+import { LABELS } from '../../core/config/labels.ts';
+
+/** Runners survive page switches (the job keeps going while the user looks at another page). */
+const runners = new Map<string, EmbeddingJobRunner>();
+const lastProgress = new Map<string, JobProgress>();
+const folders = new Map<string, FolderSource>();
+
+export class DatasetPage extends LitElement {
+  static override properties = {
+    sets: { state: true },
+    jobs: { state: true },
+    storage: { state: true },
+    scan: { state: true },
+    folder: { state: true },
+    setName: { state: true },
+    busy: { state: true },
+    error: { state: true },
+    notice: { state: true },
+  };
+  sets: StoredSetRecord[] = [];
+  jobs: StoredJob[] = [];
+  storage: StorageInfo | null = null;
+  scan: ScanResult | null = null;
+  folder: FolderSource | null = null;
+  setName = '';
+  busy = '';
+  error = '';
+  notice = '';
+  private readonly i18n = new I18nController(this);
+  private readonly onState = () => void this.refresh();
+
+  static override styles = [sharedStyles];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('saturi-state', this.onState);
+    void this.refresh();
+  }
+  override disconnectedCallback(): void {
+    window.removeEventListener('saturi-state', this.onState);
+    super.disconnectedCallback();
+  }
+
+  private async refresh() {
+    const s = await store();
+    [this.sets, this.jobs, this.storage] = await Promise.all([s.listSets(), s.listJobs(), storageInfo()]);
+  }
+
+  private async pickFolder() {
+    const picker = (window as unknown as { showDirectoryPicker?: (o?: object) => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker;
+    if (!picker) {
+      (this.renderRoot.querySelector('#folder-input') as HTMLInputElement).click();
+      return;
+    }
+    try {
+      const handle = await picker({ mode: 'read' });
+      await this.openFolder(await folderFromHandle(handle));
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') this.error = (e as Error).message;
+    }
+  }
+
+  private async onFolderInput(e: Event) {
+    const input = e.target as HTMLInputElement;
+    if (input.files?.length) await this.openFolder(folderFromFiles(input.files));
+    input.value = '';
+  }
+
+  private async openFolder(folder: FolderSource) {
+    this.error = '';
+    this.notice = '';
+    this.busy = t('dataset.scanning');
+    try {
+      const scan = await scanFolder(folder);
+      if (scan.embeddingSet) {
+        const s = await store();
+        const rec = await importSetFromFolder(s, folder, scan.embeddingSet.dir);
+        this.notice = t('dataset.imported', { name: rec.name, n: rec.count });
+        this.scan = null;
+        await this.refresh();
+        return;
+      }
+      // A folder whose unfinished job exists: resume it with these files.
+      const s = await store();
+      const jobs = await s.listJobs();
+      const match = jobs.find((j) => j.status !== 'done' && j.folderName === folder.name && j.items.length === scan.items.length && !runners.get(j.setId)?.isRunning);
+      if (match) {
+        folders.set(match.setId, folder);
+        this.notice = t('dataset.resuming', { name: folder.name });
+        await this.refresh();
+        void this.start(match.setId);
+        return;
+      }
+      this.folder = folder;
+      this.scan = scan;
+      this.setName = folder.name;
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = '';
+    }
+  }
+
+  private async onSetFile(e: Event) {
+    const input = e.target as HTMLInputElement;
+    const files = input.files ? Array.from(input.files) : [];
+    input.value = '';
+    this.error = '';
+    try {
+      const s = await store();
+      const zipFile = files.find((f) => f.name.toLowerCase().endsWith('.zip'));
+      const rec = zipFile ? await importSetFromZip(s, zipFile) : await importSetFromFolder(s, folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || 'embeddings');
+      this.notice = t('dataset.imported', { name: rec.name, n: rec.count });
+      await this.refresh();
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  private async createJob() {
+    if (!this.scan || !this.folder) return;
+    this.error = '';
+    this.busy = t('dataset.loadingEncoder');
+    try {
+      const settings = await getSettings();
+      const probe = await gpuProbe();
+      const enc = await loadEncoder(settings, resolveDtype(settings, { webgpu: probe.available, shaderF16: probe.shaderF16 }));
+      const s = await store();
+      const set = await createDatasetJob(s, this.setName.trim() || this.folder.name, this.folder, this.scan.items, enc);
+      folders.set(set.id, this.folder);
+      this.scan = null;
+      this.folder = null;
+      await this.refresh();
+      void this.start(set.id);
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = '';
+    }
+  }
+
+  private async start(setId: string) {
+    const s = await store();
+    let folder = folders.get(setId);
+    const job = await s.getJob(setId);
+    if (!folder && job?.handle) {
+      // After a reload the folder handle needs the user's permission again (one click).
+      const h = job.handle as FileSystemDirectoryHandle & { requestPermission?: (o: object) => Promise<PermissionState> };
+      if ((await h.requestPermission?.({ mode: 'read' })) === 'granted') folder = await folderFromHandle(h);
+    }
+    if (!folder) {
+      this.notice = t('dataset.reopenToResume', { name: job?.folderName ?? '' });
+      return;
+    }
+    folders.set(setId, folder);
+    try {
+      const settings = await getSettings();
+      const probe = await gpuProbe();
+      await loadEncoder(settings, resolveDtype(settings, { webgpu: probe.available, shaderF16: probe.shaderF16 }));
+      const runner = new EmbeddingJobRunner(s, setId, folder, (p) => {
+        lastProgress.set(setId, p);
+        this.requestUpdate();
+        if (p.status !== 'running') void this.refresh();
+      });
+      runners.set(setId, runner);
+      this.requestUpdate();
+      await runner.run();
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      await this.refresh();
+    }
+  }
+
+  private pause(setId: string) {
+    runners.get(setId)?.pause();
+  }
+
+  private async exportSet(setId: string) {
+    try {
+      const { blob, fileName } = await exportSetZip(await store(), setId);
+      downloadBlob(blob, fileName);
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  private async deleteSet(set: StoredSetRecord) {
+    if (!confirm(t('dataset.confirmDelete', { name: set.name }))) return;
+    runners.get(set.id)?.pause();
+    await (await store()).deleteSet(set.id);
+    notifyChanged('sets');
+  }
+
+  private async persist() {
+    await requestPersistence();
+    this.storage = await storageInfo();
+  }
+
+  private renderStorage() {
+    const st = this.storage;
+    if (!st) return '';
+    const frac = st.quota ? st.usage / st.quota : 0;
+    return html`<section class="card" id="storage">
+      <h3>${t('dataset.storage')}</h3>
+      <p>${t('dataset.usage', { used: formatBytes(st.usage), quota: formatBytes(st.quota), pct: (frac * 100).toFixed(1) })}</p>
+      <progress max="1" value=${frac}></progress>
+      <div class="row">
+        <span class="muted">${st.persisted ? t('dataset.persisted') : t('dataset.notPersisted')}</span>
+        ${st.persisted ? '' : html`<button class="secondary" @click=${this.persist}>${t('dataset.askPersist')}</button>`}
+      </div>
+    </section>`;
+  }
+
+  private renderScan() {
+    const sc = this.scan;
+    if (!sc) return '';
+    return html`<section class="card" id="scan">
+      <h3>${t('dataset.found', { folder: this.folder?.name ?? '' })}</h3>
+      <p>${t('dataset.scanSummary', { csvs: sc.csvs.length, rows: sc.items.length })}</p>
+      <div class="table-wrap"><table>
+        <thead><tr><th>${t('common.dialect')}</th><th class="num">${t('dataset.rows')}</th></tr></thead>
+        <tbody>${LABELS.map((l) => html`<tr><td>${l.korean} <small class="muted">${l.romanized}</small></td><td class="num">${sc.counts[l.label] ?? 0}</td></tr>`)}</tbody>
+      </table></div>
+      ${sc.problems.length
+        ? html`<details><summary>${t('dataset.problems', { n: sc.problems.length })}</summary><pre class="log">${sc.problems.slice(0, 200).join('\n')}</pre></details>`
+        : ''}
+      <div class="row" style="margin-top:0.6rem">
+        <label>${t('dataset.setName')}<input id="set-name" .value=${this.setName} @input=${(e: Event) => (this.setName = (e.target as HTMLInputElement).value)} /></label>
+        <button id="start-embedding" ?disabled=${!sc.items.length || !!this.busy} @click=${this.createJob}>${t('dataset.embed')}</button>
+        <button class="secondary" @click=${() => ((this.scan = null), (this.folder = null))}>${t('common.cancel')}</button>
+      </div>
+    </section>`;
+  }
+
+  private renderJob(job: StoredJob) {
+    const runner = runners.get(job.setId);
+    const running = !!runner?.isRunning;
+    const p = lastProgress.get(job.setId);
+    const set = this.sets.find((s) => s.id === job.setId);
+    const done = p?.done ?? set?.count ?? 0;
+    const total = job.items.length;
+    const status = running ? 'running' : job.status === 'running' ? 'interrupted' : job.status;
+    return html`<div class="job" data-set=${job.setId} data-status=${status} data-done=${done} data-total=${total}>
+      <div class="row"><b>${set?.name ?? job.folderName}</b>
+        <span class="muted status">${t(`dataset.status.${status}` as 'dataset.status.running')}</span></div>
+      <progress max=${total || 1} value=${done}></progress>
+      <div class="muted">${t('dataset.progress', {
+        done,
+        total,
+        audio: formatDuration(p?.secondsDone ?? 0),
+        eta: p && Number.isFinite(p.eta) && running ? formatDuration(p.eta) : '–',
+        rejected: p?.rejected ?? job.rejects.length,
+      })}</div>
+      ${job.message ? html`<p class="error" role="alert">${job.message}</p>` : ''}
+      ${job.rejects.length ? html`<details><summary>${t('dataset.rejects', { n: job.rejects.length })}</summary><pre class="log">${job.rejects.map((r) => `${r.id}: ${r.reason}`).join('\n')}</pre></details>` : ''}
+      <div class="row">
+        ${running
+          ? html`<button class="secondary pause" @click=${() => this.pause(job.setId)}>${t('dataset.pause')}</button>`
+          : job.status !== 'done'
+            ? html`<button class="resume" @click=${() => this.start(job.setId)}>${t('dataset.resume')}</button>`
+            : ''}
+      </div>
+    </div>`;
+  }
+
+  override render() {
+    void this.i18n;
+    const activeJobs = this.jobs.filter((j) => j.status !== 'done' || runners.get(j.setId)?.isRunning);
+    return html`
+      <h2>${t('dataset.title')}</h2>
+      <p class="muted">${t('dataset.intro')}</p>
+      <section class="card">
+        <div class="row">
+          <button id="open-folder" @click=${this.pickFolder}>${t('dataset.openFolder')}</button>
+          <label class="button secondary">${t('dataset.openFolderInput')}
+            <input id="folder-input" class="visually-hidden" type="file" webkitdirectory multiple @change=${this.onFolderInput} />
+          </label>
+          <label class="button secondary">${t('dataset.importSet')}
+            <input id="set-input" class="visually-hidden" type="file" accept=".zip,.json,.jsonl,.f32" multiple @change=${this.onSetFile} />
+          </label>
+        </div>
+        ${this.busy ? html`<p class="muted" aria-live="polite">${this.busy}</p>` : ''}
+        ${this.notice ? html`<p class="ok" id="notice" aria-live="polite">${this.notice}</p>` : ''}
+        ${this.error ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
+      </section>
+      ${this.renderScan()}
+      ${activeJobs.length ? html`<section class="card" id="jobs"><h3>${t('dataset.jobs')}</h3>${activeJobs.map((j) => this.renderJob(j))}</section>` : ''}
+      <section class="card" id="sets">
+        <h3>${t('dataset.sets')}</h3>
+        ${this.sets.length
+          ? html`<div class="table-wrap"><table>
+              <thead><tr><th>${t('common.name')}</th><th class="num">${t('dataset.rows')}</th><th class="num">dim</th><th>${t('dataset.encoder')}</th><th></th></tr></thead>
+              <tbody>${this.sets.map(
+                (s) => html`<tr class="set-row" data-set=${s.id} data-count=${s.count}>
+                  <td>${s.name}</td><td class="num">${s.count}</td><td class="num">${s.dim}</td>
+                  <td class="muted">${String((s.manifest.encoder as { id?: string } | undefined)?.id ?? '').split('/').slice(-3).join('/')} · ${String(s.manifest.dtype ?? '')}</td>
+                  <td><div class="row"><button class="secondary export" @click=${() => this.exportSet(s.id)}>${t('common.export')}</button>
+                  <button class="danger delete" @click=${() => this.deleteSet(s)}>${t('common.delete')}</button></div></td></tr>`,
+              )}</tbody></table></div>`
+          : html`<p class="muted">${t('dataset.noSets')}</p>`}
+      </section>
+      ${this.renderStorage()}
+    `;
+  }
+}
+customElements.define('dataset-page', DatasetPage);

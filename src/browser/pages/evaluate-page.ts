@@ -1,0 +1,206 @@
+// Evaluate any stored head on any stored set (accuracy, macro P/R/F1, per-class
+// table, confusion heat map); manage heads: make active, export, import, delete.
+import { LitElement, html } from 'lit';
+import { transfer } from 'comlink';
+import { sharedStyles } from '../components/shared-styles.ts';
+import '../components/confusion-matrix.ts';
+import { I18nController, pct, t } from '../i18n/i18n.ts';
+import { downloadBlob, getSettings, notifyChanged, store } from '../services/app-state.ts';
+import { makeActive } from '../services/heads.ts';
+import { exportHeadZip, importHeadFiles } from '../services/head-files.ts';
+import { importPretrainedHead } from '../services/pretrained.ts';
+import { labelledVectors, splitsOf } from '../services/training-data.ts';
+import { trainerWorker } from '../services/workers.ts';
+import type { StoredHead, StoredSetRecord } from '../store/store.ts';
+import type { EvalReport } from '../../core/head/worker-api.ts';
+import { LABELS } from '../../core/config/labels.ts';
+
+export class EvaluatePage extends LitElement {
+  static override properties = {
+    heads: { state: true },
+    sets: { state: true },
+    headId: { state: true },
+    setId: { state: true },
+    split: { state: true },
+    splits: { state: true },
+    report: { state: true },
+    busy: { state: true },
+    error: { state: true },
+    notice: { state: true },
+    activeId: { state: true },
+  };
+  heads: StoredHead[] = [];
+  sets: StoredSetRecord[] = [];
+  headId = '';
+  setId = '';
+  split = '';
+  splits: Record<string, number> = {};
+  report: (EvalReport & { head: string; set: string; n: number }) | null = null;
+  busy = '';
+  error = '';
+  notice = '';
+  activeId: string | null = null;
+  private readonly i18n = new I18nController(this);
+  private readonly onState = () => void this.refresh();
+
+  static override styles = [sharedStyles];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('saturi-state', this.onState);
+    void this.refresh();
+  }
+  override disconnectedCallback(): void {
+    window.removeEventListener('saturi-state', this.onState);
+    super.disconnectedCallback();
+  }
+
+  private async refresh() {
+    const s = await store();
+    [this.heads, this.sets] = await Promise.all([s.listHeads(), s.listSets()]);
+    this.activeId = (await getSettings()).activeHeadId;
+    if (!this.heads.some((h) => h.id === this.headId)) this.headId = this.activeId && this.heads.some((h) => h.id === this.activeId) ? this.activeId : (this.heads.at(-1)?.id ?? '');
+    if (!this.sets.some((x) => x.id === this.setId)) this.setId = this.sets.at(-1)?.id ?? '';
+    this.splits = this.setId ? await splitsOf(s, this.setId) : {};
+  }
+
+  private async evaluate() {
+    this.error = '';
+    this.report = null;
+    const head = this.heads.find((h) => h.id === this.headId);
+    const set = this.sets.find((x) => x.id === this.setId);
+    if (!head || !set) return;
+    this.busy = t('evaluate.running');
+    try {
+      const data = await labelledVectors(await store(), set.id, this.split ? (sp) => sp === this.split : undefined);
+      if (data.dim !== head.head.spec.inputDim) throw new Error(t('evaluate.dimMismatch', { head: head.name, headDim: head.head.spec.inputDim, set: set.name, dim: data.dim }));
+      if (!data.count) throw new Error(t('evaluate.empty'));
+      const report = await trainerWorker().evaluate(
+        head.head,
+        transfer({ vectors: data.vectors, labels: data.labels, dim: data.dim }, [data.vectors.buffer, data.labels.buffer]),
+      );
+      this.report = { ...report, head: head.name, set: set.name + (this.split ? ` (${this.split})` : ''), n: data.count };
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = '';
+    }
+  }
+
+  private async exportHead(h: StoredHead) {
+    try {
+      const { blob, fileName } = await exportHeadZip(h);
+      downloadBlob(blob, fileName);
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  private async onImport(e: Event) {
+    const input = e.target as HTMLInputElement;
+    const files = input.files ? Array.from(input.files) : [];
+    input.value = '';
+    if (!files.length) return;
+    this.error = '';
+    try {
+      const h = await importHeadFiles(files);
+      await (await store()).putHead(h);
+      await makeActive(h.id);
+      this.notice = t('evaluate.importedHead', { name: h.name });
+      notifyChanged('heads');
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  private async importPretrained() {
+    this.error = '';
+    this.busy = t('classify.importingHead');
+    try {
+      await importPretrainedHead((m) => (this.busy = m));
+      await this.refresh();
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = '';
+    }
+  }
+
+  private renderReport() {
+    const r = this.report;
+    if (!r) return '';
+    return html`<section class="card" id="report">
+      <h3>${r.head} · ${r.set} <span class="muted">(${r.n})</span></h3>
+      <div class="grid" id="summary">
+        <div><div class="muted">${t('evaluate.accuracy')}</div><b id="accuracy" data-value=${r.eval_accuracy}>${pct(r.eval_accuracy)}</b></div>
+        <div><div class="muted">${t('evaluate.precision')}</div><b>${pct(r.eval_precision)}</b></div>
+        <div><div class="muted">${t('evaluate.recall')}</div><b>${pct(r.eval_recall)}</b></div>
+        <div><div class="muted">${t('evaluate.f1')}</div><b>${pct(r.eval_f1)}</b></div>
+        <div><div class="muted">eval_loss</div><b>${r.eval_loss.toFixed(4)}</b></div>
+      </div>
+      <h3>${t('evaluate.perClass')}</h3>
+      <div class="table-wrap"><table id="per-class">
+        <thead><tr><th>${t('common.dialect')}</th><th class="num">${t('evaluate.precision')}</th><th class="num">${t('evaluate.recall')}</th><th class="num">F1</th><th class="num">${t('evaluate.support')}</th></tr></thead>
+        <tbody>${r.metrics.perClass.map((c, i) => html`<tr><td>${LABELS[i]?.korean} <small class="muted">${LABELS[i]?.romanized}</small></td>
+          <td class="num">${c.precision.toFixed(3)}</td><td class="num">${c.recall.toFixed(3)}</td><td class="num">${c.f1.toFixed(3)}</td><td class="num">${c.support}</td></tr>`)}</tbody>
+      </table></div>
+      <h3>${t('evaluate.confusion')}</h3>
+      <confusion-matrix id="confusion" .matrix=${r.metrics.confusion} trueLabel=${t('evaluate.trueLabel')} predLabel=${t('evaluate.predLabel')}></confusion-matrix>
+    </section>`;
+  }
+
+  override render() {
+    void this.i18n;
+    return html`
+      <h2>${t('evaluate.title')}</h2>
+      <p class="muted">${t('evaluate.intro')}</p>
+      <section class="card">
+        <div class="row">
+          <label>${t('evaluate.head')}<select id="eval-head" @change=${(e: Event) => (this.headId = (e.target as HTMLSelectElement).value)}>
+            ${this.heads.map((h) => html`<option value=${h.id} ?selected=${h.id === this.headId}>${h.name}</option>`)}</select></label>
+          <label>${t('evaluate.set')}<select id="eval-set" @change=${async (e: Event) => {
+            this.setId = (e.target as HTMLSelectElement).value;
+            this.split = '';
+            this.splits = await splitsOf(await store(), this.setId);
+          }}>${this.sets.map((s) => html`<option value=${s.id} ?selected=${s.id === this.setId}>${s.name} (${s.count})</option>`)}</select></label>
+          <label>${t('evaluate.split')}<select id="eval-split" @change=${(e: Event) => (this.split = (e.target as HTMLSelectElement).value)}>
+            <option value="">${t('evaluate.allRows')}</option>
+            ${Object.entries(this.splits).map(([k, n]) => html`<option value=${k} ?selected=${k === this.split}>${k} (${n})</option>`)}</select></label>
+          <button id="evaluate" ?disabled=${!this.headId || !this.setId || !!this.busy} @click=${this.evaluate}>${t('evaluate.run')}</button>
+        </div>
+        ${this.busy ? html`<p class="muted" aria-live="polite">${this.busy}</p>` : ''}
+        ${this.notice ? html`<p class="ok" aria-live="polite" id="notice">${this.notice}</p>` : ''}
+        ${this.error ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
+      </section>
+      ${this.renderReport()}
+      <section class="card" id="heads">
+        <h3>${t('evaluate.heads')}</h3>
+        <div class="row">
+          <label class="button secondary">${t('evaluate.importHead')}
+            <input id="head-input" class="visually-hidden" type="file" multiple accept=".zip,.safetensors,.json" @change=${this.onImport} />
+          </label>
+          <button class="secondary" id="import-pretrained" @click=${this.importPretrained}>${t('classify.importPretrained')}</button>
+        </div>
+        ${this.heads.length
+          ? html`<div class="table-wrap"><table>
+              <thead><tr><th>${t('evaluate.active')}</th><th>${t('common.name')}</th><th>${t('evaluate.source')}</th><th>${t('evaluate.shape')}</th><th></th></tr></thead>
+              <tbody>${this.heads.map(
+                (h) => html`<tr class="head-row" data-head=${h.id}>
+                  <td><input type="radio" name="active" aria-label=${t('evaluate.makeActive')} .checked=${h.id === this.activeId} @change=${async () => {
+                    await makeActive(h.id);
+                  }} /></td>
+                  <td>${h.name}</td><td>${t(`evaluate.src.${h.source}` as 'evaluate.src.trained')}</td>
+                  <td class="muted">${h.head.spec.type} ${h.head.spec.inputDim}→${h.head.spec.hiddenSize}→${h.head.spec.numLabels}</td>
+                  <td><div class="row"><button class="secondary export-head" @click=${() => this.exportHead(h)}>${t('common.export')}</button>
+                  <button class="danger" @click=${async () => {
+                    if (!confirm(t('evaluate.confirmDelete', { name: h.name }))) return;
+                    await (await store()).deleteHead(h.id);
+                    notifyChanged('heads');
+                  }}>${t('common.delete')}</button></div></td></tr>`,
+              )}</tbody></table></div>`
+          : html`<p class="muted">${t('evaluate.noHeads')}</p>`}
+      </section>
+    `;
+  }
+}
+customElements.define('evaluate-page', EvaluatePage);

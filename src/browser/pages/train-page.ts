@@ -1,0 +1,368 @@
+// Train: head config form (keys of configs/train-head.json), start / pause /
+// cancel, live charts of loss, learning rate and eval metrics, a log; runs are
+// stored and can be compared.
+import { LitElement, html } from 'lit';
+import { proxy, transfer } from 'comlink';
+import { sharedStyles } from '../components/shared-styles.ts';
+import '../components/line-chart.ts';
+import type { Series } from '../components/line-chart.ts';
+import { I18nController, t } from '../i18n/i18n.ts';
+import { notifyChanged, store } from '../services/app-state.ts';
+import { makeActive } from '../services/heads.ts';
+import { EVAL_SPLITS, labelledVectors, splitsOf } from '../services/training-data.ts';
+import { trainerWorker } from '../services/workers.ts';
+import { newId, type StoredRun, type StoredSetRecord } from '../store/store.ts';
+import { DEFAULT_TRAINING_CONFIG, type HeadTrainingConfig, type TrainEvent } from '../../core/head/worker-api.ts';
+import type { Activation, HeadSpec, HeadType } from '../../core/head/types.ts';
+import { LABEL_NAMES } from '../../core/config/labels.ts';
+
+/** The form: training keys of configs/train-head.json plus the head's type and sizes. */
+export interface TrainForm extends HeadTrainingConfig {
+  head_type: HeadType;
+  classifier_proj_size: number;
+  mlp_hidden_size: number;
+  mlp_activation: Exclude<Activation, 'none'>;
+  mlp_dropout: number;
+}
+
+export const DEFAULT_FORM: TrainForm = {
+  ...DEFAULT_TRAINING_CONFIG,
+  head_type: 'hf',
+  classifier_proj_size: 768,
+  mlp_hidden_size: 256,
+  mlp_activation: 'relu',
+  mlp_dropout: 0.1,
+};
+
+const NUMBER_KEYS: (keyof TrainForm)[] = [
+  'learning_rate', 'weight_decay', 'warmup_steps', 'num_train_epochs', 'max_steps', 'per_device_train_batch_size', 'per_device_eval_batch_size',
+  'seed', 'eval_steps', 'logging_steps', 'save_steps', 'classifier_proj_size', 'mlp_hidden_size', 'mlp_dropout', 'adam_beta1', 'adam_beta2', 'adam_epsilon',
+];
+const BOOL_KEYS: (keyof TrainForm)[] = ['load_best_model_at_end', 'class_weights'];
+
+/** The live run (kept across page switches). */
+interface Live {
+  run: StoredRun;
+  steps: [number, number, number][]; // step, loss, lr
+  paused: boolean;
+  totalSteps: number;
+  engine: string;
+}
+let live: Live | null = null;
+const liveListeners = new Set<() => void>();
+const notifyLive = () => liveListeners.forEach((f) => f());
+
+export class TrainPage extends LitElement {
+  static override properties = {
+    sets: { state: true },
+    runs: { state: true },
+    form: { state: true },
+    trainSetId: { state: true },
+    evalSetId: { state: true },
+    splitInfo: { state: true },
+    error: { state: true },
+    compare: { state: true },
+    selectedRun: { state: true },
+  };
+  sets: StoredSetRecord[] = [];
+  runs: StoredRun[] = [];
+  form: TrainForm = { ...DEFAULT_FORM };
+  trainSetId = '';
+  evalSetId = '';
+  splitInfo: Record<string, number> = {};
+  error = '';
+  compare = new Set<string>();
+  selectedRun = '';
+  private readonly i18n = new I18nController(this);
+  private readonly onState = () => void this.refresh();
+  private readonly onLive = () => this.requestUpdate();
+
+  static override styles = [sharedStyles];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('saturi-state', this.onState);
+    liveListeners.add(this.onLive);
+    void this.refresh();
+  }
+  override disconnectedCallback(): void {
+    window.removeEventListener('saturi-state', this.onState);
+    liveListeners.delete(this.onLive);
+    super.disconnectedCallback();
+  }
+
+  private async refresh() {
+    const s = await store();
+    [this.sets, this.runs] = await Promise.all([s.listSets(), s.listRuns()]);
+    if (!this.sets.some((x) => x.id === this.trainSetId)) this.trainSetId = this.sets.at(-1)?.id ?? '';
+    if (this.evalSetId && !this.sets.some((x) => x.id === this.evalSetId)) this.evalSetId = '';
+    if (this.trainSetId) this.splitInfo = await splitsOf(s, this.trainSetId);
+  }
+
+  private setField(key: keyof TrainForm, raw: string | boolean) {
+    const v = BOOL_KEYS.includes(key) ? Boolean(raw) : NUMBER_KEYS.includes(key) ? Number(raw) : raw;
+    this.form = { ...this.form, [key]: v } as TrainForm;
+  }
+
+  private async start() {
+    if (live && live.run.status !== 'done' && live.run.status !== 'cancelled' && live.run.status !== 'failed') return;
+    this.error = '';
+    const s = await store();
+    const f = this.form;
+    try {
+      for (const k of NUMBER_KEYS) if (!Number.isFinite(f[k] as number)) throw new Error(t('train.badNumber', { key: k }));
+      const trainSet = this.sets.find((x) => x.id === this.trainSetId);
+      if (!trainSet) throw new Error(t('train.noTrainSet'));
+      const sameSet = !this.evalSetId || this.evalSetId === this.trainSetId;
+      // One set with a split column: train rows train, dev/test rows evaluate.
+      const hasSplits = sameSet && Object.keys(this.splitInfo).some((k) => EVAL_SPLITS.includes(k)) && 'train' in this.splitInfo;
+      const train = await labelledVectors(s, trainSet.id, hasSplits ? (sp) => sp === 'train' : undefined);
+      const evalData = sameSet
+        ? hasSplits
+          ? await labelledVectors(s, trainSet.id, (sp) => EVAL_SPLITS.includes(sp))
+          : undefined
+        : await labelledVectors(s, this.evalSetId);
+      if (!train.count) throw new Error(t('train.emptyTrain'));
+      if (evalData && evalData.dim !== train.dim) throw new Error(t('train.dimMismatch'));
+      const config: HeadTrainingConfig = Object.fromEntries(Object.keys(DEFAULT_TRAINING_CONFIG).map((k) => [k, f[k as keyof TrainForm]])) as unknown as HeadTrainingConfig;
+      // Same mapping as headSpecFromConfig (src/core/head/train-config.ts).
+      const spec: HeadSpec =
+        f.head_type === 'hf'
+          ? { type: 'hf', inputDim: train.dim, hiddenSize: f.classifier_proj_size, numLabels: LABEL_NAMES.length, activation: 'none', dropout: 0 }
+          : { type: 'mlp', inputDim: train.dim, hiddenSize: f.mlp_hidden_size, numLabels: LABEL_NAMES.length, activation: f.mlp_activation, dropout: f.mlp_dropout };
+      const run: StoredRun = {
+        id: newId('run'),
+        name: `${trainSet.name} · ${new Date().toLocaleString()}`,
+        created: new Date().toISOString(),
+        status: 'running',
+        config: { ...f, train_file: trainSet.name, eval_file: evalData ? (sameSet ? `${trainSet.name} (dev/test)` : this.sets.find((x) => x.id === this.evalSetId)?.name) : null },
+        trainSetId: trainSet.id,
+        evalSetId: sameSet ? trainSet.id : this.evalSetId,
+        log: [],
+      };
+      await s.putRun(run);
+      live = { run, steps: [], paused: false, totalSteps: 0, engine: '' };
+      this.selectedRun = run.id;
+      notifyLive();
+      let lastSave = 0;
+      const persist = async (force = false) => {
+        if (!force && performance.now() - lastSave < 1000) return;
+        lastSave = performance.now();
+        await s.putRun(run);
+      };
+      const onEvent = (e: TrainEvent) => {
+        if (!live) return;
+        switch (e.type) {
+          case 'start':
+            live.totalSteps = e.totalSteps;
+            live.engine = e.engine;
+            run.log.push({ step: e.startStep, total_steps: e.totalSteps, num_train: e.numTrain, num_eval: e.numEval });
+            break;
+          case 'step':
+            live.steps.push([e.step, e.loss, e.learning_rate]);
+            break;
+          case 'log':
+            run.log.push({ step: e.step, epoch: e.epoch, loss: e.loss, learning_rate: e.learning_rate });
+            break;
+          case 'eval':
+            run.log.push({ step: e.step, epoch: e.epoch, eval_loss: e.eval_loss, eval_accuracy: e.eval_accuracy, eval_precision: e.eval_precision, eval_recall: e.eval_recall, eval_f1: e.eval_f1 });
+            break;
+          case 'paused':
+            live.paused = true;
+            run.status = 'paused';
+            break;
+          case 'resumed':
+            live.paused = false;
+            run.status = 'running';
+            break;
+          case 'done':
+            break;
+        }
+        void persist(e.type !== 'step');
+        this.scheduleRender();
+      };
+      const result = await trainerWorker().train(
+        config,
+        { spec, labels: [...LABEL_NAMES] },
+        transfer({ vectors: train.vectors, labels: train.labels, dim: train.dim }, [train.vectors.buffer, train.labels.buffer]),
+        evalData ? transfer({ vectors: evalData.vectors, labels: evalData.labels, dim: evalData.dim }, [evalData.vectors.buffer, evalData.labels.buffer]) : undefined,
+        proxy(onEvent),
+      );
+      const best = result.bestEval ?? result.finalEval;
+      const headId = newId('head');
+      await s.putHead({
+        id: headId,
+        name: `${trainSet.name} · ${spec.type} ${spec.inputDim}→${spec.hiddenSize}→${spec.numLabels}${result.cancelled ? ' (cancelled)' : ''}`,
+        created: new Date().toISOString(),
+        source: 'trained',
+        head: result.head,
+        encoder: trainSet.manifest.encoder as { id: string; revision?: string },
+        training: { ...run.config, steps: result.steps, engine: result.engine, best_step: result.bestStep },
+        ...(best ? { metrics: { eval_loss: best.eval_loss, eval_accuracy: best.eval_accuracy, eval_precision: best.eval_precision, eval_recall: best.eval_recall, eval_f1: best.eval_f1 } } : {}),
+      });
+      await makeActive(headId);
+      run.status = result.cancelled ? 'cancelled' : 'done';
+      run.headId = headId;
+      run.metrics = {
+        steps: result.steps,
+        engine: result.engine,
+        best_step: result.bestStep,
+        ...(result.finalEval ? { final: stripMetrics(result.finalEval) } : {}),
+        ...(result.bestEval ? { best: stripMetrics(result.bestEval) } : {}),
+        ...(best ? { confusion: best.metrics.confusion, per_class: best.metrics.perClass } : {}),
+      };
+      await s.putRun(run);
+      notifyChanged('heads');
+    } catch (e) {
+      this.error = (e as Error).message;
+      if (live && live.run.status !== 'done') {
+        live.run.status = 'failed';
+        live.run.error = this.error;
+        await s.putRun(live.run);
+      }
+    } finally {
+      notifyLive();
+      await this.refresh();
+    }
+  }
+
+  private renderQueued = false;
+  /** At most one re-render per frame however fast the events come (keeps main-thread tasks short). */
+  private scheduleRender() {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      notifyLive();
+    });
+  }
+
+  private async pause() {
+    if (!live) return;
+    if (live.paused) await trainerWorker().resume();
+    else await trainerWorker().pause();
+  }
+
+  private async cancel() {
+    await trainerWorker().cancel();
+  }
+
+  private renderField(key: keyof TrainForm) {
+    const v = this.form[key];
+    if (BOOL_KEYS.includes(key)) {
+      return html`<label class="inline"><input type="checkbox" name=${key} .checked=${Boolean(v)} @change=${(e: Event) => this.setField(key, (e.target as HTMLInputElement).checked)} />${key}</label>`;
+    }
+    if (key === 'head_type') {
+      return html`<label>${key}<select name=${key} @change=${(e: Event) => this.setField(key, (e.target as HTMLSelectElement).value)}>
+        ${['hf', 'mlp'].map((o) => html`<option value=${o} ?selected=${v === o}>${o}</option>`)}</select></label>`;
+    }
+    if (key === 'mlp_activation') {
+      return html`<label>${key}<select name=${key} ?disabled=${this.form.head_type === 'hf'} @change=${(e: Event) => this.setField(key, (e.target as HTMLSelectElement).value)}>
+        ${['relu', 'gelu', 'tanh'].map((o) => html`<option value=${o} ?selected=${v === o}>${o}</option>`)}</select></label>`;
+    }
+    return html`<label>${key}<input name=${key} type="number" step="any" .value=${String(v)} ?disabled=${(key === 'mlp_dropout' || key === 'mlp_hidden_size') ? this.form.head_type === 'hf' : key === 'classifier_proj_size' ? this.form.head_type === 'mlp' : false}
+      @change=${(e: Event) => this.setField(key, (e.target as HTMLInputElement).value)} /></label>`;
+  }
+
+  private runSeries(run: StoredRun, steps: [number, number, number][]) {
+    const logs = run.log;
+    const loss: Series = { name: t('train.loss'), color: '#2f5bd3', points: steps.length ? steps.map(([s, l]) => [s, l]) : logs.filter((e) => 'loss' in e).map((e) => [e.step, e.loss]) };
+    const evalLoss: Series = { name: 'eval_loss', color: '#e0662c', points: logs.filter((e) => 'eval_loss' in e).map((e) => [e.step, e.eval_loss]) };
+    const lr: Series = { name: 'learning_rate', color: '#66a182', points: steps.length ? steps.map(([s, , r]) => [s, r]) : logs.filter((e) => 'learning_rate' in e).map((e) => [e.step, e.learning_rate]) };
+    const acc: Series = { name: 'eval_accuracy', color: '#8d6cab', points: logs.filter((e) => 'eval_accuracy' in e).map((e) => [e.step, e.eval_accuracy]) };
+    const f1: Series = { name: 'eval_f1', color: '#d1495b', points: logs.filter((e) => 'eval_f1' in e).map((e) => [e.step, e.eval_f1]) };
+    return { loss, evalLoss, lr, acc, f1 };
+  }
+
+  private renderRunDetail(run: StoredRun, steps: [number, number, number][]) {
+    const s = this.runSeries(run, steps);
+    const lines = run.log.slice(-200).map((e) => JSON.stringify(e)).join('\n');
+    return html`<div class="grid" style="grid-template-columns:repeat(auto-fit,minmax(17rem,1fr))">
+        <line-chart id="chart-loss" title=${t('train.lossChart')} .series=${[s.loss, s.evalLoss]}></line-chart>
+        <line-chart id="chart-lr" title="learning_rate" .series=${[s.lr]}></line-chart>
+        <line-chart id="chart-eval" title=${t('train.evalChart')} .series=${[s.acc, s.f1]}></line-chart>
+      </div>
+      <h3>${t('train.log')}</h3>
+      <pre class="log" id="log" tabindex="0">${lines}</pre>`;
+  }
+
+  private renderRuns() {
+    if (!this.runs.length) return html`<p class="muted">${t('train.noRuns')}</p>`;
+    const colors = ['#2f5bd3', '#e0662c', '#66a182', '#8d6cab', '#d1495b', '#00798c'];
+    const compared = this.runs.filter((r) => this.compare.has(r.id));
+    return html`<div class="table-wrap"><table id="runs">
+        <thead><tr><th>${t('train.compare')}</th><th>${t('common.name')}</th><th>${t('train.status')}</th><th class="num">steps</th><th class="num">eval_loss</th><th class="num">accuracy</th><th class="num">F1</th><th></th></tr></thead>
+        <tbody>${this.runs.map((r) => {
+          const best = (r.metrics?.best ?? r.metrics?.final) as Record<string, number> | undefined;
+          return html`<tr class="run-row" data-run=${r.id} data-status=${r.status}>
+            <td><input type="checkbox" aria-label=${t('train.compare')} .checked=${this.compare.has(r.id)} @change=${(e: Event) => {
+              const next = new Set(this.compare);
+              if ((e.target as HTMLInputElement).checked) next.add(r.id);
+              else next.delete(r.id);
+              this.compare = next;
+            }} /></td>
+            <td><button class="secondary" @click=${() => (this.selectedRun = r.id)}>${r.name}</button></td>
+            <td>${t(`train.st.${r.status}` as 'train.st.done')}</td>
+            <td class="num">${(r.metrics?.steps as number | undefined) ?? r.log.at(-1)?.step ?? 0}</td>
+            <td class="num">${best ? best.eval_loss.toFixed(4) : '–'}</td>
+            <td class="num">${best ? best.eval_accuracy.toFixed(3) : '–'}</td>
+            <td class="num">${best ? best.eval_f1.toFixed(3) : '–'}</td>
+            <td><button class="danger" @click=${async () => {
+              await (await store()).deleteRun(r.id);
+              await this.refresh();
+            }}>${t('common.delete')}</button></td>
+          </tr>`;
+        })}</tbody></table></div>
+      ${compared.length
+        ? html`<div class="grid" style="grid-template-columns:repeat(auto-fit,minmax(17rem,1fr))">
+            <line-chart title="eval_loss" .series=${compared.map((r, i) => ({ ...this.runSeries(r, []).evalLoss, name: r.name, color: colors[i % colors.length] }))}></line-chart>
+            <line-chart title="eval_accuracy" .series=${compared.map((r, i) => ({ ...this.runSeries(r, []).acc, name: r.name, color: colors[i % colors.length] }))}></line-chart>
+          </div>`
+        : ''}`;
+  }
+
+  override render() {
+    void this.i18n;
+    const running = !!live && (live.run.status === 'running' || live.run.status === 'paused');
+    const shown = live && live.run.id === this.selectedRun ? live.run : this.runs.find((r) => r.id === this.selectedRun);
+    const keys = Object.keys(DEFAULT_FORM) as (keyof TrainForm)[];
+    return html`
+      <h2>${t('train.title')}</h2>
+      <p class="muted">${t('train.intro')}</p>
+      <section class="card">
+        <div class="row">
+          <label>${t('train.trainSet')}<select id="train-set" @change=${async (e: Event) => {
+            this.trainSetId = (e.target as HTMLSelectElement).value;
+            this.splitInfo = await splitsOf(await store(), this.trainSetId);
+          }}>
+            ${this.sets.map((s) => html`<option value=${s.id} ?selected=${s.id === this.trainSetId}>${s.name} (${s.count})</option>`)}
+          </select></label>
+          <label>${t('train.evalSet')}<select id="eval-set" @change=${(e: Event) => (this.evalSetId = (e.target as HTMLSelectElement).value)}>
+            <option value="">${t('train.evalFromSplit')}</option>
+            ${this.sets.map((s) => html`<option value=${s.id} ?selected=${s.id === this.evalSetId}>${s.name} (${s.count})</option>`)}
+          </select></label>
+        </div>
+        <p class="muted">${t('train.splits')}: ${Object.entries(this.splitInfo).map(([k, n]) => `${k} ${n}`).join(', ') || '–'}</p>
+        <details open>
+          <summary>${t('train.config')}</summary>
+          <div class="grid" id="config-form">${keys.map((k) => this.renderField(k))}</div>
+        </details>
+        <div class="row" style="margin-top:0.8rem">
+          <button id="start" ?disabled=${running || !this.sets.length} @click=${this.start}>${t('train.start')}</button>
+          <button id="pause" class="secondary" ?disabled=${!running} @click=${this.pause}>${live?.paused ? t('train.resume') : t('train.pause')}</button>
+          <button id="cancel" class="danger" ?disabled=${!running} @click=${this.cancel}>${t('common.cancel')}</button>
+          ${live && running ? html`<span class="muted" id="live-status">${t('train.progress', { step: live.steps.at(-1)?.[0] ?? 0, total: live.totalSteps, engine: live.engine })}</span>` : ''}
+        </div>
+        ${live && running ? html`<progress max=${live.totalSteps || 1} value=${live.steps.at(-1)?.[0] ?? 0}></progress>` : ''}
+        ${this.error ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
+      </section>
+      ${shown ? html`<section class="card" id="run-detail" data-status=${shown.status}><h3>${shown.name}</h3>${this.renderRunDetail(shown, live?.run.id === shown.id ? live.steps : [])}</section>` : ''}
+      <section class="card"><h3>${t('train.runs')}</h3>${this.renderRuns()}</section>
+    `;
+  }
+}
+customElements.define('train-page', TrainPage);
+
+function stripMetrics(r: { eval_loss: number; eval_accuracy: number; eval_precision: number; eval_recall: number; eval_f1: number }) {
+  return { eval_loss: r.eval_loss, eval_accuracy: r.eval_accuracy, eval_precision: r.eval_precision, eval_recall: r.eval_recall, eval_f1: r.eval_f1 };
+}

@@ -1,0 +1,10 @@
+// Registers the service worker of the built site (precached app shell and
+// runtime, cached model files). Not in dev: Vite serves modules there.
+import { Workbox } from 'workbox-window';
+
+export async function registerServiceWorker(): Promise<void> {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
+  // Relative to the page: the site may live under any sub-path.
+  const wb = new Workbox(new URL('sw.js', document.baseURI).href, { scope: new URL('./', document.baseURI).pathname });
+  await wb.register();
+}

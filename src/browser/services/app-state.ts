@@ -1,0 +1,68 @@
+// App-wide state shared by the pages: the store, the settings and what the
+// device offers. Pages listen to 'saturi-state' to refresh.
+import { openStore, type SaturiStore } from '../store/store.ts';
+import { probeWebGpu, type WebGpuProbe } from '../webgpu-probe.ts';
+import { DEFAULT_SETTINGS, type AppSettings } from './settings.ts';
+
+let storePromise: Promise<SaturiStore> | undefined;
+let probePromise: Promise<WebGpuProbe> | undefined;
+
+export function store(): Promise<SaturiStore> {
+  storePromise ??= openStore();
+  return storePromise;
+}
+
+export function gpuProbe(): Promise<WebGpuProbe> {
+  probePromise ??= probeWebGpu();
+  return probePromise;
+}
+
+export async function getSettings(): Promise<AppSettings> {
+  const s = await store();
+  return { ...DEFAULT_SETTINGS, ...(await s.getSetting<Partial<AppSettings>>('app', {})) };
+}
+
+export async function saveSettings(patch: Partial<AppSettings>): Promise<AppSettings> {
+  const s = await store();
+  const next = { ...(await getSettings()), ...patch };
+  await s.setSetting('app', next);
+  notifyChanged('settings');
+  return next;
+}
+
+/** Tells every page that stored data changed (sets, heads, runs, settings). */
+export function notifyChanged(what: string): void {
+  window.dispatchEvent(new CustomEvent('saturi-state', { detail: what }));
+}
+
+export interface StorageInfo {
+  usage: number;
+  quota: number;
+  persisted: boolean;
+}
+
+export async function storageInfo(): Promise<StorageInfo> {
+  const est = (await navigator.storage?.estimate?.()) ?? {};
+  const persisted = (await navigator.storage?.persisted?.()) ?? false;
+  return { usage: est.usage ?? 0, quota: est.quota ?? 0, persisted };
+}
+
+/** Asks for persistent storage (the browser may say no; data then stays "best effort"). */
+export async function requestPersistence(): Promise<boolean> {
+  try {
+    return (await navigator.storage?.persist?.()) ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** Download a blob under a file name. */
+export function downloadBlob(blob: Blob, fileName: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}

@@ -1,0 +1,50 @@
+// Any audio or video file the browser can decode → 16 kHz mono samples.
+// WAV goes to the audio worker whole (same decoder and resampler as the Node
+// pipeline); other formats are decoded by the browser (decodeAudioData runs on
+// its own decoder thread) and only downmixed/resampled in the worker.
+import { wrap, transfer, type Remote } from 'comlink';
+import type { AudioWorkerApi } from '../../../workers/audio.worker.ts';
+
+let worker: Remote<AudioWorkerApi> | undefined;
+
+function audioWorker(): Remote<AudioWorkerApi> {
+  worker ??= wrap<AudioWorkerApi>(new Worker(new URL('../../../workers/audio.worker.ts', import.meta.url), { type: 'module', name: 'audio' }));
+  return worker;
+}
+
+export class DecodeError extends Error {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'DecodeError';
+  }
+}
+
+function isWav(head: Uint8Array): boolean {
+  const tag = String.fromCharCode(...head.subarray(0, 4));
+  const wave = String.fromCharCode(...head.subarray(8, 12));
+  return (tag === 'RIFF' || tag === 'RF64') && wave === 'WAVE';
+}
+
+export async function decodeTo16k(blob: Blob, name = (blob as File).name ?? 'audio'): Promise<Float32Array> {
+  const buf = await blob.arrayBuffer();
+  const bytes = new Uint8Array(buf);
+  if (bytes.length >= 12 && isWav(bytes)) {
+    try {
+      const r = await audioWorker().wavTo16k(transfer(bytes, [bytes.buffer]), name);
+      return r.samples;
+    } catch (e) {
+      throw new DecodeError(name, (e as Error).message.replace(`${name}: `, ''));
+    }
+  }
+  let decoded: AudioBuffer;
+  try {
+    // The decoder resamples to the context rate: 16 kHz straight away.
+    const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: 1, sampleRate: 16000 });
+    decoded = await ctx.decodeAudioData(buf);
+  } catch (e) {
+    throw new DecodeError(name, `the browser cannot decode this file (${(e as Error).message || 'unknown format'})`);
+  }
+  const channels: Float32Array[] = [];
+  for (let c = 0; c < decoded.numberOfChannels; c++) channels.push(decoded.getChannelData(c).slice());
+  return audioWorker().channelsTo16k(transfer(channels, channels.map((c) => c.buffer)), decoded.sampleRate, name);
+}

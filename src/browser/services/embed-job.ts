@@ -1,0 +1,194 @@
+// Runs an embedding job: items of a dataset folder → 16 kHz audio (audio worker)
+// → encoder worker → rows and vectors appended to the store batch by batch.
+// Done ids live in the store, so a reload resumes where it stopped; pausing
+// stops between batches; the storage quota is checked before every batch.
+import { transfer } from 'comlink';
+import preprocessorConfig from '../../../configs/preprocessor_config.json' with { type: 'json' };
+import { LABEL_NAMES } from '../../core/config/labels.ts';
+import { createManifest } from '../../core/encoder/embedding-set.ts';
+import type { EmbedMode, EmbedSegment, LoadResult } from '../../core/encoder/worker-api.ts';
+import { newId, type JobItem, type SaturiStore, type StoredJob, type StoredSetRecord } from '../store/store.ts';
+import { decodeTo16k } from './audio.ts';
+import { notifyChanged, requestPersistence, storageInfo } from './app-state.ts';
+import type { FolderSource } from './folder.ts';
+import { encoderWorker } from './workers.ts';
+
+export const MAX_LENGTH_SECONDS = 20;
+export const JOB_BATCH = 4;
+export const TRAIN_CROP_SEED = 42;
+
+export interface JobProgress {
+  done: number;
+  total: number;
+  rejected: number;
+  secondsDone: number;
+  /** Seconds still to go at the current pace, NaN before the first batch. */
+  eta: number;
+  status: StoredJob['status'];
+  message?: string;
+}
+
+export class QuotaError extends Error {}
+
+/** Creates the set and its job for the items of a scanned folder. */
+export async function createDatasetJob(
+  store: SaturiStore,
+  name: string,
+  folder: FolderSource,
+  items: JobItem[],
+  encoder: LoadResult,
+): Promise<StoredSetRecord> {
+  const hasTrain = items.some((i) => i.split === 'train');
+  const manifest = createManifest({
+    encoder: { id: encoder.modelId, revision: encoder.revision },
+    dtype: encoder.dtype,
+    dim: encoder.dim,
+    feature_config: preprocessorConfig,
+    max_length_seconds: MAX_LENGTH_SECONDS,
+    labels: [...LABEL_NAMES],
+    ...(hasTrain ? { crop: { mode: 'random' as const, seed: TRAIN_CROP_SEED } } : { crop: { mode: 'first' as const } }),
+  });
+  const set = await store.createSet({
+    id: newId('set'),
+    name,
+    manifest: manifest as unknown as Record<string, unknown>,
+    dim: encoder.dim,
+    created: new Date().toISOString(),
+    source: 'dataset',
+  });
+  await store.putJob({ setId: set.id, folderName: folder.name, items, rejects: [], status: 'paused', updated: '', ...(folder.handle ? { handle: folder.handle } : {}) });
+  notifyChanged('sets');
+  return set;
+}
+
+export class EmbeddingJobRunner {
+  private pauseRequested = false;
+  private running = false;
+  constructor(
+    private readonly store: SaturiStore,
+    readonly setId: string,
+    private readonly folder: FolderSource,
+    private readonly onProgress: (p: JobProgress) => void,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  pause(): void {
+    this.pauseRequested = true;
+  }
+
+  async run(): Promise<JobProgress> {
+    if (this.running) throw new Error('this job is already running');
+    this.running = true;
+    this.pauseRequested = false;
+    const job = await this.store.getJob(this.setId);
+    const set = await this.store.getSet(this.setId);
+    if (!job || !set) throw new Error(`no embedding job for set ${this.setId}`);
+    await requestPersistence();
+    const done = await this.store.doneIds(this.setId);
+    const rejected = new Set(job.rejects.map((r) => r.id));
+    const todo = job.items.filter((i) => !done.has(i.id) && !rejected.has(i.id));
+    let secondsDone = (await this.store.readRows(this.setId)).reduce((a, r) => a + r.duration, 0);
+    const t0 = performance.now();
+    let processedHere = 0;
+    const progress = (status: StoredJob['status'], message?: string): JobProgress => {
+      const elapsed = (performance.now() - t0) / 1000;
+      const left = job.items.length - done.size - rejected.size;
+      return { done: done.size, total: job.items.length, rejected: rejected.size, secondsDone, eta: processedHere ? (elapsed / processedHere) * left : NaN, status, ...(message ? { message } : {}) };
+    };
+    const save = async (status: StoredJob['status'], message?: string) => {
+      job.status = status;
+      if (message) job.message = message;
+      else delete job.message;
+      await this.store.putJob(job);
+    };
+    await save('running');
+    this.onProgress(progress('running'));
+    try {
+      // Train rows get the seeded random crop, the others the first 20 s: one mode per batch.
+      const byMode = new Map<EmbedMode, JobItem[]>();
+      for (const it of todo) {
+        const mode: EmbedMode = it.split === 'train' ? 'train' : 'eval';
+        if (!byMode.has(mode)) byMode.set(mode, []);
+        byMode.get(mode)!.push(it);
+      }
+      for (const [mode, items] of byMode) {
+        for (let b = 0; b < items.length; b += JOB_BATCH) {
+          if (this.pauseRequested) {
+            await save('paused');
+            const p = progress('paused');
+            this.onProgress(p);
+            return p;
+          }
+          const batch = items.slice(b, b + JOB_BATCH);
+          await this.checkQuota(batch.length * (set.dim * 4 + 512));
+          const segments: EmbedSegment[] = [];
+          const durations = new Map<string, number>();
+          for (const it of batch) {
+            try {
+              const file = await this.folder.file(it.path);
+              if (!file) throw new Error(`${it.path}: not found in the folder`);
+              const samples = await decodeTo16k(file, it.path);
+              if (samples.length < 16000 * 0.05) throw new Error(`${it.path}: too short (${samples.length} samples at 16 kHz)`);
+              durations.set(it.id, samples.length / 16000);
+              segments.push({ id: it.id, samples });
+            } catch (e) {
+              job.rejects.push({ id: it.id, reason: (e as Error).message });
+              rejected.add(it.id);
+            }
+          }
+          if (segments.length) {
+            const results = await encoderWorker().embed(
+              transfer(segments, segments.map((s) => s.samples.buffer)),
+              { mode, seed: TRAIN_CROP_SEED, maxLengthSeconds: MAX_LENGTH_SECONDS, batchSize: JOB_BATCH },
+            );
+            const vectors = new Float32Array(results.length * set.dim);
+            const rows = results.map((r, i) => {
+              vectors.set(r.embedding, i * set.dim);
+              const it = batch.find((x) => x.id === r.id)!;
+              const row = { id: it.id, name: it.name, path: it.path, dialect: it.dialect, split: it.split, duration: durations.get(it.id) ?? 0 };
+              return it.speaker ? { ...row, speaker: it.speaker } : row;
+            });
+            await this.store.appendRows(this.setId, rows, vectors);
+            for (const r of rows) {
+              done.add(r.id);
+              secondsDone += r.duration;
+            }
+          }
+          processedHere += batch.length;
+          await this.store.putJob(job);
+          this.onProgress(progress('running'));
+        }
+      }
+      await save('done');
+      const s = await this.store.getSet(this.setId);
+      if (s) await this.store.db.put('sets', { ...s, manifest: { ...s.manifest, count: s.count } });
+      notifyChanged('sets');
+      const p = progress('done');
+      this.onProgress(p);
+      return p;
+    } catch (e) {
+      const msg = (e as Error).message;
+      await save('stopped', msg);
+      const p = progress('stopped', msg);
+      this.onProgress(p);
+      if (!(e instanceof QuotaError)) throw e;
+      return p;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Stops before a write that would run past the storage quota (keeps 5 % spare). */
+  private async checkQuota(bytes: number): Promise<void> {
+    const { usage, quota } = await storageInfo();
+    if (quota > 0 && usage + bytes * 1.5 + 4e6 > quota * 0.95) {
+      throw new QuotaError(
+        `Storage is almost full (${(usage / 1e6).toFixed(1)} MB of ${(quota / 1e6).toFixed(1)} MB used): the job stopped before running out. ` +
+          `Free space (delete sets or heads) or allow persistent storage, then resume. / 저장 공간이 거의 찼습니다. 공간을 확보한 뒤 이어서 하세요.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// Embedding sets in and out of the store, in the shared format
+// (manifest.json, vectors.f32, index.jsonl; a folder or a zip of the three).
+import { unzip, zip, type Unzipped } from 'fflate';
+import {
+  INDEX_FILE,
+  MANIFEST_FILE,
+  VECTORS_FILE,
+  decodeEmbeddingSetFiles,
+  encodeEmbeddingSetFiles,
+  type EmbeddingIndexRow,
+  type EmbeddingManifest,
+  type EmbeddingSet,
+} from '../../core/encoder/embedding-set.ts';
+import { newId, type SaturiStore, type StoredSetRecord } from '../store/store.ts';
+import type { FolderSource } from './folder.ts';
+import { notifyChanged } from './app-state.ts';
+
+const IMPORT_BATCH = 1024;
+
+export async function importSetFromFolder(store: SaturiStore, folder: FolderSource, dir: string, name?: string): Promise<StoredSetRecord> {
+  const prefix = dir ? `${dir}/` : '';
+  const files: Record<string, Uint8Array> = {};
+  for (const f of [MANIFEST_FILE, VECTORS_FILE, INDEX_FILE]) {
+    const file = await folder.file(prefix + f);
+    if (file) files[f] = new Uint8Array(await file.arrayBuffer());
+  }
+  const set = decodeEmbeddingSetFiles(files, `${folder.name}/${dir}`.replace(/\/$/, ''));
+  return storeSet(store, set, name ?? (dir.split('/').pop() || folder.name));
+}
+
+export async function importSetFromZip(store: SaturiStore, file: File): Promise<StoredSetRecord> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const entries = await new Promise<Unzipped>((res, rej) => unzip(bytes, (e, d) => (e ? rej(new Error(`${file.name}: ${e.message}`)) : res(d))));
+  const files: Record<string, Uint8Array> = {};
+  for (const [path, data] of Object.entries(entries)) {
+    const base = path.split('/').pop()!;
+    if ([MANIFEST_FILE, VECTORS_FILE, INDEX_FILE].includes(base)) files[base] = data;
+  }
+  const set = decodeEmbeddingSetFiles(files, file.name);
+  return storeSet(store, set, file.name.replace(/\.zip$/i, ''));
+}
+
+async function storeSet(store: SaturiStore, set: EmbeddingSet, name: string): Promise<StoredSetRecord> {
+  const dim = set.manifest.dim;
+  const rec = await store.createSet({
+    id: newId('set'),
+    name,
+    manifest: set.manifest as unknown as Record<string, unknown>,
+    dim,
+    created: new Date().toISOString(),
+    source: 'import',
+  });
+  for (let i = 0; i < set.rows.length; i += IMPORT_BATCH) {
+    const end = Math.min(set.rows.length, i + IMPORT_BATCH);
+    const rows = set.rows.slice(i, end).map((r) => ({ ...r, duration: r.duration ?? 0 }));
+    await store.appendRows(rec.id, rows, set.vectors.subarray(i * dim, end * dim));
+  }
+  notifyChanged('sets');
+  return (await store.getSet(rec.id))!;
+}
+
+/** A stored set in the shared format (the three files), optionally only some splits. */
+export async function storedSetAsEmbeddingSet(store: SaturiStore, setId: string): Promise<EmbeddingSet> {
+  const rec = await store.getSet(setId);
+  if (!rec) throw new Error(`embedding set ${setId} does not exist`);
+  const { vectors } = await store.readVectors(setId);
+  const rows: EmbeddingIndexRow[] = (await store.readRows(setId)).map(({ setId: _s, ord: _o, ...r }) => r);
+  const manifest = { ...(rec.manifest as unknown as EmbeddingManifest), count: rows.length };
+  return { manifest, vectors, rows };
+}
+
+export async function exportSetZip(store: SaturiStore, setId: string): Promise<{ blob: Blob; fileName: string }> {
+  const rec = await store.getSet(setId);
+  const set = await storedSetAsEmbeddingSet(store, setId);
+  const files = encodeEmbeddingSetFiles(set);
+  const folder = safeName(rec?.name ?? 'embeddings');
+  const tree: Record<string, Uint8Array> = {};
+  for (const [n, b] of Object.entries(files)) tree[`${folder}/${n}`] = b;
+  // Level 0: vectors do not compress; async zip keeps the page responsive.
+  const bytes = await new Promise<Uint8Array>((res, rej) => zip(tree, { level: 0 }, (e, d) => (e ? rej(e) : res(d))));
+  return { blob: new Blob([bytes as BlobPart], { type: 'application/zip' }), fileName: `${folder}.zip` };
+}
+
+export function safeName(name: string): string {
+  return name.replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^_+|_+$/g, '') || 'export';
+}

@@ -1,0 +1,31 @@
+// Stored embedding sets → labelled vectors for the trainer (optionally only some splits).
+import { labelIndex } from '../../core/config/labels.ts';
+import type { LabelledVectors } from '../../core/head/worker-api.ts';
+import type { SaturiStore } from '../store/store.ts';
+
+export const EVAL_SPLITS = ['dev', 'eval', 'valid', 'validation', 'test'];
+
+/** Rows of `setId` whose split passes `keep` (all rows when keep is undefined), with label ids. */
+export async function labelledVectors(store: SaturiStore, setId: string, keep?: (split: string) => boolean): Promise<LabelledVectors & { count: number }> {
+  const [{ vectors, dim }, rows] = await Promise.all([store.readVectors(setId), store.readRows(setId)]);
+  const picked: number[] = [];
+  rows.forEach((r, i) => {
+    if ((!keep || keep(r.split)) && labelIndex(r.dialect) >= 0) picked.push(i);
+  });
+  if (picked.length === rows.length) {
+    return { vectors, labels: Int32Array.from(rows, (r) => labelIndex(r.dialect)), dim, count: rows.length };
+  }
+  const out = new Float32Array(picked.length * dim);
+  const labels = new Int32Array(picked.length);
+  picked.forEach((src, j) => {
+    out.set(vectors.subarray(src * dim, (src + 1) * dim), j * dim);
+    labels[j] = labelIndex(rows[src].dialect);
+  });
+  return { vectors: out, labels, dim, count: picked.length };
+}
+
+export async function splitsOf(store: SaturiStore, setId: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const r of await store.readRows(setId)) counts[r.split] = (counts[r.split] ?? 0) + 1;
+  return counts;
+}

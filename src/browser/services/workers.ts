@@ -1,0 +1,43 @@
+// The encoder and trainer workers, created on first use and shared by all pages.
+import { proxy, wrap, type Remote } from 'comlink';
+import type { EncoderWorkerApi, EncoderDtype, LoadProgress, LoadResult } from '../../core/encoder/worker-api.ts';
+import type { TrainerWorkerApi } from '../../core/head/worker-api.ts';
+import { modelLabel, modelSource, type AppSettings } from './settings.ts';
+
+let encoder: Remote<EncoderWorkerApi> | undefined;
+let trainer: Remote<TrainerWorkerApi> | undefined;
+let loaded: { key: string; result: Promise<LoadResult> } | undefined;
+
+export function encoderWorker(): Remote<EncoderWorkerApi> {
+  encoder ??= wrap<EncoderWorkerApi>(new Worker(new URL('../../../workers/encoder.worker.ts', import.meta.url), { type: 'module', name: 'encoder' }));
+  return encoder;
+}
+
+export function trainerWorker(): Remote<TrainerWorkerApi> {
+  trainer ??= wrap<TrainerWorkerApi>(new Worker(new URL('../../../workers/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' }));
+  return trainer;
+}
+
+function loadKey(s: AppSettings, dtype: EncoderDtype): string {
+  return JSON.stringify([modelLabel(s), s.revision, dtype, s.backend]);
+}
+
+export function isEncoderLoaded(s: AppSettings, dtype: EncoderDtype): boolean {
+  return loaded?.key === loadKey(s, dtype);
+}
+
+/** Loads the encoder the settings name (once; later calls reuse the session). */
+export function loadEncoder(s: AppSettings, dtype: EncoderDtype, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+  const key = loadKey(s, dtype);
+  if (loaded?.key === key) return loaded.result;
+  const w = encoderWorker();
+  const result = (async () => {
+    if (loaded) await w.dispose();
+    return w.load(modelSource(s), dtype, s.backend, onProgress ? proxy(onProgress) : undefined);
+  })();
+  loaded = { key, result };
+  result.catch(() => {
+    if (loaded?.key === key) loaded = undefined;
+  });
+  return result;
+}

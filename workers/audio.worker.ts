@@ -1,0 +1,34 @@
+// Audio worker: turns file bytes or decoded channels into 16 kHz mono samples
+// off the main thread (thin comlink wrapper over src/core/audio).
+import { expose, transfer } from 'comlink';
+import { decodeWav } from '../src/core/audio/wav.ts';
+import { resample, toMono16k } from '../src/core/audio/resample.ts';
+import { assertFinite } from '../src/core/audio/errors.ts';
+
+export interface AudioWorkerApi {
+  /** Decodes a WAV file (any PCM/float layout) and resamples it to 16 kHz mono. */
+  wavTo16k(bytes: Uint8Array, name: string): Promise<{ samples: Float32Array; sourceRate: number; channels: number }>;
+  /** Averages channels decoded by the browser (decodeAudioData) and resamples them to 16 kHz. */
+  channelsTo16k(channels: Float32Array[], sampleRate: number, name: string): Promise<Float32Array>;
+}
+
+const api: AudioWorkerApi = {
+  async wavTo16k(bytes, name) {
+    const decoded = decodeWav(bytes, name);
+    const samples = toMono16k(decoded);
+    return transfer({ samples, sourceRate: decoded.sampleRate, channels: decoded.channels }, [samples.buffer]);
+  },
+  async channelsTo16k(channels, sampleRate, name) {
+    const n = channels[0]?.length ?? 0;
+    const mono = channels.length === 1 ? channels[0] : new Float32Array(n);
+    if (channels.length > 1) {
+      const w = 1 / channels.length;
+      for (const ch of channels) for (let i = 0; i < n; i++) mono[i] += ch[i] * w;
+    }
+    assertFinite(mono, name);
+    const out = sampleRate === 16000 ? mono : resample(mono, sampleRate, 16000);
+    return transfer(out, [out.buffer]);
+  },
+};
+
+expose(api);
