@@ -1,0 +1,47 @@
+// `saturi eval configs/eval-head.json`: metrics of a head on an embedding set.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { LABEL_NAMES } from '../../core/config/labels.ts';
+import { ConfigError, parseJsonConfig } from '../../core/config/validate.ts';
+import { evaluateEngine } from '../../core/head/evaluate.ts';
+import { alignLabels } from '../../core/head/hf-format.ts';
+import { classWeights } from '../../core/head/loss-weights.ts';
+import { parseEvalConfig } from '../../core/head/train-config.ts';
+import { freshAdamState } from '../../core/head/types.ts';
+import type { EvalReport } from '../../core/head/worker-api.ts';
+import { UserError } from '../cli/errors.ts';
+import { createNodeEngine } from './engine.ts';
+import { loadHead } from './head-source.ts';
+import { loadLabelledSet } from './labelled-set.ts';
+
+export async function runEvalFromConfig(configPath: string): Promise<EvalReport> {
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (e) {
+    throw new UserError(`${configPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+  }
+  const cfg = parseEvalConfig(parseJsonConfig(text, configPath), configPath);
+  const set = await loadLabelledSet(cfg.eval_file, cfg.label_column_name, configPath, 'eval_file');
+  let imported;
+  try {
+    imported = await loadHead(cfg.model_name_or_path);
+  } catch (e) {
+    throw new ConfigError(configPath, 'model_name_or_path', `${cfg.model_name_or_path}: ${(e as Error).message}`);
+  }
+  const head = alignLabels(imported.head, LABEL_NAMES, cfg.model_name_or_path);
+  if (head.spec.inputDim !== set.dim) {
+    throw new ConfigError(configPath, 'eval_file', `${set.dir} has ${set.dim}-dimensional embeddings but the head ${cfg.model_name_or_path} takes ${head.spec.inputDim}`);
+  }
+  const engine = await createNodeEngine(head.spec, { engine: cfg.engine, threads: cfg.intra_op_num_threads });
+  try {
+    await engine.load(head.params, freshAdamState(head.params));
+    const report = await evaluateEngine(engine, set, LABEL_NAMES, cfg.per_device_eval_batch_size, classWeights(set.labels, head.spec.numLabels, cfg.class_weights));
+    if (cfg.output_file) {
+      const { metrics, ...scalars } = report;
+      writeFileSync(cfg.output_file, JSON.stringify({ ...scalars, num_samples: metrics.numSamples, per_class: metrics.perClass, confusion_matrix: metrics.confusion, labels: LABEL_NAMES, head: cfg.model_name_or_path, eval_file: cfg.eval_file }, null, 2) + '\n');
+    }
+    return report;
+  } finally {
+    await engine.dispose();
+  }
+}

@@ -1,0 +1,87 @@
+// `saturi head import|export|info`: bring a pretrained head in (range reads
+// only), re-export a checkpoint or run as a Hugging Face head folder.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { alignLabels, BASE_ENCODER, checkFrozenEncoder, type FrozenEncoderCheck } from '../../core/head/hf-format.ts';
+import { LABEL_NAMES } from '../../core/config/labels.ts';
+import { UserError } from '../cli/errors.ts';
+import { loadHead, openBaseModel, openHead, type HubOptions } from './head-source.ts';
+import { writeHeadFolder } from './run-folder.ts';
+
+export interface ImportOptions extends HubOptions {
+  out: string;
+  /** Compare encoder layer norms with the base model (default true). */
+  checkEncoder?: boolean;
+  /** Base model (repo, URL or file); default facebook/w2v-bert-2.0. */
+  base?: string;
+  print?: (line: string) => void;
+}
+
+export interface ImportSummary {
+  labels: string[];
+  hiddenSize: number;
+  inputDim: number;
+  dtype: string;
+  bytesRead?: number;
+  modelSize: number;
+  frozen?: FrozenEncoderCheck;
+  warnings: string[];
+}
+
+export async function importHeadCommand(spec: string, opts: ImportOptions): Promise<ImportSummary> {
+  const print = opts.print ?? ((l: string) => process.stderr.write(l + '\n'));
+  const location = await openHead(spec, opts);
+  try {
+    const { importHead } = await import('../../core/head/hf-format.ts');
+    const imported = await importHead(location.model, location.config, { saturi: location.saturi, configSource: location.configSource });
+    const warnings = [...imported.warnings];
+    let head = imported.head;
+    try {
+      head = alignLabels(head, LABEL_NAMES, spec);
+    } catch (e) {
+      warnings.push(`${(e as Error).message}; kept the model's own labels`);
+    }
+    let frozen: FrozenEncoderCheck | undefined;
+    if (opts.checkEncoder !== false) {
+      const base = openBaseModel(opts.base ?? BASE_ENCODER, opts);
+      try {
+        frozen = await checkFrozenEncoder(location.model, base.source, { fineHeader: imported.header });
+        if (frozen.frozen === false) warnings.push(frozen.message);
+        else print(frozen.message);
+      } catch (e) {
+        warnings.push(`could not compare the encoder with the base model ${opts.base ?? BASE_ENCODER}: ${(e as Error).message}`);
+      } finally {
+        await base.close();
+      }
+    }
+    for (const w of warnings) print(`warning: ${w}`);
+    writeHeadFolder(opts.out, head, { baseConfig: imported.config, source: spec, encoder: imported.saturi?.encoder ?? { id: BASE_ENCODER, revision: 'main', dtype: 'fp32' } });
+    return {
+      labels: head.labels,
+      hiddenSize: head.spec.hiddenSize,
+      inputDim: head.spec.inputDim,
+      dtype: imported.dtype,
+      bytesRead: location.http?.bytesRead,
+      modelSize: await location.model.size(),
+      frozen,
+      warnings,
+    };
+  } finally {
+    await location.close();
+  }
+}
+
+/** Re-exports the head of a checkpoint, run folder or head folder as a clean Hugging Face head folder. */
+export async function exportHeadCommand(from: string, out: string): Promise<void> {
+  if (!existsSync(from)) throw new UserError(`${from}: not found`);
+  const src = existsSync(join(from, 'model.safetensors')) || existsSync(join(from, 'head')) || from.endsWith('.safetensors') ? from : undefined;
+  if (!src) throw new UserError(`${from}: neither a head folder, a checkpoint, nor a run folder with head/`);
+  const imported = await loadHead(src);
+  writeHeadFolder(out, imported.head, {
+    baseConfig: imported.config,
+    encoder: imported.saturi?.encoder ?? null,
+    training: imported.saturi?.training ?? null,
+    eval: imported.saturi?.eval ?? null,
+    source: from,
+  });
+}

@@ -1,0 +1,129 @@
+// The training run folder (TEAM.md "Training run folder"):
+//   config.json          resolved training config
+//   log.jsonl            one JSON object per log / eval event
+//   metrics.json         final and best eval metrics
+//   checkpoint-<step>/   model.safetensors + config.json + saturi_head.json (an exported head),
+//                        optimizer.safetensors (AdamW moments), trainer_state.json, and
+//                        best_model.safetensors (parameters of the best evaluation so far)
+//   head/                the exported head at the end
+// Checkpoints are written to a temporary folder and renamed, so a crash never
+// leaves a half checkpoint that a resume would trust.
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportHead, type ExportOptions } from '../../core/head/hf-format.ts';
+import { readHeader, readTensors, serializeSafetensors } from '../../core/safetensors/format.ts';
+import type { CheckpointData, TrainerState } from '../../core/head/trainer.ts';
+import { HF_NAMES, PARAM_NAMES, paramShape, type AdamState, type Head, type HeadSpec, type HeadTensors } from '../../core/head/types.ts';
+import { bytesSource } from '../../core/io/byte-source.ts';
+
+export const CHECKPOINT_PREFIX = 'checkpoint-';
+
+export function writeHeadFolder(dir: string, head: Head, opts: ExportOptions): void {
+  const files = exportHead(head, opts);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(tmp, name), data);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+function tensorsFile(spec: HeadSpec, t: HeadTensors, prefix: string): { name: string; shape: number[]; data: Float32Array }[] {
+  return PARAM_NAMES.map((p) => ({ name: `${prefix}${HF_NAMES[p]}`, shape: paramShape(spec, p), data: t[p] }));
+}
+
+export function writeCheckpoint(outputDir: string, cp: CheckpointData, head: Omit<Head, 'params'>, bestParams: HeadTensors | null, exportOpts: ExportOptions): string {
+  const dir = join(outputDir, `${CHECKPOINT_PREFIX}${cp.step}`);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const files = exportHead({ ...head, params: cp.params }, exportOpts);
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(tmp, name), data);
+  const opt = serializeSafetensors([...tensorsFile(head.spec, cp.opt.m, 'exp_avg.'), ...tensorsFile(head.spec, cp.opt.v, 'exp_avg_sq.')], { step: String(cp.opt.step) });
+  writeFileSync(join(tmp, 'optimizer.safetensors'), opt);
+  if (bestParams && cp.state.best_step !== null && cp.state.best_step !== cp.step) {
+    writeFileSync(join(tmp, 'best_model.safetensors'), serializeSafetensors(tensorsFile(head.spec, bestParams, '')));
+  }
+  writeFileSync(join(tmp, 'trainer_state.json'), JSON.stringify({ ...cp.state, epoch: cp.step / cp.state.steps_per_epoch }, null, 2) + '\n');
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return dir;
+}
+
+/** Completed checkpoints (with trainer_state.json), oldest first. */
+export function listCheckpoints(outputDir: string): { step: number; dir: string }[] {
+  if (!existsSync(outputDir)) return [];
+  return readdirSync(outputDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && new RegExp(`^${CHECKPOINT_PREFIX}\\d+$`).test(d.name) && existsSync(join(outputDir, d.name, 'trainer_state.json')))
+    .map((d) => ({ step: Number(d.name.slice(CHECKPOINT_PREFIX.length)), dir: join(outputDir, d.name) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** Keeps the newest `limit` checkpoints. */
+export function rotateCheckpoints(outputDir: string, limit: number | null): void {
+  if (limit === null) return;
+  const all = listCheckpoints(outputDir);
+  for (const c of all.slice(0, Math.max(0, all.length - limit))) rmSync(c.dir, { recursive: true, force: true });
+}
+
+async function readParams(bytes: Uint8Array, name: string, spec: HeadSpec, prefix: string): Promise<HeadTensors> {
+  const src = bytesSource(bytes, name);
+  const header = await readHeader(src);
+  const t = await readTensors(src, header, PARAM_NAMES.map((p) => `${prefix}${HF_NAMES[p]}`));
+  const out = {} as HeadTensors;
+  for (const p of PARAM_NAMES) {
+    const x = t.get(`${prefix}${HF_NAMES[p]}`)!;
+    const want = paramShape(spec, p);
+    if (x.shape.join(',') !== want.join(',')) throw new Error(`${name}: ${prefix}${HF_NAMES[p]} has shape [${x.shape}], expected [${want}]`);
+    out[p] = x.data;
+  }
+  return out;
+}
+
+export interface LoadedCheckpoint {
+  step: number;
+  params: HeadTensors;
+  opt: AdamState;
+  state: TrainerState;
+  bestParams?: HeadTensors;
+}
+
+export async function readCheckpoint(dir: string, spec: HeadSpec): Promise<LoadedCheckpoint> {
+  const state = JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')) as TrainerState & { epoch?: number };
+  delete state.epoch;
+  const params = await readParams(readFileSync(join(dir, 'model.safetensors')), join(dir, 'model.safetensors'), spec, '');
+  const optBytes = readFileSync(join(dir, 'optimizer.safetensors'));
+  const optHeader = await readHeader(bytesSource(optBytes, 'optimizer.safetensors'));
+  const m = await readParams(optBytes, join(dir, 'optimizer.safetensors'), spec, 'exp_avg.');
+  const v = await readParams(optBytes, join(dir, 'optimizer.safetensors'), spec, 'exp_avg_sq.');
+  const step = Number(optHeader.metadata?.step ?? state.global_step);
+  let bestParams: HeadTensors | undefined;
+  if (state.best_step === state.global_step) bestParams = params;
+  else if (existsSync(join(dir, 'best_model.safetensors'))) bestParams = await readParams(readFileSync(join(dir, 'best_model.safetensors')), join(dir, 'best_model.safetensors'), spec, '');
+  return { step: state.global_step, params, opt: { step, m, v }, state, bestParams };
+}
+
+/** log.jsonl: append one event; on resume drop events after the checkpoint's step. */
+export class RunLog {
+  readonly path: string;
+  constructor(outputDir: string) {
+    this.path = join(outputDir, 'log.jsonl');
+  }
+  append(entry: Record<string, unknown>): void {
+    appendFileSync(this.path, JSON.stringify(entry) + '\n');
+  }
+  truncateAfter(step: number): void {
+    if (!existsSync(this.path)) return;
+    const keep = readFileSync(this.path, 'utf8')
+      .split('\n')
+      .filter((line) => {
+        if (!line.trim()) return false;
+        try {
+          return (JSON.parse(line) as { step?: number }).step! <= step;
+        } catch {
+          return false; // a torn last line from a crash
+        }
+      });
+    writeFileSync(this.path, keep.map((l) => l + '\n').join(''));
+  }
+}

@@ -1,0 +1,202 @@
+// `saturi train configs/train-head.json`: trains the head on embedding sets
+// with onnxruntime-node, writing the run folder (run-folder.ts) and resuming
+// from its last checkpoint when rerun.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LABEL_NAMES } from '../../core/config/labels.ts';
+import { ConfigError, parseJsonConfig } from '../../core/config/validate.ts';
+import { evaluateEngine } from '../../core/head/evaluate.ts';
+import { alignLabels } from '../../core/head/hf-format.ts';
+import { initHeadParams } from '../../core/head/init.ts';
+import { classWeights } from '../../core/head/loss-weights.ts';
+import { headSpecFromConfig, parseTrainConfig, trainingPart, type TrainHeadConfig } from '../../core/head/train-config.ts';
+import { runTraining, TrainControl, type TrainerState } from '../../core/head/trainer.ts';
+import { freshAdamState, type Head, type HeadTensors } from '../../core/head/types.ts';
+import type { EvalReport, TrainEvent } from '../../core/head/worker-api.ts';
+import { UserError } from '../cli/errors.ts';
+import { createNodeEngine } from './engine.ts';
+import { loadHead } from './head-source.ts';
+import { loadLabelledSet } from './labelled-set.ts';
+import { listCheckpoints, readCheckpoint, rotateCheckpoints, RunLog, writeCheckpoint, writeHeadFolder } from './run-folder.ts';
+
+export interface TrainRunOptions {
+  /** Stop after this global step as if interrupted (no final eval / export). */
+  stopAfter?: number;
+  /** Progress lines (default: stderr). */
+  print?: (line: string) => void;
+  control?: TrainControl;
+}
+
+export interface TrainRunResult {
+  outputDir: string;
+  steps: number;
+  finished: boolean;
+  resumedFrom: number | null;
+  head?: Head;
+}
+
+const evalScalars = (r: EvalReport): Record<string, number> => ({
+  eval_loss: r.eval_loss,
+  eval_accuracy: r.eval_accuracy,
+  eval_precision: r.eval_precision,
+  eval_recall: r.eval_recall,
+  eval_f1: r.eval_f1,
+});
+
+export function loadTrainConfig(path: string): TrainHeadConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+  }
+  return parseTrainConfig(parseJsonConfig(text, path), path);
+}
+
+export async function runTrainFromConfig(configPath: string, opts: TrainRunOptions = {}): Promise<TrainRunResult> {
+  const cfg = loadTrainConfig(configPath);
+  const print = opts.print ?? ((l: string) => process.stderr.write(l + '\n'));
+  const train = await loadLabelledSet(cfg.train_file, cfg.label_column_name, configPath, 'train_file');
+  const evalSet = cfg.eval_file ? await loadLabelledSet(cfg.eval_file, cfg.label_column_name, configPath, 'eval_file') : undefined;
+  if (evalSet && evalSet.dim !== train.dim) {
+    throw new ConfigError(configPath, 'eval_file', `${evalSet.dir} has ${evalSet.dim}-dimensional embeddings but ${train.dir} has ${train.dim}`);
+  }
+
+  // Starting head: a fresh seeded init, or model_name_or_path.
+  let spec = headSpecFromConfig(cfg, train.dim, LABEL_NAMES.length);
+  let startParams: HeadTensors;
+  let layerWeights: Float32Array | undefined;
+  let baseConfig: Record<string, unknown> | undefined;
+  if (cfg.model_name_or_path) {
+    let imported;
+    try {
+      imported = await loadHead(cfg.model_name_or_path);
+    } catch (e) {
+      throw new ConfigError(configPath, 'model_name_or_path', `${cfg.model_name_or_path}: ${(e as Error).message}`);
+    }
+    const head = alignLabels(imported.head, LABEL_NAMES, cfg.model_name_or_path);
+    if (head.spec.inputDim !== train.dim) {
+      throw new ConfigError(configPath, 'model_name_or_path', `head ${cfg.model_name_or_path} takes ${head.spec.inputDim}-dimensional embeddings but ${train.dir} (train_file) has ${train.dim}`);
+    }
+    for (const w of imported.warnings) print(`warning: ${w}`);
+    spec = head.spec;
+    startParams = head.params;
+    layerWeights = head.layerWeights;
+    baseConfig = imported.config;
+  } else {
+    startParams = initHeadParams(spec, cfg.seed);
+  }
+
+  const outputDir = resolve(cfg.output_dir);
+  const resolvedConfig = { ...cfg, head: spec };
+  const configJson = JSON.stringify(resolvedConfig, null, 2) + '\n';
+  const log = new RunLog(outputDir);
+  let resume: { state: TrainerState; bestParams?: HeadTensors } | undefined;
+  let opt = freshAdamState(startParams);
+  let resumedFrom: number | null = null;
+  if (existsSync(outputDir) && cfg.overwrite_output_dir) rmSync(outputDir, { recursive: true, force: true });
+  if (existsSync(join(outputDir, 'config.json'))) {
+    const previous = readFileSync(join(outputDir, 'config.json'), 'utf8');
+    if (previous !== configJson) {
+      throw new ConfigError(configPath, 'output_dir', `${outputDir} holds a run with a different config; set "overwrite_output_dir": true or choose another output_dir`);
+    }
+    const last = listCheckpoints(outputDir).at(-1);
+    if (last) {
+      const cp = await readCheckpoint(last.dir, spec);
+      startParams = cp.params;
+      opt = cp.opt;
+      resume = { state: cp.state, bestParams: cp.bestParams };
+      resumedFrom = cp.step;
+      log.truncateAfter(cp.step);
+      print(`resuming from ${last.dir} (step ${cp.step})`);
+    } else {
+      log.truncateAfter(0);
+    }
+  }
+  mkdirSync(outputDir, { recursive: true });
+  writeFileSync(join(outputDir, 'config.json'), configJson);
+
+  const labelsHead = { spec, labels: [...LABEL_NAMES], layerWeights };
+  const exportBase = {
+    encoder: { id: train.manifest.encoder.id, revision: train.manifest.encoder.revision, dtype: train.manifest.dtype },
+    training: resolvedConfig as unknown as Record<string, unknown>,
+    baseConfig,
+    source: cfg.model_name_or_path ?? undefined,
+  };
+  let bestParams: HeadTensors | null = resume?.bestParams ?? null;
+  const engine = await createNodeEngine(spec, {
+    engine: cfg.engine,
+    threads: cfg.intra_op_num_threads,
+    hyper: { beta1: cfg.adam_beta1, beta2: cfg.adam_beta2, eps: cfg.adam_epsilon, weightDecay: cfg.weight_decay },
+  });
+  const started = Date.now();
+  const onEvent = (e: TrainEvent): void => {
+    if (e.type === 'log') {
+      log.append({ step: e.step, epoch: e.epoch, loss: e.loss, learning_rate: e.learning_rate });
+      print(`step ${e.step}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss.toFixed(4)}  lr ${e.learning_rate.toExponential(3)}`);
+    } else if (e.type === 'eval') {
+      log.append({ step: e.step, epoch: e.epoch, eval_loss: e.eval_loss, eval_accuracy: e.eval_accuracy, eval_precision: e.eval_precision, eval_recall: e.eval_recall, eval_f1: e.eval_f1 });
+      print(`eval @ ${e.step}  loss ${e.eval_loss.toFixed(4)}  acc ${e.eval_accuracy.toFixed(4)}  f1 ${e.eval_f1.toFixed(4)}${e.is_best ? '  (best)' : ''}`);
+    } else if (e.type === 'start') {
+      print(`training ${spec.type} head ${spec.inputDim}→${spec.hiddenSize}→${spec.numLabels} on ${e.numTrain} embeddings (${e.numEval} eval), ${e.totalSteps} steps, engine ${e.engine}`);
+    }
+  };
+  try {
+    const result = await runTraining({
+      config: trainingPart(cfg),
+      spec,
+      labels: [...LABEL_NAMES],
+      train,
+      eval: evalSet,
+      engine,
+      params: startParams,
+      opt,
+      resume,
+      onEvent,
+      control: opts.control,
+      stopAfterStep: opts.stopAfter,
+      onBest: (_step, params) => {
+        bestParams = params;
+      },
+      onCheckpoint: (cp) => {
+        writeCheckpoint(outputDir, cp, labelsHead, bestParams, exportBase);
+        rotateCheckpoints(outputDir, cfg.save_total_limit);
+      },
+    });
+    if (result.cancelled) {
+      print(`stopped after step ${result.steps}; rerun the same command to resume from the last checkpoint`);
+      return { outputDir, steps: result.steps, finished: false, resumedFrom };
+    }
+    const head: Head = { ...result.head, layerWeights };
+    // Metrics of the exported head (the best one with load_best_model_at_end) and of the last step.
+    const weights = classWeights(train.labels, spec.numLabels, cfg.class_weights);
+    let best: EvalReport | undefined;
+    const final: EvalReport | undefined = result.finalEval;
+    if (evalSet) {
+      await engine.load(head.params, freshAdamState(head.params));
+      best = await evaluateEngine(engine, evalSet, LABEL_NAMES, cfg.per_device_eval_batch_size, weights);
+    }
+    const trainState = listCheckpoints(outputDir).at(-1);
+    const metrics = {
+      step: result.steps,
+      epoch: result.steps / Math.ceil(train.labels.length / cfg.per_device_train_batch_size),
+      best_step: result.bestStep,
+      best: best ? { step: result.bestStep, ...evalScalars(best) } : null,
+      final: final ? { step: result.steps, ...evalScalars(final) } : null,
+      exported: cfg.load_best_model_at_end && result.bestStep !== null ? 'best' : 'final',
+      per_class: (best ?? final)?.metrics.perClass ?? null,
+      confusion_matrix: (best ?? final)?.metrics.confusion ?? null,
+      labels: LABEL_NAMES,
+      train_runtime_s: (Date.now() - started) / 1000,
+      engine: result.engine,
+      resumed_from: resumedFrom,
+      last_checkpoint: trainState?.dir ?? null,
+    };
+    writeFileSync(join(outputDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+    writeHeadFolder(join(outputDir, 'head'), head, { ...exportBase, eval: best ? evalScalars(best) : null });
+    print(`done: ${result.steps} steps; head exported to ${join(outputDir, 'head')}`);
+    return { outputDir, steps: result.steps, finished: true, resumedFrom, head };
+  } finally {
+    await engine.dispose();
+  }
+}
