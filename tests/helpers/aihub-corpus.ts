@@ -25,6 +25,8 @@ export interface PlantedSegment {
   /** Absolute path of the source WAV. */
   source: string;
   sourceRate: number;
+  /** Bytes per frame of the source (2 for 16-bit mono, 4 for float32 or 16-bit stereo). */
+  sourceBlockAlign: number;
 }
 
 export interface PlantedReject {
@@ -50,6 +52,8 @@ export interface CorpusOptions {
   elderMaxPerSpeaker?: number;
   /** Plant the defects (unreadable WAV, NaN samples, unpaired files…). Default true. */
   defects?: boolean;
+  /** Source sample rates, used in turn (default [16000, 48000]). */
+  sampleRates?: number[];
   /** Seconds of audio per dialect utterance slot (default 4.5, at least 4). Larger makes bigger files. */
   slotSeconds?: number;
 }
@@ -228,6 +232,8 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
   const elderRecs = options.elderRecordingsPerSpeaker ?? 2;
   const cap = options.elderMaxPerSpeaker ?? 3;
   const slot = options.slotSeconds ?? 4.5;
+  const rates = options.sampleRates ?? [16000, 48000];
+  const rateAt = (i: number) => rates[i % rates.length]!;
   const random = prng(seed);
   const w = new Writer(root);
   const expected: GeneratedCorpus['expected'] = { dialect: [], seoul: [], elder: [] };
@@ -252,7 +258,7 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
         // Two recordings per speaker, so speakers span several files (split disjointness).
         const speaker = `${code.toUpperCase()}-SPK-${String(Math.floor(k / 2) + 1).padStart(2, '0')}`;
         const stem = `D${code.toUpperCase()}${String(20000001 + k)}`;
-        const rate = (r + k) % 2 === 0 ? 16000 : 48000;
+        const rate = rateAt(r + k);
         const channels = defects && r === 1 && k === 0 ? 2 : 1;
         const nanRecording = defects && r === 0 && k === 0;
         const kinds: UttKind[] = ['first', 'ok', 'same', 'short', 'ok', 'boundary'];
@@ -289,7 +295,7 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
             case 'nanAudio':
               return rejects.dialect.push({ set: 'dialect', file: `${stem}.wav`, item: String(i), reason: 'nan_audio' });
             default:
-              expected.dialect.push({ set: 'dialect', name: `${stem}_${i}.wav`, dialect: label, speaker, duration: u.end - u.start, source, sourceRate: rate });
+              expected.dialect.push({ set: 'dialect', name: `${stem}_${i}.wav`, dialect: label, speaker, duration: u.end - u.start, source, sourceRate: rate, sourceBlockAlign: channels * (nanRecording ? 4 : 2) });
           }
         });
       }
@@ -318,12 +324,12 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
       `/data/audio/${stem}.wav|안녕하세요 문장입니다|SPK${stem.slice(-3)}|30대|${region}|${extra || '0'}|N`;
     for (let k = 0; k < seoulCount; k++) {
       const stem = `KDS${String(100 + k)}`;
-      const rate = k % 3 === 2 ? 48000 : 16000;
+      const rate = k % 3 === 2 ? rateAt(1) : rateAt(0);
       const seconds = 3.5 + (k % 4);
       const source = wav('seoul', `${audioDir}/${stem}.wav`, { sampleRate: rate, seconds });
       // Region field with spaces around it: the rule trims.
       lines[k % 2]!.push(line(stem, k % 2 === 0 ? '1' : ' 1 '));
-      expected.seoul.push({ set: 'seoul', name: `${stem}.wav`, dialect: 'Seoul_Gyeonggi-do', speaker: '', duration: seconds, source, sourceRate: rate });
+      expected.seoul.push({ set: 'seoul', name: `${stem}.wav`, dialect: 'Seoul_Gyeonggi-do', speaker: '', duration: seconds, source, sourceRate: rate, sourceBlockAlign: 2 });
       // A non-Seoul recording for every Seoul one.
       const other = `KDO${String(100 + k)}`;
       wav('seoul', `${audioDir}/${other}.wav`, { sampleRate: 16000, seconds: 4 });
@@ -367,7 +373,7 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
         const speakerRejects: PlantedReject[] = [];
         for (let k = 0; k < elderRecs; k++) {
           const stem = `say_set1_collector${code}1_speaker${speaker}_6${s % 10}_${k}`;
-          const rate = k % 2 === 0 ? 16000 : 48000;
+          const rate = rateAt(k);
           // Sentences: kinds cycle so every speaker has more candidates than a small cap.
           const kinds: ('ok' | 'same' | 'short' | 'bad')[] = ['ok', 'same', 'ok', 'short', 'ok'];
           if (defects && k === 0) kinds.push('bad');
@@ -396,7 +402,7 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
             if (st.kind === 'bad') speakerRejects.push({ set: 'elder', file, item, reason: 'bad_timestamp' });
             else if (st.kind === 'same') speakerRejects.push({ set: 'elder', file, item, reason: 'same_form' });
             else if (st.kind === 'short') speakerRejects.push({ set: 'elder', file, item, reason: 'too_short' });
-            else candidates.push({ set: 'elder', name: `${stem}_${i}.wav`, dialect: label, speaker, duration: st.end - st.start, source, sourceRate: rate });
+            else candidates.push({ set: 'elder', name: `${stem}_${i}.wav`, dialect: label, speaker, duration: st.end - st.start, source, sourceRate: rate, sourceBlockAlign: 2 });
           });
         }
         // Recordings of a speaker sit in one folder and are taken in stem order: the first `cap` win.

@@ -1,7 +1,8 @@
 // Entry of a pipeline worker thread. Loader hooks registered in the main thread
-// (tsx, which runs the TypeScript sources) do not reach worker threads, so the
-// worker registers tsx itself unless it inherited it through --import.
+// (tsx, which runs the TypeScript sources) do not reach worker threads in
+// Node 20, even when the main thread got them through `tsx`'s --import, so the
+// worker registers tsx itself before loading the TypeScript worker module.
 import { register } from 'tsx/esm/api';
 
-if (!process.execArgv.some((a) => a.includes('tsx'))) register();
+register();
 await import('./pipeline-worker.ts');

@@ -1,0 +1,210 @@
+// `saturi preprocess dialect|seoul|elder` on a generated AIHub-shaped corpus:
+// rows and rejects must be exactly what the generator planted.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { decodeWav, wavInfoOf } from '../../src/core/audio/wav.ts';
+import { generateAihubCorpus, type GeneratedCorpus, type PlantedReject, type PlantedSegment } from '../helpers/aihub-corpus.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const { dir, cleanup } = tempDir('saturi-preprocess-');
+let corpus: GeneratedCorpus;
+
+beforeAll(() => {
+  corpus = generateAihubCorpus(join(dir, 'raw'), { elderMaxPerSpeaker: 3 });
+});
+afterAll(cleanup);
+
+type Row = Record<string, string>;
+const readCsv = (path: string): Row[] => parse(readFileSync(path), { columns: true, bom: true }) as Row[];
+
+interface Report {
+  recordings: number;
+  reused: number;
+  segments: number;
+  written: number;
+  sourceBytesRead: number;
+  rejected: number;
+  workersStarted: number;
+  peakBusyWorkers: number;
+  workers: number;
+  reasons: Record<string, number>;
+}
+
+async function preprocess(set: string, input: string, out: string, extra: string[] = []): Promise<{ rows: Row[]; rejects: Row[]; report: Report; stdout: string }> {
+  const report = join(out + '.report.json');
+  const r = await runCli(['preprocess', set, '--input', input, '--out', out, '--report', report, '--workers', '2', ...extra]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return {
+    rows: readCsv(join(out, 'segments.csv')),
+    rejects: readCsv(join(out, 'rejects.csv')),
+    report: JSON.parse(readFileSync(report, 'utf8')) as Report,
+    stdout: r.stdout,
+  };
+}
+
+const rejectKey = (r: { file: string; item: string; reason: string }) => `${basename(r.file)}#${r.item}#${r.reason}`;
+
+function expectRowsMatch(rows: Row[], planted: PlantedSegment[]): void {
+  expect(rows.map((r) => r.name).sort()).toEqual(planted.map((p) => p.name).sort());
+  const byName = new Map(planted.map((p) => [p.name, p]));
+  for (const row of rows) {
+    const p = byName.get(row.name!)!;
+    expect(row.dialect).toBe(p.dialect);
+    expect(row.speaker).toBe(p.speaker);
+    expect(row.source).toBe(p.source);
+    // Output length is the planted range at 16 kHz (within one sample of rounding).
+    expect(Math.abs(Number(row.duration) - p.duration)).toBeLessThan(0.0011);
+    const bytes = readFileSync(row.path!);
+    const info = wavInfoOf(bytes, row.path!);
+    expect({ rate: info.sampleRate, channels: info.channels, bits: info.bitsPerSample, format: info.format }).toEqual({ rate: 16000, channels: 1, bits: 16, format: 'pcm' });
+    expect(Math.abs(info.durationSeconds - Number(row.duration))).toBeLessThan(0.0006);
+  }
+}
+
+function expectRejectsMatch(rejects: Row[], planted: PlantedReject[]): void {
+  expect(rejects.map((r) => rejectKey(r as never)).sort()).toEqual(planted.map(rejectKey).sort());
+  for (const r of rejects) expect(r.file).toMatch(/^\//);
+}
+
+describe('saturi preprocess dialect', () => {
+  let first: Awaited<ReturnType<typeof preprocess>>;
+  const out = () => join(dir, 'out', 'dialect');
+
+  beforeAll(async () => {
+    first = await preprocess('dialect', corpus.root, out());
+  });
+
+  it('keeps exactly the planted utterances, named <stem>_<index>.wav, as 16 kHz mono 16-bit', () => {
+    expect(first.rows.length).toBe(corpus.expected.dialect.length);
+    expectRowsMatch(first.rows, corpus.expected.dialect);
+    // Every one of the five regions is there.
+    expect(new Set(first.rows.map((r) => r.dialect)).size).toBe(5);
+  });
+
+  it('cuts exactly the samples [floor(start·sr), floor(end·sr)) of a 16 kHz source', () => {
+    const p = corpus.expected.dialect.find((s) => s.sourceRate === 16000 && s.sourceBlockAlign === 2)!;
+    const row = first.rows.find((r) => r.name === p.name)!;
+    const label = readFileSync(p.source.replace('[원천]', '[라벨]').replace(/\.wav$/, '.json'), 'utf8');
+    const index = Number(/_(\d+)\.wav$/.exec(p.name)![1]);
+    const utt = (JSON.parse(label.replace(/^\uFEFF/, '').replace(/\bNaN\b/g, 'null')) as { utterance: { start: number; end: number }[] }).utterance[index]!;
+    const source = decodeWav(readFileSync(p.source), p.source).samples;
+    const seg = decodeWav(readFileSync(row.path!), row.path!).samples;
+    const from = Math.floor(utt.start * 16000);
+    expect(seg.length).toBe(Math.floor(utt.end * 16000) - from);
+    for (let i = 0; i < seg.length; i += 97) expect(seg[i]).toBeCloseTo(source[from + i]!, 4);
+  });
+
+  it('resamples 48 kHz (and stereo) sources to 16 kHz', () => {
+    const p = corpus.expected.dialect.find((s) => s.sourceRate === 48000)!;
+    const row = first.rows.find((r) => r.name === p.name)!;
+    expect(wavInfoOf(readFileSync(row.path!), row.path!).sampleRate).toBe(16000);
+    expect(Math.abs(Number(row.duration) - p.duration)).toBeLessThan(0.0011);
+  });
+
+  it('reads only the segments byte ranges, never whole files', () => {
+    const segmentSourceBytes = corpus.expected.dialect.reduce((a, p) => a + p.duration * p.sourceRate * p.sourceBlockAlign, 0);
+    // Headers of the recordings plus the NaN utterance (float32) that was read and refused.
+    const slack = 13 * 4096 + 5 * 16000 * 4;
+    expect(first.report.sourceBytesRead).toBeLessThan(segmentSourceBytes + slack);
+    expect(first.report.sourceBytesRead).toBeGreaterThanOrEqual(segmentSourceBytes * 0.99);
+    expect(first.report.sourceBytesRead).toBeLessThan(corpus.audioBytes.dialect * 0.7);
+  });
+
+  it('gives every skipped item a counted reason in rejects.csv and the summary', () => {
+    expectRejectsMatch(first.rejects, corpus.rejects.dialect);
+    for (const reason of ['first_utterance', 'bad_timestamp', 'same_form', 'too_short', 'nan_audio', 'no_label_file', 'no_audio_file', 'unreadable_file']) {
+      const planted = corpus.rejects.dialect.filter((r) => r.reason === reason).length;
+      expect(planted).toBeGreaterThan(0);
+      expect(first.report.reasons[reason]).toBe(planted);
+      expect(first.stdout).toMatch(new RegExp(`${reason}\\s+${planted}\\b`));
+    }
+    expect(first.report.rejected).toBe(corpus.rejects.dialect.length);
+  });
+
+  it('reuses its outputs on a rerun: nothing written, same CSVs, files untouched', async () => {
+    const csvBefore = readFileSync(join(out(), 'segments.csv'));
+    const rejectsBefore = readFileSync(join(out(), 'rejects.csv'));
+    const segDir = join(out(), 'Gangwon-do');
+    const mtimes = readdirSync(segDir).map((f) => statSync(join(segDir, f)).mtimeMs);
+    const again = await preprocess('dialect', corpus.root, out());
+    expect(again.report.written).toBe(0);
+    expect(again.report.sourceBytesRead).toBe(0);
+    expect(again.report.reused).toBe(again.report.recordings);
+    expect(readFileSync(join(out(), 'segments.csv')).equals(csvBefore)).toBe(true);
+    expect(readFileSync(join(out(), 'rejects.csv')).equals(rejectsBefore)).toBe(true);
+    expect(readdirSync(segDir).map((f) => statSync(join(segDir, f)).mtimeMs)).toEqual(mtimes);
+  });
+
+  it('recomputes only a recording whose label changed or whose output went missing', async () => {
+    const p = corpus.expected.dialect.find((s) => s.source.includes('DJJ'))!;
+    const labelPath = p.source.replace('[원천]', '[라벨]').replace(/\.wav$/, '.json');
+    const text = readFileSync(labelPath, 'utf8');
+    writeFileSync(labelPath, text + '\n');
+    utimesSync(labelPath, new Date(), new Date(Date.now() + 5000));
+    const other = corpus.expected.dialect.find((s) => s.source.includes('DGW'))!;
+    const otherRow = first.rows.find((r) => r.name === other.name)!;
+    writeFileSync(otherRow.path!, 'truncated');
+    const again = await preprocess('dialect', corpus.root, out());
+    expect(again.report.reused).toBe(again.report.recordings - 2);
+    const otherCount = first.rows.filter((r) => r.source === other.source).length;
+    const changedCount = first.rows.filter((r) => r.source === p.source).length;
+    expect(again.report.written).toBe(otherCount + changedCount);
+    expect(again.rows).toEqual(first.rows);
+  });
+});
+
+describe('saturi preprocess seoul', () => {
+  it('takes whole 서울·경기 recordings of at least 3 s; others are counted', async () => {
+    const out = join(dir, 'out', 'seoul');
+    const r = await preprocess('seoul', corpus.datasets.seoul, out);
+    expect(r.rows.length).toBe(corpus.expected.seoul.length);
+    expectRowsMatch(r.rows, corpus.expected.seoul);
+    expect(r.rows.every((row) => row.dialect === 'Seoul_Gyeonggi-do')).toBe(true);
+    // 16 kHz mono 16-bit files are used where they are; a 48 kHz one is converted into the output folder.
+    for (const row of r.rows) {
+      const planted = corpus.expected.seoul.find((p) => p.name === row.name)!;
+      if (planted.sourceRate === 16000) expect(row.path).toBe(planted.source);
+      else expect(row.path).toBe(join(out, 'Seoul_Gyeonggi-do', row.name!));
+    }
+    expect(corpus.expected.seoul.some((p) => p.sourceRate !== 16000)).toBe(true);
+    expectRejectsMatch(r.rejects, corpus.rejects.seoul);
+    expect(r.report.reasons.not_seoul).toBe(corpus.rejects.seoul.filter((x) => x.reason === 'not_seoul').length);
+  });
+});
+
+describe('saturi preprocess elder', () => {
+  it('pairs JSON and WAV by stem, caps each speaker at exactly n, reports unknown region codes', async () => {
+    const out = join(dir, 'out', 'elder');
+    const r = await preprocess('elder', corpus.root, out, ['--max-per-speaker', '3']);
+    expectRowsMatch(r.rows, corpus.expected.elder);
+    const perSpeaker = new Map<string, number>();
+    for (const row of r.rows) perSpeaker.set(row.speaker!, (perSpeaker.get(row.speaker!) ?? 0) + 1);
+    expect([...perSpeaker.values()].every((n) => n === 3)).toBe(true);
+    expect(perSpeaker.size).toBe(5);
+    expectRejectsMatch(r.rejects, corpus.rejects.elder);
+    expect(r.report.reasons.unknown_region_code).toBe(1);
+    expect(r.report.reasons.speaker_cap).toBeGreaterThan(0);
+  });
+});
+
+describe('saturi preprocess errors', () => {
+  it('refuses an unknown set, a missing folder and a bad config key with exit code 2', async () => {
+    const unknown = await runCli(['preprocess', 'nope', '--input', dir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown set "nope"/);
+    const missing = await runCli(['preprocess', 'dialect', '--input', join(dir, 'no-such-folder'), '--out', join(dir, 'x')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/input folder not found: .*no-such-folder/);
+    const cfg = join(dir, 'bad-config.json');
+    const base = JSON.parse(readFileSync('configs/preprocess.json', 'utf8')) as Record<string, Record<string, unknown>>;
+    base.elder!.max_per_speakr = 3;
+    writeFileSync(cfg, JSON.stringify(base));
+    const bad = await runCli(['preprocess', 'elder', '--config', cfg, '--input', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad-config\.json: key "elder\.max_per_speakr" is not a known key/);
+  });
+});
