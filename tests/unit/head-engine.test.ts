@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { OrtEngine, type OrtModule } from '../../src/core/head/ort-engine.ts';
+import { ReferenceEngine } from '../../src/core/head/reference-engine.ts';
+import { initHeadParams } from '../../src/core/head/init.ts';
+import { runTraining, TrainControl, totalTrainingSteps } from '../../src/core/head/trainer.ts';
+import { freshAdamState, PARAM_NAMES, type HeadSpec } from '../../src/core/head/types.ts';
+import { DEFAULT_TRAINING_CONFIG, type HeadTrainingConfig, type TrainEvent } from '../../src/core/head/worker-api.ts';
+import { LABEL_NAMES } from '../../src/core/config/labels.ts';
+import { clusteredVectors, relDiff } from './head-fixtures.ts';
+
+const config = (over: Partial<HeadTrainingConfig> = {}): HeadTrainingConfig => ({
+  ...DEFAULT_TRAINING_CONFIG,
+  learning_rate: 5e-3,
+  warmup_steps: 3,
+  num_train_epochs: 2,
+  per_device_train_batch_size: 16,
+  per_device_eval_batch_size: 32,
+  eval_steps: 5,
+  logging_steps: 4,
+  save_steps: 5,
+  ...over,
+});
+
+const ortEngine = (spec: HeadSpec, opts: { adam?: 'graph' | 'host'; lowRank?: boolean } = {}): Promise<OrtEngine> =>
+  OrtEngine.create(spec, { kind: 'cpu', ort: ort as unknown as OrtModule, adam: opts.adam ?? 'host', lowRank: opts.lowRank, sessionOptions: { intraOpNumThreads: 1 } });
+
+const train = clusteredVectors(90, 24, 1);
+const evalSet = clusteredVectors(40, 24, 2);
+
+describe('onnxruntime engine = TypeScript reference', () => {
+  const specs: HeadSpec[] = [
+    { type: 'hf', inputDim: 24, hiddenSize: 12, numLabels: 6, activation: 'none', dropout: 0 },
+    { type: 'mlp', inputDim: 24, hiddenSize: 12, numLabels: 6, activation: 'relu', dropout: 0.2 },
+    { type: 'mlp', inputDim: 24, hiddenSize: 12, numLabels: 6, activation: 'gelu', dropout: 0.1 },
+    { type: 'mlp', inputDim: 24, hiddenSize: 12, numLabels: 6, activation: 'tanh', dropout: 0 },
+  ];
+  for (const spec of specs) {
+    const variants = spec.type === 'hf' ? [{ adam: 'host' as const }, { adam: 'graph' as const }, { adam: 'host' as const, lowRank: false }] : [{ adam: 'host' as const }, { adam: 'graph' as const }];
+    for (const v of variants) {
+      it(`gives the same parameters after a training run (${spec.type}/${spec.activation}, AdamW on ${v.adam}${v.lowRank === false ? ', full graph' : ''})`, async () => {
+        const params = initHeadParams(spec, 42);
+        const cfg = config();
+        const results = [];
+        for (const engine of [new ReferenceEngine(spec), await ortEngine(spec, v)]) {
+          const r = await runTraining({ config: cfg, spec, labels: [...LABEL_NAMES], train, eval: evalSet, engine, params, opt: freshAdamState(params) });
+          results.push({ r, state: await engine.read() });
+          await engine.dispose();
+        }
+        const [ref, onnx] = results;
+        expect(onnx.r.steps).toBe(totalTrainingSteps(cfg, 90).total);
+        for (const p of PARAM_NAMES) {
+          expect(relDiff(onnx.state.params[p], ref.state.params[p]), p).toBeLessThan(1e-4);
+          expect(relDiff(onnx.state.opt.m[p], ref.state.opt.m[p]), `m ${p}`).toBeLessThan(1e-4);
+        }
+        // And training moved the parameters a meaningful distance.
+        expect(relDiff(ref.state.params.w2, params.w2)).toBeGreaterThan(1e-2);
+        expect(Math.abs(onnx.r.finalEval!.eval_loss - ref.r.finalEval!.eval_loss)).toBeLessThan(1e-4);
+      });
+    }
+  }
+});
+
+describe('trainer loop', () => {
+  const spec: HeadSpec = { type: 'hf', inputDim: 24, hiddenSize: 12, numLabels: 6, activation: 'none', dropout: 0 };
+
+  it('logs every logging_steps, evaluates every eval_steps and at the end, keeps the best by eval loss, and learns', async () => {
+    const params = initHeadParams(spec, 7);
+    const events: TrainEvent[] = [];
+    const engine = await ortEngine(spec);
+    const cfg = config({ num_train_epochs: 6, learning_rate: 1e-2 });
+    const checkpoints: number[] = [];
+    const r = await runTraining({
+      config: cfg, spec, labels: [...LABEL_NAMES], train, eval: evalSet, engine, params, opt: freshAdamState(params),
+      onEvent: (e) => void events.push(e), onCheckpoint: (cp) => void checkpoints.push(cp.step), stepEventIntervalMs: 0,
+    });
+    const total = totalTrainingSteps(cfg, 90).total; // ceil(90/16) = 6 per epoch → 36
+    expect(total).toBe(36);
+    const logs = events.filter((e) => e.type === 'log').map((e) => e.step);
+    expect(logs).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36]);
+    const evals = events.filter((e): e is Extract<TrainEvent, { type: 'eval' }> => e.type === 'eval');
+    expect(evals.map((e) => e.step)).toEqual([5, 10, 15, 20, 25, 30, 35, 36]);
+    expect(checkpoints).toEqual([5, 10, 15, 20, 25, 30, 35, 36]);
+    const best = evals.reduce((a, b) => (b.eval_loss < a.eval_loss ? b : a));
+    expect(r.bestStep).toBe(best.step);
+    expect(events.filter((e) => e.type === 'step').length).toBe(36);
+    // learning rate: warm-up over 3 steps then linear decay to 0 at step 36
+    const steps = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step');
+    expect(steps[0].learning_rate).toBe(0);
+    expect(steps[3].learning_rate).toBeCloseTo(1e-2, 12);
+    expect(steps[35].learning_rate).toBeCloseTo(1e-2 / 33, 12);
+    expect(evals.at(-1)!.eval_accuracy).toBeGreaterThan(0.8);
+    expect(evals.at(-1)!.eval_loss).toBeLessThan(evals[0].eval_loss);
+    // load_best_model_at_end: the returned head is the best evaluation's parameters
+    await engine.load(r.head.params, freshAdamState(r.head.params));
+    expect(events.at(-1)).toMatchObject({ type: 'done', best_step: best.step });
+    await engine.dispose();
+  });
+
+  it('pauses, resumes and cancels between steps', async () => {
+    const params = initHeadParams(spec, 7);
+    const engine = await ortEngine(spec);
+    const control = new TrainControl();
+    const events: TrainEvent[] = [];
+    let resumedAt = -1;
+    const run = runTraining({
+      config: config({ num_train_epochs: 20 }), spec, labels: [...LABEL_NAMES], train, engine, params, opt: freshAdamState(params), control, stepEventIntervalMs: 0,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'step' && e.step === 3) control.pause();
+        if (e.type === 'paused') setTimeout(() => control.resume(), 30);
+        if (e.type === 'resumed') resumedAt = e.step;
+        if (e.type === 'step' && e.step === 10) control.cancel();
+      },
+    });
+    const r = await run;
+    expect(resumedAt).toBe(3);
+    expect(r.cancelled).toBe(true);
+    expect(r.steps).toBe(10);
+    expect(events.at(-1)).toMatchObject({ type: 'done', cancelled: true, step: 10 });
+    await engine.dispose();
+  });
+
+  it('a run resumed from a checkpoint ends with the same parameters as an uninterrupted one (with dropout)', async () => {
+    const mlp: HeadSpec = { type: 'mlp', inputDim: 24, hiddenSize: 12, numLabels: 6, activation: 'relu', dropout: 0.25 };
+    const params = initHeadParams(mlp, 3);
+    const cfg = config({ num_train_epochs: 3 });
+    const full = await runTraining({ config: cfg, spec: mlp, labels: [...LABEL_NAMES], train, eval: evalSet, engine: await ortEngine(mlp), params, opt: freshAdamState(params) });
+    let saved: Parameters<NonNullable<Parameters<typeof runTraining>[0]['onCheckpoint']>>[0] | undefined;
+    let best: Float32Array[] | undefined;
+    await runTraining({
+      config: cfg, spec: mlp, labels: [...LABEL_NAMES], train, eval: evalSet, engine: await ortEngine(mlp), params, opt: freshAdamState(params), stopAfterStep: 7,
+      onCheckpoint: (cp) => void (saved = cp), onBest: (_s, p) => void (best = [p.w1, p.b1, p.w2, p.b2]),
+    });
+    expect(saved!.step).toBe(5);
+    const resumed = await runTraining({
+      config: cfg, spec: mlp, labels: [...LABEL_NAMES], train, eval: evalSet, engine: await ortEngine(mlp), params: saved!.params, opt: saved!.opt,
+      resume: { state: saved!.state, bestParams: best && { w1: best[0], b1: best[1], w2: best[2], b2: best[3] } },
+    });
+    expect(resumed.steps).toBe(full.steps);
+    for (const p of PARAM_NAMES) {
+      expect(resumed.lastHead.params[p]).toEqual(full.lastHead.params[p]);
+      expect(resumed.head.params[p]).toEqual(full.head.params[p]);
+    }
+  });
+
+  it('rejects embeddings whose dimension does not match the head', async () => {
+    const params = initHeadParams(spec, 1);
+    const bad = clusteredVectors(10, 20, 1);
+    await expect(runTraining({ config: config(), spec, labels: [...LABEL_NAMES], train: bad, engine: new ReferenceEngine(spec), params, opt: freshAdamState(params) })).rejects.toThrow(/dimension 20 but the head expects 24/);
+  });
+});
