@@ -26,6 +26,8 @@ export class TarFormatError extends Error {
     readonly offset: number,
     /** The bytes where a header was expected, as text (an error message sent instead of a tar, say). */
     readonly preview: string,
+    /** The stream ended inside a header block (short answer or cut stream), rather than a bad header. */
+    readonly endedInHeader = false,
   ) {
     super(message);
     this.name = 'TarFormatError';
@@ -80,6 +82,16 @@ export class TarBlockTracker extends Transform {
       return;
     }
     cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.headerFill > 0 && !this.sawEnd) {
+      const start = this.nextHeaderAt;
+      const preview = this.header.toString('utf8', 0, this.headerFill).replace(/\0+$/g, '').slice(0, 300);
+      cb(new TarFormatError(`stream ended inside a tar header at byte ${start}`, start, preview, true));
+      return;
+    }
+    cb();
   }
 
   private scan(chunk: Buffer): void {

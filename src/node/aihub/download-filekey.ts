@@ -1,0 +1,290 @@
+// Downloads one filekey: `GET /down/0.6/<dataset>.do?fileSn=<filekey>` answers a tar, which is
+// extracted while it arrives (nothing of the tar itself is stored), then `*.partN` pieces are
+// merged.
+//
+// Resume design. The state file records the tar offset after the last completed entry and the
+// entry being written (its data offset and size); that entry's bytes go to `<path>.saturi-partial`.
+// After an interruption the download continues INSIDE the interrupted entry: the partial file is
+// cut back to a multiple of 512 bytes (W), the request asks for `Range: bytes=<dataStart+W>-`, and
+// a synthetic ustar header of size `size-W` is put in front of the body. Because W is a multiple
+// of 512 the tar padding after the entry is unchanged, so tar-stream parses the rest of the stream
+// exactly as if it had read it from the start. This matters because AIHub pieces are gigabytes:
+// restarting the current entry would redo up to a whole piece after each dropped connection.
+// A server that ignores Range (answers 200) gets a clean restart of the whole filekey.
+import { mkdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { extract as tarExtract } from 'tar-stream';
+import { resolveEntryPath, unsafeReason } from '../unpack/safe-path.ts';
+import { syntheticFileHeader, TarBlockTracker, TarFormatError, type TarBlockRecord } from '../unpack/tar-blocks.ts';
+import { writeEntryTo } from '../unpack/write-entry.ts';
+import type { AihubClient } from './client.ts';
+import { AihubError } from './errors.ts';
+import { mergePieces, PieceError, type MergedFile } from './pieces.ts';
+import { freshState, loadState, saveState, type DownloadState } from './state.ts';
+
+export const PARTIAL_SUFFIX = '.saturi-partial';
+
+export interface DownloadEvents {
+  /** A request started; `total` is the tar length when known, `from` the byte it resumes at. */
+  onStart?(dataset: string, filekey: string, total: number | null, from: number): void;
+  onBytes?(dataset: string, filekey: string, bytes: number): void;
+  onRetry?(dataset: string, filekey: string, error: Error, attempt: number, delayMs: number): void;
+  /** Informational lines (clean restart, merge); never contain the API key. */
+  log?(message: string): void;
+}
+
+export interface RetryOptions {
+  /** Retries after failures that made no progress (default 5). */
+  retries?: number;
+  /** First backoff delay in ms, doubled per failure (default 1000). */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+}
+
+export interface FilekeyResult {
+  dataset: string;
+  filekey: string;
+  status: 'downloaded' | 'skipped';
+  /** Files written (merged files instead of their pieces), as entry names relative to the output folder. */
+  files: string[];
+  merged: MergedFile[];
+  refused: { name: string; reason: string }[];
+  /** Tar bytes received in this run. */
+  bytesReceived: number;
+  requests: number;
+}
+
+class IncompleteTarError extends Error {
+  override name = 'IncompleteTarError';
+}
+
+const LOCAL_FATAL_CODES = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EDQUOT', 'EMFILE']);
+
+function isRetryable(e: unknown): boolean {
+  if (e instanceof AihubError) return e.retryable;
+  if (e instanceof PieceError) return false;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return !(code && LOCAL_FATAL_CODES.has(code));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function fileSize(path: string): Promise<number | null> {
+  return stat(path).then(
+    (s) => s.size,
+    () => null,
+  );
+}
+
+interface Ctx {
+  client: AihubClient;
+  outDir: string;
+  state: DownloadState;
+  events: DownloadEvents;
+  received: number;
+  requests: number;
+}
+
+function entryTarget(outDir: string, name: string): string {
+  const p = resolveEntryPath(outDir, name);
+  if (!p) throw new Error(`unsafe entry name ${JSON.stringify(name)}`);
+  return p;
+}
+
+async function resetState(ctx: Ctx, why: string): Promise<void> {
+  const { state, outDir } = ctx;
+  if (state.current) await rm(entryTarget(outDir, state.current.name) + PARTIAL_SUFFIX, { force: true });
+  ctx.events.log?.(`dataset ${state.dataset} filekey ${state.filekey}: ${why}; starting this filekey again from byte 0`);
+  Object.assign(state, freshState(state.dataset, state.filekey));
+}
+
+/** One request: from the resume point to the end of the tar (or until the connection fails). */
+async function streamOnce(ctx: Ctx): Promise<void> {
+  const { state, outDir, client } = ctx;
+  let rangeStart = state.committedOffset;
+  let resumeWritten = 0; // W: bytes of the current entry kept on disk
+  if (state.current) {
+    const partial = entryTarget(outDir, state.current.name) + PARTIAL_SUFFIX;
+    const have = (await fileSize(partial)) ?? 0;
+    resumeWritten = Math.min(state.current.size, Math.floor(have / 512) * 512);
+    if (resumeWritten > 0) {
+      await truncate(partial, resumeWritten);
+      rangeStart = state.current.dataStart + resumeWritten;
+    } else {
+      await rm(partial, { force: true });
+      state.current = null;
+    }
+  }
+
+  ctx.requests++;
+  const res = await client.openDownload(state.dataset, state.filekey, rangeStart);
+  let synthetic: Buffer | null = null;
+  let base = 0;
+  if (rangeStart > 0 && res.status === 200) {
+    await resetState(ctx, 'the server ignored the range request (answered the whole tar)');
+    rangeStart = 0;
+    resumeWritten = 0;
+  } else if (rangeStart > 0) {
+    if (res.start !== rangeStart || (state.totalBytes !== null && res.total !== null && res.total !== state.totalBytes)) {
+      res.body.destroy();
+      await resetState(ctx, `the server answered bytes from ${res.start} of ${res.total} (asked from ${rangeStart} of ${state.totalBytes})`);
+      throw new IncompleteTarError('range answer did not match the saved state');
+    }
+    base = rangeStart;
+    if (state.current && resumeWritten > 0) {
+      synthetic = syntheticFileHeader(state.current.size - resumeWritten);
+      base = rangeStart - 512;
+    }
+  }
+  state.totalBytes = res.total ?? state.totalBytes;
+  ctx.events.onStart?.(state.dataset, state.filekey, state.totalBytes, rangeStart);
+
+  const tracker = new TarBlockTracker(base);
+  const extractor = tarExtract();
+  const body = res.body;
+  const onBytes = ctx.events.onBytes;
+  let bodyError: Error | null = null;
+  async function* source(): AsyncGenerator<Buffer> {
+    if (synthetic) yield synthetic;
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        ctx.received += chunk.length;
+        onBytes?.(state.dataset, state.filekey, chunk.length);
+        yield chunk;
+      }
+    } catch (e) {
+      // Connection lost: end the stream here instead of failing it, so the bytes already inside
+      // the tracker/extractor buffers still reach the disk and the resume point is as late as it can be.
+      bodyError = e as Error;
+    }
+  }
+
+  let currentStream: { destroy(e?: Error): void } | null = null;
+  let continuation = synthetic !== null;
+  const consume = (async () => {
+    for await (const entry of extractor) {
+      currentStream = entry;
+      const rec: TarBlockRecord | undefined = tracker.records.shift();
+      if (!rec) throw new Error('internal: tar entry without a block record');
+      const header = entry.header;
+      let name: string;
+      let append = false;
+      if (continuation) {
+        continuation = false;
+        name = state.current!.name;
+        append = true;
+      } else {
+        name = header.name;
+        const target = resolveEntryPath(outDir, name);
+        if (!target || (header.type !== 'file' && header.type !== 'directory' && header.type !== 'contiguous-file')) {
+          state.refused.push({ name, reason: target ? `${header.type} entry (not extracted)` : unsafeReason(name) });
+          for await (const _ of entry as AsyncIterable<Buffer>) void _;
+          state.committedOffset = rec.end;
+          await saveState(outDir, state);
+          continue;
+        }
+        if (header.type === 'directory') {
+          for await (const _ of entry as AsyncIterable<Buffer>) void _;
+          await mkdir(target, { recursive: true });
+          state.completed.push({ name, size: 0, type: 'directory' });
+          state.committedOffset = rec.end;
+          await saveState(outDir, state);
+          continue;
+        }
+        state.current = { name, dataStart: rec.dataStart, size: header.size ?? 0 };
+        await saveState(outDir, state);
+      }
+      const target = entryTarget(outDir, name);
+      const partial = target + PARTIAL_SUFFIX;
+      await mkdir(dirname(target), { recursive: true });
+      const written = (append ? resumeWritten : 0) + (await writeEntryTo(entry as unknown as AsyncIterable<Buffer>, partial, append ? 'a' : 'w'));
+      const size = state.current!.size;
+      if (written !== size) throw new IncompleteTarError(`${name}: ${written} of ${size} bytes`);
+      await rename(partial, target);
+      state.completed.push({ name, size, type: 'file' });
+      state.current = null;
+      state.committedOffset = rec.end;
+      await saveState(outDir, state);
+    }
+  })();
+
+  try {
+    await Promise.all([pipeline(source(), tracker, extractor), consume]);
+  } catch (e) {
+    (currentStream as { destroy(e?: Error): void } | null)?.destroy(e as Error);
+    extractor.destroy();
+    body.destroy();
+    await consume.catch(() => undefined);
+    if (bodyError) throw bodyError;
+    if (e instanceof TarFormatError) {
+      if (rangeStart === 0 && e.offset === 0) {
+        // Not a tar at all: a message sent with status 200. Show it; never extract it.
+        throw new AihubError(`AIHub sent something that is not a tar for dataset ${state.dataset} filekey ${state.filekey}: ${e.preview.trim() || '(binary data)'}`, false);
+      }
+      if (!e.endedInHeader) await resetState(ctx, `the tar stream was not valid at byte ${e.offset}`);
+    }
+    throw e;
+  }
+  if (bodyError) throw bodyError;
+  const complete = tracker.sawEnd || (state.totalBytes !== null && tracker.position >= state.totalBytes);
+  if (!complete) {
+    throw new IncompleteTarError(`connection ended at byte ${tracker.position}${state.totalBytes ? ` of ${state.totalBytes}` : ''} before the end of the tar`);
+  }
+  state.tarComplete = true;
+  await saveState(outDir, state);
+}
+
+/**
+ * Downloads one filekey into `outDir` with resume and bounded retries (exponential backoff on
+ * network errors, dropped connections and transient 5xx). A finished filekey (state `done`) is
+ * skipped. Throws AihubError for answers a retry cannot change (key refused, approval expired).
+ */
+export async function downloadFilekey(
+  client: AihubClient,
+  opts: { dataset: string; filekey: string; outDir: string; events?: DownloadEvents } & RetryOptions,
+): Promise<FilekeyResult> {
+  const { dataset, filekey, outDir } = opts;
+  const events = opts.events ?? {};
+  const retries = opts.retries ?? 5;
+  const baseDelay = opts.retryDelayMs ?? 1000;
+  const maxDelay = opts.maxRetryDelayMs ?? 60_000;
+  const saved = await loadState(outDir, dataset, filekey);
+  const state = saved ?? freshState(dataset, filekey);
+  const ctx: Ctx = { client, outDir, state, events, received: 0, requests: 0 };
+  if (state.done) {
+    return { dataset, filekey, status: 'skipped', files: filesOf(state), merged: [], refused: state.refused, bytesReceived: 0, requests: 0 };
+  }
+  let failures = 0;
+  while (!state.tarComplete) {
+    const before = ctx.received;
+    try {
+      await streamOnce(ctx);
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      // Failures that moved bytes reset the count: a long download may lose its connection many times.
+      failures = ctx.received > before ? 1 : failures + 1;
+      if (failures > retries) {
+        throw new AihubError(`dataset ${dataset} filekey ${filekey}: giving up after ${failures} failed attempts: ${(e as Error).message}`, false);
+      }
+      const delay = Math.min(maxDelay, baseDelay * 2 ** (failures - 1));
+      events.onRetry?.(dataset, filekey, e as Error, failures, delay);
+      await sleep(delay);
+    }
+  }
+  const merged = await mergePieces(outDir, state.completed);
+  for (const m of merged) events.log?.(`merged ${m.pieces} pieces into ${m.name} (${m.size} bytes)`);
+  state.done = true;
+  await saveState(outDir, state);
+  return { dataset, filekey, status: 'downloaded', files: filesOf(state), merged, refused: state.refused, bytesReceived: ctx.received, requests: ctx.requests };
+}
+
+function filesOf(state: DownloadState): string[] {
+  const files = new Set<string>();
+  for (const e of state.completed) {
+    if (e.type !== 'file') continue;
+    const m = /^(.+)\.part\d+$/.exec(e.name);
+    files.add(m ? m[1] : e.name);
+  }
+  return [...files].sort();
+}

@@ -1,0 +1,59 @@
+// Downloads several (dataset, filekey) pairs: one request per filekey, `concurrency` at once
+// (the official client fetched all filekeys of a dataset in one request, one after another).
+import { mkdir } from 'node:fs/promises';
+import { runPool } from '../unpack/pool.ts';
+import { AihubClient } from './client.ts';
+import type { DownloadJob } from './config.ts';
+import { AihubError } from './errors.ts';
+import { downloadFilekey, type DownloadEvents, type FilekeyResult, type RetryOptions } from './download-filekey.ts';
+
+export interface DownloadOptions extends RetryOptions {
+  client: AihubClient;
+  jobs: DownloadJob[];
+  outDir: string;
+  /** Requests at once (default 4). */
+  concurrency?: number;
+  /** Check the API key first (default true): a wrong key stops before any download starts. */
+  checkKey?: boolean;
+  events?: DownloadEvents;
+}
+
+export interface JobOutcome {
+  dataset: string;
+  filekey: string;
+  result?: FilekeyResult;
+  error?: string;
+}
+
+export interface DownloadSummary {
+  outcomes: JobOutcome[];
+  ok: boolean;
+}
+
+export async function downloadFiles(opts: DownloadOptions): Promise<DownloadSummary> {
+  if (opts.checkKey ?? true) await opts.client.validateKey();
+  await mkdir(opts.outDir, { recursive: true });
+  // A refused key or expired approval is the same answer for every other request: stop starting new ones.
+  let stop: AihubError | null = null;
+  const outcomes = await runPool(opts.jobs, opts.concurrency ?? 4, async (job): Promise<JobOutcome> => {
+    if (stop) return { ...job, error: `not started: ${stop.message}` };
+    try {
+      const result = await downloadFilekey(opts.client, { ...job, outDir: opts.outDir, events: opts.events, retries: opts.retries, retryDelayMs: opts.retryDelayMs, maxRetryDelayMs: opts.maxRetryDelayMs });
+      return { ...job, result };
+    } catch (e) {
+      if (e instanceof AihubError && (e.status === 401 || e.status === 403)) stop = e;
+      return { ...job, error: (e as Error).message };
+    }
+  });
+  return { outcomes, ok: outcomes.every((o) => !o.error) };
+}
+
+/** `saturi aihub download --dataset K --filekey a,b`; without filekeys every filekey of the dataset's tree. */
+export async function downloadDataset(opts: Omit<DownloadOptions, 'jobs'> & { dataset: string; filekeys?: string[] }): Promise<DownloadSummary> {
+  let filekeys = opts.filekeys ?? [];
+  if (filekeys.length === 0) {
+    filekeys = [...new Set((await opts.client.fileTree(opts.dataset)).map((r) => r.filekey))];
+    if (filekeys.length === 0) throw new AihubError(`dataset ${opts.dataset}: the file tree lists no files`, false);
+  }
+  return downloadFiles({ ...opts, jobs: filekeys.map((filekey) => ({ dataset: opts.dataset, filekey })) });
+}
