@@ -1,0 +1,155 @@
+import type { Command } from 'commander';
+import { UserError } from '../errors.ts';
+
+interface EmbedFlags {
+  csv?: string;
+  model: string;
+  revision?: string;
+  dtype: string;
+  out?: string;
+  split?: string;
+  shard?: string;
+  batchSize: string;
+  maxLength: string;
+  seed: string;
+  threads?: string;
+  cacheDir?: string;
+  progress: boolean;
+}
+
+const DTYPES = ['fp32', 'fp16', 'q8'];
+
+function posInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function fmtDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = Math.floor(s % 60);
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('embed')
+    .description(
+      'turn a segment CSV into an embedding set (masked-mean w2v-BERT 2.0 vectors): resumable, shardable; bad segments go to rejects.jsonl.\n' +
+        '"saturi embed merge <dirs...> --out <dir>" joins sets (e.g. the shards of one job); the same id twice must carry the same vector',
+    )
+    // "merge" is an argument rather than a subcommand: a subcommand could not have its own --out next to embed's.
+    .argument('[merge-dirs...]', '"merge" followed by the embedding set folders to join')
+    .option('--csv <file>', 'segment CSV with path,dialect (+ name, speaker, id); paths relative to the CSV folder')
+    .option('--model <id|path|url>', 'Hugging Face repo id, model folder or URL (transformers.js layout)', 'Xenova/w2v-bert-2.0')
+    .option('--revision <rev>', 'hub revision (branch, tag or commit)', 'main')
+    .option('--dtype <dtype>', 'encoder weights: fp32 | fp16 | q8', 'q8')
+    .option('--out <dir>', 'embedding set folder (created, or resumed when it exists)')
+    .option('--split <split>', 'train (seeded random 20 s crop) | eval (first 20 s); default: eval when the CSV name says eval/test/valid, else train')
+    .option('--shard <k/N>', 'embed only shard k of N (k = 0 … N−1), chosen by a hash of the id')
+    .option('--batch-size <n>', 'segments per encoder run (batched by similar length)', '4')
+    .option('--max-length <seconds>', 'crop length (max_length_seconds)', '20')
+    .option('--seed <n>', 'seed of the training crops', '42')
+    .option('--threads <n>', 'onnxruntime threads')
+    .option('--cache-dir <dir>', 'model download cache (default $SATURI_MODEL_CACHE or ~/.cache/saturi/models)')
+    .option('--no-progress', 'no progress bar')
+    .action(async (args: string[], flags: EmbedFlags) => {
+      if (args.length > 0) {
+        if (args[0] !== 'merge') throw new UserError(`unexpected argument "${args[0]}" (did you mean "saturi embed merge <dirs...> --out <dir>"?)`);
+        if (!flags.out) throw new UserError('embed merge needs --out <dir>');
+        if (args.length < 2) throw new UserError('embed merge needs at least one embedding set folder');
+        await merge(args.slice(1), flags.out);
+        return;
+      }
+      if (!flags.csv) throw new UserError('embed needs --csv <file> (or use "saturi embed merge")');
+      if (!flags.out) throw new UserError('embed needs --out <dir>');
+      if (!DTYPES.includes(flags.dtype)) throw new UserError(`--dtype must be one of ${DTYPES.join(', ')}, got "${flags.dtype}"`);
+      const { basename } = await import('node:path');
+      let split = flags.split;
+      if (split === undefined) split = /eval|test|valid/i.test(basename(flags.csv)) ? 'eval' : 'train';
+      if (split !== 'train' && split !== 'eval') throw new UserError(`--split must be train or eval, got "${split}"`);
+      const maxLength = Number(flags.maxLength);
+      if (!(maxLength > 0)) throw new UserError(`--max-length must be a positive number, got "${flags.maxLength}"`);
+      const seed = Number(flags.seed);
+      if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got "${flags.seed}"`);
+      const { runEmbedJob, parseShard, EmbedInputError } = await import('../../embeddings/embed-job.ts');
+      const { EmbeddingSetError } = await import('../../../core/encoder/embedding-set.ts');
+      const { ModelLoadError } = await import('../../../core/encoder/hf-loader.ts');
+      let shard;
+      try {
+        shard = flags.shard ? parseShard(flags.shard) : undefined;
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const tty = flags.progress && process.stderr.isTTY;
+      const { SingleBar, Presets } = await import('cli-progress');
+      const bar = tty
+        ? new SingleBar(
+            { format: 'embed {bar} {value}/{total} segments | {hours} h audio | {rejected} rejected | {speed} | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
+            Presets.shades_classic,
+          )
+        : null;
+      let lastLine = 0;
+      const log = (s: string): void => void process.stderr.write(s + '\n');
+      try {
+        const summary = await runEmbedJob({
+          csv: flags.csv,
+          out: flags.out,
+          model: { id: flags.model, revision: flags.revision },
+          dtype: flags.dtype as 'fp32' | 'fp16' | 'q8',
+          split,
+          shard,
+          batchSize: posInt(flags.batchSize, '--batch-size'),
+          maxLengthSeconds: maxLength,
+          seed,
+          threads: flags.threads ? posInt(flags.threads, '--threads') : undefined,
+          cacheDir: flags.cacheDir,
+          onLoadProgress: (p) => {
+            if (!flags.progress) return;
+            if (p.status === 'done') log(`model: ${p.file} ${(p.total / 1e6).toFixed(1)} MB`);
+          },
+          onStart: (s) => {
+            for (const r of s.repaired) log(`repaired after an interrupted run: ${r}`);
+            log(`embedding ${s.total - s.skipped} segments (${split}${shard ? `, shard ${shard.index}/${shard.count}` : ''}; ${s.skipped} already in ${flags.out}) on ${s.backend}, dim ${s.dim}`);
+            bar?.start(s.total - s.skipped, 0, { hours: '0.00', rejected: 0, speed: '' });
+          },
+          onProgress: (p) => {
+            const speed = p.elapsedSeconds > 0 ? `${(p.seconds / p.elapsedSeconds).toFixed(1)}× real time` : '';
+            if (bar) bar.update(p.done, { hours: (p.seconds / 3600).toFixed(2), rejected: p.rejected, speed });
+            else if (flags.progress && (p.done === p.total || performance.now() - lastLine > 10_000)) {
+              lastLine = performance.now();
+              const eta = p.done > 0 ? ((p.total - p.done) * p.elapsedSeconds) / p.done : NaN;
+              log(`embed ${p.done}/${p.total} segments | ${(p.seconds / 3600).toFixed(2)} h audio | ${p.rejected} rejected | ${speed} | ETA ${fmtDuration(eta)}`);
+            }
+          },
+        });
+        bar?.stop();
+        const reasons = Object.entries(summary.rejectReasons)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ');
+        process.stdout.write(
+          `embedded ${summary.embedded}, skipped ${summary.skipped} (already embedded), rejected ${summary.rejected}${reasons ? ` (${reasons}; see ${flags.out}/rejects.jsonl)` : ''}\n` +
+            `${summary.out}: ${summary.setCount} vectors, ${(summary.audioSeconds / 3600).toFixed(3)} h audio this run, ${fmtDuration(summary.elapsedSeconds)}\n`,
+        );
+      } catch (e) {
+        bar?.stop();
+        if (e instanceof EmbedInputError || e instanceof EmbeddingSetError || e instanceof ModelLoadError) throw new UserError(e.message);
+        if (e instanceof Error && /no such folder|not a Hugging Face repo id|has no config\.json/.test(e.message)) throw new UserError(e.message);
+        throw e;
+      }
+    });
+}
+
+async function merge(dirs: string[], out: string): Promise<void> {
+  const { mergeEmbeddingSetDirs } = await import('../../embeddings/io.ts');
+  const { EmbeddingSetError } = await import('../../../core/encoder/embedding-set.ts');
+  try {
+    const merged = await mergeEmbeddingSetDirs(dirs, out);
+    process.stdout.write(`merged ${dirs.length} sets into ${out}: ${merged.manifest.count} vectors, dim ${merged.manifest.dim}\n`);
+  } catch (e) {
+    if (e instanceof EmbeddingSetError) throw new UserError(e.message);
+    throw e;
+  }
+}

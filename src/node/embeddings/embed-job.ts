@@ -1,0 +1,319 @@
+// `saturi embed`: a segment CSV → an embedding set. Resumable (ids already in the set are
+// skipped), shardable (--shard k/N picks a fixed subset by id hash, so N machines split one
+// CSV), and tolerant of bad input (unreadable / too-short / non-finite audio is written with
+// its reason to rejects.jsonl and the job goes on).
+import { readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { assertFinite, AudioError } from '../../core/audio/errors.ts';
+import { toMono16k } from '../../core/audio/resample.ts';
+import { LABEL_NAMES } from '../../core/config/labels.ts';
+import { createManifest, type EncoderDtype, type EmbeddingIndexRow } from '../../core/encoder/embedding-set.ts';
+import { DEFAULT_CROP_SEED, DEFAULT_MAX_LENGTH_SECONDS } from '../../core/encoder/crop.ts';
+import { embedSegments, DEFAULT_BATCH_SIZE } from '../../core/encoder/pipeline.ts';
+import type { EmbedSegment, LoadProgress, ModelSource } from '../../core/encoder/worker-api.ts';
+import { MIN_SAMPLES } from '../../core/features/seamless-feature-extractor.ts';
+import { readWavFile } from '../io/file-source.ts';
+import { loadEncoder, type NodeEncoder } from '../encoder/load.ts';
+import { EmbeddingSetAppender, appendReject, readRejects, writeRejects, type RejectRow } from './io.ts';
+
+export class EmbedInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbedInputError';
+  }
+}
+
+export interface Shard {
+  /** 0-based shard index. */
+  index: number;
+  count: number;
+}
+
+/** Parses "k/N" (k = 0 … N−1). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) throw new EmbedInputError(`--shard must look like k/N (e.g. 0/4), got "${text}"`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index >= count) throw new EmbedInputError(`--shard ${text}: k must be 0 … N−1 and N ≥ 1`);
+  return { index, count };
+}
+
+/** FNV-1a of the id: a row's shard depends only on its id, never on CSV order or machine. */
+export function shardOf(id: string, count: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h % count;
+}
+
+export interface EmbedJobRow {
+  id: string;
+  name: string;
+  /** Path as written in the CSV. */
+  path: string;
+  /** Resolved path on disk (relative paths are relative to the CSV's folder). */
+  file: string;
+  dialect: string;
+  speaker?: string;
+}
+
+export interface CsvReadResult {
+  rows: EmbedJobRow[];
+  /** Rows refused before any audio is read (unknown dialect, duplicate id). */
+  rejects: RejectRow[];
+}
+
+/** Reads the segment CSV (at least path and dialect columns; name, speaker, id optional). */
+export function readSegmentCsv(csvPath: string, labels: readonly string[] = LABEL_NAMES): CsvReadResult {
+  let text: string;
+  try {
+    text = readFileSync(csvPath, 'utf8');
+  } catch (e) {
+    throw new EmbedInputError(`${csvPath}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, { columns: true, skip_empty_lines: true, bom: true, trim: true }) as Record<string, string>[];
+  } catch (e) {
+    throw new EmbedInputError(`${csvPath}: not a valid CSV: ${(e as Error).message}`);
+  }
+  if (records.length > 0) {
+    for (const col of ['path', 'dialect']) {
+      if (!(col in records[0]!)) throw new EmbedInputError(`${csvPath}: missing column "${col}" (columns: ${Object.keys(records[0]!).join(', ')})`);
+    }
+  }
+  const base = dirname(resolve(csvPath));
+  const known = new Set(labels);
+  const seen = new Set<string>();
+  const rows: EmbedJobRow[] = [];
+  const rejects: RejectRow[] = [];
+  records.forEach((r, i) => {
+    const path = (r.path ?? '').replaceAll('\\', '/');
+    const id = (r.id ?? '').trim() || path;
+    if (!path) {
+      rejects.push({ id: id || `row-${i + 2}`, path: '', reason: `CSV line ${i + 2}: empty path` });
+      return;
+    }
+    if (seen.has(id)) {
+      rejects.push({ id, path, reason: `CSV line ${i + 2}: duplicate id (already listed above)` });
+      return;
+    }
+    seen.add(id);
+    const dialect = r.dialect ?? '';
+    if (!known.has(dialect)) {
+      rejects.push({ id, path, reason: `CSV line ${i + 2}: unknown dialect "${dialect}" (expected one of ${labels.join(', ')})` });
+      return;
+    }
+    const speaker = (r.speaker ?? '').trim();
+    rows.push({ id, name: r.name || basename(path), path, file: isAbsolute(path) ? path : resolve(base, path), dialect, ...(speaker ? { speaker } : {}) });
+  });
+  return { rows, rejects };
+}
+
+export interface EmbedJobProgress {
+  done: number;
+  total: number;
+  /** Audio seconds embedded in this run. */
+  seconds: number;
+  rejected: number;
+  skipped: number;
+  elapsedSeconds: number;
+}
+
+export interface EmbedJobOptions {
+  csv: string;
+  out: string;
+  model?: ModelSource;
+  dtype: EncoderDtype;
+  split: 'train' | 'eval';
+  shard?: Shard;
+  batchSize?: number;
+  maxLengthSeconds?: number;
+  seed?: number;
+  cacheDir?: string;
+  threads?: number;
+  /** Segments read and embedded per step (bounds memory; default 64). */
+  chunkSize?: number;
+  onLoadProgress?: (p: LoadProgress) => void;
+  onStart?: (info: { total: number; skipped: number; resumed: number; repaired: string[]; backend: string; dim: number }) => void;
+  onProgress?: (p: EmbedJobProgress) => void;
+  /** Use an already loaded encoder (tests, benchmarks). */
+  encoder?: NodeEncoder;
+}
+
+export interface EmbedJobSummary {
+  csvRows: number;
+  inShard: number;
+  embedded: number;
+  skipped: number;
+  rejected: number;
+  rejectReasons: Record<string, number>;
+  setCount: number;
+  audioSeconds: number;
+  elapsedSeconds: number;
+  out: string;
+}
+
+interface LoadedSegment {
+  row: EmbedJobRow;
+  samples: Float32Array;
+  duration: number;
+}
+
+/** Short reason class for the summary ("too short", "file not found", …). */
+function reasonClass(reason: string): string {
+  const r = reason.replace(/^CSV line \d+: /, '');
+  if (r.startsWith('unknown dialect')) return 'unknown dialect';
+  if (r.startsWith('duplicate id')) return 'duplicate id';
+  if (r.startsWith('too short')) return 'too short';
+  if (r.startsWith('non-finite')) return 'non-finite samples';
+  return r.split(/[:(]/)[0]!.trim().slice(0, 60) || 'unreadable';
+}
+
+export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummary> {
+  const t0 = performance.now();
+  const maxLengthSeconds = opts.maxLengthSeconds ?? DEFAULT_MAX_LENGTH_SECONDS;
+  const seed = opts.seed ?? DEFAULT_CROP_SEED;
+  const csv = readSegmentCsv(opts.csv);
+  const inShard = (id: string): boolean => !opts.shard || shardOf(id, opts.shard.count) === opts.shard.index;
+  const rows = csv.rows.filter((r) => inShard(r.id));
+  const csvRejects = csv.rejects.filter((r) => inShard(r.id));
+
+  const encoder = opts.encoder ?? (await loadEncoder(opts.model, opts.dtype, { cacheDir: opts.cacheDir, threads: opts.threads, onProgress: opts.onLoadProgress }));
+  const ownsEncoder = !opts.encoder;
+  try {
+    const manifest = createManifest({
+      encoder: { id: encoder.info.modelId, revision: encoder.info.revision },
+      dtype: opts.dtype,
+      dim: encoder.session.dim,
+      feature_config: { ...encoder.preprocessorConfig },
+      max_length_seconds: maxLengthSeconds,
+      labels: [...LABEL_NAMES],
+      crop: opts.split === 'train' ? { mode: 'random', seed } : { mode: 'first' },
+    });
+    const { appender, resumed, repaired } = await EmbeddingSetAppender.open(opts.out, manifest);
+    try {
+      const todo = rows.filter((r) => !appender.has(r.id));
+      const skipped = rows.length - todo.length;
+      opts.onStart?.({ total: rows.length, skipped, resumed, repaired, backend: encoder.info.backend, dim: encoder.session.dim });
+
+      // Rejects of earlier runs are retried (the file may have been fixed); the file is rewritten at the end.
+      const previous = readRejects(opts.out).filter((r) => inShard(r.id));
+      const rejects: RejectRow[] = [];
+      const reject = (r: RejectRow): void => {
+        rejects.push(r);
+        appendReject(opts.out, r);
+      };
+      for (const r of csvRejects) reject(r);
+
+      const progress: EmbedJobProgress = { done: 0, total: todo.length, seconds: 0, rejected: csvRejects.length, skipped, elapsedSeconds: 0 };
+      const report = (): void => {
+        progress.elapsedSeconds = (performance.now() - t0) / 1000;
+        opts.onProgress?.({ ...progress });
+      };
+      report();
+
+      let embeddedCount = 0;
+      const chunkSize = Math.max(1, opts.chunkSize ?? 64);
+      const mode = opts.split === 'train' ? 'train' : 'eval';
+      const embedOpts = { mode, seed, maxLengthSeconds, batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE } as const;
+      // Read the next chunk while the current one is being embedded.
+      const readChunk = (start: number): Promise<(LoadedSegment | RejectRow)[]> =>
+        Promise.all(todo.slice(start, start + chunkSize).map((row) => readSegment(row)));
+      let next = todo.length > 0 ? readChunk(0) : null;
+      for (let start = 0; start < todo.length; start += chunkSize) {
+        const loaded = await next!;
+        next = start + chunkSize < todo.length ? readChunk(start + chunkSize) : null;
+        const good: LoadedSegment[] = [];
+        for (const item of loaded) {
+          if ('reason' in item) {
+            reject(item);
+            progress.rejected++;
+            progress.done++;
+          } else good.push(item);
+        }
+        if (good.length) {
+          const embedded = await embedChunk(encoder, good, embedOpts, (r) => {
+            reject(r);
+            progress.rejected++;
+          });
+          const dim = encoder.session.dim;
+          const vectors = new Float32Array(embedded.length * dim);
+          const indexRows: EmbeddingIndexRow[] = embedded.map(({ seg, embedding }, i) => {
+            vectors.set(embedding, i * dim);
+            return { id: seg.row.id, name: seg.row.name, path: seg.row.path, dialect: seg.row.dialect, split: opts.split, duration: Math.round(seg.duration * 1000) / 1000, ...(seg.row.speaker ? { speaker: seg.row.speaker } : {}) };
+          });
+          appender.append(indexRows, vectors);
+          embeddedCount += indexRows.length;
+          progress.done += good.length;
+          for (const { seg } of embedded) progress.seconds += Math.min(seg.duration, maxLengthSeconds);
+        }
+        report();
+      }
+
+      const attempted = new Set(todo.map((r) => r.id));
+      for (const r of csvRejects) attempted.add(r.id);
+      const finalRejects = [...previous.filter((r) => !attempted.has(r.id) && !appender.has(r.id)), ...rejects];
+      writeRejects(opts.out, finalRejects);
+      const rejectReasons: Record<string, number> = {};
+      for (const r of rejects) rejectReasons[reasonClass(r.reason)] = (rejectReasons[reasonClass(r.reason)] ?? 0) + 1;
+      return {
+        csvRows: csv.rows.length + csv.rejects.length,
+        inShard: rows.length + csvRejects.length,
+        embedded: embeddedCount,
+        skipped,
+        rejected: rejects.length,
+        rejectReasons,
+        setCount: appender.count,
+        audioSeconds: progress.seconds,
+        elapsedSeconds: (performance.now() - t0) / 1000,
+        out: opts.out,
+      };
+    } finally {
+      appender.close();
+    }
+  } finally {
+    if (ownsEncoder) await encoder.dispose();
+  }
+}
+
+async function readSegment(row: EmbedJobRow): Promise<LoadedSegment | RejectRow> {
+  try {
+    const audio = await readWavFile(row.file);
+    const samples = toMono16k(audio);
+    assertFinite(samples, row.file);
+    if (samples.length < MIN_SAMPLES) {
+      return { id: row.id, path: row.path, reason: `too short: ${((samples.length / 16000) * 1000).toFixed(1)} ms at 16 kHz (the feature recipe needs at least ${MIN_SAMPLES} samples)` };
+    }
+    return { row, samples, duration: samples.length / 16000 };
+  } catch (e) {
+    const reason = e instanceof AudioError ? e.reason : (e as Error).message;
+    return { id: row.id, path: row.path, reason };
+  }
+}
+
+/** Embeds a chunk; when the batch fails, retries one by one so one bad clip cannot sink the rest. */
+async function embedChunk(
+  encoder: NodeEncoder,
+  segs: LoadedSegment[],
+  opts: { mode: 'train' | 'eval'; seed: number; maxLengthSeconds: number; batchSize: number },
+  onReject: (r: RejectRow) => void,
+): Promise<{ seg: LoadedSegment; embedding: Float32Array }[]> {
+  const asInput = (s: LoadedSegment): EmbedSegment => ({ id: s.row.id, samples: s.samples });
+  try {
+    const res = await embedSegments(encoder.session, encoder.extractor, segs.map(asInput), opts);
+    return res.map((r, i) => ({ seg: segs[i]!, embedding: r.embedding }));
+  } catch {
+    const out: { seg: LoadedSegment; embedding: Float32Array }[] = [];
+    for (const s of segs) {
+      try {
+        const [r] = await embedSegments(encoder.session, encoder.extractor, [asInput(s)], opts);
+        out.push({ seg: s, embedding: r!.embedding });
+      } catch (e) {
+        onReject({ id: s.row.id, path: s.row.path, reason: `encoder failed: ${(e as Error).message}` });
+      }
+    }
+    return out;
+  }
+}

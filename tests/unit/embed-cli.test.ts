@@ -1,0 +1,149 @@
+// saturi embed end to end: CSV (relative paths) → embedding set, rejects with reasons,
+// resume, deterministic shards + merge, and the vectors equal an in-process run.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeWav } from '../../src/core/audio/wav-encode.ts';
+import { LABEL_NAMES } from '../../src/core/config/labels.ts';
+import { readEmbeddingSet } from '../../src/node/embeddings/io.ts';
+import { loadEncoder } from '../../src/node/encoder/load.ts';
+import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/tiny-model.ts';
+import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
+import { embedSegments } from '../../src/core/encoder/pipeline.ts';
+import { toMono16k } from '../../src/core/audio/resample.ts';
+import { readWavFile } from '../../src/node/io/file-source.ts';
+import { parseShard, runEmbedJob, shardOf } from '../../src/node/embeddings/embed-job.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const tmp = tempDir('saturi-embed-');
+const root = tmp.dir;
+const GOOD = 8;
+
+function tone(seconds: number, sr: number, f: number): Float32Array {
+  return Float32Array.from({ length: Math.round(seconds * sr) }, (_, i) => 0.4 * Math.sin((2 * Math.PI * f * i) / sr) + 0.05 * Math.sin(i * 1.3));
+}
+
+beforeAll(() => {
+  makeTinyModel(DEFAULT_TINY_MODEL_DIR, TINY_CONFIG);
+  mkdirSync(join(root, 'data', 'audio'), { recursive: true });
+  const lines = ['name,path,dialect,speaker,duration,source'];
+  for (let i = 0; i < GOOD; i++) {
+    const sr = i === 3 ? 44100 : 16000;
+    const secs = i === 5 ? 3.2 : 0.6 + 0.2 * i; // one clip over --max-length 2: the train crop applies
+    writeFileSync(join(root, 'data', 'audio', `g${i}.wav`), encodeWav(tone(secs, sr, 150 + 40 * i), sr));
+    lines.push(`g${i}.wav,audio/g${i}.wav,${LABEL_NAMES[i % 6]},spk${i % 3},${secs},src${i}`);
+  }
+  writeFileSync(join(root, 'data', 'audio', 'short.wav'), encodeWav(tone(0.01, 16000, 200), 16000));
+  writeFileSync(join(root, 'data', 'audio', 'corrupt.wav'), new Uint8Array(300).fill(7));
+  lines.push(`short.wav,audio/short.wav,Jeju-do,spkX,0.01,s`);
+  lines.push(`corrupt.wav,audio/corrupt.wav,Jeju-do,spkX,1,s`);
+  lines.push(`missing.wav,audio/missing.wav,Jeju-do,spkX,1,s`);
+  lines.push(`dup.wav,audio/g0.wav,Jeju-do,spkX,1,s`);
+  lines.push(`mars.wav,audio/nope.wav,Mars,spkX,1,s`);
+  writeFileSync(join(root, 'data', 'train.csv'), lines.join('\n') + '\n');
+});
+afterAll(() => tmp.cleanup());
+
+const csv = () => join(root, 'data', 'train.csv');
+
+describe('saturi embed', () => {
+  it('embeds the CSV, skips and reports bad segments, and matches an in-process run', async () => {
+    const out = join(root, 'emb-all');
+    const r = await runCli(['embed', '--csv', csv(), '--model', DEFAULT_TINY_MODEL_DIR, '--dtype', 'fp32', '--out', out, '--batch-size', '3', '--max-length', '2'], { cwd: tmp.dir });
+    expect(r.stderr).not.toMatch(/Error:/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/embedded 8, skipped 0 \(already embedded\), rejected 5/);
+    expect(r.stdout).toMatch(/too short: 1/);
+    expect(r.stderr).toMatch(/embed 11\/11 segments \| 0\.0\d h audio \| 5 rejected .*ETA/);
+    const set = await readEmbeddingSet(out);
+    expect(set.manifest).toMatchObject({ dtype: 'fp32', dim: TINY_CONFIG.hidden, pooling: 'masked-mean', max_length_seconds: 2, count: 8, crop: { mode: 'random', seed: 42 } });
+    expect(set.rows.map((x) => x.id)).toEqual(Array.from({ length: GOOD }, (_, i) => `audio/g${i}.wav`));
+    expect(set.rows[1]).toMatchObject({ name: 'g1.wav', dialect: LABEL_NAMES[1], split: 'train', speaker: 'spk1' });
+    expect(set.rows[5]!.duration).toBeCloseTo(3.2, 2);
+    const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; reason: string });
+    expect(rejects.map((x) => x.id).sort()).toEqual(['audio/corrupt.wav', 'audio/g0.wav', 'audio/missing.wav', 'audio/nope.wav', 'audio/short.wav'].sort());
+    expect(rejects.find((x) => x.id === 'audio/nope.wav')!.reason).toMatch(/unknown dialect "Mars"/);
+    expect(rejects.find((x) => x.id === 'audio/short.wav')!.reason).toMatch(/too short/);
+    expect(rejects.find((x) => x.id === 'audio/missing.wav')!.reason).toMatch(/file not found/);
+    expect(rejects.find((x) => x.id === 'audio/g0.wav')!.reason).toMatch(/duplicate id/);
+
+    // Same numbers as embedding in-process (train crop, seed 42), segment by segment.
+    const enc = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
+    for (const i of [3, 5]) {
+      const samples = toMono16k(await readWavFile(join(root, 'data', 'audio', `g${i}.wav`)));
+      const [e] = await embedSegments(enc.session, enc.extractor, [{ id: `audio/g${i}.wav`, samples }], { mode: 'train', seed: 42, maxLengthSeconds: 2 });
+      const got = set.vectors.subarray(i * set.manifest.dim, (i + 1) * set.manifest.dim);
+      for (let d = 0; d < got.length; d++) expect(Math.abs(got[d]! - e!.embedding[d]!)).toBeLessThan(1e-4);
+    }
+    await enc.dispose();
+
+    // Rerun: nothing to do, nothing duplicated.
+    const again = await runCli(['embed', '--csv', csv(), '--model', DEFAULT_TINY_MODEL_DIR, '--dtype', 'fp32', '--out', out, '--max-length', '2'], { cwd: tmp.dir });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/embedded 0, skipped 8/);
+    expect((await readEmbeddingSet(out)).manifest.count).toBe(8);
+  }, 120_000);
+
+  it('shards split the rows deterministically and merge back into the full set', async () => {
+    const shards = [0, 1, 2].map((k) => join(root, `emb-shard-${k}`));
+    const encoder = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
+    let total = 0;
+    for (let k = 0; k < 3; k++) {
+      const s = await runEmbedJob({ csv: csv(), out: shards[k]!, dtype: 'fp32', split: 'train', maxLengthSeconds: 2, shard: parseShard(`${k}/3`), encoder, chunkSize: 2 });
+      total += s.embedded;
+    }
+    await encoder.dispose();
+    expect(total).toBe(GOOD);
+    const merged = join(root, 'emb-merged');
+    const m = await runCli(['embed', 'merge', ...shards, '--out', merged]);
+    expect(m.stdout).toMatch(/merged 3 sets/);
+    expect(m.code).toBe(0);
+    const full = await readEmbeddingSet(join(root, 'emb-all'));
+    const got = await readEmbeddingSet(merged);
+    expect(got.rows.map((r) => r.id).sort()).toEqual(full.rows.map((r) => r.id).sort());
+    const dim = full.manifest.dim;
+    got.rows.forEach((row, i) => {
+      const j = full.rows.findIndex((r) => r.id === row.id);
+      expect(Array.from(got.vectors.subarray(i * dim, (i + 1) * dim))).toEqual(Array.from(full.vectors.subarray(j * dim, (j + 1) * dim)));
+    });
+    // Each shard holds exactly the ids hashing to it.
+    for (let k = 0; k < 3; k++) {
+      const s = await readEmbeddingSet(shards[k]!);
+      for (const r of s.rows) expect(shardOf(r.id, 3)).toBe(k);
+    }
+  }, 120_000);
+
+  it('a job stopped half-way resumes: rerun embeds only what is missing', async () => {
+    const out = join(root, 'emb-resume');
+    const encoder = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
+    let chunks = 0;
+    await expect(
+      runEmbedJob({
+        csv: csv(), out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, chunkSize: 3,
+        onProgress: () => {
+          if (++chunks === 3) throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow(/simulated crash/);
+    const partial = await readEmbeddingSet(out);
+    expect(partial.manifest.count).toBeGreaterThan(0);
+    expect(partial.manifest.count).toBeLessThan(GOOD);
+    const rest = await runEmbedJob({ csv: csv(), out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, chunkSize: 3 });
+    expect(rest.skipped).toBe(partial.manifest.count);
+    expect(rest.embedded).toBe(GOOD - partial.manifest.count);
+    const full = await readEmbeddingSet(out);
+    expect(full.rows.map((r) => r.id).sort()).toEqual(Array.from({ length: GOOD }, (_, i) => `audio/g${i}.wav`).sort());
+    expect(full.rows.every((r) => r.split === 'eval')).toBe(true);
+    expect(full.manifest.crop).toEqual({ mode: 'first' });
+    await encoder.dispose();
+  }, 60_000);
+
+  it('refuses bad flags with exit code 2', async () => {
+    expect((await runCli(['embed', '--out', join(root, 'x')])).code).toBe(2);
+    const bad = await runCli(['embed', '--csv', csv(), '--out', join(root, 'x'), '--shard', '3/3']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--shard 3\/3/);
+    expect(() => parseShard('1-3')).toThrow(/k\/N/);
+  }, 60_000);
+});
