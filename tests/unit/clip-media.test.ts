@@ -127,6 +127,7 @@ describe('saturi clip', () => {
     writeFileSync(junk, 'this is not a video file at all');
     await expect(clipMedia({ source: junk, start: 0, end: 1, out })).rejects.toThrow(`${junk}: cannot be read as media`);
     await expect(clipMedia({ source: join(dir, 'missing.mkv'), start: 0, end: 1, out })).rejects.toThrow(`${join(dir, 'missing.mkv')}: no such file`);
+    await expect(clipMedia({ source: media.m4a!, start: 0, end: 1, out: join(dir, 'no-dir', 'x.wav') })).rejects.toThrow(`${join(dir, 'no-dir', 'x.wav')}: its folder`);
     expect(existsSync(out)).toBe(false);
   });
 
