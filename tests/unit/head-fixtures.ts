@@ -37,7 +37,7 @@ export function manifestFor(dim: number, count: number): EmbeddingManifest {
   };
 }
 
-export async function writeLabelledSet(dir: string, set: LabelledVectors, split: string, labelOverride?: (i: number) => string): Promise<void> {
+export async function writeLabelledSet(dir: string, set: LabelledVectors, split: string, labelOverride?: (i: number) => string, extraLabels: string[] = []): Promise<void> {
   const n = set.labels.length;
   const rows: EmbeddingIndexRow[] = Array.from({ length: n }, (_, i) => ({
     id: `${split}-${i}`,
@@ -47,7 +47,9 @@ export async function writeLabelledSet(dir: string, set: LabelledVectors, split:
     split,
     duration: 3 + (i % 5),
   }));
-  await writeEmbeddingSet(dir, manifestFor(set.dim, n), set.vectors, rows);
+  const manifest = manifestFor(set.dim, n);
+  manifest.labels.push(...extraLabels);
+  await writeEmbeddingSet(dir, manifest, set.vectors, rows);
 }
 
 /** max |a − b| / max |b| over one tensor. */

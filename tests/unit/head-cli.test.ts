@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/paths.ts';
+import { loadHead } from '../../src/node/head/head-source.ts';
+import { PARAM_NAMES } from '../../src/core/head/types.ts';
+import { runTrainFromConfig } from '../../src/node/head/train-run.ts';
+import { runEvalFromConfig } from '../../src/node/head/eval-run.ts';
+
+const quiet = { print: () => {} };
+import { clusteredVectors, writeLabelledSet } from './head-fixtures.ts';
+
+describe('saturi train / eval', () => {
+  const tmp = tempDir('saturi-head-cli-');
+  const trainDir = join(tmp.dir, 'emb-train');
+  const testDir = join(tmp.dir, 'emb-test');
+  const baseConfig = {
+    train_file: trainDir,
+    eval_file: testDir,
+    label_column_name: 'dialect',
+    learning_rate: 5e-3,
+    weight_decay: 0.01,
+    warmup_steps: 2,
+    num_train_epochs: 3,
+    per_device_train_batch_size: 16,
+    per_device_eval_batch_size: 32,
+    seed: 42,
+    eval_steps: 4,
+    logging_steps: 2,
+    save_steps: 4,
+    save_total_limit: 2,
+    load_best_model_at_end: true,
+    class_weights: true,
+    head_type: 'hf',
+    classifier_proj_size: 12,
+  };
+  const writeConfig = (name: string, over: Record<string, unknown>): string => {
+    const path = join(tmp.dir, `${name}.json`);
+    writeFileSync(path, JSON.stringify({ ...baseConfig, output_dir: join(tmp.dir, `run-${name}`), ...over }, null, 2));
+    return path;
+  };
+  beforeAll(async () => {
+    await writeLabelledSet(trainDir, clusteredVectors(100, 20, 1), 'train');
+    await writeLabelledSet(testDir, clusteredVectors(40, 20, 2), 'test');
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('writes the run folder: config.json, log.jsonl, metrics.json, rotated checkpoints with optimizer state, head/', async () => {
+    const cfg = writeConfig('full', {});
+    const r = await runCli(['train', cfg]);
+    expect(r.stderr).toMatch(/training hf head 20→12→6 on 100 embeddings \(40 eval\), 21 steps, engine cpu/);
+    expect(r.code).toBe(0);
+    const run = join(tmp.dir, 'run-full');
+    const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ learning_rate: 5e-3, head_type: 'hf', classifier_proj_size: 12, head: { inputDim: 20, hiddenSize: 12 } });
+    const log = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const trainLogs = log.filter((e) => 'loss' in e);
+    const evals = log.filter((e) => 'eval_loss' in e);
+    expect(trainLogs.map((e) => e.step)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 21]);
+    expect(evals.map((e) => e.step)).toEqual([4, 8, 12, 16, 20, 21]);
+    for (const e of evals) expect(Object.keys(e).sort()).toEqual(['epoch', 'eval_accuracy', 'eval_f1', 'eval_loss', 'eval_precision', 'eval_recall', 'step']);
+    // save_total_limit 2: only the two newest checkpoints remain
+    expect(readdirSync(run).filter((d) => d.startsWith('checkpoint-')).sort()).toEqual(['checkpoint-20', 'checkpoint-21']);
+    expect(existsSync(join(run, 'checkpoint-21', 'optimizer.safetensors'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(run, 'checkpoint-21', 'trainer_state.json'), 'utf8')).global_step).toBe(21);
+    const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+    const best = evals.reduce((a, b) => (b.eval_loss < a.eval_loss ? b : a));
+    expect(metrics.best_step).toBe(best.step);
+    expect(metrics.best.eval_loss).toBeCloseTo(best.eval_loss, 5);
+    expect(metrics.final.eval_loss).toBeCloseTo(evals.at(-1).eval_loss, 6);
+    expect(metrics.confusion_matrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(40);
+    expect(metrics.best.eval_accuracy).toBeGreaterThan(0.5); // chance is 1/6
+    const head = await loadHead(join(run, 'head'));
+    expect(head.saturi?.encoder).toEqual({ id: 'facebook/w2v-bert-2.0', revision: 'main', dtype: 'fp32' });
+
+    // saturi eval on the exported head reproduces the best evaluation
+    const evalCfg = join(tmp.dir, 'eval.json');
+    const outFile = join(tmp.dir, 'eval-out.json');
+    writeFileSync(evalCfg, JSON.stringify({ model_name_or_path: run, eval_file: testDir, output_file: outFile }));
+    const ev = await runCli(['eval', evalCfg]);
+    expect(ev.code).toBe(0);
+    expect(ev.stdout).toMatch(/macro avg/);
+    expect(ev.stdout).toMatch(/confusion matrix/);
+    const evOut = JSON.parse(readFileSync(outFile, 'utf8'));
+    expect(evOut.eval_accuracy).toBeCloseTo(metrics.best.eval_accuracy, 10);
+    expect(evOut.confusion_matrix).toEqual(metrics.confusion_matrix);
+
+    // saturi head export of a checkpoint
+    const exp = await runCli(['head', 'export', join(run, 'checkpoint-21'), '--out', join(tmp.dir, 'exp21')]);
+    expect(exp.code).toBe(0);
+    const h21 = await loadHead(join(tmp.dir, 'exp21'));
+    const c21 = await loadHead(join(run, 'checkpoint-21'));
+    for (const p of PARAM_NAMES) expect(h21.head.params[p]).toEqual(c21.head.params[p]);
+  });
+
+  it('an interrupted run resumes from its last checkpoint and ends with the same parameters', async () => {
+    const cfgA = writeConfig('straight', { head_type: 'mlp', mlp_hidden_size: 10, mlp_activation: 'gelu', mlp_dropout: 0.2, save_total_limit: null });
+    const cfgB = writeConfig('resumed', { head_type: 'mlp', mlp_hidden_size: 10, mlp_activation: 'gelu', mlp_dropout: 0.2, save_total_limit: null });
+    // In-process runs (the CLI is the same function; `saturi train --stop-after` is tested in the first test's flow).
+    expect((await runTrainFromConfig(cfgA, quiet)).finished).toBe(true);
+    const b1 = await runTrainFromConfig(cfgB, { ...quiet, stopAfter: 10 });
+    expect(b1).toMatchObject({ finished: false, steps: 10 });
+    const runB = join(tmp.dir, 'run-resumed');
+    expect(readdirSync(runB).filter((d) => d.startsWith('checkpoint-')).sort()).toEqual(['checkpoint-4', 'checkpoint-8']);
+    expect(existsSync(join(runB, 'head'))).toBe(false);
+    const lines: string[] = [];
+    const b2 = await runTrainFromConfig(cfgB, { print: (l) => lines.push(l) });
+    expect(b2).toMatchObject({ finished: true, resumedFrom: 8, steps: 21 });
+    expect(lines.join('\n')).toMatch(/resuming from .*checkpoint-8 \(step 8\)/);
+    const runA = join(tmp.dir, 'run-straight');
+    for (const sub of ['head', 'checkpoint-21']) {
+      const ha = await loadHead(join(runA, sub));
+      const hb = await loadHead(join(runB, sub));
+      for (const p of PARAM_NAMES) expect(hb.head.params[p], `${sub} ${p}`).toEqual(ha.head.params[p]);
+    }
+    // The log has no duplicate steps after the resume and matches the uninterrupted one.
+    const logA = readFileSync(join(runA, 'log.jsonl'), 'utf8');
+    const logB = readFileSync(join(runB, 'log.jsonl'), 'utf8');
+    expect(logB).toBe(logA);
+  });
+
+  it('bad input: unknown keys, labels not in configs/labels.json, mismatched dimensions → exit 2 naming the key or file', async () => {
+    const unknown = await runCli(['train', writeConfig('unknown', { learning_rat: 1 })]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown\.json: key "learning_rat" is not a known key/);
+
+    const badLabels = join(tmp.dir, 'emb-badlabel');
+    await writeLabelledSet(badLabels, clusteredVectors(12, 20, 3), 'train', (i) => (i === 7 ? 'Busan' : 'Jeju-do'), ['Busan']);
+    await expect(runTrainFromConfig(writeConfig('labels', { train_file: badLabels }), quiet)).rejects.toThrow(/emb-badlabel\/index\.jsonl: key "row 8 dialect" is "Busan", not a label of configs\/labels\.json/);
+
+    await expect(runTrainFromConfig(writeConfig('column', { label_column_name: 'region' }), quiet)).rejects.toThrow(/key "label_column_name" "region" is not a column/);
+
+    const otherDim = join(tmp.dir, 'emb-dim16');
+    await writeLabelledSet(otherDim, clusteredVectors(12, 16, 3), 'test');
+    await expect(runTrainFromConfig(writeConfig('dim', { eval_file: otherDim }), quiet)).rejects.toThrow(/key "eval_file" .*emb-dim16 has 16-dimensional embeddings but .*emb-train has 20/);
+
+    // a head to start from whose input size differs from the embeddings
+    await expect(runTrainFromConfig(writeConfig('from', { model_name_or_path: join(tmp.dir, 'run-full', 'head'), train_file: otherDim, eval_file: null }), quiet)).rejects.toThrow(/key "model_name_or_path" .*takes 20-dimensional embeddings but .*emb-dim16 \(train_file\) has 16/);
+
+    const evalCfg = join(tmp.dir, 'eval-bad.json');
+    writeFileSync(evalCfg, JSON.stringify({ model_name_or_path: join(tmp.dir, 'run-full'), eval_file: otherDim }));
+    await expect(runEvalFromConfig(evalCfg)).rejects.toThrow(/eval-bad\.json: key "eval_file" .*16-dimensional embeddings but the head .* takes 20/);
+    rmSync(join(tmp.dir, 'run-dim'), { recursive: true, force: true });
+  });
+
+  it('starts from an existing head (model_name_or_path) instead of a fresh initialisation', async () => {
+    const cfg = writeConfig('finetune', { model_name_or_path: join(tmp.dir, 'run-full', 'head'), max_steps: 3, eval_steps: 0, save_steps: 0, learning_rate: 1e-9, warmup_steps: 0 });
+    expect((await runTrainFromConfig(cfg, quiet)).finished).toBe(true);
+    const start = await loadHead(join(tmp.dir, 'run-full', 'head'));
+    const after = await loadHead(join(tmp.dir, 'run-finetune', 'head'));
+    // a tiny learning rate: the parameters stay next to the starting head (not a fresh init)
+    for (let i = 0; i < 50; i++) expect(Math.abs(after.head.params.w1[i] - start.head.params.w1[i])).toBeLessThan(1e-6);
+  });
+});
