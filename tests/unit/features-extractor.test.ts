@@ -77,12 +77,16 @@ describe('SeamlessFeatureExtractor', () => {
     expect(fe.extract(signal(560, 3)).frames).toBe(1);
   });
 
-  it('rejects NaN and infinite samples instead of hiding them under the log floor', () => {
+  it.each(['wasm', 'js'] as const)('rejects NaN and infinite samples instead of hiding them under the log floor (%s)', (backend) => {
+    const fx = new SeamlessFeatureExtractor(DEFAULT_PREPROCESSOR_CONFIG, backend);
     const x = signal(8000, 4);
     x[3000] = NaN;
-    expect(() => fe.extract(x, 'nan.wav')).toThrow(/nan\.wav: contains NaN or infinite samples/);
+    expect(() => fx.extract(x, 'nan.wav')).toThrow(/^nan\.wav: contains NaN or infinite samples \(sample 3000, frame 17\)$/);
     x[3000] = Infinity;
-    expect(() => fe.extract(x, 'inf.wav')).toThrow(FeatureError);
+    expect(() => fx.extract(x, 'inf.wav')).toThrow(FeatureError);
+    x[3000] = 0;
+    x[7999] = -Infinity; // only in the junk tail after the last frame: no frame uses it
+    expect(fx.extract(x).frames).toBe(24);
   });
 
   it('batches clips into one padded [B, T, 160] tensor whose items equal single extraction', () => {

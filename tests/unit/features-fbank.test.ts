@@ -132,7 +132,7 @@ describe('WebAssembly SIMD fbank', () => {
     const wasm = new WasmKaldiFbank(80);
     const x = new Float32Array(4000).fill(0.1);
     x[1234] = NaN;
-    expect(() => wasm.compute(x, new Float32Array(23 * 80), 0, 'bad.wav')).toThrow(/bad\.wav: contains NaN or infinite samples \(frame 6/);
+    expect(() => wasm.compute(x, new Float32Array(23 * 80), 0, 'bad.wav')).toThrow(/bad\.wav: contains NaN or infinite samples \(sample 1234, frame 6\)/);
     x[1234] = -Infinity;
     expect(() => wasm.compute(x, new Float32Array(23 * 80), 0, 'bad.wav')).toThrow(/NaN or infinite/);
   });

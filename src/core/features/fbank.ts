@@ -2,8 +2,9 @@
 // 25 ms / 10 ms frames without centering, DC removal, pre-emphasis 0.97, Povey window,
 // 512-point power spectrum, Kaldi mel triangles 20 Hz – Nyquist, natural log with a float32-eps floor.
 import FFT from 'fft.js';
-import { FeatureError } from './errors.ts';
+import { nonFiniteSampleError } from './errors.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
+import { normalizePerBin } from './normalize.ts';
 
 export const FRAME_LENGTH = 400;
 export const FRAME_SHIFT = 160;
@@ -33,6 +34,8 @@ export class KaldiFbank {
   private readonly frame = new Float64Array(FFT_SIZE);
   private readonly spectrum: number[];
   private readonly power = new Float64Array(FFT_SIZE / 2 + 1);
+  private readonly binMean: Float64Array;
+  private readonly binM2: Float64Array;
 
   constructor(numMelBins: number, sampleRate = 16000) {
     this.numMelBins = numMelBins;
@@ -41,6 +44,17 @@ export class KaldiFbank {
     for (let i = 0; i < FRAME_LENGTH; i++) this.window[i]! *= INT16_SCALE;
     this.fft = new FFT(FFT_SIZE);
     this.spectrum = this.fft.createComplexArray();
+    this.binMean = new Float64Array(numMelBins);
+    this.binM2 = new Float64Array(numMelBins);
+  }
+
+  /** `compute`, then per-bin normalisation over the clip (normalize.ts). Needs ≥ 2 frames. */
+  features(samples: Float32Array, out: Float32Array, outOffset = 0, name = 'clip'): number {
+    const frames = kaldiFrameCount(samples.length);
+    if (frames < 2) throw new RangeError(`normalisation needs ≥ 2 frames, got ${frames}`);
+    this.compute(samples, out, outOffset, name);
+    normalizePerBin(out, outOffset, frames, this.numMelBins, this.binMean, this.binM2);
+    return frames;
   }
 
   /**
@@ -62,7 +76,7 @@ export class KaldiFbank {
       const base = f * FRAME_SHIFT;
       let sum = 0;
       for (let i = 0; i < FRAME_LENGTH; i++) sum += samples[base + i]!;
-      if (!Number.isFinite(sum)) throw new FeatureError(name, `contains NaN or infinite samples (frame ${f}, from sample ${base})`);
+      if (!Number.isFinite(sum)) throw nonFiniteSampleError(name, samples);
       const mean = sum / FRAME_LENGTH;
       // DC removal then pre-emphasis (x[i] -= 0.97·x[i-1], x[0] -= 0.97·x[0]) then window, fused:
       // (x[i]-m) - 0.97·(x[i-1]-m) = x[i] - 0.97·x[i-1] - 0.03·m.

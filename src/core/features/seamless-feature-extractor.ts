@@ -3,7 +3,6 @@
 // row-major [frames, 80] layout is already the stacked [frames/2, 160] layout, so stacking is free.
 import { FeatureError } from './errors.ts';
 import { FRAME_LENGTH, FRAME_SHIFT, KaldiFbank, kaldiFrameCount } from './fbank.ts';
-import { normalizePerBin } from './normalize.ts';
 import { WasmKaldiFbank, wasmSimdAvailable } from './wasm-fbank.ts';
 import { DEFAULT_PREPROCESSOR_CONFIG, type PreprocessorConfig } from './preprocessor-config.ts';
 
@@ -34,8 +33,6 @@ export class SeamlessFeatureExtractor {
   readonly rowSize: number;
   readonly backend: 'wasm' | 'js';
   private readonly fbank: KaldiFbank | WasmKaldiFbank;
-  private readonly mean: Float64Array;
-  private readonly m2: Float64Array;
 
   /**
    * `backend` 'wasm' (the default where WebAssembly SIMD exists) runs the fbank as a SIMD kernel,
@@ -46,8 +43,6 @@ export class SeamlessFeatureExtractor {
     this.rowSize = config.num_mel_bins * config.stride;
     this.fbank = backend === 'wasm' ? new WasmKaldiFbank(config.num_mel_bins, config.sampling_rate) : new KaldiFbank(config.num_mel_bins, config.sampling_rate);
     this.backend = backend;
-    this.mean = new Float64Array(config.num_mel_bins);
-    this.m2 = new Float64Array(config.num_mel_bins);
   }
 
   /** Encoder rows for a clip of `samples` samples at 16 kHz (after padding to a multiple of stride). */
@@ -97,8 +92,7 @@ export class SeamlessFeatureExtractor {
   private fill(samples: Float32Array, name: string, features: Float32Array, fOff: number, mask: Int32Array, mOff: number, rows: number): void {
     const nMel = this.config.num_mel_bins;
     const stride = this.config.stride;
-    const frames = this.fbank.compute(samples, features, fOff, name);
-    normalizePerBin(features, fOff, frames, nMel, this.mean, this.m2);
+    const frames = this.fbank.features(samples, features, fOff, name);
     features.fill(this.config.padding_value, fOff + frames * nMel, fOff + rows * this.rowSize);
     // Row j is real when the frame HF reads its mask from (2j+1 for stride 2) is real.
     const probe = Math.min(1, stride - 1);

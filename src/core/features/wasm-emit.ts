@@ -51,6 +51,23 @@ export class Code {
   i32Load(offset = 0): this { this.bytes.push(0x28); return this.memarg(2, offset); }
   f32Load(offset = 0): this { this.bytes.push(0x2a); return this.memarg(2, offset); }
   f64PromoteF32(): this { this.bytes.push(0xbb); return this; }
+  i32And(): this { this.bytes.push(0x71); return this; }
+  i32Mul(): this { this.bytes.push(0x6c); return this; }
+  i32ShrU(): this { this.bytes.push(0x76); return this; }
+  i32Eqz(): this { this.bytes.push(0x45); return this; }
+  f64(v: number): this {
+    this.bytes.push(0x44);
+    const buf = new DataView(new ArrayBuffer(8));
+    buf.setFloat64(0, v, true);
+    for (let i = 0; i < 8; i++) this.bytes.push(buf.getUint8(i));
+    return this;
+  }
+  f64ConvertI32S(): this { this.bytes.push(0xb7); return this; }
+  f64Add(): this { this.bytes.push(0xa0); return this; }
+  f64Sub(): this { this.bytes.push(0xa1); return this; }
+  f64Mul(): this { this.bytes.push(0xa2); return this; }
+  f64Div(): this { this.bytes.push(0xa3); return this; }
+  f64Sqrt(): this { this.bytes.push(0x9f); return this; }
   loop(): this { this.bytes.push(0x03, 0x40); return this; }
   block(): this { this.bytes.push(0x02, 0x40); return this; }
   end(): this { this.bytes.push(0x0b); return this; }
@@ -67,16 +84,38 @@ export class Code {
   }
   f64x2Splat(): this { return this.simd(20); }
   f64x2ReplaceLane(lane: number): this { this.simd(34); this.bytes.push(lane); return this; }
+  /** 16 raw bytes (for bit masks). */
+  v128ConstBytes(bytes: Uint8Array): this {
+    this.simd(12);
+    for (const b of bytes) this.bytes.push(b);
+    return this;
+  }
+  v128And(): this { return this.simd(78); }
+  v128Or(): this { return this.simd(80); }
+  /** (a, b, mask) → a where mask bits are 1, else b */
+  v128Bitselect(): this { return this.simd(82); }
+  i64x2ShrU(): this { return this.simd(205); }
+  f64x2ExtractLane(lane: number): this { this.simd(33); this.bytes.push(lane); return this; }
+  f64x2Gt(): this { return this.simd(74); }
+  f64x2Max(): this { return this.simd(245); }
+  f64x2Div(): this { return this.simd(243); }
+  f32x4DemoteF64x2Zero(): this { return this.simd(94); }
+  v128Store32Lane(offset: number, lane: number): this { this.simd(90).memarg(2, offset); this.bytes.push(lane); return this; }
   f64x2Add(): this { return this.simd(240); }
   f64x2Sub(): this { return this.simd(241); }
   f64x2Mul(): this { return this.simd(242); }
 }
 
-/**
- * A module with one exported function `name` (i32 params, no results) and one exported memory
- * `memory` of `pages` initial 64 KiB pages.
- */
-export function buildModule(name: string, params: number, locals: [count: number, type: number][], body: Code, pages: number): Uint8Array<ArrayBuffer> {
+export interface WasmFunction {
+  name: string;
+  /** Number of i32 parameters (no results). */
+  params: number;
+  locals: [count: number, type: number][];
+  body: Code;
+}
+
+/** A module exporting `functions` (i32 params, no results) and a memory `memory` of `pages` 64 KiB pages. */
+export function buildModule(functions: WasmFunction[], pages: number): Uint8Array<ArrayBuffer> {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const section = (id: number, content: number[]) => {
     out.push(id);
@@ -87,33 +126,46 @@ export function buildModule(name: string, params: number, locals: [count: number
     uleb(s.length, to);
     for (let i = 0; i < s.length; i++) to.push(s.charCodeAt(i));
   };
-  // type: (i32 × params) → ()
-  const type = [1, 0x60];
-  uleb(params, type);
-  for (let i = 0; i < params; i++) type.push(I32);
-  type.push(0);
-  section(1, type);
-  section(3, [1, 0]);
+  const types: number[] = [];
+  uleb(functions.length, types);
+  for (const f of functions) {
+    types.push(0x60);
+    uleb(f.params, types);
+    for (let i = 0; i < f.params; i++) types.push(I32);
+    types.push(0);
+  }
+  section(1, types);
+  const funcs: number[] = [];
+  uleb(functions.length, funcs);
+  functions.forEach((_, i) => uleb(i, funcs));
+  section(3, funcs);
   const mem = [1, 0x00];
   uleb(pages, mem);
   section(5, mem);
-  const exp: number[] = [2];
-  str(name, exp);
-  exp.push(0x00, 0);
+  const exp: number[] = [];
+  uleb(functions.length + 1, exp);
+  functions.forEach((f, i) => {
+    str(f.name, exp);
+    exp.push(0x00);
+    uleb(i, exp);
+  });
   str('memory', exp);
   exp.push(0x02, 0);
   section(7, exp);
-  const fn: number[] = [];
-  uleb(locals.length, fn);
-  for (const [count, t] of locals) {
-    uleb(count, fn);
-    fn.push(t);
+  const code: number[] = [];
+  uleb(functions.length, code);
+  for (const f of functions) {
+    const fn: number[] = [];
+    uleb(f.locals.length, fn);
+    for (const [count, t] of f.locals) {
+      uleb(count, fn);
+      fn.push(t);
+    }
+    for (const b of f.body.bytes) fn.push(b);
+    fn.push(0x0b);
+    uleb(fn.length, code);
+    for (const b of fn) code.push(b);
   }
-  for (const b of body.bytes) fn.push(b);
-  fn.push(0x0b);
-  const code: number[] = [1];
-  uleb(fn.length, code);
-  for (const b of fn) code.push(b);
   section(10, code);
   return new Uint8Array(out);
 }

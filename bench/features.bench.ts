@@ -1,0 +1,99 @@
+// bench:features — w2v-BERT input features of 10 s clips: ours (WebAssembly SIMD fbank, and the plain
+// JS fallback) against transformers.js's SeamlessM4TFeatureExtractor, in one run, on one thread.
+//
+// transformers.js runs its mel matmul through onnxruntime-node, which would otherwise use several
+// threads: its sessions are forced to one intra-op and one inter-op thread below, before
+// transformers.js is loaded. The implementations are interleaved clip by clip so machine load
+// (other processes) hits all of them alike; medians are reported.
+import * as ort from 'onnxruntime-node';
+import { cpus, loadavg } from 'node:os';
+
+const create = ort.InferenceSession.create.bind(ort.InferenceSession);
+(ort.InferenceSession as { create: unknown }).create = (model: Uint8Array, options: ort.InferenceSession.SessionOptions = {}) =>
+  create(model, { ...options, intraOpNumThreads: 1, interOpNumThreads: 1 });
+
+const { SeamlessM4TFeatureExtractor } = await import('@huggingface/transformers');
+const { DEFAULT_PREPROCESSOR_CONFIG, SeamlessFeatureExtractor } = await import('../src/core/features/index.ts');
+
+const SR = 16000;
+const CLIP_SECONDS = 10;
+const CLIPS = 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+
+/** Speech-like 10 s clip: harmonics on a wandering pitch, syllable envelope, noise; seeded. */
+function clip(seed: number): Float32Array {
+  let s = seed * 7919 + 1;
+  const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 2 - 1;
+  const x = new Float32Array(CLIP_SECONDS * SR);
+  let phase = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = i / SR;
+    phase += (2 * Math.PI * (100 + 20 * seed + 40 * Math.sin(2 * Math.PI * (0.5 + 0.1 * seed) * t))) / SR;
+    let v = 0;
+    for (let h = 1; h <= 6; h++) v += Math.sin(h * phase) / h;
+    x[i] = 0.25 * (0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t + seed)) * v + 0.02 * rnd();
+  }
+  return x;
+}
+
+type Impl = { name: string; run: (x: Float32Array) => Promise<Float32Array> | Float32Array };
+const tjs = new SeamlessM4TFeatureExtractor({ ...DEFAULT_PREPROCESSOR_CONFIG });
+const oursWasm = new SeamlessFeatureExtractor(DEFAULT_PREPROCESSOR_CONFIG, 'wasm');
+const oursJs = new SeamlessFeatureExtractor(DEFAULT_PREPROCESSOR_CONFIG, 'js');
+const impls: Impl[] = [
+  { name: 'saturi (wasm SIMD)', run: (x) => oursWasm.extract(x).features },
+  { name: 'saturi (JS fallback)', run: (x) => oursJs.extract(x).features },
+  { name: 'transformers.js', run: async (x) => ((await tjs(x)) as { input_features: { data: Float32Array } }).input_features.data },
+];
+
+const clips = Array.from({ length: CLIPS }, (_, i) => clip(i + 1));
+
+// Correctness first: the figures below are for matching outputs.
+for (const x of clips.slice(0, 2)) {
+  const ref = await impls[2]!.run(x);
+  for (const impl of impls.slice(0, 2)) {
+    const got = await impl.run(x);
+    let d = 0;
+    for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i]! - got[i]!));
+    if (!(d <= 1e-3) || got.length !== ref.length) throw new Error(`${impl.name} differs from transformers.js by ${d}`);
+  }
+}
+
+// Warm-up (JIT, onnxruntime session creation).
+for (let r = 0; r < 3; r++) for (const x of clips) for (const impl of impls) await impl.run(x);
+
+const times = impls.map(() => [] as number[]);
+for (let r = 0; r < ROUNDS; r++) {
+  for (const x of clips) {
+    for (let k = 0; k < impls.length; k++) {
+      const t0 = performance.now();
+      await impls[k]!.run(x);
+      times[k]!.push(performance.now() - t0);
+    }
+  }
+}
+
+const median = (a: number[]) => {
+  const s = [...a].sort((p, q) => p - q);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const mean = (a: number[]) => a.reduce((p, q) => p + q, 0) / a.length;
+const refMedian = median(times[2]!);
+
+console.log(`\nbench:features — ${CLIPS} different ${CLIP_SECONDS} s clips × ${ROUNDS} rounds, one thread, after warm-up`);
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}, load average ${loadavg()[0]!.toFixed(2)}\n`);
+const rows = impls.map((impl, k) => {
+  const med = median(times[k]!);
+  return [impl.name, med.toFixed(2), mean(times[k]!).toFixed(2), Math.min(...times[k]!).toFixed(2), `${Math.round((CLIP_SECONDS * 1000) / med)}×`, `${(refMedian / med).toFixed(1)}×`, (med / refMedian).toFixed(3)];
+});
+const header = ['implementation', 'median ms/clip', 'mean ms', 'min ms', '× real time', 'speed-up vs transformers.js', 'ours/transformers.js time'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' │ ');
+console.log(line(header));
+console.log(widths.map((w) => '─'.repeat(w)).join('─┼─'));
+for (const r of rows) console.log(line(r));
+const best = median(times[0]!);
+console.log(
+  `\ntargets: ≥ 5× faster than transformers.js → ${(refMedian / best).toFixed(1)}× ${refMedian / best >= 5 ? 'MET' : 'NOT MET'}; ` +
+    `≥ 2000× real time → ${Math.round((CLIP_SECONDS * 1000) / best)}× ${(CLIP_SECONDS * 1000) / best >= 2000 ? 'MET' : 'NOT MET'}`,
+);
