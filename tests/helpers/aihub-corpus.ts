@@ -121,15 +121,24 @@ export function makeWav(spec: WavSpec): Uint8Array {
   v.setUint32(40, dataBytes, true);
   const random = prng(spec.seed ?? 1);
   const freq = 120 + Math.floor(random() * 300);
-  const nan = (spec.nanAt ?? []).map(([a, b]) => [Math.floor(a * spec.sampleRate), Math.floor(b * spec.sampleRate)] as const);
-  let o = 44;
-  for (let i = 0; i < frames; i++) {
+  // One block of tone + noise, tiled over the file: generating big corpora stays
+  // cheap, and a block of 1.37 s never lines up with the utterance grid.
+  const blockFrames = Math.min(frames, Math.round(1.37 * spec.sampleRate));
+  const block = new Uint8Array(blockFrames * channels * bytesPerSample);
+  const bv = new DataView(block.buffer);
+  for (let i = 0, o = 0; i < blockFrames; i++) {
     const s = 0.3 * Math.sin((2 * Math.PI * freq * i) / spec.sampleRate) + 0.1 * (random() * 2 - 1);
-    const isNan = float && nan.some(([a, b]) => i >= a && i < b);
-    for (let c = 0; c < channels; c++) {
-      if (float) v.setFloat32(o, isNan ? Number.NaN : s, true);
-      else v.setInt16(o, Math.round(s * 32767), true);
-      o += bytesPerSample;
+    for (let c = 0; c < channels; c++, o += bytesPerSample) {
+      if (float) bv.setFloat32(o, s, true);
+      else bv.setInt16(o, Math.round(s * 32767), true);
+    }
+  }
+  const bytes = new Uint8Array(buf);
+  for (let at = 0; at < dataBytes; at += block.byteLength) bytes.set(block.subarray(0, Math.min(block.byteLength, dataBytes - at)), 44 + at);
+  for (const [a, b] of spec.nanAt ?? []) {
+    if (!float) throw new Error('makeWav: NaN samples need format float32');
+    for (let i = Math.floor(a * spec.sampleRate); i < Math.min(frames, Math.floor(b * spec.sampleRate)); i++) {
+      for (let c = 0; c < channels; c++) v.setFloat32(44 + (i * channels + c) * 4, Number.NaN, true);
     }
   }
   return new Uint8Array(buf);
