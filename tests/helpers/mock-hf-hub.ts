@@ -292,15 +292,16 @@ export function makeHeadFixture(labels: readonly string[], opts: { dim?: number;
     label2id,
     finetuning_task: 'audio-classification',
   };
+  // Same fields as src/core/head/hf-format.ts exportHead writes.
   const saturiHead = {
     format: 'saturi-head',
     version: 1,
-    head: { type: 'hf', inputDim: dim, hiddenSize: proj, numLabels: L, activation: 'none', dropout: 0 },
+    head: { type: 'hf', input_dim: dim, hidden_size: proj, num_labels: L, activation: 'none', dropout: 0 },
     labels: [...labels],
     encoder: { id: 'Xenova/w2v-bert-2.0', revision: 'main', dtype: 'q8' },
-    embedding_set: { name: 'aihub-dialect-train', count: 1200 },
-    training_config: { learning_rate: 0.001, num_train_epochs: 5, per_device_train_batch_size: 16, seed: 42, weight_decay: 0.01 },
-    eval_metrics: { eval_loss: 1.234, eval_accuracy: 0.5682, eval_precision: 0.5726, eval_recall: 0.5682, eval_f1: 0.5579 },
+    training: { learning_rate: 0.001, num_train_epochs: 5, per_device_train_batch_size: 16, seed: 42, weight_decay: 0.01 },
+    eval: { eval_loss: 1.234, eval_accuracy: 0.5682, eval_precision: 0.5726, eval_recall: 0.5682, eval_f1: 0.5579 },
+    created: '2026-11-25T00:00:00.000Z',
   };
   return { safetensors: out, config, saturiHead };
 }

@@ -8,6 +8,8 @@ import { LABELS, LABEL_NAMES } from '../../src/core/config/labels.ts';
 import { buildModelCard } from '../../src/core/hub/model-card.ts';
 import { summarizeHead } from '../../src/core/hub/head-summary.ts';
 import { pushHead } from '../../src/core/hub/push-head.ts';
+import { exportHead } from '../../src/core/head/hf-format.ts';
+import { initHeadParams } from '../../src/core/head/init.ts';
 import { checkToken } from '../../src/core/hub/repo-id.ts';
 import { readHeadFolder } from '../../src/node/hub/head-folder.ts';
 import { resolveToken } from '../../src/node/hub/token.ts';
@@ -59,6 +61,23 @@ describe('model card', () => {
     expect(body).toContain('| classifier_proj_size | 8 |');
     expect(body).toContain('Wav2Vec2BertForSequenceClassification.from_pretrained("facebook/w2v-bert-2.0", config=config)');
     expect(body).toContain('repo = "alice/saturi-dialect-head"');
+  });
+
+  it('reads the files the head exporter writes (src/core/head/hf-format.ts)', () => {
+    const spec = { type: 'mlp' as const, inputDim: 16, hiddenSize: 8, numLabels: 6, activation: 'gelu' as const, dropout: 0.1 };
+    const files = exportHead({ spec, params: initHeadParams(spec, 1), labels: [...LABEL_NAMES] }, {
+      encoder: { id: 'facebook/w2v-bert-2.0', revision: 'abc123', dtype: 'fp16' },
+      training: { learning_rate: 0.0002, seed: 7 },
+      eval: { eval_loss: 0.9, eval_accuracy: 0.61, eval_precision: 0.6, eval_recall: 0.61, eval_f1: 0.59 },
+    });
+    const s = summarizeHead(JSON.parse(files['config.json']), JSON.parse(files['saturi_head.json']));
+    expect(s).toMatchObject({ labels: [...LABEL_NAMES], headType: 'mlp', inputDim: 16, projSize: 8, activation: 'gelu' });
+    expect(s.encoder).toEqual({ id: 'facebook/w2v-bert-2.0', revision: 'abc123', dtype: 'fp16' });
+    expect(s.training).toEqual({ learning_rate: 0.0002, seed: 7 });
+    expect(s.metrics).toEqual({ loss: 0.9, accuracy: 0.61, precision: 0.6, recall: 0.61, f1: 0.59 });
+    const card = buildModelCard({ repo: 'a/b', summary: s });
+    expect(card).toContain('| dtype | fp16 |');
+    expect(card).toMatch(/- type: f1\n\s+value: 0\.59\n/);
   });
 
   it('rejects a config without id2label, naming the file', () => {

@@ -31,11 +31,12 @@ const ev = (step: number, loss: number, acc: number, f1: number): Ev => ({ step,
 
 beforeAll(() => {
   // Run A: the lowest eval loss is at step 100 (not the highest F1, which is step 150).
+  // Config and metrics.json keys as src/node/head/train-run.ts writes them.
   writeRun('a-hf-lr1e-3', { learning_rate: 1e-3, head_type: 'hf', classifier_proj_size: 768 }, [1.8, 1.6, 1.5, 1.3, 1.2, 1.1, 1.0, 0.9, 0.85, 0.8, 0.8, 0.78, 0.77, 0.76, 0.75],
     [ev(50, 1.2, 0.40, 0.38), ev(100, 1.0, 0.52, 0.50), ev(150, 1.1, 0.55, 0.53)], { final: { eval_loss: 1.1 } });
   // Run B: metrics.json names its best step explicitly; one damaged log line.
-  writeRun('b-mlp-lr5e-5', { learning_rate: 5e-5, head: { type: 'mlp', hiddenSize: 256 } }, [1.9, 1.85, 1.8, 1.7, 1.65],
-    [ev(25, 1.5, 0.3, 0.25), ev(50, 1.4, 0.62, 0.61)], { best_step: 50 }, ['{"step": 60, "loss": 1.6', '']);
+  writeRun('b-mlp-lr5e-5', { learning_rate: 5e-5, head_type: 'mlp', classifier_proj_size: 768, mlp_hidden_size: 256 }, [1.9, 1.85, 1.8, 1.7, 1.65],
+    [ev(25, 1.5, 0.3, 0.25), ev(50, 1.4, 0.62, 0.61)], { step: 50, best_step: 50, best: { step: 50, eval_loss: 1.4, eval_accuracy: 0.62 } }, ['{"step": 60, "loss": 1.6', '']);
   // Not a run: ignored when listing the parent.
   mkdirSync(join(runsDir, 'notes'), { recursive: true });
 });

@@ -113,9 +113,14 @@ export function buildModelCard({ repo, summary }: ModelCardInput): string {
     const named = new Map(METRIC_ORDER.map((d) => [d.key, d.name]));
     body.push('| metric | value |', '|---|---|', ...metricRows.map(([k, v]) => `| ${cell(named.get(k) ?? k)} | ${cell(v)} |`), '');
   }
+  body.push('## How to load', '');
+  if (summary.headType === 'mlp') {
+    body.push(
+      `> This is an MLP head (${summary.activation ?? 'activation'} between projector and classifier). transformers' Wav2Vec2BertForSequenceClassification applies the two layers without an activation, so the code below loads the tensors but does not reproduce this head's outputs; apply the activation between \`model.projector\` and \`model.classifier\` yourself, or use Saturi.`,
+      '',
+    );
+  }
   body.push(
-    '## How to load',
-    '',
     'With transformers (PyTorch): load the base encoder with this repository\'s config, then this head\'s weights on top.',
     '',
     '```python',

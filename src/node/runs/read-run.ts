@@ -112,8 +112,14 @@ export function pickBest(evals: EvalPoint[], metrics: Record<string, unknown>): 
 function describeHead(config: Record<string, unknown>): string {
   const head = obj(config.head);
   const type = config.head_type ?? head?.type ?? config.head;
-  const size = num(config.classifier_proj_size) ?? num(config.hidden_size) ?? num(head?.hiddenSize) ?? num(head?.hidden_size) ?? num(config.proj_size);
   const t = typeof type === 'string' ? type : 'hf';
+  // The trainer's config holds both sizes; the one that applies depends on the head type.
+  const size =
+    (t === 'mlp' ? num(config.mlp_hidden_size) : null) ??
+    num(config.classifier_proj_size) ??
+    num(head?.hiddenSize) ??
+    num(head?.hidden_size) ??
+    num(config.hidden_size);
   return size !== null ? `${t}/${size}` : t;
 }
 
