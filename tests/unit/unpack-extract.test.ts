@@ -171,6 +171,17 @@ describe('unpackDir', () => {
     expect(fourth.ok).toBe(true);
   });
 
+  it('does not extract archives found inside an extracted folder (reruns included)', async () => {
+    const dir = tmp();
+    const inner = makeZip([{ name: 'deep.txt', data: 'deep' }]);
+    writeZip(join(dir, 'outer.zip'), [{ name: 'inner.zip', data: inner, method: 'store' }]);
+    expect((await unpackDir(dir, {})).extracted).toBe(1);
+    const again = await unpackDir(dir, {});
+    expect(again.archives).toEqual([]);
+    expect(sha(readFileSync(join(dir, 'outer', 'inner.zip')))).toBe(sha(inner));
+    expect(existsSync(join(dir, 'outer', 'inner'))).toBe(false);
+  });
+
   it('re-extracts an archive whose previous extraction was interrupted (no marker), replacing partial output', async () => {
     const dir = tmp();
     writeZip(join(dir, 'two.zip'), [{ name: 'x/a.txt', data: 'complete' }]);

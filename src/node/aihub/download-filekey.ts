@@ -118,7 +118,23 @@ async function streamOnce(ctx: Ctx): Promise<void> {
   }
 
   ctx.requests++;
-  const res = await client.openDownload(state.dataset, state.filekey, rangeStart);
+  let res;
+  try {
+    res = await client.openDownload(state.dataset, state.filekey, rangeStart);
+  } catch (e) {
+    if (e instanceof AihubError && e.status === 416 && rangeStart > 0) {
+      // Nothing left after the resume point: every entry was already written (a tar without
+      // end-of-archive blocks, interrupted right after its last entry).
+      if (!state.current && state.totalBytes !== null && rangeStart >= state.totalBytes) {
+        state.tarComplete = true;
+        await saveState(outDir, state);
+        return;
+      }
+      await resetState(ctx, `the server refused the range from byte ${rangeStart}`);
+      throw new IncompleteTarError('range not satisfiable');
+    }
+    throw e;
+  }
   let synthetic: Buffer | null = null;
   let base = 0;
   if (rangeStart > 0 && res.status === 200) {
