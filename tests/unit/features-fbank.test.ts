@@ -1,7 +1,7 @@
 // The fbank against a straightforward, independent implementation of the Kaldi recipe
 // (naive DFT, dense triangles in mel space), one frame at a time.
 import { describe, expect, it } from 'vitest';
-import { FFT_SIZE, KaldiFbank, WasmKaldiFbank, kaldiFrameCount, kaldiMelFilterbank, wasmSimdAvailable } from '../../src/core/features/index.ts';
+import { FFT_SIZE, KaldiFbank, WasmKaldiFbank, kaldiFrameCount, kaldiMelFilterbank, wasmKernelBytes, wasmSimdAvailable } from '../../src/core/features/index.ts';
 
 function naiveLogMel(frame: Float32Array, numMel: number): Float64Array {
   const N = 512;
@@ -90,6 +90,12 @@ describe('Kaldi fbank', () => {
 
 describe('WebAssembly SIMD fbank', () => {
   it('is available in this Node', () => expect(wasmSimdAvailable()).toBe(true));
+
+  it('stays under 4 KiB so browsers compile it synchronously on the main thread', () => {
+    const bytes = wasmKernelBytes(80);
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect(bytes.length).toBeLessThanOrEqual(4096);
+  });
 
   it('equals the JS fbank (same float64 arithmetic) for even and odd frame counts', () => {
     const js = new KaldiFbank(80);

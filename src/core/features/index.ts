@@ -5,4 +5,4 @@ export { kaldiMel, kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } f
 export { normalizePerBin } from './normalize.ts';
 export { DEFAULT_PREPROCESSOR_CONFIG, parsePreprocessorConfig, type PreprocessorConfig } from './preprocessor-config.ts';
 export { MIN_SAMPLES, SeamlessFeatureExtractor, type ExtractedBatch, type ExtractedFeatures } from './seamless-feature-extractor.ts';
-export { WasmKaldiFbank, wasmSimdAvailable } from './wasm-fbank.ts';
+export { WasmKaldiFbank, wasmKernelBytes, wasmSimdAvailable } from './wasm-fbank.ts';

@@ -317,14 +317,25 @@ type RunFn = (samplesPtr: number, pairs: number, logMelPtr: number, frames: numb
 
 const modules = new Map<number, WebAssembly.Module | null>();
 
+function kernelBytes(layout: Layout): Uint8Array<ArrayBuffer> {
+  const { code, v128Locals } = kernel(layout);
+  return buildModule([{ name: 'run', params: 5, locals: [[I32_LOCALS, I32], [F64_LOCALS, F64], [v128Locals, V128]], body: code }], Math.ceil(layout.dynamic / 65536) + 1);
+}
+
+/**
+ * The kernel module's bytes for `numMel` bins. Kept under 4 KiB (loops, not unrolled code) because
+ * Chromium refuses synchronous `new WebAssembly.Module` of anything larger on the main thread.
+ */
+export function wasmKernelBytes(numMel = 80): Uint8Array<ArrayBuffer> {
+  return kernelBytes(layoutFor(kaldiMelFilterbank(numMel, FFT_SIZE, 16000, 20, 8000)));
+}
+
 /** The compiled kernel for `numMel` bins, or null where WebAssembly SIMD is missing. */
 function kernelModule(layout: Layout): WebAssembly.Module | null {
   let mod = modules.get(layout.numMel);
   if (mod === undefined) {
     try {
-      const { code, v128Locals } = kernel(layout);
-      const bytes = buildModule([{ name: 'run', params: 5, locals: [[I32_LOCALS, I32], [F64_LOCALS, F64], [v128Locals, V128]], body: code }], Math.ceil(layout.dynamic / 65536) + 1);
-      mod = new WebAssembly.Module(bytes);
+      mod = new WebAssembly.Module(kernelBytes(layout));
     } catch {
       mod = null;
     }
