@@ -101,6 +101,7 @@ describe('saturi hub upload-dataset', () => {
     expect(r.stdout).toContain('train: 6 files (Gyeongsang-do 3, Jeolla-do 1, Jeju-do 1, Gangwon-do 1) + train/metadata.csv');
     expect(r.stdout).toContain('test: 3 files (Gyeongsang-do 1, Chungcheong-do 1, Seoul_Gyeonggi-do 1)');
     expect(r.stdout).toContain(`train/Gyeongsang-do/s1_0.wav  ←  ${join(dataDir, 'audio/gs/s1_0.wav')}`);
+    expect(r.stdout).toContain('+ README.md (dataset card)');
     expect(r.stdout).toMatch(/dry run: nothing uploaded/);
     expect(hub.requests).toHaveLength(0);
     expect(existsSync(join(dir, '.saturi-upload-bob__dialects.json'))).toBe(false);
@@ -145,11 +146,16 @@ describe('saturi hub upload-dataset', () => {
       'Upload audio batch 3/5',
       'Upload audio batch 4/5',
       'Upload audio batch 5/5',
-      'Upload metadata.csv',
+      'Upload metadata.csv and dataset card',
     ]);
     // Every audio file arrived once, byte for byte; nothing else but the two metadata files.
     const repo = hub.repo('dataset', 'bob/dialects')!;
-    expect(repo.files.size).toBe(9 + 2);
+    expect(repo.files.size).toBe(9 + 2 + 1);
+    const card = repo.files.get('README.md')!.toString('utf8');
+    expect(card).toMatch(/^---\ntask_categories:\n- audio-classification\n/);
+    expect(card).toContain('  - split: test\n    path: test/**\n');
+    expect(card).toContain('| Gyeongsang-do | 경상도 | 3 | 1 |');
+    expect(card).toContain('| **total** | | 6 | 3 |');
     const train = parse(repo.files.get('train/metadata.csv')!.toString('utf8'), { columns: true }) as { file_name: string; dialect: string }[];
     const test = parse(repo.files.get('test/metadata.csv')!.toString('utf8'), { columns: true }) as { file_name: string; dialect: string }[];
     expect(train.map((t) => t.dialect)).toEqual(TRAIN.map((t) => t[2]));

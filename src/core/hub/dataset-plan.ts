@@ -1,11 +1,12 @@
 // Layout and batching of an audio-folder dataset for the Hub:
 //   train/<dialect>/<file>.wav … train/metadata.csv   (file_name,dialect)
 //   test/<dialect>/<file>.wav  … test/metadata.csv
-// Audio goes up in batches of N files, one commit each, then the metadata in a
-// last commit, so the dataset only looks complete when it is. The plan is
+// Audio goes up in batches of N files, one commit each, then the metadata (and
+// a dataset card README.md when the repo is given) in a last commit, so the dataset only looks complete when it is. The plan is
 // deterministic for the same input, and its id lets a rerun check that a
 // saved upload state belongs to the same file list before resuming.
 import { stringify } from 'csv-stringify/sync';
+import { buildDatasetCard } from './dataset-card.ts';
 
 export type DatasetSplit = 'train' | 'test';
 
@@ -59,7 +60,7 @@ export function hash53(text: string, seed = 0): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
 }
 
-export function planDataset(sources: DatasetSourceFile[], batchSize: number): DatasetPlan {
+export function planDataset(sources: DatasetSourceFile[], batchSize: number, opts: { repo?: string } = {}): DatasetPlan {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   const files: PlannedFile[] = [];
   const used = new Set<string>();
@@ -86,6 +87,7 @@ export function planDataset(sources: DatasetSourceFile[], batchSize: number): Da
   const generated = (['train', 'test'] as const)
     .filter((split) => metaRows[split].length > 0)
     .map((split) => ({ repoPath: `${split}/metadata.csv`, text: stringify(metaRows[split], { header: true, columns: ['file_name', 'dialect'] }) }));
+  if (opts.repo) generated.push({ repoPath: 'README.md', text: buildDatasetCard(opts.repo, counts) });
   const metaBytes = generated.reduce((n, g) => n + new TextEncoder().encode(g.text).length, 0);
   batches.push({ index: batches.length, files: [], generated, bytes: metaBytes });
   const id = hash53(JSON.stringify({ batchSize, files: files.map((f) => [f.repoPath, f.size]), meta: generated.map((g) => g.text) }));

@@ -90,6 +90,7 @@ export function describePlan(plan: DatasetPlan, repo: string, state: UploadState
     const n = Object.values(c).reduce((a, b) => a + b, 0);
     if (n > 0) lines.push(`  ${split}: ${n} files (${LABEL_NAMES.filter((l) => c[l]).map((l) => `${l} ${c[l]}`).join(', ')}) + ${split}/metadata.csv`);
   }
+  if (plan.batches.at(-1)!.generated.some((g) => g.repoPath === 'README.md')) lines.push('  + README.md (dataset card)');
   const done = state && state.planId === plan.id ? state.committed.length : 0;
   if (done > 0) lines.push(`  already committed: ${done} of ${plan.batches.length} batches (a run continues with batch ${done + 1})`);
   lines.push(`  first files:`);
@@ -113,7 +114,7 @@ export interface UploadDatasetOptions {
 
 export async function uploadDataset(o: UploadDatasetOptions): Promise<{ plan: DatasetPlan; committed: number; skipped: number }> {
   const sources = [...(await readSplitCsv(o.train, 'train')), ...(o.eval ? await readSplitCsv(o.eval, 'test') : [])];
-  const plan = planDataset(sources, o.batchSize);
+  const plan = planDataset(sources, o.batchSize, { repo: o.repo });
   let state = await loadState(o.stateFile);
   if (state && (state.repo !== o.repo || state.planId !== plan.id)) {
     throw new UserError(
@@ -141,7 +142,7 @@ export async function uploadDataset(o: UploadDatasetOptions): Promise<{ plan: Da
       ...batch.generated.map((g) => ({ path: g.repoPath, content: new Blob([g.text], { type: 'text/csv' }) })),
     ];
     const n = batch.index + 1;
-    const title = batch.files.length > 0 ? `Upload audio batch ${n}/${plan.batches.length - 1}` : 'Upload metadata.csv';
+    const title = batch.files.length > 0 ? `Upload audio batch ${n}/${plan.batches.length - 1}` : 'Upload metadata.csv and dataset card';
     const out = await commitFiles(target, files, title, o.onProgress);
     state.committed.push({ index: batch.index, commit: out.commit.oid, files: files.length, at: new Date().toISOString() });
     await saveState(o.stateFile, state);
