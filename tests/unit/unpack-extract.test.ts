@@ -81,7 +81,7 @@ describe('unpackDir', () => {
     const dir = tmp();
     const long = `${'긴폴더이름'.repeat(12)}/${'파일'.repeat(30)}.wav`;
     const data = pseudoRandomBytes(70_000, 3);
-    writeFileSync(join(dir, 'a.tar'), await makeTar([{ name: 'd/' }, { name: 'd/one.bin', data }, { name: long, data: 'long' }]));
+    writeFileSync(join(dir, 'a.tar'), await makeTar([{ name: './' }, { name: 'd/' }, { name: 'd/one.bin', data }, { name: long, data: 'long' }]));
     writeFileSync(join(dir, 'b.tar.gz'), await makeTarGz([{ name: 'two.txt', data: '둘' }]));
     writeFileSync(join(dir, 'c.tgz'), await makeTarGz([{ name: 'x/three.txt', data: '셋' }]));
     const summary = await unpackDir(dir, { concurrency: 3 });

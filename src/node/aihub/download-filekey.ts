@@ -15,7 +15,7 @@ import { mkdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
-import { resolveEntryPath, unsafeReason } from '../unpack/safe-path.ts';
+import { isRootEntry, resolveEntryPath, unsafeReason } from '../unpack/safe-path.ts';
 import { syntheticFileHeader, TarBlockTracker, TarFormatError, type TarBlockRecord } from '../unpack/tar-blocks.ts';
 import { writeEntryTo } from '../unpack/write-entry.ts';
 import type { AihubClient } from './client.ts';
@@ -192,6 +192,11 @@ async function streamOnce(ctx: Ctx): Promise<void> {
         append = true;
       } else {
         name = header.name;
+        if (header.type === 'directory' && isRootEntry(name)) {
+          for await (const _ of entry as AsyncIterable<Buffer>) void _;
+          state.committedOffset = rec.end;
+          continue;
+        }
         const target = resolveEntryPath(outDir, name);
         if (!target || (header.type !== 'file' && header.type !== 'directory' && header.type !== 'contiguous-file')) {
           state.refused.push({ name, reason: target ? `${header.type} entry (not extracted)` : unsafeReason(name) });

@@ -8,7 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
 import { writeEntryTo } from './write-entry.ts';
 import { ArchiveError, type ExtractResult } from './errors.ts';
-import { resolveEntryPath, unsafeReason } from './safe-path.ts';
+import { isRootEntry, resolveEntryPath, unsafeReason } from './safe-path.ts';
 import { TarBlockTracker } from './tar-blocks.ts';
 
 export async function extractTar(archive: string, targetDir: string, opts: { gzip: boolean }): Promise<ExtractResult> {
@@ -23,6 +23,10 @@ export async function extractTar(archive: string, targetDir: string, opts: { gzi
       const h = entry.header;
       result.entries++;
       const name = h.name;
+      if (h.type === 'directory' && isRootEntry(name)) {
+        entry.resume();
+        continue;
+      }
       const target = resolveEntryPath(targetDir, name);
       if (target === null) {
         result.refused.push({ name, reason: unsafeReason(name) });

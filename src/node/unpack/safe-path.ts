@@ -29,3 +29,8 @@ export function unsafeReason(entryName: string): string {
   if (name.split('/').some((p) => p === '..')) return 'path escapes the target folder (..)';
   return 'empty path';
 }
+
+/** `./` or `.`: the archive's own root folder (GNU tar of `.` starts with it); nothing to create. */
+export function isRootEntry(entryName: string): boolean {
+  return entryName.replace(/\\/g, '/').split('/').every((p) => p === '' || p === '.') && !entryName.startsWith('/');
+}
