@@ -61,6 +61,16 @@ describe('saturi features', () => {
     expect(tooShort.stderr).toMatch(/short\.wav: too short .*560 samples/);
   });
 
+  it('reads --config and names the file and key of a bad one', async () => {
+    const cfg = join(dir, 'pp.json');
+    writeFileSync(cfg, JSON.stringify({ feature_extractor_type: 'SeamlessM4TFeatureExtractor', feature_size: 80, num_mel_bins: 80, sampling_rate: 16000, stride: 2, padding_value: 1, return_attention_mask: true, padding_side: 'right', stride_typo: 3 }));
+    const wav = join(dir, 'one.wav');
+    writeFileSync(wav, encodeWav(Float32Array.from({ length: 16000 }, (_, i) => 0.2 * Math.sin(i / 9)), 16000));
+    const r = await runCli(['features', wav, '--out', join(dir, 'c.npy'), '--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pp\.json: key "stride_typo" is not a known key/);
+  });
+
   it('documents the output shapes in --help', async () => {
     const r = await runCli(['features', '--help']);
     expect(r.code).toBe(0);

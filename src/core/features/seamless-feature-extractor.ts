@@ -35,8 +35,9 @@ export class SeamlessFeatureExtractor {
   private readonly fbank: KaldiFbank | WasmKaldiFbank;
 
   /**
-   * `backend` 'wasm' (the default where WebAssembly SIMD exists) runs the fbank as a SIMD kernel,
-   * 'js' as plain JS (same arithmetic, ~4× slower).
+   * `backend` 'wasm' (the default where WebAssembly SIMD exists) runs fbank and normalisation as a
+   * SIMD kernel; 'js' is the plain-JS fallback (fft.js; same recipe, ~10× slower). The attention
+   * mask is always returned (the encoder needs it), whatever `return_attention_mask` says.
    */
   constructor(config: PreprocessorConfig = DEFAULT_PREPROCESSOR_CONFIG, backend: 'wasm' | 'js' = wasmSimdAvailable() ? 'wasm' : 'js') {
     this.config = config;
@@ -94,7 +95,8 @@ export class SeamlessFeatureExtractor {
     const stride = this.config.stride;
     const frames = this.fbank.features(samples, features, fOff, name);
     features.fill(this.config.padding_value, fOff + frames * nMel, fOff + rows * this.rowSize);
-    // Row j is real when the frame HF reads its mask from (2j+1 for stride 2) is real.
+    // Row j is real when the frame Hugging Face reads its mask from (frame j·stride + 1, i.e. 2j+1
+    // for stride 2) is real: an odd last frame shares its row with padding and gets mask 0.
     const probe = Math.min(1, stride - 1);
     for (let j = 0; j < rows; j++) mask[mOff + j] = j * stride + probe < frames ? 1 : 0;
   }
