@@ -9,8 +9,10 @@
 // The generator also returns what it planted: the segments a correct
 // implementation must produce and the skipped items with their reasons. These
 // come from the plan below, never from the implementation under test.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { makeZip, type ZipEntrySpec } from './archives.ts';
+import type { MockDataset } from './mock-aihub.ts';
 
 export type CorpusSet = 'dialect' | 'seoul' | 'elder';
 
@@ -68,6 +70,17 @@ export interface GeneratedCorpus {
   files: string[];
   /** Bytes of source audio written per set. */
   audioBytes: Record<CorpusSet, number>;
+  /** The folders AIHub ships as one zip each (`[원천]…`, `[라벨]…`), relative to root, with their keys. */
+  archives: CorpusArchive[];
+}
+
+export interface CorpusArchive {
+  /** Folder relative to root; the zip is this path + `.zip`. */
+  dir: string;
+  dataset: string;
+  filekey: string;
+  /** Folder inside the zip that holds the files (Korean, stored as CP949 names), or ''. */
+  inner: string;
 }
 
 // ---------------------------------------------------------------- audio
@@ -146,24 +159,26 @@ export function makeWav(spec: WavSpec): Uint8Array {
 
 // ---------------------------------------------------------------- layout
 
-/** [Korean region, label, AIHub region code, dataset key folder number]. */
+/** [Korean region, label, AIHub region code, folder number, datasetkey, audio filekey, label filekey] (shared/specs/aihub.md). */
 const DIALECT_REGIONS = [
-  ['강원도', 'Gangwon-do', 'gw', '013'],
-  ['경상도', 'Gyeongsang-do', 'gs', '014'],
-  ['전라도', 'Jeolla-do', 'jl', '015'],
-  ['제주도', 'Jeju-do', 'jj', '016'],
-  ['충청도', 'Chungcheong-do', 'cc', '017'],
+  ['강원도', 'Gangwon-do', 'gw', '013', '118', '37495', '37496'],
+  ['경상도', 'Gyeongsang-do', 'gs', '014', '119', '37408', '37407'],
+  ['전라도', 'Jeolla-do', 'jl', '015', '120', '37369', '37452'],
+  ['제주도', 'Jeju-do', 'jj', '016', '121', '37350', '37329'],
+  ['충청도', 'Chungcheong-do', 'cc', '017', '122', '37297', '37295'],
 ] as const;
+const SEOUL_KEYS = ['130', '39493', '39424'] as const;
 
 export const DIALECT_DATASET_FOLDERS = DIALECT_REGIONS.map(([ko, , , n]) => `${n}.한국어_방언_발화_데이터(${ko})`);
 export const SEOUL_DATASET_FOLDER = '009.한국인대화음성';
 export const ELDER_DATASET_FOLDERS = ['139-1.중·노년층_한국어_방언_데이터_(강원도,_경상도)', '139-2.중·노년층_한국어_방언_데이터_(충청도,_전라도,_제주도)'];
-const ELDER_REGIONS: [string, string, number][] = [
-  ['gw', 'Gangwon-do', 0],
-  ['gs', 'Gyeongsang-do', 0],
-  ['cc', 'Chungcheong-do', 1],
-  ['jl', 'Jeolla-do', 1],
-  ['jj', 'Jeju-do', 1],
+/** [region code, label, dataset folder index, datasetkey, audio filekey, label filekey]. */
+const ELDER_REGIONS: [string, string, number, string, string, string][] = [
+  ['gw', 'Gangwon-do', 0, '71517', '538305', '538311'],
+  ['gs', 'Gyeongsang-do', 0, '71517', '538308', '538314'],
+  ['cc', 'Chungcheong-do', 1, '71558', '538329', '538338'],
+  ['jl', 'Jeolla-do', 1, '71558', '538332', '538341'],
+  ['jj', 'Jeju-do', 1, '71558', '538335', '538344'],
 ];
 
 // ---------------------------------------------------------------- generator
@@ -248,6 +263,7 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
   const expected: GeneratedCorpus['expected'] = { dialect: [], seoul: [], elder: [] };
   const rejects: GeneratedCorpus['rejects'] = { dialect: [], seoul: [], elder: [] };
   const audioBytes: Record<CorpusSet, number> = { dialect: 0, seoul: 0, elder: 0 };
+  const archives: CorpusArchive[] = [];
   let wavSeed = seed * 1000;
   const wav = (set: CorpusSet, rel: string, spec: WavSpec): string => {
     const bytes = makeWav({ seed: ++wavSeed, ...spec });
@@ -258,11 +274,12 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
   // ---- 한국어 방언 발화: Training/[원천]<region>_학습데이터_1/…wav, Training/[라벨]<region>_학습데이터_1/…json
   const dialectFolders: string[] = [];
   if (perRegion > 0) {
-    DIALECT_REGIONS.forEach(([ko, label, code, num], r) => {
+    DIALECT_REGIONS.forEach(([ko, label, code, num, key, audioKey, labelKey], r) => {
       const ds = `${num}.한국어_방언_발화_데이터(${ko})`;
       dialectFolders.push(join(root, ds));
       const audioDir = `${ds}/Training/[원천]${ko}_학습데이터_1`;
       const labelDir = `${ds}/Training/[라벨]${ko}_학습데이터_1`;
+      archives.push({ dir: audioDir, dataset: key, filekey: audioKey, inner: `${ko}_원천` }, { dir: labelDir, dataset: key, filekey: labelKey, inner: `${ko}_라벨` });
       for (let k = 0; k < perRegion; k++) {
         // Two recordings per speaker, so speakers span several files (split disjointness).
         const speaker = `${code.toUpperCase()}-SPK-${String(Math.floor(k / 2) + 1).padStart(2, '0')}`;
@@ -328,6 +345,7 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
   if (seoulCount > 0) {
     const audioDir = `${SEOUL_DATASET_FOLDER}/Training/[원천]1.한국인대화음성_1`;
     const labelDir = `${SEOUL_DATASET_FOLDER}/Training/[라벨]1.한국인대화음성_1`;
+    archives.push({ dir: audioDir, dataset: SEOUL_KEYS[0], filekey: SEOUL_KEYS[1], inner: '' }, { dir: labelDir, dataset: SEOUL_KEYS[0], filekey: SEOUL_KEYS[2], inner: '' });
     const lines: string[][] = [[], []];
     const line = (stem: string, region: string, extra = '') =>
       `/data/audio/${stem}.wav|안녕하세요 문장입니다|SPK${stem.slice(-3)}|30대|${region}|${extra || '0'}|N`;
@@ -372,10 +390,11 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
   // ---- 중·노년층 방언: JSON + WAV pairs, stem `say_set1_collector<code>1_speaker<code><n>_<age>_<k>`
   const elderFolders = ELDER_DATASET_FOLDERS.map((f) => join(root, f));
   if (elderSpeakers > 0) {
-    for (const [code, label, ds] of ELDER_REGIONS) {
+    for (const [code, label, ds, key, audioKey, labelKey] of ELDER_REGIONS) {
       const folder = ELDER_DATASET_FOLDERS[ds]!;
       const audioDir = `${folder}/Training/[원천]${code}_3.자유대화`;
       const labelDir = `${folder}/Training/[라벨]${code}_3.자유대화`;
+      archives.push({ dir: audioDir, dataset: key, filekey: audioKey, inner: '' }, { dir: labelDir, dataset: key, filekey: labelKey, inner: '' });
       for (let s = 0; s < elderSpeakers; s++) {
         const speaker = `${code}${101 + s}`;
         const candidates: PlantedSegment[] = [];
@@ -451,5 +470,47 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
     rejects,
     files: w.files,
     audioBytes,
+    archives,
   };
+}
+
+// ---------------------------------------------------------------- archives
+
+export interface PackedArchive {
+  dataset: string;
+  filekey: string;
+  /** Path of the zip as AIHub's tar delivers it: `<dataset folder>/Training/[원천]….zip`. */
+  path: string;
+  data: Uint8Array;
+}
+
+/**
+ * Packs each `[원천]…` / `[라벨]…` folder of a generated corpus into a zip the
+ * way AIHub ships them: entry names in CP949 without the UTF-8 flag (dialect
+ * archives put their files in a Korean inner folder, so the names need
+ * decoding), audio stored, text deflated. Unpacking gives back the same files
+ * (under the inner folder where there is one).
+ */
+export function packCorpusZips(corpus: GeneratedCorpus): PackedArchive[] {
+  return corpus.archives.map((a) => {
+    const prefix = a.dir + '/';
+    const entries: ZipEntrySpec[] = [];
+    if (a.inner) entries.push({ name: `${a.inner}/`, encoding: 'cp949' });
+    for (const rel of corpus.files.filter((f) => f.startsWith(prefix)).sort()) {
+      const name = (a.inner ? `${a.inner}/` : '') + rel.slice(prefix.length);
+      entries.push({ name, data: readFileSync(join(corpus.root, rel)), encoding: 'cp949', method: rel.endsWith('.wav') ? 'store' : 'deflate' });
+    }
+    return { dataset: a.dataset, filekey: a.filekey, path: `${a.dir}.zip`, data: makeZip(entries) };
+  });
+}
+
+/** The packed corpus as the mock AIHub server's datasets (one zip per filekey). */
+export function corpusMockDatasets(archives: PackedArchive[]): MockDataset[] {
+  const byKey = new Map<string, MockDataset>();
+  for (const a of archives) {
+    let ds = byKey.get(a.dataset);
+    if (!ds) byKey.set(a.dataset, (ds = { key: a.dataset, name: a.path.split('/')[0]!, files: [] }));
+    ds.files.push({ filekey: a.filekey, path: a.path, data: a.data });
+  }
+  return [...byKey.values()];
 }

@@ -10,7 +10,8 @@ import { WorkerPool } from './pool.ts';
 import type { ProbeResult } from './tasks.ts';
 
 export interface FilterOptions {
-  csv: string;
+  /** One or more CSVs with the same columns (e.g. the three preprocess outputs). */
+  csv: string[];
   out: string;
   dropped?: string;
   minSeconds: number;
@@ -30,13 +31,15 @@ export interface FilterSummary {
 
 export class FilterInputError extends Error {}
 
-async function* batches(path: string, size: number): AsyncGenerator<CsvRecord[]> {
+async function* batches(paths: string[], size: number): AsyncGenerator<CsvRecord[]> {
   let batch: CsvRecord[] = [];
-  for await (const row of readCsv(path)) {
-    batch.push(row);
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
+  for (const path of paths) {
+    for await (const row of readCsv(path)) {
+      batch.push(row);
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
     }
   }
   if (batch.length) yield batch;
@@ -44,13 +47,18 @@ async function* batches(path: string, size: number): AsyncGenerator<CsvRecord[]>
 
 export async function runFilter(o: FilterOptions): Promise<FilterSummary> {
   const started = Date.now();
-  let columns: string[];
-  try {
-    columns = await readCsvColumns(o.csv);
-  } catch (e) {
-    throw new FilterInputError(`${o.csv}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  let columns: string[] = [];
+  for (const csv of o.csv) {
+    let these: string[];
+    try {
+      these = await readCsvColumns(csv);
+    } catch (e) {
+      throw new FilterInputError(`${csv}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (!these.includes('path')) throw new FilterInputError(`${csv}: no "path" column (columns: ${these.join(', ') || 'none'})`);
+    if (csv === o.csv[0]) columns = these;
+    else if (these.join(',') !== columns.join(',')) throw new FilterInputError(`${csv}: columns ${these.join(',')} differ from ${o.csv[0]}'s ${columns.join(',')}`);
   }
-  if (!columns.includes('path')) throw new FilterInputError(`${o.csv}: no "path" column (columns: ${columns.join(', ') || 'none'})`);
   const pool = new WorkerPool(o.workers);
   const keptOut = await CsvFileWriter.open<CsvRecord>(o.out, columns);
   const droppedOut = o.dropped ? await CsvFileWriter.open<CsvRecord>(o.dropped, [...columns.filter((c) => c !== 'reason' && c !== 'detail'), 'reason', 'detail']) : undefined;

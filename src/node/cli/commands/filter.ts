@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 
 interface FilterFlags {
-  csv: string;
+  csv: string[];
   out: string;
   dropped?: string;
   minSeconds: string;
@@ -13,7 +13,7 @@ export function register(program: Command): void {
   program
     .command('filter')
     .description('keep the CSV rows whose WAV opens, is mono and lasts at least --min-seconds (header only, in parallel)')
-    .requiredOption('--csv <file>', 'input CSV with a path column')
+    .requiredOption('--csv <files...>', 'input CSV(s) with a path column (several: rows of all, same columns)')
     .requiredOption('--out <file>', 'CSV of the kept rows')
     .option('--dropped <file>', 'CSV of the dropped rows with reason and detail')
     .option('--min-seconds <s>', 'shortest file kept', '3')
@@ -29,7 +29,7 @@ export function register(program: Command): void {
       const { formatReasons } = await import('../../pipeline/summary.ts');
       try {
         const s = await runFilter({
-          csv: resolve(flags.csv),
+          csv: flags.csv.map((c) => resolve(c)),
           out: resolve(flags.out),
           dropped: flags.dropped ? resolve(flags.dropped) : undefined,
           minSeconds,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 
 interface PreprocessFlags {
-  config: string;
+  config?: string;
   input?: string;
   labels?: string;
   out?: string;
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .command('preprocess')
     .description('cut an unpacked AIHub corpus into 16 kHz mono segment WAVs + CSV (dialect: 한국어 방언 발화, seoul: 한국인 대화음성 서울·경기, elder: 중·노년층 방언)')
     .argument('<set>', 'dialect | seoul | elder')
-    .option('--config <file>', 'preprocess config (roots and options)', 'configs/preprocess.json')
+    .option('--config <file>', 'preprocess config (roots and options; default: ./configs/preprocess.json, else the one shipped with saturi)')
     .option('--input <root>', 'folder searched for the audio (overrides the config)')
     .option('--labels <root>', 'folder searched for the label files (default: the input folder)')
     .option('--out <dir>', 'output folder for segments, CSVs and done-markers (default: <out_dir>/<set>)')
@@ -43,12 +43,17 @@ export function register(program: Command): void {
       const { ConfigError } = await import('../../../core/config/validate.ts');
       if (!(PREPROCESS_SETS as readonly string[]).includes(set)) throw new UserError(`unknown set "${set}": use one of ${PREPROCESS_SETS.join(', ')}`);
       const setName = set as (typeof PREPROCESS_SETS)[number];
+      const { existsSync } = await import('node:fs');
+      const { fileURLToPath } = await import('node:url');
+      const configPath =
+        flags.config ??
+        (existsSync('configs/preprocess.json') ? 'configs/preprocess.json' : fileURLToPath(new URL('../../../../configs/preprocess.json', import.meta.url)));
       let config;
       try {
-        config = await loadPreprocessConfig(flags.config);
+        config = await loadPreprocessConfig(configPath);
       } catch (e) {
         if (e instanceof ConfigError) throw new UserError(e.message);
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`config not found: ${flags.config}`);
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`config not found: ${configPath}`);
         throw e;
       }
       const { join, resolve } = await import('node:path');
