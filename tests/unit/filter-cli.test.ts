@@ -1,0 +1,73 @@
+// `saturi filter`: keeps rows whose WAV opens, is mono and lasts >= 3 s,
+// judged from the header; dropped rows carry their reason.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { makeWav } from '../helpers/aihub-corpus.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const { dir, cleanup } = tempDir('saturi-filter-');
+afterAll(cleanup);
+type Row = Record<string, string>;
+const readCsv = (path: string): Row[] => parse(readFileSync(path), { columns: true, bom: true }) as Row[];
+
+/** name → [file bytes | undefined for a missing file, expected reason or '' when kept]. */
+const files: Record<string, [Uint8Array | undefined, string]> = {};
+beforeAll(() => {
+  files['long.wav'] = [makeWav({ sampleRate: 16000, seconds: 4 }), ''];
+  files['exact3.wav'] = [makeWav({ sampleRate: 16000, seconds: 3 }), ''];
+  files['hi-rate.wav'] = [makeWav({ sampleRate: 48000, seconds: 3.5 }), ''];
+  files['float.wav'] = [makeWav({ sampleRate: 22050, seconds: 5, format: 'float32' }), ''];
+  files['short.wav'] = [makeWav({ sampleRate: 16000, seconds: 2.99 }), 'too_short'];
+  // 2.5 s of 48 kHz stereo is 480 000 bytes: a test on bytes or frames instead of seconds would keep it.
+  files['short-big.wav'] = [makeWav({ sampleRate: 48000, seconds: 2.5, channels: 1 }), 'too_short'];
+  files['stereo.wav'] = [makeWav({ sampleRate: 16000, seconds: 5, channels: 2 }), 'not_mono'];
+  files['garbage.wav'] = [new TextEncoder().encode('definitely not RIFF'), 'unreadable_file'];
+  files['missing.wav'] = [undefined, 'unreadable_file'];
+  for (const [name, [bytes]] of Object.entries(files)) if (bytes) writeFileSync(join(dir, name), bytes);
+});
+
+function writeInput(path: string, repeat: number): Row[] {
+  const rows: Row[] = [];
+  const names = Object.keys(files);
+  for (let i = 0; i < repeat; i++) {
+    for (const name of names) rows.push({ name: `${i}-${name}`, path: join(dir, name), dialect: 'Jeju-do', speaker: `S${i % 3}`, duration: '', source: name });
+  }
+  writeFileSync(path, stringify(rows, { header: true, columns: ['name', 'path', 'dialect', 'speaker', 'duration', 'source'] }));
+  return rows;
+}
+
+describe('saturi filter', () => {
+  it('keeps mono files of at least 3 s, in input order, across many batches', async () => {
+    const input = join(dir, 'in.csv');
+    const rows = writeInput(input, 20); // 180 rows: several worker batches
+    const r = await runCli(['filter', '--csv', input, '--out', join(dir, 'kept.csv'), '--dropped', join(dir, 'dropped.csv'), '--workers', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    const kept = readCsv(join(dir, 'kept.csv'));
+    const dropped = readCsv(join(dir, 'dropped.csv'));
+    const want = rows.filter((row) => files[row.source!]![1] === '');
+    expect(kept).toEqual(want);
+    expect(dropped.map((d) => d.name)).toEqual(rows.filter((row) => files[row.source!]![1] !== '').map((row) => row.name));
+    for (const d of dropped) expect(d.reason).toBe(files[d.source!]![1]);
+    expect(dropped.find((d) => d.source === 'missing.wav')!.detail).toMatch(/not found/);
+    expect(dropped.find((d) => d.source === 'stereo.wav')!.detail).toMatch(/2 channels/);
+    expect(r.stdout).toMatch(/180 rows, kept 80, dropped 100/);
+    expect(r.stdout).toMatch(/too_short\s+40/);
+  });
+
+  it('honours --min-seconds and refuses a CSV without a path column', async () => {
+    const input = join(dir, 'in1.csv');
+    writeInput(input, 1);
+    const r = await runCli(['filter', '--csv', input, '--out', join(dir, 'kept4.csv'), '--min-seconds', '4', '--workers', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readCsv(join(dir, 'kept4.csv')).map((k) => k.source)).toEqual(['long.wav', 'float.wav']);
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'name,file\na,b\n');
+    const e = await runCli(['filter', '--csv', bad, '--out', join(dir, 'x.csv')]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/bad\.csv: no "path" column/);
+  });
+});

@@ -1,0 +1,86 @@
+// `saturi split`: balanced per class, speaker-disjoint by default, seeded.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const { dir, cleanup } = tempDir('saturi-split-');
+afterAll(cleanup);
+type Row = Record<string, string>;
+const readCsv = (path: string): Row[] => parse(readFileSync(path), { columns: true, bom: true }) as Row[];
+const input = join(dir, 'all.csv');
+const LABELS = ['Gyeongsang-do', 'Jeolla-do', 'Chungcheong-do', 'Jeju-do', 'Gangwon-do', 'Seoul_Gyeonggi-do'];
+
+beforeAll(() => {
+  const rows: Row[] = [];
+  LABELS.forEach((dialect, c) => {
+    // Class c has 8 + 4c speakers with 5 rows each; Jeju gets only 2 speakers (10 rows).
+    const speakers = dialect === 'Jeju-do' ? 2 : 8 + 4 * c;
+    for (let s = 0; s < speakers; s++) {
+      for (let i = 0; i < 5; i++) {
+        const name = `${dialect}-${s}-${i}.wav`;
+        // Seoul rows have no speaker: each row is its own speaker.
+        rows.push({ name, path: `/data/${name}`, dialect, speaker: dialect === 'Seoul_Gyeonggi-do' ? '' : `${dialect.slice(0, 2)}${s}`, duration: '3.5', source: 'x' });
+      }
+    }
+  });
+  writeFileSync(input, stringify(rows, { header: true, columns: ['name', 'path', 'dialect', 'speaker', 'duration', 'source'] }));
+});
+
+async function split(out: string, extra: string[] = []): Promise<{ train: Row[]; eval: Row[]; stdout: string }> {
+  const r = await runCli(['split', '--csv', input, '--out', join(dir, out), '--per-class-train', '20', '--per-class-eval', '5', ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  return { train: readCsv(join(dir, out, 'train.csv')), eval: readCsv(join(dir, out, 'eval.csv')), stdout: r.stdout };
+}
+
+const speakerOf = (r: Row) => r.speaker || `row:${r.path}`;
+
+describe('saturi split', () => {
+  it('writes balanced, speaker-disjoint train/eval CSVs and prints class and speaker counts', async () => {
+    const s = await split('a', ['--seed', '42']);
+    for (const d of LABELS) {
+      const train = s.train.filter((r) => r.dialect === d).length;
+      const ev = s.eval.filter((r) => r.dialect === d).length;
+      if (d === 'Jeju-do') {
+        // 10 rows (fewer than 20 + 5): eval's share is 10·5/25 = 2 rows, drawn from one
+        // whole speaker; the other speaker's 5 rows are all train can have.
+        expect([train, ev]).toEqual([5, 2]);
+      } else {
+        expect([train, ev]).toEqual([20, 5]);
+      }
+    }
+    const trainSpeakers = new Set(s.train.map(speakerOf));
+    expect(s.eval.some((r) => trainSpeakers.has(speakerOf(r)))).toBe(false);
+    expect(Object.keys(s.train[0]!)).toEqual(['name', 'path', 'dialect', 'speaker', 'duration', 'source']);
+    expect(s.stdout).toMatch(/^class\s+available\s+train\s+eval\s+train speakers\s+eval speakers$/m);
+    expect(s.stdout).toMatch(/^Gangwon-do\s+120\s+20\s+5\s+\d+\s+1$/m);
+    expect(s.stdout).toMatch(/^Seoul_Gyeonggi-do\s+140\s+20\s+5\s+20\s+5$/m);
+    expect(s.stdout).toMatch(/speakers in both train and eval: 0 \(speaker-disjoint\)/);
+  });
+
+  it('gives the same files for the same seed and different ones for another', async () => {
+    await split('b', ['--seed', '42']);
+    await split('c', ['--seed', '42']);
+    await split('d', ['--seed', '43']);
+    const bytes = (d: string, f: string) => readFileSync(join(dir, d, f));
+    expect(bytes('b', 'train.csv').equals(bytes('c', 'train.csv'))).toBe(true);
+    expect(bytes('b', 'eval.csv').equals(bytes('c', 'eval.csv'))).toBe(true);
+    expect(bytes('b', 'eval.csv').equals(bytes('d', 'eval.csv'))).toBe(false);
+  });
+
+  it('draws rows freely with --no-speaker-disjoint and refuses a CSV without a dialect column', async () => {
+    const s = await split('e', ['--seed', '1', '--no-speaker-disjoint']);
+    expect(s.eval.filter((r) => r.dialect === 'Gyeongsang-do')).toHaveLength(5);
+    expect(s.stdout).toMatch(/--no-speaker-disjoint/);
+    const trainSpeakers = new Set(s.train.map(speakerOf));
+    expect(s.eval.filter((r) => trainSpeakers.has(speakerOf(r))).length).toBeGreaterThan(0);
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'name,path\na,b\n');
+    const e = await runCli(['split', '--csv', bad, '--out', join(dir, 'x')]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/bad\.csv: missing column\(s\) dialect/);
+  });
+});
