@@ -114,6 +114,17 @@ describe('SeamlessFeatureExtractor', () => {
     expect(() => fe.extractBatch([])).toThrow(RangeError);
   });
 
+  it('follows stride from the config (stride 1: one frame per row, no padding)', () => {
+    const fe1 = new SeamlessFeatureExtractor(parsePreprocessorConfig({ ...DEFAULT_PREPROCESSOR_CONFIG, stride: 1 }, 'pp.json'));
+    const x = signal(400 + 160 * 4, 11); // 5 frames
+    const one = fe1.extract(x);
+    const two = fe.extract(x);
+    expect(one.frames).toBe(5);
+    expect(one.features.length).toBe(5 * 80);
+    expect(Array.from(one.mask)).toEqual([1, 1, 1, 1, 1]);
+    expect(Array.from(one.features)).toEqual(Array.from(two.features.subarray(0, 5 * 80)));
+  });
+
   it('follows padding_value from the config', () => {
     const fe0 = new SeamlessFeatureExtractor(parsePreprocessorConfig({ ...DEFAULT_PREPROCESSOR_CONFIG, padding_value: 0 }, 'pp.json'));
     const { features } = fe0.extract(signal(400 + 160 * 2, 9)); // 3 frames → one padding frame
