@@ -187,10 +187,10 @@ describe('unpackDir', () => {
     writeZip(join(dir, 'two.zip'), [{ name: 'x/a.txt', data: 'complete' }]);
     mkdirSync(join(dir, 'two', 'x'), { recursive: true });
     writeFileSync(join(dir, 'two', 'x', 'a.txt'), 'comp');
-    mkdirSync(join(dir, 'two.zip.saturi-partial'));
+    mkdirSync(join(dir, 'two.zip.saturi-unpacking'));
     const s = await unpackDir(dir, {});
     expect(s.archives.map((o) => o.status)).toEqual(['extracted']);
     expect(readFileSync(join(dir, 'two', 'x', 'a.txt'), 'utf8')).toBe('complete');
-    expect(existsSync(join(dir, 'two.zip.saturi-partial'))).toBe(false);
+    expect(existsSync(join(dir, 'two.zip.saturi-unpacking'))).toBe(false);
   });
 });

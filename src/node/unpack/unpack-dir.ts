@@ -19,7 +19,7 @@ export function doneMarkerName(archive: string): string {
   return `.saturi-unpacked-${basename(archive)}.json`;
 }
 const MARKER_PREFIX = '.saturi-unpacked-';
-const STAGING_SUFFIX = '.saturi-partial';
+const STAGING_SUFFIX = '.saturi-unpacking';
 
 export type ArchiveKind = 'zip' | 'tar' | 'tar.gz';
 
