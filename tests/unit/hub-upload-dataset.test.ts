@@ -116,29 +116,41 @@ describe('saturi hub upload-dataset', () => {
   });
 
   it('uploads in batches, stops at a failure, and a rerun resumes after the last committed batch', async () => {
-    const env = { HF_TOKEN: hub.token, SATURI_HUB_RETRY_DELAY_MS: '20' };
-    const args = ['hub', 'upload-dataset', '--train', trainCsv, '--eval', evalCsv, '--repo', 'bob/dialects', '--batch-size', '2', '--hub-url', hub.url];
-    // Third commit fails every time: the run must stop after two committed batches.
+    const stateFile = join(dir, 'state-bob-dialects.json');
+    const logs: string[] = [];
+    const retried: string[] = [];
+    const run = (retries: number, dryRun = false) =>
+      uploadDataset({
+        train: trainCsv,
+        eval: evalCsv,
+        repo: 'bob/dialects',
+        batchSize: 2,
+        dryRun,
+        stateFile,
+        log: (l) => logs.push(l),
+        target: { accessToken: hub.token, hubUrl: hub.url, retry: { retries, baseDelayMs: 10, onRetry: (r) => retried.push(`${r.method} ${r.url} ${r.reason}`) } },
+      });
+    // The third commit fails every time: the run stops after two committed batches.
     hub.fail({ method: 'POST', path: /^\/api\/datasets\/bob\/dialects\/commit\/main$/, status: 500, times: Infinity, skip: 2 });
-    let r = await runCli([...args, '--retries', '1'], { cwd: dir, env });
+    await expect(run(1)).rejects.toThrow(/500/);
     hub.clearFailures();
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/the Hub answered 500/);
-    expect(r.stderr + r.stdout).not.toContain(hub.token);
-    const stateFile = join(dir, '.saturi-upload-bob__dialects.json');
+    expect(retried).toEqual([`POST ${hub.url}/api/datasets/bob/dialects/commit/main HTTP 500`]);
     const state = JSON.parse(readFileSync(stateFile, 'utf8'));
     expect(state.committed.map((c: { index: number }) => c.index)).toEqual([0, 1]);
     expect(hub.commits.filter((c) => c.repo === 'bob/dialects')).toHaveLength(2);
 
-    // Dry run now reports the resume point.
-    r = await runCli([...args, '--dry-run'], { cwd: dir, env });
-    expect(r.stdout).toContain('already committed: 2 of 6 batches (a run continues with batch 3)');
+    // A dry run now reports the resume point.
+    logs.length = 0;
+    await run(0, true);
+    expect(logs.join('\n')).toContain('already committed: 2 of 6 batches (a run continues with batch 3)');
 
     // Rerun, with one failed LFS PUT on the way (retried).
     hub.fail({ method: 'PUT', path: /^\/lfs-upload\//, status: 502, times: 1 });
-    r = await runCli(args, { cwd: dir, env });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/retrying PUT .*lfs-upload.* after HTTP 502/);
+    retried.length = 0;
+    const res = await run(3);
+    expect(res).toMatchObject({ committed: 4, skipped: 2 });
+    expect(retried).toHaveLength(1);
+    expect(retried[0]).toMatch(/^PUT .*\/lfs-upload\/[0-9a-f]{64} HTTP 502$/);
     const commits = hub.commits.filter((c) => c.repo === 'bob/dialects');
     expect(commits.map((c) => c.summary)).toEqual([
       'Upload audio batch 1/5',
@@ -172,11 +184,23 @@ describe('saturi hub upload-dataset', () => {
     const after = JSON.parse(readFileSync(stateFile, 'utf8'));
     expect(after.committed.map((c: { index: number }) => c.index)).toEqual([0, 1, 2, 3, 4, 5]);
 
+    // Through the CLI, a finished upload has nothing left to do (the repo exists: 409 is fine).
+    const r = await runCli(['hub', 'upload-dataset', '--train', trainCsv, '--eval', evalCsv, '--repo', 'bob/dialects', '--batch-size', '2', '--hub-url', hub.url, '--state', stateFile], {
+      cwd: dir,
+      env: { HF_TOKEN: hub.token },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('dataset repo bob/dialects exists');
+    expect(r.stderr).toContain('(0 commits this run, 6 from before)');
+    expect(r.stderr + r.stdout).not.toContain(hub.token);
+    expect(hub.commits.filter((c) => c.repo === 'bob/dialects')).toHaveLength(6);
+
     // A changed file list does not silently reuse the state.
     writeCsv(trainCsv, TRAIN.slice(0, 5));
-    r = await runCli(args, { cwd: dir, env });
-    writeCsv(trainCsv, TRAIN);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${stateFile}: this upload state belongs to a different file list or batch size`);
+    try {
+      await expect(run(0)).rejects.toThrow(`${stateFile}: this upload state belongs to a different file list or batch size`);
+    } finally {
+      writeCsv(trainCsv, TRAIN);
+    }
   });
 });
