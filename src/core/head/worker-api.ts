@@ -91,6 +91,8 @@ export interface EvalReport extends EvalMetricsEvent {
 
 export interface TrainOptions {
   engine?: EngineKind | 'auto';
+  /** Minimum milliseconds between two `step` events (default 250; 0 = every step). */
+  stepEventIntervalMs?: number;
 }
 
 export interface TrainerWorkerApi {
@@ -103,9 +105,9 @@ export interface TrainerWorkerApi {
   /** Stops after the current step; `train` resolves with `cancelled: true` and the parameters so far. */
   cancel(): Promise<void>;
   /** Metrics and eval loss (class weights from `classWeights`, else unweighted). */
-  evaluate(head: Head, set: LabelledVectors, options?: { batchSize?: number; classWeights?: Float32Array }): Promise<EvalReport>;
+  evaluate(head: Head, set: LabelledVectors, options?: { batchSize?: number; classWeights?: Float32Array; engine?: EngineKind | 'auto' }): Promise<EvalReport>;
   /** Softmax probabilities [n, numLabels] for [n, dim] vectors. */
-  predict(head: Head, vectors: Float32Array): Promise<Float32Array>;
+  predict(head: Head, vectors: Float32Array, options?: { engine?: EngineKind | 'auto' }): Promise<Float32Array>;
 }
 
 export const DEFAULT_TRAINING_CONFIG: HeadTrainingConfig = {
