@@ -119,6 +119,15 @@ describe('trainer loop', () => {
     expect(r.steps).toBe(10);
     expect(events.at(-1)).toMatchObject({ type: 'done', cancelled: true, step: 10 });
     await engine.dispose();
+    // With checkpointOnCancel (the CLI's Ctrl-C), the stopped step is checkpointed for the resume.
+    const c2 = new TrainControl();
+    const saved: number[] = [];
+    await runTraining({
+      config: config({ num_train_epochs: 20, save_steps: 100 }), spec, labels: [...LABEL_NAMES], train, engine: await ortEngine(spec), params, opt: freshAdamState(params), control: c2, stepEventIntervalMs: 0, checkpointOnCancel: true,
+      onCheckpoint: (cp) => void saved.push(cp.step),
+      onEvent: (e) => void (e.type === 'step' && e.step === 7 && c2.cancel()),
+    });
+    expect(saved).toEqual([7]);
   });
 
   it('a run resumed from a checkpoint ends with the same parameters as an uninterrupted one (with dropout)', async () => {

@@ -86,6 +86,8 @@ export interface TrainerInput {
   stopAfterStep?: number;
   /** Minimum milliseconds between two `step` events (default 250; 0 = every step). */
   stepEventIntervalMs?: number;
+  /** On cancel, write a checkpoint of the current step (a CLI run stopped with Ctrl-C resumes exactly there). */
+  checkpointOnCancel?: boolean;
 }
 
 export function totalTrainingSteps(config: HeadTrainingConfig, numTrain: number): { total: number; perEpoch: number } {
@@ -228,6 +230,7 @@ export async function runTraining(input: TrainerInput): Promise<TrainResult> {
     }
   }
 
+  if (cancelled && input.checkpointOnCancel && state.global_step > 0) await checkpoint(state.global_step);
   const last = await engine.read();
   const lastHead: Head = { spec, params: last.params, labels: input.labels };
   const useBest = config.load_best_model_at_end && bestParams !== null && !cancelled && !interrupted;

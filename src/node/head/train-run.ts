@@ -155,6 +155,7 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
       onEvent,
       control: opts.control,
       stopAfterStep: opts.stopAfter,
+      checkpointOnCancel: true,
       onBest: (_step, params) => {
         bestParams = params;
       },
@@ -168,14 +169,16 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
       return { outputDir, steps: result.steps, finished: false, resumedFrom };
     }
     const head: Head = { ...result.head, layerWeights };
-    // Metrics of the exported head (the best one with load_best_model_at_end) and of the last step.
+    // Metrics of the exported head (the best one with load_best_model_at_end, else the last step's).
     const weights = classWeights(train.labels, spec.numLabels, cfg.class_weights);
-    let best: EvalReport | undefined;
-    const final: EvalReport | undefined = result.finalEval;
+    let exported: EvalReport | undefined;
     if (evalSet) {
       await engine.load(head.params, freshAdamState(head.params));
-      best = await evaluateEngine(engine, evalSet, LABEL_NAMES, cfg.per_device_eval_batch_size, weights);
+      exported = await evaluateEngine(engine, evalSet, LABEL_NAMES, cfg.per_device_eval_batch_size, weights);
     }
+    const exportedIsBest = cfg.load_best_model_at_end && result.bestStep !== null;
+    const best = exportedIsBest ? exported : result.bestEval;
+    const final: EvalReport | undefined = result.finalEval;
     const trainState = listCheckpoints(outputDir).at(-1);
     const metrics = {
       step: result.steps,
@@ -183,9 +186,10 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
       best_step: result.bestStep,
       best: best ? { step: result.bestStep, ...evalScalars(best) } : null,
       final: final ? { step: result.steps, ...evalScalars(final) } : null,
-      exported: cfg.load_best_model_at_end && result.bestStep !== null ? 'best' : 'final',
-      per_class: (best ?? final)?.metrics.perClass ?? null,
-      confusion_matrix: (best ?? final)?.metrics.confusion ?? null,
+      exported: exportedIsBest ? 'best' : 'final',
+      exported_eval: exported ? evalScalars(exported) : null,
+      per_class: exported?.metrics.perClass ?? null,
+      confusion_matrix: exported?.metrics.confusion ?? null,
       labels: LABEL_NAMES,
       train_runtime_s: (Date.now() - started) / 1000,
       engine: result.engine,
@@ -193,7 +197,7 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
       last_checkpoint: trainState?.dir ?? null,
     };
     writeFileSync(join(outputDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    writeHeadFolder(join(outputDir, 'head'), head, { ...exportBase, eval: best ? evalScalars(best) : null });
+    writeHeadFolder(join(outputDir, 'head'), head, { ...exportBase, eval: exported ? evalScalars(exported) : null });
     print(`done: ${result.steps} steps; head exported to ${join(outputDir, 'head')}`);
     return { outputDir, steps: result.steps, finished: true, resumedFrom, head };
   } finally {
