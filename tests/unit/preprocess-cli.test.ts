@@ -105,6 +105,14 @@ describe('saturi preprocess dialect', () => {
     expect(Math.abs(Number(row.duration) - p.duration)).toBeLessThan(0.0011);
   });
 
+  it('runs one task per recording in a pool that never exceeds its size', () => {
+    // 11 recordings with labels (one unreadable), more than the window of 2 × 2 tasks.
+    expect(first.report.recordings).toBe(11);
+    expect(first.report.workers).toBe(2);
+    expect(first.report.workersStarted).toBeLessThanOrEqual(2);
+    expect(first.report.peakBusyWorkers).toBe(2);
+  });
+
   it('reads only the segments byte ranges, never whole files', () => {
     const segmentSourceBytes = corpus.expected.dialect.reduce((a, p) => a + p.duration * p.sourceRate * p.sourceBlockAlign, 0);
     // Headers of the recordings plus the NaN utterance (float32) that was read and refused.
