@@ -23,7 +23,7 @@ const config = (over: Partial<HeadTrainingConfig> = {}): HeadTrainingConfig => (
 });
 
 const ortEngine = (spec: HeadSpec, opts: { adam?: 'graph' | 'host'; lowRank?: boolean } = {}): Promise<OrtEngine> =>
-  OrtEngine.create(spec, { kind: 'cpu', ort: ort as unknown as OrtModule, adam: opts.adam ?? 'host', lowRank: opts.lowRank, sessionOptions: { intraOpNumThreads: 1 } });
+  OrtEngine.create(spec, { kind: 'cpu', ort: ort as unknown as OrtModule, adam: opts.adam ?? 'host', lowRank: opts.lowRank, preallocateGradients: true, sessionOptions: { intraOpNumThreads: 1 } });
 
 const train = clusteredVectors(90, 24, 1);
 const evalSet = clusteredVectors(40, 24, 2);

@@ -26,6 +26,7 @@ export async function createNodeEngine(spec: HeadSpec, opts: NodeEngineOptions):
     hyper: opts.hyper,
     adam: opts.adam ?? 'host',
     lowRank: opts.lowRank,
+    preallocateGradients: true,
     sessionOptions: {
       ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
       executionMode: 'sequential',
