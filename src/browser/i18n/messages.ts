@@ -119,6 +119,7 @@ const m = {
   'train.trainSet': { ko: '학습 세트', en: 'Training set' },
   'train.evalSet': { ko: '평가 세트', en: 'Evaluation set' },
   'train.evalFromSplit': { ko: '(학습 세트의 dev/test 행)', en: '(dev/test rows of the training set)' },
+  'train.engine': { ko: '학습 엔진', en: 'Engine' },
   'train.splits': { ko: '분할', en: 'Splits' },
   'train.config': { ko: '설정 (configs/train-head.json 키)', en: 'Config (keys of configs/train-head.json)' },
   'train.start': { ko: '학습 시작', en: 'Start training' },

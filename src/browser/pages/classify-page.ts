@@ -7,14 +7,14 @@ import { sharedStyles } from '../components/shared-styles.ts';
 import '../components/prob-bars.ts';
 import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
 import { decodeTo16k } from '../services/audio.ts';
-import { getSettings, gpuProbe, saveSettings } from '../services/app-state.ts';
+import { getSettings, saveSettings } from '../services/app-state.ts';
 import { activeHead, predict } from '../services/heads.ts';
 import { encoderDownloadPlan, type PlannedFile } from '../services/download-plan.ts';
-import { modelLabel, resolveDtype, type AppSettings } from '../services/settings.ts';
-import { encoderWorker, isEncoderLoaded, loadEncoder } from '../services/workers.ts';
+import { modelLabel, type AppSettings, type ResolvedEncoder } from '../services/settings.ts';
+import { encoderChoice, encoderWorker, isEncoderLoaded, loadEncoder } from '../services/workers.ts';
 import { importPretrainedHead } from '../services/pretrained.ts';
 import type { StoredHead } from '../store/store.ts';
-import type { EncoderDtype, LoadProgress } from '../../core/encoder/worker-api.ts';
+import type { LoadProgress } from '../../core/encoder/worker-api.ts';
 import { NUM_LABELS } from '../../core/config/labels.ts';
 
 export const WINDOW_SECONDS = 20;
@@ -75,10 +75,6 @@ export class ClassifyPage extends LitElement {
     this.head = (await activeHead()) ?? undefined;
   }
 
-  private async dtypeFor(s: AppSettings): Promise<EncoderDtype> {
-    const p = await gpuProbe();
-    return resolveDtype(s, { webgpu: p.available, shaderF16: p.shaderF16 });
-  }
 
   /** Entry point for a file or a recording. */
   private async classify(blob: Blob, name: string) {
@@ -91,16 +87,16 @@ export class ClassifyPage extends LitElement {
       this.head = head;
       if (!head) throw new Error(t('classify.noHead'));
       const s = await getSettings();
-      const dtype = await this.dtypeFor(s);
-      const key = `${modelLabel(s)}|${dtype}`;
-      if (!isEncoderLoaded(s, dtype) && !s.acceptedDownloads.includes(key)) {
+      const choice = await encoderChoice(s);
+      const key = `${modelLabel(s)}|${choice.dtype}`;
+      if (!isEncoderLoaded(s, choice) && !s.acceptedDownloads.includes(key)) {
         // First use of this encoder: show what will be downloaded before anything large moves.
         this.pending = { blob, name };
         this.phase = 'plan';
-        this.plan = await encoderDownloadPlan(s, dtype);
+        this.plan = await encoderDownloadPlan(s, choice.dtype);
         return;
       }
-      await this.run(blob, name, head, s, dtype);
+      await this.run(blob, name, head, s, choice);
     } catch (e) {
       this.fail(e);
     }
@@ -108,15 +104,15 @@ export class ClassifyPage extends LitElement {
 
   private async acceptPlan() {
     const s = await getSettings();
-    const dtype = await this.dtypeFor(s);
-    const next = await saveSettings({ acceptedDownloads: [...s.acceptedDownloads, `${modelLabel(s)}|${dtype}`] });
+    const choice = await encoderChoice(s);
+    const next = await saveSettings({ acceptedDownloads: [...s.acceptedDownloads, `${modelLabel(s)}|${choice.dtype}`] });
     const p = this.pending;
     this.pending = null;
     if (!p) return;
     try {
       const head = await activeHead();
       if (!head) throw new Error(t('classify.noHead'));
-      await this.run(p.blob, p.name, head, next, dtype);
+      await this.run(p.blob, p.name, head, next, choice);
     } catch (e) {
       this.fail(e);
     }
@@ -127,10 +123,10 @@ export class ClassifyPage extends LitElement {
     this.error = e instanceof Error ? e.message : String(e);
   }
 
-  private async run(blob: Blob, name: string, head: StoredHead, s: AppSettings, dtype: EncoderDtype) {
+  private async run(blob: Blob, name: string, head: StoredHead, s: AppSettings, choice: ResolvedEncoder) {
     this.phase = 'loading';
     this.progress = new Map();
-    const loaded = await loadEncoder(s, dtype, (p) => {
+    const loaded = await loadEncoder(s, choice, (p) => {
       this.progress.set(p.file, p);
       this.requestUpdate('progress');
     });

@@ -4,13 +4,12 @@
 import { LitElement, html } from 'lit';
 import { sharedStyles } from '../components/shared-styles.ts';
 import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
-import { downloadBlob, getSettings, gpuProbe, notifyChanged, requestPersistence, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
+import { downloadBlob, getSettings, notifyChanged, requestPersistence, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
 import { folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
 import { scanFolder, type ScanResult } from '../services/dataset-scan.ts';
 import { EmbeddingJobRunner, createDatasetJob, type JobProgress } from '../services/embed-job.ts';
 import { exportSetZip, importSetFromFolder, importSetFromZip } from '../services/embedding-io.ts';
-import { loadEncoder } from '../services/workers.ts';
-import { resolveDtype } from '../services/settings.ts';
+import { encoderChoice, loadEncoder } from '../services/workers.ts';
 import type { StoredJob, StoredSetRecord } from '../store/store.ts';
 import { LABELS } from '../../core/config/labels.ts';
 
@@ -137,8 +136,7 @@ export class DatasetPage extends LitElement {
     this.busy = t('dataset.loadingEncoder');
     try {
       const settings = await getSettings();
-      const probe = await gpuProbe();
-      const enc = await loadEncoder(settings, resolveDtype(settings, { webgpu: probe.available, shaderF16: probe.shaderF16 }));
+      const enc = await loadEncoder(settings, await encoderChoice(settings));
       const s = await store();
       const set = await createDatasetJob(s, this.setName.trim() || this.folder.name, this.folder, this.scan.items, enc);
       folders.set(set.id, this.folder);
@@ -169,8 +167,7 @@ export class DatasetPage extends LitElement {
     folders.set(setId, folder);
     try {
       const settings = await getSettings();
-      const probe = await gpuProbe();
-      await loadEncoder(settings, resolveDtype(settings, { webgpu: probe.available, shaderF16: probe.shaderF16 }));
+      await loadEncoder(settings, await encoderChoice(settings));
       const runner = new EmbeddingJobRunner(s, setId, folder, (p) => {
         lastProgress.set(setId, p);
         this.requestUpdate();

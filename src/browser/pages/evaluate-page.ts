@@ -1,16 +1,14 @@
 // Evaluate any stored head on any stored set (accuracy, macro P/R/F1, per-class
 // table, confusion heat map); manage heads: make active, export, import, delete.
 import { LitElement, html } from 'lit';
-import { transfer } from 'comlink';
 import { sharedStyles } from '../components/shared-styles.ts';
 import '../components/confusion-matrix.ts';
 import { I18nController, pct, t } from '../i18n/i18n.ts';
 import { downloadBlob, getSettings, notifyChanged, store } from '../services/app-state.ts';
-import { makeActive } from '../services/heads.ts';
+import { evaluateHead, makeActive } from '../services/heads.ts';
 import { exportHeadZip, importHeadFiles } from '../services/head-files.ts';
 import { importPretrainedHead } from '../services/pretrained.ts';
 import { labelledVectors, splitsOf } from '../services/training-data.ts';
-import { trainerWorker } from '../services/workers.ts';
 import type { StoredHead, StoredSetRecord } from '../store/store.ts';
 import type { EvalReport } from '../../core/head/worker-api.ts';
 import { LABELS } from '../../core/config/labels.ts';
@@ -75,10 +73,7 @@ export class EvaluatePage extends LitElement {
       const data = await labelledVectors(await store(), set.id, this.split ? (sp) => sp === this.split : undefined);
       if (data.dim !== head.head.spec.inputDim) throw new Error(t('evaluate.dimMismatch', { head: head.name, headDim: head.head.spec.inputDim, set: set.name, dim: data.dim }));
       if (!data.count) throw new Error(t('evaluate.empty'));
-      const report = await trainerWorker().evaluate(
-        head.head,
-        transfer({ vectors: data.vectors, labels: data.labels, dim: data.dim }, [data.vectors.buffer, data.labels.buffer]),
-      );
+      const report = await evaluateHead(head.head, { vectors: data.vectors, labels: data.labels, dim: data.dim });
       this.report = { ...report, head: head.name, set: set.name + (this.split ? ` (${this.split})` : ''), n: data.count };
     } catch (e) {
       this.error = (e as Error).message;

@@ -4,7 +4,7 @@ import { LitElement, html } from 'lit';
 import { sharedStyles } from '../components/shared-styles.ts';
 import { I18nController, LANGS, formatBytes, getLang, setLang, t, type Lang } from '../i18n/i18n.ts';
 import { getSettings, gpuProbe, notifyChanged, requestPersistence, saveSettings, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
-import { TINY_MODEL_PATH, resolveDtype, tinyModelUrl, type AppSettings } from '../services/settings.ts';
+import { TINY_MODEL_PATH, resolveEncoder, tinyModelUrl, type AppSettings } from '../services/settings.ts';
 import type { WebGpuProbe } from '../webgpu-probe.ts';
 
 export class SettingsPage extends LitElement {
@@ -62,7 +62,8 @@ export class SettingsPage extends LitElement {
     const p = this.probe;
     if (!s) return html`<p class="muted">…</p>`;
     const src = s.encoderSource;
-    const autoDtype = p ? resolveDtype({ ...s, dtype: 'auto' }, { webgpu: p.available, shaderF16: p.shaderF16 }) : '…';
+    const auto = p ? resolveEncoder({ ...s, dtype: 'auto' }, { webgpu: p.available, shaderF16: p.shaderF16 }) : null;
+    const autoDtype = auto ? `${auto.dtype} · ${auto.backend}` : '…';
     return html`
       <h2>${t('settings.title')}</h2>
       <section class="card" id="encoder-settings">

@@ -12,7 +12,7 @@ import { makeActive } from '../services/heads.ts';
 import { EVAL_SPLITS, labelledVectors, splitsOf } from '../services/training-data.ts';
 import { trainerWorker } from '../services/workers.ts';
 import { newId, type StoredRun, type StoredSetRecord } from '../store/store.ts';
-import { DEFAULT_TRAINING_CONFIG, type HeadTrainingConfig, type TrainEvent } from '../../core/head/worker-api.ts';
+import { DEFAULT_TRAINING_CONFIG, type EngineKind, type HeadTrainingConfig, type TrainEvent } from '../../core/head/worker-api.ts';
 import type { Activation, HeadSpec, HeadType } from '../../core/head/types.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 
@@ -63,7 +63,11 @@ export class TrainPage extends LitElement {
     error: { state: true },
     compare: { state: true },
     selectedRun: { state: true },
+    engine: { state: true },
+    engines: { state: true },
   };
+  engine: EngineKind | 'auto' = 'auto';
+  engines: EngineKind[] = [];
   sets: StoredSetRecord[] = [];
   runs: StoredRun[] = [];
   form: TrainForm = { ...DEFAULT_FORM };
@@ -94,6 +98,7 @@ export class TrainPage extends LitElement {
   private async refresh() {
     const s = await store();
     [this.sets, this.runs] = await Promise.all([s.listSets(), s.listRuns()]);
+    if (!this.engines.length) void trainerWorker().engineInfo().then((info) => (this.engines = info.available)).catch(() => undefined);
     if (!this.sets.some((x) => x.id === this.trainSetId)) this.trainSetId = this.sets.at(-1)?.id ?? '';
     if (this.evalSetId && !this.sets.some((x) => x.id === this.evalSetId)) this.evalSetId = '';
     if (this.trainSetId) this.splitInfo = await splitsOf(s, this.trainSetId);
@@ -187,6 +192,7 @@ export class TrainPage extends LitElement {
         transfer({ vectors: train.vectors, labels: train.labels, dim: train.dim }, [train.vectors.buffer, train.labels.buffer]),
         evalData ? transfer({ vectors: evalData.vectors, labels: evalData.labels, dim: evalData.dim }, [evalData.vectors.buffer, evalData.labels.buffer]) : undefined,
         proxy(onEvent),
+        { engine: this.engine },
       );
       const best = result.bestEval ?? result.finalEval;
       const headId = newId('head');
@@ -276,7 +282,7 @@ export class TrainPage extends LitElement {
 
   private renderRunDetail(run: StoredRun, steps: [number, number, number][]) {
     const s = this.runSeries(run, steps);
-    const lines = run.log.slice(-200).map((e) => JSON.stringify(e)).join('\n');
+    const lines = run.log.slice(-200).map(formatLogLine).join('\n');
     return html`<div class="grid" style="grid-template-columns:repeat(auto-fit,minmax(17rem,1fr))">
         <line-chart id="chart-loss" title=${t('train.lossChart')} .series=${[s.loss, s.evalLoss]}></line-chart>
         <line-chart id="chart-lr" title="learning_rate" .series=${[s.lr]}></line-chart>
@@ -342,6 +348,9 @@ export class TrainPage extends LitElement {
             ${this.sets.map((s) => html`<option value=${s.id} ?selected=${s.id === this.evalSetId}>${s.name} (${s.count})</option>`)}
           </select></label>
         </div>
+        <label>${t('train.engine')}<select id="engine" @change=${(e: Event) => (this.engine = (e.target as HTMLSelectElement).value as EngineKind | 'auto')}>
+          ${(['auto', ...this.engines] as const).map((k) => html`<option value=${k} ?selected=${k === this.engine}>${k}</option>`)}
+        </select></label>
         <p class="muted">${t('train.splits')}: ${Object.entries(this.splitInfo).map(([k, n]) => `${k} ${n}`).join(', ') || '–'}</p>
         <details open>
           <summary>${t('train.config')}</summary>
@@ -365,4 +374,11 @@ customElements.define('train-page', TrainPage);
 
 function stripMetrics(r: { eval_loss: number; eval_accuracy: number; eval_precision: number; eval_recall: number; eval_f1: number }) {
   return { eval_loss: r.eval_loss, eval_accuracy: r.eval_accuracy, eval_precision: r.eval_precision, eval_recall: r.eval_recall, eval_f1: r.eval_f1 };
+}
+
+/** One log entry as a readable line: `step 25 · epoch 1.09 · eval_loss 0.0211 · eval_accuracy 1.000`. */
+function formatLogLine(e: Record<string, number>): string {
+  return Object.entries(e)
+    .map(([k, v]) => (k === 'step' ? `step ${v}` : `${k} ${Number.isInteger(v) ? v : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4)}`))
+    .join(' · ');
 }

@@ -43,7 +43,8 @@ export async function createDatasetJob(
     encoder: { id: encoder.modelId, revision: encoder.revision },
     dtype: encoder.dtype,
     dim: encoder.dim,
-    feature_config: preprocessorConfig,
+    // The model's own preprocessor_config.json when the worker reports it (LoadResult.featureConfig).
+    feature_config: { ...preprocessorConfig, ...((encoder as LoadResult & { featureConfig?: Record<string, unknown> }).featureConfig ?? {}) },
     max_length_seconds: MAX_LENGTH_SECONDS,
     labels: [...LABEL_NAMES],
     ...(hasTrain ? { crop: { mode: 'random' as const, seed: TRAIN_CROP_SEED } } : { crop: { mode: 'first' as const } }),

@@ -53,11 +53,27 @@ export function modelLabel(s: AppSettings): string {
   return typeof src === 'string' ? src : src.id;
 }
 
-/** fp16 on WebGPU with shader-f16, 8-bit otherwise (the tiny model ships fp32 only if it lacks the others: the worker reports what it used). */
+export interface ResolvedEncoder {
+  dtype: EncoderDtype;
+  backend: BackendChoice;
+}
+
+/**
+ * What 'auto' means: fp16 on WebGPU when the adapter has shader-f16, 8-bit on
+ * WASM otherwise. Explicit choices are passed through (the worker reports the
+ * backend it really used and why).
+ */
+export function resolveEncoder(s: AppSettings, caps: { webgpu: boolean; shaderF16: boolean }): ResolvedEncoder {
+  const gpuF16 = s.backend !== 'wasm' && caps.webgpu && caps.shaderF16;
+  if (s.dtype === 'auto') {
+    if (s.backend === 'webgpu') return { dtype: caps.shaderF16 ? 'fp16' : 'fp32', backend: 'webgpu' };
+    return gpuF16 ? { dtype: 'fp16', backend: s.backend } : { dtype: 'q8', backend: s.backend === 'auto' ? 'wasm' : s.backend };
+  }
+  return { dtype: s.dtype, backend: s.backend };
+}
+
 export function resolveDtype(s: AppSettings, caps: { webgpu: boolean; shaderF16: boolean }): EncoderDtype {
-  if (s.dtype !== 'auto') return s.dtype;
-  const gpu = s.backend !== 'wasm' && caps.webgpu;
-  return gpu && caps.shaderF16 ? 'fp16' : 'q8';
+  return resolveEncoder(s, caps).dtype;
 }
 
 /** Files transformers.js fetches for a dtype (what the first-use download shows). */

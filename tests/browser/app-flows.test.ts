@@ -1,0 +1,243 @@
+// The built app end to end in headless Chromium (WebGPU on SwiftShader) with the
+// tiny encoder served by the site and generated audio: dataset import + embedding
+// with a reload mid-way, training, evaluation, classification (short and long),
+// head export → clear → import → same probabilities, offline after a reload.
+// Also: no main-thread task over 50 ms while embedding or training, and a
+// screenshot of every page (desktop and phone) under /tmp/saturi-shots/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { build } from 'vite';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchChromium, repoRoot, startPreviewServer } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/paths.ts';
+import { classClip, writeDatasetFolder, writeWav } from './app-data.ts';
+
+const SHOTS = '/tmp/saturi-shots';
+
+/** Long tasks of the current document, recorded from the first script on. */
+const LONGTASK_SCRIPT = `
+  window.__longtasks = [];
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, duration: e.duration }); })
+      .observe({ type: 'longtask', buffered: true });
+  } catch {}
+`;
+
+async function longTasksSince(page: Page, since: number): Promise<{ start: number; duration: number }[]> {
+  return page.evaluate((t0) => (window as unknown as { __longtasks: { start: number; duration: number }[] }).__longtasks.filter((e) => e.start >= t0), since);
+}
+
+const now = (page: Page) => page.evaluate(() => performance.now());
+
+async function shoot(page: Page, name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function goto(page: Page, base: string, route: string) {
+  await page.goto(`${base}/#/${route}`);
+  await page.locator(`${route}-page`).waitFor();
+}
+
+/** Probabilities shown by the aggregate bar chart of the classify page. */
+async function shownProbs(page: Page): Promise<number[]> {
+  const rows = page.locator('#aggregate .bar-row');
+  await expect.poll(() => rows.count()).toBe(6);
+  return (await rows.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.prob))));
+}
+
+async function classify(page: Page, base: string, wav: string): Promise<number[]> {
+  await goto(page, base, 'classify');
+  await page.locator('classify-page #file-input').setInputFiles(wav);
+  const accept = page.locator('#accept-download');
+  const result = page.locator('classify-page #result');
+  const error = page.locator('classify-page #error');
+  await expect.poll(async () => (await accept.count()) + (await result.count()) + (await error.count()), { timeout: 120_000 }).toBeGreaterThan(0);
+  if (await accept.count()) await accept.click();
+  await expect.poll(async () => (await result.count()) + (await error.count()), { timeout: 120_000 }).toBeGreaterThan(0);
+  if (await error.count()) throw new Error(`classify failed: ${await error.textContent()}`);
+  return shownProbs(page);
+}
+
+async function useTinyModel(page: Page, base: string) {
+  await goto(page, base, 'settings');
+  await page.locator('settings-page input[name="source"][value="tiny"]').check();
+  await expectLocator(page.locator('#tiny-status')).toContainText(/served by this site|이 사이트에 있음/);
+}
+
+// vitest's expect.poll has no `toContainText`: a small helper in its place.
+function expectLocator(loc: ReturnType<Page['locator']>) {
+  return {
+    toContainText: async (re: RegExp) => expect.poll(async () => (await loc.count()) ? await loc.first().textContent() : '', { timeout: 30_000 }).toMatch(re),
+  };
+}
+
+describe('the built app', () => {
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let server: Awaited<ReturnType<typeof startPreviewServer>>;
+  let base: string;
+  let data: string;
+  let dataset: { folder: string; rows: number };
+  let shortWav: string;
+  let longWav: string;
+  let probsBefore: number[];
+  const cleanups: (() => void)[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(repoRoot, 'models/tiny-w2v-bert/config.json'))) throw new Error('run `npm run models:tiny` first (npm test does)');
+    mkdirSync(SHOTS, { recursive: true });
+    const out = tempDir('saturi-app-dist-');
+    cleanups.push(out.cleanup);
+    const outDir = out.dir;
+    await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    server = await startPreviewServer(outDir);
+    base = server.url;
+    const d = tempDir('saturi-app-data-');
+    cleanups.push(d.cleanup);
+    data = d.dir;
+    dataset = writeDatasetFolder(data, 'tones', { trainPerClass: 6, devPerClass: 3, seconds: 1.2 });
+    shortWav = writeWav(join(data, 'short.wav'), classClip(3, 2, 99));
+    longWav = writeWav(join(data, 'long.wav'), Float32Array.from({ length: 16000 * 45 }, (_, i) => classClip(Math.floor(i / (16000 * 15)) % 6, 45, 5)[i]));
+    browser = await launchChromium();
+    context = await browser.newContext({ acceptDownloads: true });
+    await context.addInitScript(LONGTASK_SCRIPT);
+    page = await context.newPage();
+    page.on('dialog', (d) => void d.accept());
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    for (const c of cleanups) c();
+  });
+
+  it('imports a dataset folder, embeds it, survives a reload mid-way and resumes', async () => {
+    await useTinyModel(page, base);
+    await shoot(page, 'settings');
+    await goto(page, base, 'dataset');
+    await page.locator('dataset-page #folder-input').setInputFiles(dataset.folder);
+    await page.locator('dataset-page #scan').waitFor();
+    await shoot(page, 'dataset-scan');
+    const t0 = await now(page);
+    await page.locator('dataset-page #start-embedding').click();
+    const job = page.locator('dataset-page .job');
+    // Reload as soon as some (not all) segments are stored.
+    await expect.poll(async () => Number((await job.count()) ? await job.getAttribute('data-done') : 0), { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(4);
+    const doneBefore = Number(await job.getAttribute('data-done'));
+    expect(doneBefore).toBeLessThan(dataset.rows);
+    await shoot(page, 'dataset-running');
+    const slowWhileEmbedding = await longTasksSince(page, t0);
+    await page.reload();
+    await page.locator('dataset-page .job[data-status="interrupted"]').waitFor();
+    await shoot(page, 'dataset-interrupted');
+    // Opening the same folder resumes the job; finished ids are skipped.
+    const t1 = await now(page);
+    await page.locator('dataset-page #folder-input').setInputFiles(dataset.folder);
+    await page.locator(`dataset-page .set-row[data-count="${dataset.rows}"]`).waitFor({ timeout: 180_000 });
+    slowWhileEmbedding.push(...(await longTasksSince(page, t1)));
+    expect(slowWhileEmbedding, 'main-thread tasks over 50 ms while embedding').toEqual([]);
+    await shoot(page, 'dataset-done');
+    const counts = await page.evaluate(async () => {
+      const req = indexedDB.open('saturi');
+      const db: IDBDatabase = await new Promise((res) => (req.onsuccess = () => res(req.result)));
+      const chunks: { rows: { id: string }[] }[] = await new Promise((res) => {
+        const r = db.transaction('chunks').objectStore('chunks').getAll();
+        r.onsuccess = () => res(r.result);
+      });
+      const ids = chunks.flatMap((c) => c.rows.map((x) => x.id));
+      db.close();
+      return { rows: ids.length, unique: new Set(ids).size };
+    });
+    expect(counts).toEqual({ rows: dataset.rows, unique: dataset.rows });
+  });
+
+  it('trains a head well above chance and shows the confusion matrix', async () => {
+    await goto(page, base, 'train');
+    const set = async (name: string, value: string) => {
+      const input = page.locator(`train-page [name="${name}"]`);
+      await input.fill(value);
+      await input.dispatchEvent('change');
+    };
+    await set('learning_rate', '0.01');
+    await set('warmup_steps', '5');
+    await set('num_train_epochs', '40');
+    await set('per_device_train_batch_size', '8');
+    await set('eval_steps', '25');
+    await set('logging_steps', '5');
+    await set('classifier_proj_size', '32');
+    const t0 = await now(page);
+    await page.locator('train-page #start').click();
+    await page.locator('train-page #run-detail[data-status="done"]').waitFor({ timeout: 180_000 });
+    expect(await longTasksSince(page, t0), 'main-thread tasks over 50 ms while training').toEqual([]);
+    expect(await page.locator('train-page #chart-loss path').count()).toBeGreaterThan(0);
+    await shoot(page, 'train');
+    await goto(page, base, 'evaluate');
+    await page.locator('evaluate-page #eval-split').selectOption('dev');
+    await page.locator('evaluate-page #evaluate').click();
+    await page.locator('evaluate-page #report').waitFor({ timeout: 60_000 });
+    const acc = Number(await page.locator('evaluate-page #accuracy').getAttribute('data-value'));
+    expect(acc).toBeGreaterThanOrEqual(0.6); // chance is 1/6
+    expect(await page.locator('evaluate-page confusion-matrix td').count()).toBe(36);
+    await shoot(page, 'evaluate');
+  });
+
+  it('classifies an uploaded WAV and a long recording (one row per 20 s window)', async () => {
+    probsBefore = await classify(page, base, shortWav);
+    expect(probsBefore.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(probsBefore.indexOf(Math.max(...probsBefore))).toBe(3);
+    await shoot(page, 'classify-short');
+    await classify(page, base, longWav);
+    expect(await page.locator('classify-page #result').getAttribute('data-windows')).toBe('3');
+    expect(await page.locator('classify-page #timeline g.window').count()).toBe(3);
+    await shoot(page, 'classify-long');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shoot(page, 'phone-classify-long');
+    for (const r of ['dataset', 'train', 'evaluate', 'settings']) {
+      await goto(page, base, r);
+      await page.waitForTimeout(300);
+      await shoot(page, `phone-${r}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('exports a head, clears the store, imports it and gives the same probabilities', async () => {
+    await goto(page, base, 'evaluate');
+    const download = page.waitForEvent('download');
+    await page.locator('evaluate-page .export-head').first().click();
+    const zipPath = join(data, 'head.zip');
+    await (await download).saveAs(zipPath);
+    expect(readFileSync(zipPath).subarray(0, 2).toString()).toBe('PK');
+    await goto(page, base, 'settings');
+    await page.locator('settings-page #clear-store').click();
+    await goto(page, base, 'evaluate');
+    await expect.poll(() => page.locator('evaluate-page .head-row').count()).toBe(0);
+    await page.locator('evaluate-page #head-input').setInputFiles(zipPath);
+    await page.locator('evaluate-page .head-row').waitFor();
+    await useTinyModel(page, base);
+    const again = await classify(page, base, shortWav);
+    again.forEach((p, i) => expect(p).toBeCloseTo(probsBefore[i], 6));
+  });
+
+  it('works offline after the first visit', async () => {
+    await page.goto(`${base}/#/classify`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    // The page must be controlled by the service worker before going offline.
+    if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) await page.reload();
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    await context.setOffline(true);
+    try {
+      await page.reload();
+      const offline = await classify(page, base, shortWav);
+      offline.forEach((p, i) => expect(p).toBeCloseTo(probsBefore[i], 6));
+      await shoot(page, 'classify-offline');
+    } finally {
+      await context.setOffline(false);
+    }
+  });
+});
+
+void expectLocator;
