@@ -1,13 +1,14 @@
 // `saturi preprocess dialect|seoul|elder` on a generated AIHub-shaped corpus:
 // rows and rejects must be exactly what the generator planted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { decodeWav, wavInfoOf } from '../../src/core/audio/wav.ts';
 import { generateAihubCorpus, type GeneratedCorpus, type PlantedReject, type PlantedSegment } from '../helpers/aihub-corpus.ts';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { repoRoot, tempDir } from '../helpers/paths.ts';
 
 const { dir, cleanup } = tempDir('saturi-preprocess-');
 let corpus: GeneratedCorpus;
@@ -162,6 +163,32 @@ describe('saturi preprocess dialect', () => {
     const changedCount = first.rows.filter((r) => r.source === p.source).length;
     expect(again.report.written).toBe(otherCount + changedCount);
     expect(again.rows).toEqual(first.rows);
+  });
+});
+
+describe('saturi preprocess, interrupted', () => {
+  it('resumes a killed run: finished recordings are reused, the result equals an uninterrupted run', async () => {
+    const out = join(dir, 'out', 'dialect-killed');
+    const done = join(out, '.done');
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'saturi.js'), 'preprocess', 'dialect', '--input', corpus.root, '--out', out, '--workers', '1'], { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    // Kill it once a few recordings are done (or let it finish if the machine is quick).
+    while (child.exitCode === null && (!existsSync(done) || readdirSync(done).filter((f) => f.endsWith('.json')).length < 3)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const finished = readdirSync(done).filter((f) => f.endsWith('.json')).length;
+    const r = await preprocess('dialect', corpus.root, out);
+    // It really was cut short, and what it finished is not done again.
+    expect(finished).toBeLessThan(r.report.recordings);
+    expect(r.report.reused).toBeGreaterThanOrEqual(finished);
+    expect(r.report.reused).toBeLessThanOrEqual(r.report.recordings);
+    // Same rows as the uninterrupted run, apart from the output folder.
+    const reference = readCsv(join(dir, 'out', 'dialect', 'segments.csv'));
+    const norm = (rows: Row[]) => rows.map((x) => ({ ...x, path: basename(x.path!) }));
+    expect(norm(r.rows)).toEqual(norm(reference));
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
 

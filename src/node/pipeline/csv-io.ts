@@ -2,8 +2,8 @@
 // temporary file renamed into place on close, so a crashed run never leaves a
 // half-written CSV that a rerun or the next step would take as complete.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { parse } from 'csv-parse';
 import { stringify, type Stringifier } from 'csv-stringify';
@@ -31,6 +31,9 @@ export class CsvFileWriter<Row extends object> {
 
   static async open<Row extends object>(path: string, columns: readonly string[]): Promise<CsvFileWriter<Row>> {
     await mkdir(dirname(path), { recursive: true });
+    // Temporary files of an earlier run that was killed before it could finish.
+    const stale = `${basename(path)}.tmp-`;
+    for (const f of await readdir(dirname(path))) if (f.startsWith(stale)) await rm(join(dirname(path), f), { force: true });
     return new CsvFileWriter<Row>(path, columns);
   }
 
