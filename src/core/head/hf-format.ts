@@ -24,6 +24,8 @@ export interface SaturiHeadInfo {
   created: string;
   /** Where an imported head came from. */
   source?: string;
+  /** How to load the head in transformers (the folder holds the head tensors only, not the encoder). */
+  usage?: string;
 }
 
 export class HeadFormatError extends Error {
@@ -217,6 +219,10 @@ export function exportHead(head: Head, opts: ExportOptions = {}): ExportedHeadFi
     eval: opts.eval ?? null,
     created: opts.created ?? new Date().toISOString(),
     ...(opts.source ? { source: opts.source } : {}),
+    usage:
+      spec.type === 'hf'
+        ? `model = Wav2Vec2BertForSequenceClassification.from_pretrained("${BASE_ENCODER}", config=AutoConfig.from_pretrained(head_dir)); model.load_state_dict(safetensors.torch.load_file(head_dir + "/model.safetensors"), strict=False)  # encoder frozen = base encoder`
+        : 'MLP head: projector → activation → classifier over the masked-mean embedding; not loadable as the transformers linear head',
   };
   return {
     'model.safetensors': serializeSafetensors(tensors, { format: 'pt' }),
