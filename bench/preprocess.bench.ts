@@ -36,9 +36,11 @@ try {
   console.log(`corpus: ${nRecordings} recordings, ${(sourceBytes / 1e6).toFixed(1)} MB of WAV at ${rates.join('/')} Hz, ${corpus.expected.dialect.length} segments planted (generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, availableParallelism ${availableParallelism()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}`);
 
-  const run = async (workers: number): Promise<PreprocessSummary & { wall: number }> => {
+  const run = async (workers: number): Promise<PreprocessSummary & { wall: number; cpu: number }> => {
     const out = join(dir, `out-${workers}`);
     const t = performance.now();
+    // Process CPU time covers the main thread and every worker thread.
+    const cpu0 = process.cpuUsage();
     const s = await runPreprocess({
       set: 'dialect',
       input: corpus.root,
@@ -53,21 +55,23 @@ try {
       maxPerSpeaker: 30,
     });
     if (s.segments !== corpus.expected.dialect.length) throw new Error(`expected ${corpus.expected.dialect.length} segments, got ${s.segments}`);
-    return { ...s, wall: (performance.now() - t) / 1000 };
+    const cpu = process.cpuUsage(cpu0);
+    return { ...s, wall: (performance.now() - t) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
   };
 
   const all = availableParallelism();
-  const results: [string, PreprocessSummary & { wall: number }][] = [];
+  const results: [string, PreprocessSummary & { wall: number; cpu: number }][] = [];
   results.push(['1 worker', await run(1)]);
   results.push([`${all} workers (all cores)`, await run(all)]);
   console.log('');
-  console.log('run                    wall s  segments/s  recordings/s  MB/s corpus  MB/s read  peak RSS MB');
+  console.log('run                    wall s   CPU s  segments/s  recordings/s  MB/s corpus  MB/s read  segments/CPU-s  peak RSS MB');
   for (const [name, s] of results) {
     console.log(
-      `${name.padEnd(22)} ${s.wall.toFixed(2).padStart(6)}  ${(s.segments / s.wall).toFixed(1).padStart(10)}  ${(s.recordings / s.wall).toFixed(1).padStart(12)}  ${(sourceBytes / 1e6 / s.wall).toFixed(1).padStart(11)}  ${(s.sourceBytesRead / 1e6 / s.wall).toFixed(1).padStart(9)}  ${(s.maxRssBytes / 1e6).toFixed(0).padStart(11)}`,
+      `${name.padEnd(22)} ${s.wall.toFixed(2).padStart(6)}  ${s.cpu.toFixed(2).padStart(6)}  ${(s.segments / s.wall).toFixed(1).padStart(10)}  ${(s.recordings / s.wall).toFixed(1).padStart(12)}  ${(sourceBytes / 1e6 / s.wall).toFixed(1).padStart(11)}  ${(s.sourceBytesRead / 1e6 / s.wall).toFixed(1).padStart(9)}  ${(s.segments / s.cpu).toFixed(1).padStart(14)}  ${(s.maxRssBytes / 1e6).toFixed(0).padStart(11)}`,
     );
   }
   const speedup = results[0]![1].wall / results[1]![1].wall;
+  console.log('(wall-clock figures depend on what else the machine runs: see the load average; CPU s is the process total, all threads)');
   console.log(`\nspeed-up with ${all} workers: ${speedup.toFixed(2)}×  (read ${(results[0]![1].sourceBytesRead / sourceBytes * 100).toFixed(0)}% of the corpus bytes: only segment ranges)`);
   const audio = results[1]![1].seconds;
   console.log(`segments written: ${results[1]![1].segments} per run, ${(audio / 60).toFixed(1)} min of 16 kHz audio (${(audio / results[1]![1].wall).toFixed(0)}× real time with all cores)`);
