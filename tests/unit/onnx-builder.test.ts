@@ -72,9 +72,12 @@ describe('ONNX graph builder', () => {
     const m = g.input('mask', 'int64', [2]);
     const f = g.op('Cast', [m], { to: 1 });
     const c = g.op('Constant', [], { value: tensor('float32', [2], new Float32Array([10, 20])) });
+    const two = g.constant(new Float32Array([2]), [1]);
+    const alsoTwo = g.constant(new Float32Array([2]), [1]);
+    expect(two).not.toBe(alsoTwo);
     const half = g.initializer('h', toFloat16Bits(new Float32Array([1.5, -0.25])), [2], 'float16');
     const hf = g.op('Cast', [half], { to: 1 });
-    g.op('Add', [g.op('Mul', [f, c]), hf], {}, 'out');
+    g.op('Add', [g.op('Mul', [g.op('Mul', [f, c]), g.op('Div', [two, alsoTwo])]), hf], {}, 'out');
     g.output('out', 'float32', [2]);
     const session = await ort.InferenceSession.create(g.toModel().model);
     const { out } = await session.run({ mask: new ort.Tensor('int64', BigInt64Array.from([1n, 0n]), [2]) });

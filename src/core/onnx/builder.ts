@@ -154,7 +154,9 @@ export class GraphBuilder {
 
   /** A scalar or 1-D constant as an initializer with a generated name. */
   constant(data: TensorData, dims: readonly number[], type?: ElemType, hint = 'const'): string {
-    return this.initializer(this.fresh(hint), data, dims, type);
+    const name = this.fresh(hint); // fresh() already reserves the name
+    this.inits.push({ name, ...tensor(type ?? inferType(data), dims, data) });
+    return name;
   }
 
   /** Adds a node; returns its outputs. Pass output names, or a count to get fresh names. */
