@@ -93,7 +93,9 @@ async function cutSegments(
       samples = (await readWavRange(src, seg.start, seg.end, info)).samples;
     } catch (e) {
       const text = errorText(e);
-      out.rejects.push({ file: wav, item, reason: /non-finite/.test(text) ? 'nan_audio' : 'unreadable_file', detail: text });
+      // readWavRange refuses NaN/±Inf samples of float files with assertFinite's "non-finite sample" reason.
+      const nonFinite = e instanceof AudioError && /non-finite/.test(text);
+      out.rejects.push({ file: wav, item, reason: nonFinite ? 'nan_audio' : 'unreadable_file', detail: text });
       continue;
     }
     const resampled = info.sampleRate === opts.sampleRate ? samples : resample(samples, info.sampleRate, opts.sampleRate);
