@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize } from 'node:path';
 import { launchChromium, repoRoot, startPreviewServer } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { classClip, writeDatasetFolder, writeWav } from './app-data.ts';
@@ -72,6 +73,30 @@ function expectLocator(loc: ReturnType<Page['locator']>) {
   };
 }
 
+const TYPES: Record<string, string> = {
+  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm',
+  '.json': 'application/json', '.webmanifest': 'application/manifest+json', '.svg': 'image/svg+xml', '.png': 'image/png',
+};
+
+/** A plain static host serving `dir` under `prefix`, without COOP/COEP headers (so not cross-origin isolated). */
+async function plainStaticHost(dir: string, prefix: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!path.startsWith(prefix)) return void res.writeHead(404).end();
+    let file = normalize(join(dir, path.slice(prefix.length)));
+    if (!file.startsWith(dir)) return void res.writeHead(403).end();
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) return void res.writeHead(404).end();
+    const body = readFileSync(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no address');
+  return { url: `http://127.0.0.1:${addr.port}${prefix.replace(/\/$/, '')}`, server };
+}
+
 describe('the built app', () => {
   let browser: Browser;
   let context: BrowserContext;
@@ -83,6 +108,7 @@ describe('the built app', () => {
   let shortWav: string;
   let longWav: string;
   let probsBefore: number[];
+  let outDir: string;
   const cleanups: (() => void)[] = [];
 
   beforeAll(async () => {
@@ -90,7 +116,7 @@ describe('the built app', () => {
     mkdirSync(SHOTS, { recursive: true });
     const out = tempDir('saturi-app-dist-');
     cleanups.push(out.cleanup);
-    const outDir = out.dir;
+    outDir = out.dir;
     await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
     server = await startPreviewServer(outDir);
     base = server.url;
@@ -124,13 +150,16 @@ describe('the built app', () => {
     await page.locator('dataset-page #start-embedding').click();
     const job = page.locator('dataset-page .job');
     // Reload as soon as some (not all) segments are stored.
-    await expect.poll(async () => Number((await job.count()) ? await job.getAttribute('data-done') : 0), { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(4);
-    const doneBefore = Number(await job.getAttribute('data-done'));
-    expect(doneBefore).toBeLessThan(dataset.rows);
+    await expect.poll(async () => Number((await job.count()) ? await job.getAttribute('data-stored') : 0), { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(4);
+    const storedBefore = Number(await job.getAttribute('data-stored'));
+    expect(storedBefore).toBeLessThan(dataset.rows);
     await shoot(page, 'dataset-running');
     const slowWhileEmbedding = await longTasksSince(page, t0);
     await page.reload();
-    await page.locator('dataset-page .job[data-status="interrupted"]').waitFor();
+    const interrupted = page.locator('dataset-page .job[data-status="interrupted"]');
+    await interrupted.waitFor();
+    // What was stored before the reload is still there.
+    expect(Number(await interrupted.getAttribute('data-stored'))).toBeGreaterThanOrEqual(storedBefore);
     await shoot(page, 'dataset-interrupted');
     // Opening the same folder resumes the job; finished ids are skipped.
     const t1 = await now(page);
@@ -236,6 +265,28 @@ describe('the built app', () => {
       await shoot(page, 'classify-offline');
     } finally {
       await context.setOffline(false);
+    }
+  });
+
+  it('runs from a plain static host under a sub-path without cross-origin isolation (single-threaded WASM)', async () => {
+    const host = await plainStaticHost(outDir, '/some/sub/path/');
+    const ctx = await browser.newContext();
+    try {
+      const p = await ctx.newPage();
+      p.on('dialog', (d) => void d.accept());
+      await p.goto(`${host.url}/#/settings`);
+      await p.locator('settings-page #cap-isolated').waitFor();
+      expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
+      await expectLocator(p.locator('settings-page #cap-isolated')).toContainText(/single-threaded|단일 스레드/);
+      await useTinyModel(p, host.url);
+      await goto(p, host.url, 'evaluate');
+      await p.locator('evaluate-page #head-input').setInputFiles(join(data, 'head.zip'));
+      await p.locator('evaluate-page .head-row').waitFor();
+      const probs = await classify(p, host.url, shortWav);
+      probs.forEach((v, i) => expect(v).toBeCloseTo(probsBefore[i], 4));
+    } finally {
+      await ctx.close();
+      await new Promise((r) => host.server.close(r));
     }
   });
 });

@@ -40,6 +40,11 @@ export class SaturiApp extends LitElement {
     .lang { display: flex; gap: 0.2rem; }
     .lang button { font: inherit; background: transparent; color: #dfe6ff; border: 1px solid #6f7fb3; border-radius: 6px; padding: 0.2rem 0.55rem; cursor: pointer; }
     .lang button[aria-pressed='true'] { background: #fff; color: #1d2b53; }
+    @media (max-width: 30rem) {
+      nav { flex-wrap: wrap; padding: 0 0.3rem; }
+      nav a { padding: 0.45rem 0.55rem; }
+      .brand { font-size: 1.05rem; }
+    }
     main { max-width: 60rem; margin: 0 auto; padding: 1rem; outline: none; }
     footer { max-width: 60rem; margin: 0 auto; padding: 1rem; font-size: 0.8rem; color: var(--muted, #5b6475); }
   `;

@@ -91,10 +91,14 @@ export class ClassifyPage extends LitElement {
       const key = `${modelLabel(s)}|${choice.dtype}`;
       if (!isEncoderLoaded(s, choice) && !s.acceptedDownloads.includes(key)) {
         // First use of this encoder: show what will be downloaded before anything large moves.
-        this.pending = { blob, name };
-        this.phase = 'plan';
-        this.plan = await encoderDownloadPlan(s, choice.dtype);
-        return;
+        const plan = await encoderDownloadPlan(s, choice.dtype);
+        // Everything already in the browser's cache: nothing to ask.
+        if (!plan.every((f) => f.cached)) {
+          this.pending = { blob, name };
+          this.plan = plan;
+          this.phase = 'plan';
+          return;
+        }
       }
       await this.run(blob, name, head, s, choice);
     } catch (e) {

@@ -11,6 +11,7 @@ import { EmbeddingJobRunner, createDatasetJob, type JobProgress } from '../servi
 import { exportSetZip, importSetFromFolder, importSetFromZip } from '../services/embedding-io.ts';
 import { encoderChoice, loadEncoder } from '../services/workers.ts';
 import type { StoredJob, StoredSetRecord } from '../store/store.ts';
+import type { LoadProgress } from '../../core/encoder/worker-api.ts';
 import { LABELS } from '../../core/config/labels.ts';
 
 /** Runners survive page switches (the job keeps going while the user looks at another page). */
@@ -136,7 +137,7 @@ export class DatasetPage extends LitElement {
     this.busy = t('dataset.loadingEncoder');
     try {
       const settings = await getSettings();
-      const enc = await loadEncoder(settings, await encoderChoice(settings));
+      const enc = await loadEncoder(settings, await encoderChoice(settings), (p) => this.showLoad(p));
       const s = await store();
       const set = await createDatasetJob(s, this.setName.trim() || this.folder.name, this.folder, this.scan.items, enc);
       folders.set(set.id, this.folder);
@@ -167,7 +168,9 @@ export class DatasetPage extends LitElement {
     folders.set(setId, folder);
     try {
       const settings = await getSettings();
-      await loadEncoder(settings, await encoderChoice(settings));
+      this.busy = t('dataset.loadingEncoder');
+      await loadEncoder(settings, await encoderChoice(settings), (p) => this.showLoad(p));
+      this.busy = '';
       const runner = new EmbeddingJobRunner(s, setId, folder, (p) => {
         lastProgress.set(setId, p);
         this.requestUpdate();
@@ -177,10 +180,16 @@ export class DatasetPage extends LitElement {
       this.requestUpdate();
       await runner.run();
     } catch (e) {
+      this.busy = '';
       this.error = (e as Error).message;
     } finally {
       await this.refresh();
     }
+  }
+
+  /** Model download progress while the encoder loads (bytes per file). */
+  private showLoad(p: LoadProgress) {
+    this.busy = `${t('dataset.loadingEncoder')} ${p.file} · ${p.status}${p.total ? ` · ${formatBytes(p.loaded)} / ${formatBytes(p.total)}` : ''}`;
   }
 
   private pause(setId: string) {
@@ -250,9 +259,10 @@ export class DatasetPage extends LitElement {
     const p = lastProgress.get(job.setId);
     const set = this.sets.find((s) => s.id === job.setId);
     const done = p?.done ?? set?.count ?? 0;
+    const stored = p?.stored ?? set?.count ?? 0;
     const total = job.items.length;
     const status = running ? 'running' : job.status === 'running' ? 'interrupted' : job.status;
-    return html`<div class="job" data-set=${job.setId} data-status=${status} data-done=${done} data-total=${total}>
+    return html`<div class="job" data-set=${job.setId} data-status=${status} data-done=${done} data-stored=${stored} data-total=${total}>
       <div class="row"><b>${set?.name ?? job.folderName}</b>
         <span class="muted status">${t(`dataset.status.${status}` as 'dataset.status.running')}</span></div>
       <progress max=${total || 1} value=${done}></progress>

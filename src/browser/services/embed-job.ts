@@ -7,7 +7,7 @@ import preprocessorConfig from '../../../configs/preprocessor_config.json' with 
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { createManifest } from '../../core/encoder/embedding-set.ts';
 import type { EmbedMode, EmbedSegment, LoadResult } from '../../core/encoder/worker-api.ts';
-import { newId, type JobItem, type SaturiStore, type StoredJob, type StoredSetRecord } from '../store/store.ts';
+import { newId, type SegmentRow, type JobItem, type SaturiStore, type StoredJob, type StoredSetRecord } from '../store/store.ts';
 import { decodeTo16k } from './audio.ts';
 import { notifyChanged, requestPersistence, storageInfo } from './app-state.ts';
 import type { FolderSource } from './folder.ts';
@@ -16,9 +16,14 @@ import { encoderWorker } from './workers.ts';
 export const MAX_LENGTH_SECONDS = 20;
 export const JOB_BATCH = 4;
 export const TRAIN_CROP_SEED = 42;
+/** Rows are written in groups (fewer, larger IndexedDB writes); a reload loses at most this many or FLUSH_MS worth, which the resumed job redoes. */
+export const FLUSH_ROWS = 32;
+export const FLUSH_MS = 2000;
 
 export interface JobProgress {
   done: number;
+  /** Rows already written to the store (done counts rows still being buffered too). */
+  stored: number;
   total: number;
   rejected: number;
   secondsDone: number;
@@ -94,10 +99,26 @@ export class EmbeddingJobRunner {
     let secondsDone = (await this.store.readRows(this.setId)).reduce((a, r) => a + r.duration, 0);
     const t0 = performance.now();
     let processedHere = 0;
+    let stored = done.size;
+    let pendingRows: SegmentRow[] = [];
+    let pendingVectors: Float32Array[] = [];
+    let lastFlush = performance.now();
+    const flush = async () => {
+      if (pendingRows.length) {
+        const all = new Float32Array(pendingRows.length * set.dim);
+        pendingVectors.forEach((v, i) => all.set(v, i * set.dim));
+        await this.store.appendRows(this.setId, pendingRows, all);
+        stored += pendingRows.length;
+      }
+      pendingRows = [];
+      pendingVectors = [];
+      lastFlush = performance.now();
+      await this.store.putJob(job);
+    };
     const progress = (status: StoredJob['status'], message?: string): JobProgress => {
       const elapsed = (performance.now() - t0) / 1000;
       const left = job.items.length - done.size - rejected.size;
-      return { done: done.size, total: job.items.length, rejected: rejected.size, secondsDone, eta: processedHere ? (elapsed / processedHere) * left : NaN, status, ...(message ? { message } : {}) };
+      return { done: done.size, stored, total: job.items.length, rejected: rejected.size, secondsDone, eta: processedHere ? (elapsed / processedHere) * left : NaN, status, ...(message ? { message } : {}) };
     };
     const save = async (status: StoredJob['status'], message?: string) => {
       job.status = status;
@@ -118,6 +139,7 @@ export class EmbeddingJobRunner {
       for (const [mode, items] of byMode) {
         for (let b = 0; b < items.length; b += JOB_BATCH) {
           if (this.pauseRequested) {
+            await flush();
             await save('paused');
             const p = progress('paused');
             this.onProgress(p);
@@ -145,24 +167,24 @@ export class EmbeddingJobRunner {
               transfer(segments, segments.map((s) => s.samples.buffer)),
               { mode, seed: TRAIN_CROP_SEED, maxLengthSeconds: MAX_LENGTH_SECONDS, batchSize: JOB_BATCH },
             );
-            const vectors = new Float32Array(results.length * set.dim);
-            const rows = results.map((r, i) => {
-              vectors.set(r.embedding, i * set.dim);
+            const rows = results.map((r) => {
+              pendingVectors.push(r.embedding);
               const it = batch.find((x) => x.id === r.id)!;
               const row = { id: it.id, name: it.name, path: it.path, dialect: it.dialect, split: it.split, duration: durations.get(it.id) ?? 0 };
               return it.speaker ? { ...row, speaker: it.speaker } : row;
             });
-            await this.store.appendRows(this.setId, rows, vectors);
+            pendingRows.push(...rows);
             for (const r of rows) {
               done.add(r.id);
               secondsDone += r.duration;
             }
           }
           processedHere += batch.length;
-          await this.store.putJob(job);
+          if (pendingRows.length >= FLUSH_ROWS || performance.now() - lastFlush > FLUSH_MS) await flush();
           this.onProgress(progress('running'));
         }
       }
+      await flush();
       await save('done');
       const s = await this.store.getSet(this.setId);
       if (s) await this.store.db.put('sets', { ...s, manifest: { ...s.manifest, count: s.count } });
@@ -172,6 +194,8 @@ export class EmbeddingJobRunner {
       return p;
     } catch (e) {
       const msg = (e as Error).message;
+      // Keep what was computed before the failure.
+      await flush().catch(() => undefined);
       await save('stopped', msg);
       const p = progress('stopped', msg);
       this.onProgress(p);
