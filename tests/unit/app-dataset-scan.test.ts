@@ -1,0 +1,63 @@
+// Pure parts of the app: reading a dataset folder's CSVs into embedding-job
+// items, folder path handling, and what 'auto' encoder settings resolve to.
+import { describe, expect, it } from 'vitest';
+import { scanFolder } from '../../src/browser/services/dataset-scan.ts';
+import { folderFromFiles, normalise } from '../../src/browser/services/folder.ts';
+import { DEFAULT_SETTINGS, resolveEncoder } from '../../src/browser/services/settings.ts';
+
+function fileAt(path: string, text = 'x'): File {
+  const f = new File([text], path.split('/').pop()!);
+  Object.defineProperty(f, 'webkitRelativePath', { value: path });
+  return f;
+}
+
+describe('dataset folder scan', () => {
+  it('reads name,path,dialect[,split] rows with paths relative to the CSV, and says why rows are skipped', async () => {
+    const folder = folderFromFiles([
+      fileAt('corpus/wav/a.wav'),
+      fileAt('corpus/wav/b.wav'),
+      fileAt('corpus/sub/c.wav'),
+      fileAt('corpus/train.csv', 'name,path,dialect\na.wav,wav/a.wav,Jeju-do\nb.wav,wav/b.wav,Mars\nz.wav,wav/z.wav,Jeju-do\n'),
+      fileAt('corpus/sub/rows.csv', '\ufeffname,path,dialect,split,speaker\nc.wav,./c.wav,Gangwon-do,test,s1\nc.wav,c.wav,Gangwon-do,test,s1\n'),
+    ]);
+    expect(folder.name).toBe('corpus');
+    const scan = await scanFolder(folder);
+    expect(scan.embeddingSet).toBeNull();
+    expect(scan.items).toEqual([
+      { id: 'test/c.wav', name: 'c.wav', path: 'sub/c.wav', dialect: 'Gangwon-do', split: 'test', speaker: 's1' },
+      { id: 'train/a.wav', name: 'a.wav', path: 'wav/a.wav', dialect: 'Jeju-do', split: 'train' },
+    ]);
+    expect(scan.counts).toEqual({ 'Gangwon-do': 1, 'Jeju-do': 1 });
+    expect(scan.problems).toEqual([
+      'sub/rows.csv:3: duplicate row c.wav',
+      'train.csv:3: unknown dialect "Mars"',
+      'train.csv:4: wav/z.wav is not in the folder',
+    ]);
+  });
+
+  it('rejects a CSV without the required columns and recognises an embedding-set folder', async () => {
+    const bad = await scanFolder(folderFromFiles([fileAt('d/x.csv', 'file,label\na,b\n')]));
+    expect(bad.items).toEqual([]);
+    expect(bad.problems).toEqual(['x.csv: needs the columns name, path, dialect']);
+    const set = await scanFolder(folderFromFiles([fileAt('d/emb/manifest.json'), fileAt('d/emb/vectors.f32'), fileAt('d/emb/index.jsonl')]));
+    expect(set.embeddingSet).toEqual({ dir: 'emb' });
+  });
+
+  it('normalises relative paths', () => {
+    expect(normalise('./a/b/../c.wav')).toBe('a/c.wav');
+    expect(normalise('a\\b\\c.wav')).toBe('a/b/c.wav');
+    expect(normalise('/x//y.wav')).toBe('x/y.wav');
+  });
+});
+
+describe('encoder settings', () => {
+  it("'auto' is fp16 on WebGPU with shader-f16, 8-bit on WASM otherwise; explicit choices pass through", () => {
+    const s = DEFAULT_SETTINGS;
+    expect(resolveEncoder(s, { webgpu: true, shaderF16: true })).toEqual({ dtype: 'fp16', backend: 'auto' });
+    expect(resolveEncoder(s, { webgpu: true, shaderF16: false })).toEqual({ dtype: 'q8', backend: 'wasm' });
+    expect(resolveEncoder(s, { webgpu: false, shaderF16: false })).toEqual({ dtype: 'q8', backend: 'wasm' });
+    expect(resolveEncoder({ ...s, backend: 'webgpu' }, { webgpu: true, shaderF16: false })).toEqual({ dtype: 'fp32', backend: 'webgpu' });
+    expect(resolveEncoder({ ...s, backend: 'wasm' }, { webgpu: true, shaderF16: true })).toEqual({ dtype: 'q8', backend: 'wasm' });
+    expect(resolveEncoder({ ...s, dtype: 'fp32', backend: 'webgpu' }, { webgpu: true, shaderF16: true })).toEqual({ dtype: 'fp32', backend: 'webgpu' });
+  });
+});
