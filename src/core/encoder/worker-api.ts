@@ -42,6 +42,10 @@ export interface LoadResult {
   revision: string;
   /** Why the requested backend / dtype was not used, when it was not (e.g. no WebGPU adapter). */
   notes: string[];
+  /** The model's preprocessor_config.json (for the embedding set's feature_config). */
+  featureConfig?: Record<string, unknown>;
+  /** WASM threads in use (1 unless the page is cross-origin isolated). */
+  threads?: number;
 }
 
 export interface EmbedSegment {
