@@ -1,0 +1,123 @@
+// npm run bench:encoder — on the same WAV segments, for the tiny model and a larger generated
+// one (hidden 256, 8 layers):
+//   full pipeline  = read + decode WAV, resample check, features, session.run, pooling
+//   bare session   = session.run only, on the same padded batches prepared beforehand
+// → pipeline overhead %, and the speed-up of length-bucketed batching over batch size 1.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { encodeWav } from '../src/core/audio/wav-encode.ts';
+import { toMono16k } from '../src/core/audio/resample.ts';
+import { planBatches } from '../src/core/encoder/batching.ts';
+import { embedSegments } from '../src/core/encoder/pipeline.ts';
+import { BENCH_LARGE_CONFIG, TINY_CONFIG, parameterCount, type TinyConformerConfig } from '../src/core/onnx/tiny-conformer.ts';
+import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
+import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../src/node/encoder/tiny-model.ts';
+import { readWavFile } from '../src/node/io/file-source.ts';
+import { tempDir } from '../tests/helpers/paths.ts';
+
+const SR = 16000;
+const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 32);
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const BATCH = 8;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Segment WAVs with AIHub-like lengths (2–12 s), 16 kHz 16-bit. */
+function writeSegments(dir: string): string[] {
+  const rnd = prng(7);
+  mkdirSync(dir, { recursive: true });
+  return Array.from({ length: SEGMENTS }, (_, i) => {
+    const n = Math.round((2 + 10 * rnd()) * SR);
+    const s = new Float32Array(n);
+    const f = 100 + 200 * rnd();
+    for (let k = 0; k < n; k++) s[k] = 0.3 * Math.sin((2 * Math.PI * f * k) / SR) * (0.6 + 0.4 * Math.sin(k / 3000)) + 0.02 * (rnd() - 0.5);
+    const path = join(dir, `seg${i}.wav`);
+    writeFileSync(path, encodeWav(s, SR));
+    return path;
+  });
+}
+
+/**
+ * Runs the variants in turn, REPS rounds after a warm-up round, and returns each one's median:
+ * interleaving keeps a change in machine load (shared CI runners) from favouring one variant.
+ */
+async function interleavedMedians(variants: Record<string, () => Promise<void>>): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = {};
+  for (let r = 0; r <= REPS; r++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      const t0 = performance.now();
+      await fn();
+      if (r > 0) (times[name] ??= []).push(performance.now() - t0);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, t]) => [k, t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!]));
+}
+
+async function fullPipeline(enc: NodeEncoder, files: string[], batchSize: number): Promise<void> {
+  const segs = [];
+  for (const [i, f] of files.entries()) segs.push({ id: `s${i}`, samples: toMono16k(await readWavFile(f)) });
+  await embedSegments(enc.session, enc.extractor, segs, { mode: 'eval', batchSize });
+}
+
+/** Batches in input order (no length bucketing), for comparison. */
+async function unbucketed(enc: NodeEncoder, clips: Float32Array[], batchSize: number): Promise<void> {
+  for (let i = 0; i < clips.length; i += batchSize) {
+    const fb = enc.extractor.extractBatch(clips.slice(i, i + batchSize).map((c) => c.subarray(0, 20 * SR)));
+    await enc.session.run(fb.features, BigInt64Array.from(fb.mask, (m) => BigInt(m)), fb.batch, fb.frames);
+  }
+}
+
+async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, files: string[], audioSeconds: number): Promise<void> {
+  const t0 = performance.now();
+  const { written } = makeTinyModel(dir, cfg);
+  const genMs = performance.now() - t0;
+  const enc = await loadEncoder(dir, 'fp32');
+  // Same padded batches as the pipeline builds (bucketed by length), prepared up front.
+  const clips = await Promise.all(files.map(async (f) => toMono16k(await readWavFile(f))));
+  const rows = clips.map((c) => enc.extractor.rowsFor(Math.min(c.length, 20 * SR)));
+  const prepared = planBatches(rows, { batchSize: BATCH }).map((b) => {
+    const fb = enc.extractor.extractBatch(b.map((i) => clips[i]!.subarray(0, 20 * SR)));
+    return { ...fb, mask64: BigInt64Array.from(fb.mask, (m) => BigInt(m)) };
+  });
+  const m = await interleavedMedians({
+    bare: async () => {
+      for (const p of prepared) await enc.session.run(p.features, p.mask64, p.batch, p.frames);
+    },
+    full: () => fullPipeline(enc, files, BATCH),
+    one: () => fullPipeline(enc, files, 1),
+    unbucketed: () => unbucketed(enc, clips, BATCH),
+  });
+  const { bare, full, one } = m as { bare: number; full: number; one: number; unbucketed: number };
+  const line = (label: string, ms: number): string => `  ${label.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms   ${(audioSeconds / (ms / 1000)).toFixed(0).padStart(6)}× real time`;
+  console.log(`\n${name}: hidden ${cfg.hidden}, ${cfg.layers} layers, ~${(parameterCount(cfg) / 1e6).toFixed(2)} M parameters${written ? ` (generated in ${genMs.toFixed(0)} ms)` : ''}`);
+  console.log(line(`bare session.run, ${prepared.length} prepared batches`, bare));
+  console.log(line(`full pipeline, bucketed batches of ${BATCH}`, full));
+  console.log(line('full pipeline, batch size 1', one));
+  console.log(line(`features + session, batches of ${BATCH} in input order`, m.unbucketed!));
+  console.log(`  pipeline overhead (full / bare − 1):            ${(((full - bare) / bare) * 100).toFixed(1)} %`);
+  console.log(`  bucketed batching speed-up over batch size 1:   ${(one / full).toFixed(2)}×`);
+  console.log(`  bucketed over input-order batches of ${BATCH}:       ${(m.unbucketed! / full).toFixed(2)}× (padding avoided)`);
+  await enc.dispose();
+}
+
+const tmp = tempDir('saturi-bench-encoder-');
+try {
+  const files = writeSegments(join(tmp.dir, 'wav'));
+  let audioSeconds = 0;
+  for (const f of files) audioSeconds += (await readWavFile(f)).samples.length / SR;
+  console.log(`encoder bench: ${SEGMENTS} segments, ${audioSeconds.toFixed(0)} s of audio, median of ${REPS} interleaved rounds after a warm-up round`);
+  console.log(`machine: ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, load average ${loadavg()[0]!.toFixed(1)}, Node ${process.version}, onnxruntime-node CPU, fp32`);
+  await benchModel('tiny model', DEFAULT_TINY_MODEL_DIR, TINY_CONFIG, files, audioSeconds);
+  await benchModel('larger generated model', join(tmp.dir, 'large-model'), BENCH_LARGE_CONFIG, files, audioSeconds);
+} finally {
+  tmp.cleanup();
+}
