@@ -25,10 +25,13 @@ function startHub(files: { omit?: string[] } = {}): Promise<HubServer> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(decodeURIComponent(req.url ?? ''));
-    const file = m?.[3] ?? '';
+    const url = decodeURIComponent(req.url ?? '');
+    // The hub layout, and a plain folder URL (/static/tiny-w2v-bert/<file>) for loading by URL.
+    const hub = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url);
+    const plain = /^\/static\/tiny-w2v-bert\/(.+)$/.exec(url);
+    const file = hub?.[3] ?? plain?.[1] ?? '';
     const path = join(DEFAULT_TINY_MODEL_DIR, file);
-    if (!m || m[1] !== REPO || file.includes('..') || files.omit?.includes(file) || !existsSync(path) || !statSync(path).isFile()) {
+    if ((!hub && !plain) || (hub && hub[1] !== REPO) || file.includes('..') || files.omit?.includes(file) || !existsSync(path) || !statSync(path).isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
       return;
     }
@@ -101,6 +104,22 @@ describe('model loading by repo id through the hub code', () => {
     const e3 = (await embedSegments(local.session, local.extractor, [{ id: 'a', samples }], { mode: 'eval' }))[0]!.embedding;
     expect(Array.from(e3)).toEqual(Array.from(e1));
     await local.dispose();
+  });
+
+  it('loads a model folder by URL, cached under that URL', async () => {
+    const hub = await startHub();
+    const cacheDir = join(tmp.dir, 'cache-url');
+    const url = `${hub.url}static/tiny-w2v-bert/`;
+    const byUrl = await loadEncoder(url, 'q8', { cacheDir });
+    expect(byUrl.info).toMatchObject({ backend: 'cpu', dtype: 'q8', modelId: url });
+    expect(hub.requests).toContain('GET /static/tiny-w2v-bert/onnx/model_quantized.onnx');
+    const e1 = (await embedSegments(byUrl.session, byUrl.extractor, [{ id: 'a', samples }], { mode: 'eval' }))[0]!.embedding;
+    await byUrl.dispose();
+    await hub.close();
+    const again = await loadEncoder(url, 'q8', { cacheDir });
+    const e2 = (await embedSegments(again.session, again.extractor, [{ id: 'a', samples }], { mode: 'eval' }))[0]!.embedding;
+    expect(Array.from(e2)).toEqual(Array.from(e1));
+    await again.dispose();
   });
 
   it('a missing file is an error naming its URL', async () => {
