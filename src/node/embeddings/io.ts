@@ -33,7 +33,8 @@ function readText(path: string): string {
 
 /** Writes a file via a temporary sibling and rename, so readers never see half a file. */
 function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  // pid + random: test files may run in threads of one process.
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const fd = openSync(tmp, 'w');
   try {
     writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);

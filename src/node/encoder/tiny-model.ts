@@ -27,7 +27,8 @@ function generatorKey(cfg: TinyConformerConfig): string {
 
 function writeAtomic(path: string, data: Uint8Array | string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+  // pid + random: test files may run in threads of one process.
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);
 }
