@@ -26,6 +26,8 @@ export interface HfLoadOptions {
   device: 'cpu' | 'webgpu' | 'wasm';
   onProgress?: (p: LoadProgress) => void;
   sessionOptions?: Record<string, unknown>;
+  /** Node: the download cache folder (transformers.js env.cacheDir) for this load. */
+  cacheDir?: string;
   /** Path joiner for local folders (Node's path.join); '/' concatenation otherwise. */
   joinPath?: (dir: string, file: string) => string;
 }
@@ -75,7 +77,9 @@ async function load(tf: TransformersModule, source: ResolvedModelSource, opts: H
     remotePathTemplate: env.remotePathTemplate,
     allowLocalModels: env.allowLocalModels,
     allowRemoteModels: env.allowRemoteModels,
+    cacheDir: env.cacheDir,
   };
+  if (opts.cacheDir) env.cacheDir = opts.cacheDir;
   let id = source.id;
   let where: (file: string) => string;
   if (source.kind === 'hub') {
@@ -165,5 +169,6 @@ async function load(tf: TransformersModule, source: ResolvedModelSource, opts: H
     env.remotePathTemplate = saved.remotePathTemplate;
     env.allowLocalModels = saved.allowLocalModels;
     env.allowRemoteModels = saved.allowRemoteModels;
+    env.cacheDir = saved.cacheDir;
   }
 }

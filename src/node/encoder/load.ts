@@ -51,11 +51,10 @@ export async function loadEncoder(model: ModelSource | undefined, dtype: Encoder
   if (source.kind === 'path' && !existsSync(join(source.id, 'config.json'))) {
     throw new Error(`model folder ${source.id} has no config.json (expected the transformers.js layout: config.json, preprocessor_config.json, onnx/model*.onnx)`);
   }
-  tf.env.cacheDir = opts.cacheDir ?? defaultModelCacheDir();
   tf.env.useFSCache = true;
   const sessionOptions: Record<string, unknown> = {};
   if (opts.threads) sessionOptions.intraOpNumThreads = opts.threads;
-  const loaded = await loadWithTransformers(tf, source, { dtype, device: 'cpu', onProgress: opts.onProgress, sessionOptions, joinPath: join });
+  const loaded = await loadWithTransformers(tf, source, { dtype, device: 'cpu', onProgress: opts.onProgress, sessionOptions, joinPath: join, cacheDir: opts.cacheDir ?? defaultModelCacheDir() });
   const where = source.kind === 'path' ? join(source.id, 'preprocessor_config.json') : `${source.id} preprocessor_config.json`;
   const picked = Object.fromEntries(Object.entries(loaded.preprocessorConfig).filter(([k]) => PREPROCESSOR_KEYS.includes(k)));
   const preprocessorConfig = parsePreprocessorConfig(picked, where);
