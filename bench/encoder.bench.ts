@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { encodeWav } from '../src/core/audio/wav-encode.ts';
 import { toMono16k } from '../src/core/audio/resample.ts';
 import { planBatches } from '../src/core/encoder/batching.ts';
-import { embedSegments } from '../src/core/encoder/pipeline.ts';
+import { DEFAULT_MAX_PADDING_FRACTION, embedSegments } from '../src/core/encoder/pipeline.ts';
 import { BENCH_LARGE_CONFIG, TINY_CONFIG, parameterCount, type TinyConformerConfig } from '../src/core/onnx/tiny-conformer.ts';
 import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../src/node/encoder/tiny-model.ts';
@@ -84,7 +84,7 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
   // Same padded batches as the pipeline builds (bucketed by length), prepared up front.
   const clips = await Promise.all(files.map(async (f) => toMono16k(await readWavFile(f))));
   const rows = clips.map((c) => enc.extractor.rowsFor(Math.min(c.length, 20 * SR)));
-  const prepared = planBatches(rows, { batchSize: BATCH }).map((b) => {
+  const prepared = planBatches(rows, { batchSize: BATCH, maxPaddingFraction: DEFAULT_MAX_PADDING_FRACTION }).map((b) => {
     const fb = enc.extractor.extractBatch(b.map((i) => clips[i]!.subarray(0, 20 * SR)));
     return { ...fb, mask64: BigInt64Array.from(fb.mask, (m) => BigInt(m)) };
   });

@@ -70,6 +70,17 @@ describe('length bucketing', () => {
     for (const batch of b) expect(batch.length * Math.max(...batch.map((i) => rows[i]!))).toBeLessThanOrEqual(250);
     expect(planBatches(rows, { batchSize: 2 })).toEqual([[4, 0], [1, 2], [3]]);
   });
+
+  it('caps padding when asked: a batch closes before padded rows exceed (1 + fraction) × real rows', () => {
+    const rows = [100, 104, 108, 150, 155, 400, 410, 420, 430];
+    const b = planBatches(rows, { batchSize: 8, maxPaddingFraction: 0.1 });
+    expect(b).toEqual([[0, 1, 2], [3, 4], [5, 6, 7, 8]]);
+    for (const batch of b) {
+      const real = batch.reduce((a, i) => a + rows[i]!, 0);
+      expect(batch.length * Math.max(...batch.map((i) => rows[i]!))).toBeLessThanOrEqual(1.1 * real);
+    }
+    expect(planBatches(rows, { batchSize: 8 })).toHaveLength(2);
+  });
 });
 
 describe('masked mean pooling', () => {

@@ -22,6 +22,8 @@ export class EmbedCancelledError extends Error {
 }
 
 export const DEFAULT_BATCH_SIZE = 4;
+/** Padded frames allowed per batch beyond the real ones (see planBatches). */
+export const DEFAULT_MAX_PADDING_FRACTION = 0.1;
 
 export interface EmbedHooks {
   onProgress?: (p: EmbedProgress) => void;
@@ -80,7 +82,7 @@ export async function embedSegments(
   });
   const batches = planBatches(
     clips.map((c) => c.rows),
-    { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE },
+    { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE, maxPaddingFraction: opts.maxPaddingFraction ?? DEFAULT_MAX_PADDING_FRACTION },
   );
   const results: EmbedResult[] = new Array(clips.length);
   const secondsTotal = clips.reduce((a, c) => a + (c.span.end - c.span.start) / sr, 0);

@@ -73,6 +73,8 @@ export interface EmbedOptions {
   overlapSeconds?: number;
   /** Segments per session run; segments of similar length are batched together. Default 4. */
   batchSize?: number;
+  /** A batch holds at most this fraction of padded frames beyond its real ones (default 0.1). */
+  maxPaddingFraction?: number;
 }
 
 export interface EmbedProgress {

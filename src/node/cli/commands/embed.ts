@@ -49,7 +49,8 @@ export function register(program: Command): void {
     .option('--out <dir>', 'embedding set folder (created, or resumed when it exists)')
     .option('--split <split>', 'train (seeded random 20 s crop) | eval (first 20 s); default: eval when the CSV name says eval/test/valid, else train')
     .option('--shard <k/N>', 'embed only shard k of N (k = 0 … N−1), chosen by a hash of the id')
-    .option('--batch-size <n>', 'segments per encoder run (batched by similar length)', '4')
+    // On a CPU, batch size 1 measured fastest (npm run bench:encoder); larger batches pay off on GPUs.
+    .option('--batch-size <n>', 'segments per encoder run (batched by similar length)', '1')
     .option('--max-length <seconds>', 'crop length (max_length_seconds)', '20')
     .option('--seed <n>', 'seed of the training crops', '42')
     .option('--threads <n>', 'onnxruntime threads')
