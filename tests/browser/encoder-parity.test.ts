@@ -26,7 +26,7 @@ const segments = [
   { id: 'c', samples: clip(0.7, 3) },
 ];
 // One batch: a single session.run per backend keeps SwiftShader's shader compiles few.
-const opts: EmbedOptions = { mode: 'eval', batchSize: 3 };
+const opts: EmbedOptions = { mode: 'eval', batchSize: 3, maxPaddingFraction: 10 };
 
 type Api = {
   load(model: string, dtype: string, backend: string): Promise<{ info?: LoadResult; error?: string; progress: LoadProgress[] }>;
@@ -149,7 +149,7 @@ describe('encoder worker in the browser', () => {
     expect(r.events.length).toBeLessThanOrEqual(2);
 
     // One big batch: were the encoder on the page's thread, no timer could fire until it ended.
-    const t = await call('ticksDuringJob', 12, 8, { mode: 'eval', batchSize: 12 });
+    const t = await call('ticksDuringJob', 12, 8, { mode: 'eval', batchSize: 12, maxPaddingFraction: 10 });
     expect(t.ms).toBeGreaterThan(150);
     expect(t.ticks).toBeGreaterThan(t.ms / 100);
   });
