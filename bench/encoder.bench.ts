@@ -15,21 +15,14 @@ import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../src/node/io/file-source.ts';
 import { tempDir } from '../tests/helpers/paths.ts';
+import { mulberry32 } from '../src/core/random/mulberry32.ts';
 
 const SR = 16000;
 const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 32);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const BATCH = 8;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** Segment WAVs with AIHub-like lengths (2–12 s), 16 kHz 16-bit. */
 function writeSegments(dir: string): string[] {

@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { makeZip, type ZipEntrySpec } from './archives.ts';
 import type { MockDataset } from './mock-aihub.ts';
+import { mulberry32 } from '../../src/core/random/mulberry32.ts';
 
 export type CorpusSet = 'dialect' | 'seoul' | 'elder';
 
@@ -86,16 +87,7 @@ export interface CorpusArchive {
 // ---------------------------------------------------------------- audio
 
 /** mulberry32: the corpus is the same for the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 export interface WavSpec {
   sampleRate: number;

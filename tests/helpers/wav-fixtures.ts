@@ -2,6 +2,7 @@
 // src/core/audio (byte layouts built by hand with DataView) so the reader is
 // checked against files it did not write. Other areas may import these.
 import type { ByteSource } from '../../src/core/io/byte-source.ts';
+import { mulberry32 } from '../../src/core/random/mulberry32.ts';
 
 export type WavEncoding = 'pcm8' | 'pcm16' | 'pcm24' | 'pcm32' | 'float32' | 'float64';
 
@@ -14,16 +15,7 @@ export function tone(freq: number, sampleRate: number, seconds: number, amplitud
 }
 
 /** Deterministic PRNG (mulberry32) giving floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Uniform white noise in [-amplitude, amplitude). */
 export function whiteNoise(n: number, seed = 1, amplitude = 0.5): Float32Array {

@@ -1,5 +1,5 @@
 // Balanced, seeded, speaker-disjoint train/eval split of segment rows.
-import { mulberry32, shuffleInPlace } from './prng.ts';
+import { mulberry32, shuffleInPlace } from '../random/mulberry32.ts';
 import type { CsvRecord } from './rows.ts';
 
 export interface SplitOptions {

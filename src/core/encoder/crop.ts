@@ -2,6 +2,7 @@
 // training takes a seeded random max-length crop, evaluation and inference the first
 // max-length seconds; long recordings can instead be cut into windows, one embedding each.
 import type { EmbedMode } from './worker-api.ts';
+import { mulberry32 } from '../random/mulberry32.ts';
 
 export interface CropSpan {
   /** Sample range [start, end) within the segment. */
@@ -34,12 +35,9 @@ function hashSeed(seed: number, id: string): number {
   return h;
 }
 
-/** mulberry32 step: a uniform float in [0, 1) from a 32-bit state. */
+/** The first mulberry32 draw from a 32-bit state: a uniform float in [0, 1). */
 function uniform(state: number): number {
-  let t = (state + 0x6d2b79f5) >>> 0;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  return mulberry32(state)();
 }
 
 /** The spans of a segment of `length` samples to embed (one, except in 'windows' mode). */

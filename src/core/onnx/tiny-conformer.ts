@@ -5,6 +5,7 @@
 // self-attention, convolution module with GLU and a causal depthwise conv over time, half-step
 // FFN, LayerNorm). Weights come from a seeded PRNG, so the files are reproducible.
 import { GraphBuilder, toFloat16Bits, type BuiltModel } from './builder.ts';
+import { mulberry32 } from '../random/mulberry32.ts';
 
 export interface TinyConformerConfig {
   hidden: number;
@@ -26,24 +27,12 @@ const LN_EPS = 1e-5;
 /** The three weight encodings of the transformers.js layout. */
 export type TinyVariant = 'fp32' | 'fp16' | 'q8';
 
-/** mulberry32: small, fast, good enough for weight init; identical in every JS engine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Weights {
   next(n: number, scale: number, offset?: number): Float32Array;
 }
 
 function weightSource(seed: number): Weights {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   return {
     next(n, scale, offset = 0) {
       const w = new Float32Array(n);
