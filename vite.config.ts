@@ -42,7 +42,10 @@ function pngIcons(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ command }) => ({
+  // Lets the app register its service worker in any build (import.meta.env.PROD
+  // depends on NODE_ENV, which test runners set to 'test').
+  define: { __SATURI_BUILD__: JSON.stringify(command === 'build') },
   // Relative base: the built site works from any static host and sub-path.
   base: './',
   server: { host: '127.0.0.1', headers: isolation },
@@ -103,4 +106,4 @@ export default defineConfig({
       },
     }),
   ],
-});
+}));

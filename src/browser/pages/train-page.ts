@@ -233,14 +233,14 @@ export class TrainPage extends LitElement {
   }
 
   private renderQueued = false;
-  /** At most one re-render per frame however fast the events come (keeps main-thread tasks short). */
+  /** At most two re-renders a second however fast the events come (keeps main-thread tasks short). */
   private scheduleRender() {
     if (this.renderQueued) return;
     this.renderQueued = true;
-    requestAnimationFrame(() => {
+    setTimeout(() => {
       this.renderQueued = false;
       notifyLive();
-    });
+    }, 500);
   }
 
   private async pause() {
@@ -272,6 +272,7 @@ export class TrainPage extends LitElement {
 
   private runSeries(run: StoredRun, steps: [number, number, number][]) {
     const logs = run.log;
+    steps = thin(steps, 400);
     const loss: Series = { name: t('train.loss'), color: '#2f5bd3', points: steps.length ? steps.map(([s, l]) => [s, l]) : logs.filter((e) => 'loss' in e).map((e) => [e.step, e.loss]) };
     const evalLoss: Series = { name: 'eval_loss', color: '#e0662c', points: logs.filter((e) => 'eval_loss' in e).map((e) => [e.step, e.eval_loss]) };
     const lr: Series = { name: 'learning_rate', color: '#66a182', points: steps.length ? steps.map(([s, , r]) => [s, r]) : logs.filter((e) => 'learning_rate' in e).map((e) => [e.step, e.learning_rate]) };
@@ -282,7 +283,7 @@ export class TrainPage extends LitElement {
 
   private renderRunDetail(run: StoredRun, steps: [number, number, number][]) {
     const s = this.runSeries(run, steps);
-    const lines = run.log.slice(-200).map(formatLogLine).join('\n');
+    const lines = run.log.slice(-100).map(formatLogLine).join('\n');
     return html`<div class="grid" style="grid-template-columns:repeat(auto-fit,minmax(17rem,1fr))">
         <line-chart id="chart-loss" title=${t('train.lossChart')} .series=${[s.loss, s.evalLoss]}></line-chart>
         <line-chart id="chart-lr" title="learning_rate" .series=${[s.lr]}></line-chart>
@@ -381,4 +382,13 @@ function formatLogLine(e: Record<string, number>): string {
   return Object.entries(e)
     .map(([k, v]) => (k === 'step' ? `step ${v}` : `${k} ${Number.isInteger(v) ? v : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4)}`))
     .join(' · ');
+}
+
+/** Every k-th point so a chart never draws more than `max` (the last point is kept). */
+function thin<T>(points: T[], max: number): T[] {
+  if (points.length <= max) return points;
+  const k = Math.ceil(points.length / max);
+  const out = points.filter((_, i) => i % k === 0);
+  if (out.at(-1) !== points.at(-1)) out.push(points.at(-1)!);
+  return out;
 }
