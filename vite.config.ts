@@ -51,7 +51,10 @@ export default defineConfig(({ command }) => ({
   server: { host: '127.0.0.1', headers: isolation },
   preview: { host: '127.0.0.1', headers: isolation },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // Entries include the workers and test pages, so the dev server pre-bundles
+  // worker-only deps up front: discovering one while a worker loads re-optimises
+  // and reloads, which can break that worker mid-load on a cold cache.
+  optimizeDeps: { exclude: ['onnxruntime-web'], entries: ['index.html', 'tests/browser/pages/**/*.html', 'workers/*.ts'] },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
   plugins: [
     pngIcons(),

@@ -23,6 +23,7 @@ const m = {
   'common.dialect': { ko: '방언', en: 'Dialect' },
   'common.yes': { ko: '예', en: 'yes' },
   'common.no': { ko: '아니요', en: 'no' },
+  'common.close': { ko: '닫기', en: 'Close' },
 
   'classify.title': { ko: '어느 지역 말씨일까요?', en: 'Which dialect region?' },
   'classify.intro': {
@@ -65,6 +66,13 @@ const m = {
     en: 'The head "{head}" expects {headDim}-dimensional embeddings but the encoder gives {dim}. Pick the matching encoder in Settings or another head.',
   },
   'classify.tooShort': { ko: '{name}: 너무 짧습니다.', en: '{name}: too short.' },
+  'classify.waveform': { ko: '녹음 파형', en: 'Recording waveform' },
+  'classify.selectHint': {
+    ko: '파형을 끌어서 구간을 고르거나 양 끝 손잡이를 화살표 키로 옮기세요(Shift: 1초씩). 처음에는 녹음 전체가 선택되어 있습니다.',
+    en: 'Drag on the waveform to choose a region, or move its two handles with the arrow keys (Shift: 1 s steps). At first the whole recording is selected.',
+  },
+  'classify.classifySelection': { ko: '선택 구간 판별', en: 'Classify selection' },
+  'classify.selection': { ko: '선택 구간 {start}–{end}', en: 'selection {start}–{end}' },
 
   'dataset.title': { ko: '데이터셋 만들기', en: 'Build a dataset' },
   'dataset.intro': {
@@ -181,6 +189,13 @@ const m = {
   'evaluate.src.pretrained': { ko: '사전학습', en: 'pretrained' },
   'evaluate.noHeads': { ko: '저장된 헤드가 없습니다.', en: 'No stored heads.' },
   'evaluate.confirmDelete': { ko: '헤드 "{name}"를 지울까요?', en: 'Delete the head "{name}"?' },
+  'evaluate.pushHub': { ko: '허브에 올리기', en: 'Push to Hub' },
+  'evaluate.pushTitle': { ko: '헤드 "{name}"를 Hugging Face 허브에 올리기', en: 'Push the head "{name}" to the Hugging Face Hub' },
+  'evaluate.pushText': {
+    ko: '저장소 이름과 쓰기 권한이 있는 액세스 토큰을 넣으세요. 토큰은 "기억"을 고르지 않으면 이 페이지를 닫을 때까지만 보관됩니다. 허브 주소는 설정에서 바꿀 수 있습니다.',
+    en: 'Enter a repository name and an access token with write access. The token is kept only until this page is closed unless you tick "remember". The hub address is in Settings.',
+  },
+  'evaluate.pushed': { ko: '"{name}"를 {url}에 올렸습니다.', en: 'Pushed "{name}" to {url}.' },
 
   'settings.title': { ko: '설정', en: 'Settings' },
   'settings.encoder': { ko: '인코더 모델', en: 'Encoder model' },
@@ -209,6 +224,12 @@ const m = {
   'settings.clear': { ko: '모두 지우기', en: 'Delete everything' },
   'settings.confirmClear': { ko: '저장된 데이터를 모두 지울까요?', en: 'Delete all stored data?' },
   'settings.cleared': { ko: '모두 지웠습니다', en: 'Everything was deleted' },
+  'settings.hub': { ko: 'Hugging Face 허브', en: 'Hugging Face Hub' },
+  'settings.hubUrl': { ko: '허브 주소 ("허브에 올리기"에 사용)', en: 'Hub URL (used by "Push to Hub")' },
+  'settings.hubUrlBad': { ko: '주소가 올바르지 않습니다: {url}', en: 'Not a valid URL: {url}' },
+  'settings.forgetToken': { ko: '기억한 토큰 지우기', en: 'Forget the remembered token' },
+  'settings.tokenStored': { ko: '이 기기에 토큰이 저장되어 있습니다.', en: 'A token is stored on this device.' },
+  'settings.tokenNone': { ko: '저장된 토큰이 없습니다.', en: 'No token is stored.' },
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof m;

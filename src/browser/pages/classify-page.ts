@@ -1,10 +1,14 @@
-// Classify: record or open a file → 16 kHz mono (off the main thread) → encoder
-// windows of 20 s → active head → probabilities (bar chart; timeline when longer).
+// Classify: record or open a file → 16 kHz mono (off the main thread) → its
+// waveform, where a region can be selected (the whole recording at first) →
+// encoder windows of 20 s over the selection → active head → probabilities
+// (bar chart; timeline when longer).
 import { LitElement, html } from 'lit';
 import { transfer } from 'comlink';
 import { proxy } from 'comlink';
 import { sharedStyles } from '../components/shared-styles.ts';
 import '../components/prob-bars.ts';
+import '../components/waveform-select.ts';
+import type { Region, WaveformSelect } from '../components/waveform-select.ts';
 import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
 import { decodeTo16k } from '../services/audio.ts';
 import { getSettings, saveSettings } from '../services/app-state.ts';
@@ -18,6 +22,9 @@ import type { LoadProgress } from '../../core/encoder/worker-api.ts';
 import { NUM_LABELS } from '../../core/config/labels.ts';
 
 export const WINDOW_SECONDS = 20;
+
+/** Region times to the hundredth of a second (formatDuration rounds to whole seconds). */
+const secs = (x: number) => `${x.toFixed(2)} s`;
 
 interface WindowResult {
   start: number;
@@ -41,6 +48,9 @@ export class ClassifyPage extends LitElement {
     recording: { state: true },
     backendNote: { state: true },
     importing: { state: true },
+    samples: { state: true },
+    region: { state: true },
+    classified: { state: true },
   };
   phase: Phase = 'idle';
   error = '';
@@ -54,7 +64,13 @@ export class ClassifyPage extends LitElement {
   recording = false;
   backendNote = '';
   importing = '';
-  private pending: { blob: Blob; name: string } | null = null;
+  /** The opened recording at 16 kHz (shown as a waveform; a copy of the selection goes to the encoder). */
+  samples: Float32Array | null = null;
+  /** The selected region in seconds (the whole recording until the user selects). */
+  region: Region = { start: 0, end: 0 };
+  /** The region the shown result belongs to. */
+  classified: Region = { start: 0, end: 0 };
+  private pending: Float32Array | null = null;
   private recorder: MediaRecorder | null = null;
   private readonly i18n = new I18nController(this);
   private readonly onState = () => void this.refresh();
@@ -76,13 +92,44 @@ export class ClassifyPage extends LitElement {
   }
 
 
-  /** Entry point for a file or a recording. */
-  private async classify(blob: Blob, name: string) {
+  /** Entry point for a file or a recording: decode it, show its waveform, classify all of it. */
+  private async open(blob: Blob, name: string) {
     this.error = '';
     this.fileName = name;
     this.windows = [];
     this.aggregate = null;
+    this.samples = null;
+    this.phase = 'decoding';
     try {
+      const samples = await decodeTo16k(blob, name);
+      this.samples = samples;
+      this.duration = samples.length / 16000;
+      this.region = { start: 0, end: this.duration };
+      this.phase = 'idle';
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    await this.classify();
+  }
+
+  /** "Classify selection": the selected samples (a copy: the encoder worker takes ownership of what it gets). */
+  private selection(): { samples: Float32Array; region: Region } | null {
+    if (!this.samples) return null;
+    const el = this.renderRoot.querySelector<WaveformSelect>('waveform-select');
+    const region = el ? el.region : { start: 0, end: this.samples.length / 16000 };
+    const view = el ? el.selectedSamples() : this.samples;
+    return { samples: view.slice(), region };
+  }
+
+  private async classify() {
+    const sel = this.selection();
+    if (!sel) return;
+    this.error = '';
+    this.windows = [];
+    this.aggregate = null;
+    try {
+      if (sel.samples.length < 16000 * 0.1) throw new Error(t('classify.tooShort', { name: this.fileName }));
       const head = await activeHead();
       this.head = head;
       if (!head) throw new Error(t('classify.noHead'));
@@ -94,13 +141,15 @@ export class ClassifyPage extends LitElement {
         const plan = await encoderDownloadPlan(s, choice.dtype);
         // Everything already in the browser's cache: nothing to ask.
         if (!plan.every((f) => f.cached)) {
-          this.pending = { blob, name };
+          this.pending = sel.samples;
+          this.classified = sel.region;
           this.plan = plan;
           this.phase = 'plan';
           return;
         }
       }
-      await this.run(blob, name, head, s, choice);
+      this.classified = sel.region;
+      await this.run(sel.samples, head, s, choice);
     } catch (e) {
       this.fail(e);
     }
@@ -116,7 +165,7 @@ export class ClassifyPage extends LitElement {
     try {
       const head = await activeHead();
       if (!head) throw new Error(t('classify.noHead'));
-      await this.run(p.blob, p.name, head, next, choice);
+      await this.run(p, head, next, choice);
     } catch (e) {
       this.fail(e);
     }
@@ -127,7 +176,7 @@ export class ClassifyPage extends LitElement {
     this.error = e instanceof Error ? e.message : String(e);
   }
 
-  private async run(blob: Blob, name: string, head: StoredHead, s: AppSettings, choice: ResolvedEncoder) {
+  private async run(samples: Float32Array, head: StoredHead, s: AppSettings, choice: ResolvedEncoder) {
     this.phase = 'loading';
     this.progress = new Map();
     const loaded = await loadEncoder(s, choice, (p) => {
@@ -138,10 +187,6 @@ export class ClassifyPage extends LitElement {
     if (loaded.dim !== head.head.spec.inputDim) {
       throw new Error(t('classify.dimMismatch', { head: head.name, headDim: head.head.spec.inputDim, dim: loaded.dim }));
     }
-    this.phase = 'decoding';
-    const samples = await decodeTo16k(blob, name);
-    this.duration = samples.length / 16000;
-    if (samples.length < 16000 * 0.1) throw new Error(t('classify.tooShort', { name }));
     this.phase = 'embedding';
     const results = await encoderWorker().embed(
       transfer([{ id: 'input', samples }], [samples.buffer]),
@@ -169,7 +214,7 @@ export class ClassifyPage extends LitElement {
     const input = e.target as HTMLInputElement;
     const file = input.files?.[0];
     input.value = '';
-    if (file) void this.classify(file, file.name);
+    if (file) void this.open(file, file.name);
   }
 
   private async toggleRecord() {
@@ -186,7 +231,7 @@ export class ClassifyPage extends LitElement {
         stream.getTracks().forEach((tr) => tr.stop());
         this.recorder = null;
         this.recording = false;
-        void this.classify(new Blob(parts, { type: rec.mimeType }), t('classify.recordingName'));
+        void this.open(new Blob(parts, { type: rec.mimeType }), t('classify.recordingName'));
       };
       rec.start();
       this.recorder = rec;
@@ -227,6 +272,27 @@ export class ClassifyPage extends LitElement {
     </section>`;
   }
 
+  private renderWaveform(busy: boolean) {
+    if (!this.samples) return '';
+    const r = this.region;
+    return html`<section class="card" id="selection">
+      <h3>${this.fileName} <span class="muted">${formatDuration(this.duration)}</span></h3>
+      <p class="muted" id="select-hint">${t('classify.selectHint')}</p>
+      <waveform-select
+        id="waveform"
+        .samples=${this.samples}
+        sample-rate="16000"
+        label=${t('classify.waveform')}
+        @region-change=${(e: CustomEvent<Region>) => (this.region = e.detail)}
+        @region-input=${(e: CustomEvent<Region>) => (this.region = e.detail)}
+      ></waveform-select>
+      <div class="row" style="margin-top:0.6rem">
+        <button id="classify-selection" ?disabled=${busy || this.phase === 'plan'} @click=${() => this.classify()}>${t('classify.classifySelection')}</button>
+        <span class="muted" id="selection-label">${t('classify.selection', { start: secs(r.start), end: secs(r.end) })}</span>
+      </div>
+    </section>`;
+  }
+
   private renderProgress() {
     const files = [...this.progress.values()];
     return html`<section class="card" aria-live="polite">
@@ -243,15 +309,17 @@ export class ClassifyPage extends LitElement {
   private renderResult() {
     if (!this.aggregate) return '';
     const long = this.windows.length > 1;
-    return html`<section class="card" id="result" data-windows=${this.windows.length}>
-      <h3>${t('classify.result')} <span class="muted">${this.fileName} · ${formatDuration(this.duration)}</span></h3>
+    const c = this.classified;
+    const whole = c.start <= 0 && c.end >= this.duration;
+    return html`<section class="card" id="result" data-windows=${this.windows.length} data-start=${c.start} data-end=${c.end}>
+      <h3>${t('classify.result')} <span class="muted">${this.fileName} · ${whole ? formatDuration(this.duration) : t('classify.selection', { start: secs(c.start), end: secs(c.end) })}</span></h3>
       ${long ? html`<p class="muted">${t('classify.aggregate', { n: this.windows.length })}</p>` : ''}
       <prob-bars id="aggregate" .probs=${this.aggregate} caption=${t('classify.result')}></prob-bars>
       ${long
         ? html`<h3>${t('classify.timeline')}</h3>
             <window-timeline id="timeline" .windows=${this.windows}></window-timeline>
             <details><summary>${t('classify.perWindow')}</summary>
-              ${this.windows.map((w) => html`<h4 style="margin:0.6rem 0 0.2rem">${formatDuration(w.start)}–${formatDuration(w.end)}</h4><prob-bars class="window-bars" .probs=${w.probs}></prob-bars>`)}
+              ${this.windows.map((w) => html`<h4 style="margin:0.6rem 0 0.2rem">${formatDuration(c.start + w.start)}–${formatDuration(c.start + w.end)}</h4><prob-bars class="window-bars" .probs=${w.probs}></prob-bars>`)}
             </details>`
         : ''}
       <p class="muted">${this.backendNote} · ${t('classify.headUsed', { name: this.head?.name ?? '' })}</p>
@@ -284,6 +352,7 @@ export class ClassifyPage extends LitElement {
         </p>
         ${this.importing ? html`<p class="muted" aria-live="polite">${this.importing}</p>` : ''}
       </section>
+      ${this.renderWaveform(busy)}
       ${this.phase === 'plan' ? this.renderPlan() : ''}
       ${busy ? this.renderProgress() : ''}
       ${this.phase === 'error' ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}

@@ -1,12 +1,16 @@
 // Evaluate any stored head on any stored set (accuracy, macro P/R/F1, per-class
-// table, confusion heat map); manage heads: make active, export, import, delete.
-import { LitElement, html } from 'lit';
+// table, confusion heat map); manage heads: make active, export, import, delete,
+// push to the Hugging Face Hub (<hub-push> in a dialog; hub URL from Settings).
+import { LitElement, css, html } from 'lit';
 import { sharedStyles } from '../components/shared-styles.ts';
 import '../components/confusion-matrix.ts';
+import '../components/hub-push.ts';
+import type { HeadForHub, PushHeadResult } from '../../core/hub/push-head.ts';
 import { I18nController, pct, t } from '../i18n/i18n.ts';
 import { downloadBlob, getSettings, notifyChanged, store } from '../services/app-state.ts';
 import { evaluateHead, makeActive } from '../services/heads.ts';
-import { exportHeadZip, importHeadFiles } from '../services/head-files.ts';
+import { exportHeadZip, headFilesOf, importHeadFiles } from '../services/head-files.ts';
+import { hubTokenStore } from '../services/hub-token.ts';
 import { importPretrainedHead } from '../services/pretrained.ts';
 import { labelledVectors, splitsOf } from '../services/training-data.ts';
 import type { StoredHead, StoredSetRecord } from '../store/store.ts';
@@ -26,6 +30,8 @@ export class EvaluatePage extends LitElement {
     error: { state: true },
     notice: { state: true },
     activeId: { state: true },
+    pushing: { state: true },
+    hubUrl: { state: true },
   };
   heads: StoredHead[] = [];
   sets: StoredSetRecord[] = [];
@@ -38,10 +44,21 @@ export class EvaluatePage extends LitElement {
   error = '';
   notice = '';
   activeId: string | null = null;
+  /** The head whose "Push to Hub" dialog is open, with its exported files. */
+  pushing: { head: StoredHead; files: HeadForHub } | null = null;
+  hubUrl = '';
   private readonly i18n = new I18nController(this);
   private readonly onState = () => void this.refresh();
 
-  static override styles = [sharedStyles];
+  static override styles = [
+    sharedStyles,
+    css`
+      dialog { border: 1px solid var(--line, #b9c0cc); border-radius: 10px; padding: 1rem 1.2rem; width: min(36rem, calc(100vw - 2rem)); box-sizing: border-box; }
+      dialog::backdrop { background: rgba(20, 28, 45, 0.45); }
+      dialog h3 { margin-top: 0; }
+      .dialog-close { display: flex; justify-content: flex-end; margin-top: 0.6rem; }
+    `,
+  ];
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -56,7 +73,9 @@ export class EvaluatePage extends LitElement {
   private async refresh() {
     const s = await store();
     [this.heads, this.sets] = await Promise.all([s.listHeads(), s.listSets()]);
-    this.activeId = (await getSettings()).activeHeadId;
+    const settings = await getSettings();
+    this.activeId = settings.activeHeadId;
+    this.hubUrl = settings.hubUrl;
     if (!this.heads.some((h) => h.id === this.headId)) this.headId = this.activeId && this.heads.some((h) => h.id === this.activeId) ? this.activeId : (this.heads.at(-1)?.id ?? '');
     if (!this.sets.some((x) => x.id === this.setId)) this.setId = this.sets.at(-1)?.id ?? '';
     this.splits = this.setId ? await splitsOf(s, this.setId) : {};
@@ -89,6 +108,46 @@ export class EvaluatePage extends LitElement {
     } catch (e) {
       this.error = (e as Error).message;
     }
+  }
+
+  private async openPush(h: StoredHead) {
+    this.error = '';
+    try {
+      const files = headFilesOf(h);
+      const dec = new TextDecoder();
+      this.pushing = {
+        head: h,
+        files: { safetensors: files['model.safetensors']!, config: JSON.parse(dec.decode(files['config.json'])), saturiHead: JSON.parse(dec.decode(files['saturi_head.json'])) },
+      };
+      this.hubUrl = (await getSettings()).hubUrl;
+      await this.updateComplete;
+      // One <hub-push> serves every head, so a typed token lasts for the session; clear the last head's outcome.
+      const el = this.renderRoot.querySelector('hub-push');
+      if (el && el._status.kind !== 'busy') el._status = { kind: 'idle' };
+      this.renderRoot.querySelector<HTMLDialogElement>('#push-dialog')?.showModal();
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  private closePush() {
+    this.renderRoot.querySelector<HTMLDialogElement>('#push-dialog')?.close();
+  }
+
+  private onPushed(e: CustomEvent<PushHeadResult>) {
+    if (this.pushing) this.notice = t('evaluate.pushed', { name: this.pushing.head.name, url: e.detail.repoUrl });
+  }
+
+  private renderPushDialog() {
+    const p = this.pushing;
+    return html`<dialog id="push-dialog" aria-labelledby="push-title">
+      ${p
+        ? html`<h3 id="push-title">${t('evaluate.pushTitle', { name: p.head.name })}</h3>
+            <p class="muted">${t('evaluate.pushText')}</p>
+            <hub-push .head=${p.files} head-name=${p.head.name} hub-url=${this.hubUrl} .tokenStore=${hubTokenStore} @hub-pushed=${this.onPushed}></hub-push>
+            <div class="dialog-close"><button class="secondary" id="close-push" @click=${this.closePush}>${t('common.close')}</button></div>`
+        : ''}
+    </dialog>`;
   }
 
   private async onImport(e: Event) {
@@ -187,6 +246,7 @@ export class EvaluatePage extends LitElement {
                   <td>${h.name}</td><td>${t(`evaluate.src.${h.source}` as 'evaluate.src.trained')}</td>
                   <td class="muted">${h.head.spec.type} ${h.head.spec.inputDim}→${h.head.spec.hiddenSize}→${h.head.spec.numLabels}</td>
                   <td><div class="row"><button class="secondary export-head" @click=${() => this.exportHead(h)}>${t('common.export')}</button>
+                  <button class="secondary push-head" @click=${() => this.openPush(h)}>${t('evaluate.pushHub')}</button>
                   <button class="danger" @click=${async () => {
                     if (!confirm(t('evaluate.confirmDelete', { name: h.name }))) return;
                     await (await store()).deleteHead(h.id);
@@ -195,6 +255,7 @@ export class EvaluatePage extends LitElement {
               )}</tbody></table></div>`
           : html`<p class="muted">${t('evaluate.noHeads')}</p>`}
       </section>
+      ${this.renderPushDialog()}
     `;
   }
 }

@@ -4,7 +4,8 @@ import { LitElement, html } from 'lit';
 import { sharedStyles } from '../components/shared-styles.ts';
 import { I18nController, LANGS, formatBytes, getLang, setLang, t, type Lang } from '../i18n/i18n.ts';
 import { getSettings, gpuProbe, notifyChanged, requestPersistence, saveSettings, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
-import { TINY_MODEL_PATH, resolveEncoder, tinyModelUrl, type AppSettings } from '../services/settings.ts';
+import { DEFAULT_SETTINGS, TINY_MODEL_PATH, resolveEncoder, tinyModelUrl, type AppSettings } from '../services/settings.ts';
+import { hubTokenStore } from '../services/hub-token.ts';
 import type { WebGpuProbe } from '../webgpu-probe.ts';
 
 export class SettingsPage extends LitElement {
@@ -14,12 +15,16 @@ export class SettingsPage extends LitElement {
     storage: { state: true },
     tinyAvailable: { state: true },
     saved: { state: true },
+    hubError: { state: true },
+    tokenStored: { state: true },
   };
   settings: AppSettings | null = null;
   probe: WebGpuProbe | null = null;
   storage: StorageInfo | null = null;
   tinyAvailable: boolean | null = null;
   saved = '';
+  hubError = '';
+  tokenStored = false;
   private readonly i18n = new I18nController(this);
 
   static override styles = [sharedStyles];
@@ -31,6 +36,7 @@ export class SettingsPage extends LitElement {
 
   private async load() {
     this.settings = await getSettings();
+    this.tokenStored = !!(await hubTokenStore.load());
     this.storage = await storageInfo();
     this.probe = await gpuProbe();
     try {
@@ -47,10 +53,30 @@ export class SettingsPage extends LitElement {
     setTimeout(() => (this.saved = ''), 1500);
   }
 
+  private async setHubUrl(e: Event) {
+    const input = e.target as HTMLInputElement;
+    const value = input.value.trim().replace(/\/+$/, '') || DEFAULT_SETTINGS.hubUrl;
+    try {
+      const u = new URL(value);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(u.protocol);
+    } catch {
+      this.hubError = t('settings.hubUrlBad', { url: value });
+      return;
+    }
+    this.hubError = '';
+    await this.update_({ hubUrl: value });
+  }
+
+  private async forgetToken() {
+    await hubTokenStore.clear();
+    this.tokenStored = false;
+  }
+
   private async clearAll() {
     if (!confirm(t('settings.confirmClear'))) return;
     await (await store()).clearAll();
     this.settings = await getSettings();
+    this.tokenStored = false;
     notifyChanged('all');
     this.storage = await storageInfo();
     this.saved = t('settings.cleared');
@@ -88,6 +114,17 @@ export class SettingsPage extends LitElement {
             ${(['auto', 'webgpu', 'wasm'] as const).map((d) => html`<option value=${d} ?selected=${s.backend === d}>${d}</option>`)}
           </select></label>
           <span class="ok" aria-live="polite">${this.saved}</span>
+        </div>
+      </section>
+      <section class="card" id="hub-settings">
+        <h3>${t('settings.hub')}</h3>
+        <div class="row">
+          <label style="flex:1 1 20rem">${t('settings.hubUrl')}<input id="hub-url" type="url" style="width:100%" .value=${s.hubUrl} @change=${this.setHubUrl} /></label>
+        </div>
+        ${this.hubError ? html`<p class="error" role="alert">${this.hubError}</p>` : ''}
+        <div class="row" style="margin-top:0.6rem">
+          <span class="muted" id="token-status">${this.tokenStored ? t('settings.tokenStored') : t('settings.tokenNone')}</span>
+          ${this.tokenStored ? html`<button class="secondary" id="forget-token" @click=${this.forgetToken}>${t('settings.forgetToken')}</button>` : ''}
         </div>
       </section>
       <section class="card" id="device">

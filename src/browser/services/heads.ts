@@ -27,22 +27,16 @@ export function engineFor(head: Head, rows: number): EngineKind | 'auto' {
   return rows * head.spec.inputDim * head.spec.hiddenSize < SMALL_WORK ? 'reference' : 'auto';
 }
 
-type PredictWithEngine = (head: Head, vectors: Float32Array, options: { engine: EngineKind | 'auto' }) => Promise<Float32Array>;
-type EvaluateWithEngine = (head: Head, set: LabelledVectors, options: { engine: EngineKind | 'auto' }) => Promise<EvalReport>;
-
 /** Softmax probabilities [n, labels] of a head for [n, dim] vectors (computed in the trainer worker). */
 export async function predict(head: StoredHead, vectors: Float32Array): Promise<Float32Array> {
   if (vectors.length % head.head.spec.inputDim !== 0) {
     throw new Error(`the head "${head.name}" expects ${head.head.spec.inputDim}-dimensional embeddings, got vectors of another size`);
   }
   const rows = vectors.length / head.head.spec.inputDim;
-  // The worker's predict/evaluate take an engine option beyond the shared type.
-  const call = trainerWorker().predict as unknown as PredictWithEngine;
-  return call(head.head, transfer(vectors, [vectors.buffer]), { engine: engineFor(head.head, rows) });
+  return trainerWorker().predict(head.head, transfer(vectors, [vectors.buffer]), { engine: engineFor(head.head, rows) });
 }
 
 export async function evaluateHead(head: Head, set: LabelledVectors): Promise<EvalReport> {
-  const call = trainerWorker().evaluate as unknown as EvaluateWithEngine;
   const rows = set.labels.length;
-  return call(head, transfer(set, [set.vectors.buffer, set.labels.buffer]), { engine: engineFor(head, rows) });
+  return trainerWorker().evaluate(head, transfer(set, [set.vectors.buffer, set.labels.buffer]), { engine: engineFor(head, rows) });
 }

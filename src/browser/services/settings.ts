@@ -14,6 +14,8 @@ export interface AppSettings {
   activeHeadId: string | null;
   /** The user has seen and accepted the first-use download plan for this encoder key. */
   acceptedDownloads: string[];
+  /** Hub the "Push to Hub" action uploads to (a mirror or a test server can stand in). */
+  hubUrl: string;
 }
 
 export const DEFAULT_SETTINGS: AppSettings = {
@@ -25,6 +27,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
   backend: 'auto',
   activeHeadId: null,
   acceptedDownloads: [],
+  hubUrl: 'https://huggingface.co',
 };
 
 /** The generated tiny encoder shipped with the site (built when `models/tiny-w2v-bert/` exists). */

@@ -1,0 +1,214 @@
+// Issue 7 in the built app: select a region of an opened recording on its
+// waveform (mouse drag, keyboard) and classify only that region; push a stored
+// head to a mock Hugging Face Hub (URL set on the settings page) from the
+// evaluate page, with the token remembered in the app's settings store.
+// Screenshots of both go to /tmp/saturi-shots/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { build } from 'vite';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { launchChromium, repoRoot, startPreviewServer } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/paths.ts';
+import { makeHeadFixture, startMockHub, type MockHub } from '../helpers/mock-hf-hub.ts';
+import { classClip, writeWav } from './app-data.ts';
+import { decodeWav, encodeWav } from '../../src/core/audio/wav.ts';
+import { LABEL_NAMES } from '../../src/core/config/labels.ts';
+
+const SHOTS = '/tmp/saturi-shots';
+const RATE = 16000;
+/** Hidden size of the generated tiny encoder (models/tiny-w2v-bert/config.json). */
+const TINY_DIM = 32;
+
+async function goto(page: Page, base: string, route: string) {
+  await page.goto(`${base}/#/${route}`);
+  await page.locator(`${route}-page`).waitFor();
+}
+
+/** Probabilities shown by the aggregate bar chart of the classify page. */
+async function shownProbs(page: Page): Promise<number[]> {
+  const rows = page.locator('classify-page #aggregate .bar-row');
+  await expect.poll(() => rows.count()).toBe(6);
+  return rows.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.prob)));
+}
+
+/** Waits for a result (accepting the first-use download plan if it shows) and returns its probabilities. */
+async function awaitResult(page: Page, region?: { start: number; end: number }): Promise<number[]> {
+  const accept = page.locator('classify-page #accept-download');
+  const result = region ? page.locator(`classify-page #result[data-start="${region.start}"][data-end="${region.end}"]`) : page.locator('classify-page #result');
+  const error = page.locator('classify-page #error');
+  await expect.poll(async () => (await accept.count()) + (await result.count()) + (await error.count()), { timeout: 120_000 }).toBeGreaterThan(0);
+  if (await accept.count()) await accept.click();
+  await expect.poll(async () => (await result.count()) + (await error.count()), { timeout: 120_000 }).toBeGreaterThan(0);
+  if (await error.count()) throw new Error(`classify failed: ${await error.textContent()}`);
+  return shownProbs(page);
+}
+
+async function openOnClassify(page: Page, base: string, wav: string): Promise<number[]> {
+  await goto(page, base, 'classify');
+  await page.locator('classify-page #file-input').setInputFiles(wav);
+  return awaitResult(page);
+}
+
+const maxAbsDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+
+describe('the built app: region selection and Push to Hub', () => {
+  let browser: Browser;
+  let page: Page;
+  let server: Awaited<ReturnType<typeof startPreviewServer>>;
+  let hub: MockHub;
+  let base: string;
+  let data: string;
+  let toneWav: string;
+  let tone: Float32Array;
+  const fx = makeHeadFixture(LABEL_NAMES, { dim: TINY_DIM, proj: 8 });
+  const cleanups: (() => void)[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(repoRoot, 'models/tiny-w2v-bert/config.json'))) throw new Error('run `npm run models:tiny` first (npm test does)');
+    mkdirSync(SHOTS, { recursive: true });
+    const out = tempDir('saturi-reach-dist-');
+    cleanups.push(out.cleanup);
+    // Build exactly as `npm run build` does (vitest sets NODE_ENV=test, which would make a dev-mode bundle).
+    const env = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir: out.dir, emptyOutDir: true } });
+    } finally {
+      process.env.NODE_ENV = env;
+    }
+    [server, hub, browser] = await Promise.all([startPreviewServer(out.dir), startMockHub(), launchChromium()]);
+    base = server.url;
+    const d = tempDir('saturi-reach-data-');
+    cleanups.push(d.cleanup);
+    data = d.dir;
+    // 4 s whose sound changes at 2 s: class 0 (low band, slow pulse), then class 4 (high band, fast pulse).
+    const samples = new Float32Array(4 * RATE);
+    samples.set(classClip(0, 2, 11), 0);
+    samples.set(classClip(4, 2, 12), 2 * RATE);
+    toneWav = writeWav(join(data, 'tone-change.wav'), samples);
+    // What the app decodes: the 16-bit values of the file.
+    tone = decodeWav(readFileSync(toneWav), 'tone-change.wav').samples;
+    // The head the app imports: the exported-head folder, zipped.
+    const enc = new TextEncoder();
+    writeFileSync(join(data, 'reach-head.zip'), zipSync({
+      'reach-head/model.safetensors': fx.safetensors,
+      'reach-head/config.json': enc.encode(JSON.stringify(fx.config)),
+      'reach-head/saturi_head.json': enc.encode(JSON.stringify(fx.saturiHead)),
+    }));
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('dialog', (dl) => void dl.accept());
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await hub?.close();
+    for (const c of cleanups) c();
+  });
+
+  it('sets the tiny encoder and the hub URL in settings and imports a head', async () => {
+    await goto(page, base, 'settings');
+    await page.locator('settings-page input[name="source"][value="tiny"]').check();
+    await expect.poll(() => page.locator('settings-page #tiny-status').textContent(), { timeout: 30_000 }).toMatch(/served by this site|이 사이트에 있음/);
+    await page.locator('settings-page #hub-url').fill(hub.url);
+    await page.locator('settings-page #hub-url').dispatchEvent('change');
+    await expect.poll(() => page.evaluate(async () => {
+      const req = indexedDB.open('saturi');
+      const db: IDBDatabase = await new Promise((res) => (req.onsuccess = () => res(req.result)));
+      const v = await new Promise<{ hubUrl?: string } | undefined>((res) => {
+        const r = db.transaction('settings').objectStore('settings').get('app');
+        r.onsuccess = () => res(r.result);
+      });
+      db.close();
+      return v?.hubUrl;
+    })).toBe(hub.url);
+    await goto(page, base, 'evaluate');
+    await page.locator('evaluate-page #head-input').setInputFiles(join(data, 'reach-head.zip'));
+    await page.locator('evaluate-page .head-row').waitFor();
+  });
+
+  it('classifies only the region selected on the waveform by mouse drag, like a file cut to that region', async () => {
+    const whole = await openOnClassify(page, base, toneWav);
+    const wave = page.locator('classify-page waveform-select');
+    await wave.waitFor();
+    expect(await wave.evaluate((el) => (el as unknown as { region: { start: number; end: number } }).region)).toEqual({ start: 0, end: 4 });
+
+    // Drag from 60 % to 95 % of the width: inside the second sound only.
+    const box = (await page.locator('classify-page waveform-select .wrap').boundingBox())!;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + 0.6 * box.width, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 0.8 * box.width, y, { steps: 5 });
+    await page.mouse.move(box.x + 0.95 * box.width, y, { steps: 5 });
+    await page.mouse.up();
+    // One arrow key on the end handle moves it back by the 0.1 s step.
+    const dragged = await wave.evaluate((el) => (el as unknown as { region: { start: number; end: number } }).region);
+    expect(dragged.start).toBeGreaterThan(2.2);
+    expect(dragged.end).toBeGreaterThan(3.6);
+    await page.locator('classify-page waveform-select .handle.end').focus();
+    await page.keyboard.press('ArrowLeft');
+    const region = await wave.evaluate((el) => (el as unknown as { region: { start: number; end: number } }).region);
+    expect(region.start).toBe(dragged.start);
+    expect(region.end).toBeCloseTo(dragged.end - 0.1, 6);
+    await expect.poll(() => page.locator('classify-page #selection-label').textContent()).toContain(region.start.toFixed(2));
+
+    await page.locator('classify-page #classify-selection').click();
+    const selected = await awaitResult(page, region);
+    await page.screenshot({ path: join(SHOTS, 'reach-classify-selection.png'), fullPage: true });
+    expect(selected.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    // The second sound alone is not the whole recording.
+    expect(maxAbsDiff(selected, whole)).toBeGreaterThan(1e-3);
+
+    // The same samples as a file of their own give the same probabilities.
+    const cut = tone.slice(Math.floor(region.start * RATE), Math.floor(region.end * RATE));
+    const cutWav = join(data, 'tone-cut.wav');
+    writeFileSync(cutWav, encodeWav(cut, RATE));
+    const alone = await openOnClassify(page, base, cutWav);
+    alone.forEach((p, i) => expect(p).toBeCloseTo(selected[i]!, 5));
+  });
+
+  it('pushes a stored head to the hub from the evaluate page and remembers the token when asked', async () => {
+    await goto(page, base, 'evaluate');
+    await page.locator('evaluate-page .push-head').first().click();
+    const dialog = page.locator('evaluate-page #push-dialog');
+    await expect.poll(() => dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(true);
+    // The hub URL comes from the settings page.
+    expect(await page.locator('evaluate-page hub-push input[name="hubUrl"]').inputValue()).toBe(hub.url);
+    await page.locator('evaluate-page hub-push input[name="repo"]').fill('dana/saturi-head');
+    await page.locator('evaluate-page hub-push input[name="token"]').fill(hub.token);
+    await page.locator('evaluate-page hub-push input[name="remember"]').check();
+    await page.screenshot({ path: join(SHOTS, 'reach-push-dialog.png') });
+    await page.locator('evaluate-page hub-push button[type="submit"]').click();
+    await page.locator('evaluate-page hub-push .status .ok').waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, 'reach-push-done.png') });
+
+    const repo = hub.repo('model', 'dana/saturi-head')!;
+    expect([...repo.files.keys()].sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'saturi_head.json']);
+    // The head went up as stored: same tensors (the store re-exports them) and labels.
+    const st = repo.files.get('model.safetensors')!;
+    const headerLen = Number(st.readBigUInt64LE(0));
+    const header = JSON.parse(st.subarray(8, 8 + headerLen).toString('utf8')) as Record<string, { shape: number[] }>;
+    expect(header['projector.weight']?.shape).toEqual([8, TINY_DIM]);
+    expect(header['classifier.weight']?.shape).toEqual([6, 8]);
+    const config = JSON.parse(repo.files.get('config.json')!.toString('utf8')) as { id2label: Record<string, string> };
+    expect(config.id2label).toEqual(fx.config.id2label);
+    expect(repo.files.get('README.md')!.toString('utf8')).toContain('pipeline_tag: audio-classification');
+    await page.locator('evaluate-page #close-push').click();
+    await expect.poll(() => page.locator('evaluate-page #notice').textContent()).toContain('dana/saturi-head');
+
+    // "Remember": the token is in the app's settings store and comes back after a reload.
+    await goto(page, base, 'settings');
+    await expect.poll(() => page.locator('settings-page #forget-token').count()).toBe(1);
+    await page.reload();
+    await goto(page, base, 'evaluate');
+    await page.locator('evaluate-page .push-head').first().click();
+    await expect.poll(() => page.locator('evaluate-page hub-push input[name="remember"]').isChecked()).toBe(true);
+    await page.locator('evaluate-page hub-push input[name="repo"]').fill('dana/saturi-head-2');
+    await page.locator('evaluate-page hub-push button[type="submit"]').click();
+    await page.locator('evaluate-page hub-push .status .ok').waitFor({ timeout: 60_000 });
+    expect(hub.repo('model', 'dana/saturi-head-2')?.files.has('model.safetensors')).toBe(true);
+  });
+});
