@@ -211,4 +211,22 @@ describe('the built app: region selection and Push to Hub', () => {
     await page.locator('evaluate-page hub-push .status .ok').waitFor({ timeout: 60_000 });
     expect(hub.repo('model', 'dana/saturi-head-2')?.files.has('model.safetensors')).toBe(true);
   });
+
+  it('shows the waveform and the push dialog in Korean', async () => {
+    await goto(page, base, 'classify');
+    await page.locator('saturi-app button[lang="ko"]').click();
+    // The waveform shows once the file is decoded (before its classification ends).
+    await page.locator('classify-page #file-input').setInputFiles(toneWav);
+    await expect.poll(() => page.locator('classify-page waveform-select button').textContent(), { timeout: 30_000 }).toBe('전체 선택');
+    expect(await page.locator('classify-page #classify-selection').textContent()).toBe('선택 구간 판별');
+    expect(await page.locator('classify-page waveform-select .handle.start').getAttribute('aria-label')).toBe('선택 구간의 시작 (초)');
+    await page.screenshot({ path: join(SHOTS, 'reach-classify-ko.png'), fullPage: true });
+    await goto(page, base, 'evaluate');
+    await page.locator('evaluate-page .push-head').first().click();
+    await expect.poll(() => page.locator('evaluate-page hub-push button[type="submit"]').textContent()).toBe('허브에 올리기');
+    expect(await page.locator('evaluate-page hub-push form').innerText()).toContain('이 기기에 토큰 기억하기');
+    await page.screenshot({ path: join(SHOTS, 'reach-push-dialog-ko.png') });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('evaluate-page #push-dialog').evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
+  });
 });

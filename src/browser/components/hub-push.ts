@@ -17,12 +17,53 @@ type Status = { kind: 'idle' } | { kind: 'busy'; text: string; progress: number 
 
 const PHASE_PROGRESS: Record<string, number> = { 'creating-repo': 0.02, preuploading: 0.1, uploadingLargeFiles: 0.2, committing: 0.9, done: 1 };
 
-const PHASE_TEXT: Record<string, string> = {
-  'creating-repo': 'Creating the repository…',
-  preuploading: 'Checking files…',
-  uploadingLargeFiles: 'Uploading weights…',
-  committing: 'Committing…',
-  done: 'Done',
+/** The element's texts (English by default; the app passes its own language's). */
+export interface HubPushMessages {
+  head: string;
+  repo: string;
+  token: string;
+  rememberedToken: string;
+  remember: string;
+  sessionOnly: string;
+  private: string;
+  hubAddress: string;
+  hubUrl: string;
+  push: string;
+  forget: string;
+  starting: string;
+  pushedTo: string;
+  commit: string;
+  noHead: string;
+  noRepo: string;
+  noToken: string;
+  phases: Record<string, string>;
+}
+
+export const HUB_PUSH_MESSAGES_EN: HubPushMessages = {
+  head: 'Head',
+  repo: 'Repository',
+  token: 'Access token (write)',
+  rememberedToken: 'remembered token',
+  remember: 'Remember the token on this device',
+  sessionOnly: 'The token is kept only until this page is closed.',
+  private: 'Private repository',
+  hubAddress: 'Hub address',
+  hubUrl: 'Hub URL',
+  push: 'Push to Hub',
+  forget: 'Forget token',
+  starting: 'Starting…',
+  pushedTo: 'Pushed to',
+  commit: 'commit',
+  noHead: 'No head to push: train or import one first.',
+  noRepo: 'Enter a repository name (your-user/name).',
+  noToken: 'Enter a Hugging Face access token with write access.',
+  phases: {
+    'creating-repo': 'Creating the repository…',
+    preuploading: 'Checking files…',
+    uploadingLargeFiles: 'Uploading weights…',
+    committing: 'Committing…',
+    done: 'Done',
+  },
 };
 
 export class HubPush extends LitElement {
@@ -32,6 +73,7 @@ export class HubPush extends LitElement {
     hubUrl: { attribute: 'hub-url' },
     repo: {},
     tokenStore: { attribute: false },
+    messages: { attribute: false },
     _status: { state: true },
     _remember: { state: true },
     _hasToken: { state: true },
@@ -44,10 +86,16 @@ export class HubPush extends LitElement {
   repo = '';
   /** Where a remembered token lives (the app's settings store); without it "remember" is hidden. */
   tokenStore: TokenStore | null = null;
+  /** Texts to use instead of the English ones (any subset). */
+  messages: Partial<HubPushMessages> = {};
   /** Options passed through to pushHead (tests shorten retry delays). */
   retry: { retries?: number; baseDelayMs?: number } | undefined;
 
   _status: Status = { kind: 'idle' };
+
+  get #m(): HubPushMessages {
+    return { ...HUB_PUSH_MESSAGES_EN, ...this.messages };
+  }
   _remember = false;
   _hasToken = false;
   #token = '';
@@ -100,7 +148,7 @@ export class HubPush extends LitElement {
   #onProgress(p: UploadProgress): void {
     // Progress by phase; within the weights upload, by the file's own progress.
     if (p.kind === 'phase') {
-      this._status = { kind: 'busy', text: PHASE_TEXT[p.phase] ?? p.phase, progress: PHASE_PROGRESS[p.phase] ?? 0 };
+      this._status = { kind: 'busy', text: this.#m.phases[p.phase] ?? p.phase, progress: PHASE_PROGRESS[p.phase] ?? 0 };
     } else if (p.state === 'uploading' && this._status.kind === 'busy' && this._status.progress < PHASE_PROGRESS.committing!) {
       this._status = { ...this._status, progress: Math.max(this._status.progress, 0.2 + 0.7 * p.progress) };
     }
@@ -114,9 +162,10 @@ export class HubPush extends LitElement {
     const typed = String(data.get('token') ?? '').trim();
     const hubUrl = String(data.get('hubUrl') ?? this.hubUrl).trim() || this.hubUrl;
     if (typed) this.#token = typed;
-    if (!this.head) return void (this._status = { kind: 'error', text: 'No head to push: train or import one first.' });
-    if (!repo) return void (this._status = { kind: 'error', text: 'Enter a repository name (your-user/name).' });
-    if (!this.#token) return void (this._status = { kind: 'error', text: 'Enter a Hugging Face access token with write access.' });
+    const m = this.#m;
+    if (!this.head) return void (this._status = { kind: 'error', text: m.noHead });
+    if (!repo) return void (this._status = { kind: 'error', text: m.noRepo });
+    if (!this.#token) return void (this._status = { kind: 'error', text: m.noToken });
     this.repo = repo;
     this.hubUrl = hubUrl;
     if (this.tokenStore) {
@@ -124,7 +173,7 @@ export class HubPush extends LitElement {
       else await this.tokenStore.clear();
     }
     this.#abort = new AbortController();
-    this._status = { kind: 'busy', text: 'Starting…', progress: 0 };
+    this._status = { kind: 'busy', text: m.starting, progress: 0 };
     try {
       const result = await pushHead(this.head, {
         repo,
@@ -149,30 +198,31 @@ export class HubPush extends LitElement {
 
   override render() {
     const s = this._status;
+    const m = this.#m;
     const busy = s.kind === 'busy';
     return html`<form @submit=${this.#submit} aria-busy=${busy ? 'true' : 'false'}>
-      ${this.headName ? html`<div class="muted">Head: ${this.headName}</div>` : ''}
-      <label>Repository<input type="text" name="repo" required placeholder="your-user/saturi-dialect-head" .value=${this.repo} autocomplete="off" spellcheck="false" /></label>
+      ${this.headName ? html`<div class="muted">${m.head}: ${this.headName}</div>` : ''}
+      <label>${m.repo}<input type="text" name="repo" required placeholder="your-user/saturi-dialect-head" .value=${this.repo} autocomplete="off" spellcheck="false" /></label>
       <label
-        >Access token (write)
-        <input type="password" name="token" autocomplete="off" spellcheck="false" placeholder=${this._hasToken ? 'remembered token' : 'hf_…'} @input=${(e: Event) => (this._hasToken = !!(e.target as HTMLInputElement).value || this._hasToken)}
+        >${m.token}
+        <input type="password" name="token" autocomplete="off" spellcheck="false" placeholder=${this._hasToken ? m.rememberedToken : 'hf_…'} @input=${(e: Event) => (this._hasToken = !!(e.target as HTMLInputElement).value || this._hasToken)}
       /></label>
       ${this.tokenStore
-        ? html`<label class="inline"><input type="checkbox" name="remember" .checked=${this._remember} @change=${(e: Event) => (this._remember = (e.target as HTMLInputElement).checked)} />Remember the token on this device</label>`
+        ? html`<label class="inline"><input type="checkbox" name="remember" .checked=${this._remember} @change=${(e: Event) => (this._remember = (e.target as HTMLInputElement).checked)} />${m.remember}</label>`
         : ''}
-      ${!this._remember ? html`<div class="muted">The token is kept only until this page is closed.</div>` : ''}
-      <label class="inline"><input type="checkbox" name="private" />Private repository</label>
+      ${!this._remember ? html`<div class="muted">${m.sessionOnly}</div>` : ''}
+      <label class="inline"><input type="checkbox" name="private" />${m.private}</label>
       <details>
-        <summary>Hub address</summary>
-        <label>Hub URL<input type="url" name="hubUrl" .value=${this.hubUrl} /></label>
+        <summary>${m.hubAddress}</summary>
+        <label>${m.hubUrl}<input type="url" name="hubUrl" .value=${this.hubUrl} /></label>
       </details>
       <div>
-        <button type="submit" ?disabled=${busy || !this.head}>Push to Hub</button>
-        ${this._hasToken ? html`<button type="button" class="secondary" @click=${() => this.forgetToken()}>Forget token</button>` : ''}
+        <button type="submit" ?disabled=${busy || !this.head}>${m.push}</button>
+        ${this._hasToken ? html`<button type="button" class="secondary" @click=${() => this.forgetToken()}>${m.forget}</button>` : ''}
       </div>
       <div role="status" aria-live="polite" class="status">
         ${s.kind === 'busy' ? html`<div>${s.text}</div><progress max="1" .value=${s.progress}></progress>` : ''}
-        ${s.kind === 'done' ? html`<div class="ok">Pushed to <a href=${s.result.repoUrl} target="_blank" rel="noopener">${s.result.repoUrl}</a> (commit ${s.result.commitOid.slice(0, 10)})</div>` : ''}
+        ${s.kind === 'done' ? html`<div class="ok">${m.pushedTo} <a href=${s.result.repoUrl} target="_blank" rel="noopener">${s.result.repoUrl}</a> (${m.commit} ${s.result.commitOid.slice(0, 10)})</div>` : ''}
         ${s.kind === 'error' ? html`<div class="error">${s.text}</div>` : ''}
       </div>
     </form>`;

@@ -40,6 +40,28 @@ interface DragState {
 
 const round3 = (s: number) => Math.round(s * 1000) / 1000;
 
+/** The element's texts (English by default; the app passes its own language's). */
+export interface WaveformMessages {
+  start: string;
+  end: string;
+  selectAll: string;
+  /** Aria label of a handle. */
+  handle: (which: 'start' | 'end') => string;
+  /** Aria label of the drawing area; `label` is the element's label. */
+  area: (label: string) => string;
+  /** "1.30 s of 4.00 s" (already formatted numbers). */
+  length: (selected: string, total: string) => string;
+}
+
+export const WAVEFORM_MESSAGES_EN: WaveformMessages = {
+  start: 'Start (s)',
+  end: 'End (s)',
+  selectAll: 'Select all',
+  handle: (which) => `${which === 'start' ? 'Start' : 'End'} of the selection (seconds)`,
+  area: (label) => `${label}: drag to select a region`,
+  length: (selected, total) => `${selected} s of ${total} s`,
+};
+
 export class WaveformSelect extends LitElement {
   static override properties = {
     samples: { attribute: false },
@@ -48,6 +70,7 @@ export class WaveformSelect extends LitElement {
     end: { type: Number },
     step: { type: Number },
     label: {},
+    messages: { attribute: false },
   };
 
   samples: Float32Array = new Float32Array(0);
@@ -59,6 +82,8 @@ export class WaveformSelect extends LitElement {
   /** Keyboard step in seconds. */
   step = 0.1;
   label = 'Recording';
+  /** Texts to use instead of the English ones (any subset). */
+  messages: Partial<WaveformMessages> = {};
 
   #peaks: Float32Array | null = null;
   #peaksFor: { samples: Float32Array; columns: number } | null = null;
@@ -279,6 +304,7 @@ export class WaveformSelect extends LitElement {
   }
 
   override render() {
+    const m = { ...WAVEFORM_MESSAGES_EN, ...this.messages };
     const d = this.duration;
     const r = this.region;
     const pos = (t: number) => `${d > 0 ? (t / d) * 100 : 0}%`;
@@ -286,7 +312,7 @@ export class WaveformSelect extends LitElement {
       class="handle ${which}"
       role="slider"
       tabindex="0"
-      aria-label=${`${which === 'start' ? 'Start' : 'End'} of the selection (seconds)`}
+      aria-label=${m.handle(which)}
       aria-valuemin="0"
       aria-valuemax=${d.toFixed(3)}
       aria-valuenow=${t.toFixed(3)}
@@ -297,7 +323,7 @@ export class WaveformSelect extends LitElement {
     return html`<div
         class="wrap"
         role="group"
-        aria-label=${`${this.label}: drag to select a region`}
+        aria-label=${m.area(this.label)}
         @pointerdown=${this.#onPointerDown}
         @pointermove=${this.#onPointerMove}
         @pointerup=${this.#onPointerUp}
@@ -307,10 +333,10 @@ export class WaveformSelect extends LitElement {
         ${d > 0 ? [handle('start', r.start), handle('end', r.end)] : ''}
       </div>
       <div class="times">
-        <label>Start (s)<input class="start-input" type="number" min="0" max=${d} step=${this.step} .value=${r.start.toFixed(3)} @change=${(e: Event) => this.#onTyped('start', e)} /></label>
-        <label>End (s)<input class="end-input" type="number" min="0" max=${d} step=${this.step} .value=${r.end.toFixed(3)} @change=${(e: Event) => this.#onTyped('end', e)} /></label>
-        <span class="len">${(r.end - r.start).toFixed(2)} s of ${d.toFixed(2)} s</span>
-        <button type="button" @click=${this.#selectAll} ?disabled=${d <= 0}>Select all</button>
+        <label>${m.start}<input class="start-input" type="number" min="0" max=${d} step=${this.step} .value=${r.start.toFixed(3)} @change=${(e: Event) => this.#onTyped('start', e)} /></label>
+        <label>${m.end}<input class="end-input" type="number" min="0" max=${d} step=${this.step} .value=${r.end.toFixed(3)} @change=${(e: Event) => this.#onTyped('end', e)} /></label>
+        <span class="len">${m.length((r.end - r.start).toFixed(2), d.toFixed(2))}</span>
+        <button type="button" @click=${this.#selectAll} ?disabled=${d <= 0}>${m.selectAll}</button>
       </div>`;
   }
 }

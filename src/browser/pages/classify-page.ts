@@ -10,6 +10,7 @@ import '../components/prob-bars.ts';
 import '../components/waveform-select.ts';
 import type { Region, WaveformSelect } from '../components/waveform-select.ts';
 import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
+import { waveformMessages } from '../i18n/component-messages.ts';
 import { decodeTo16k } from '../services/audio.ts';
 import { getSettings, saveSettings } from '../services/app-state.ts';
 import { activeHead, predict } from '../services/heads.ts';
@@ -283,6 +284,7 @@ export class ClassifyPage extends LitElement {
         .samples=${this.samples}
         sample-rate="16000"
         label=${t('classify.waveform')}
+        .messages=${waveformMessages()}
         @region-change=${(e: CustomEvent<Region>) => (this.region = e.detail)}
         @region-input=${(e: CustomEvent<Region>) => (this.region = e.detail)}
       ></waveform-select>

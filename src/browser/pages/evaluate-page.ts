@@ -11,6 +11,7 @@ import { downloadBlob, getSettings, notifyChanged, store } from '../services/app
 import { evaluateHead, makeActive } from '../services/heads.ts';
 import { exportHeadZip, headFilesOf, importHeadFiles } from '../services/head-files.ts';
 import { hubTokenStore } from '../services/hub-token.ts';
+import { hubPushMessages } from '../i18n/component-messages.ts';
 import { importPretrainedHead } from '../services/pretrained.ts';
 import { labelledVectors, splitsOf } from '../services/training-data.ts';
 import type { StoredHead, StoredSetRecord } from '../store/store.ts';
@@ -144,7 +145,7 @@ export class EvaluatePage extends LitElement {
       ${p
         ? html`<h3 id="push-title">${t('evaluate.pushTitle', { name: p.head.name })}</h3>
             <p class="muted">${t('evaluate.pushText')}</p>
-            <hub-push .head=${p.files} head-name=${p.head.name} hub-url=${this.hubUrl} .tokenStore=${hubTokenStore} @hub-pushed=${this.onPushed}></hub-push>
+            <hub-push .head=${p.files} hub-url=${this.hubUrl} .tokenStore=${hubTokenStore} .messages=${hubPushMessages()} @hub-pushed=${this.onPushed}></hub-push>
             <div class="dialog-close"><button class="secondary" id="close-push" @click=${this.closePush}>${t('common.close')}</button></div>`
         : ''}
     </dialog>`;
