@@ -53,9 +53,10 @@ describe('preprocess memory', () => {
     expect(big.report.recordings).toBe(80);
     const corpusGrowth = big.audioBytes - small.audioBytes;
     expect(corpusGrowth).toBeGreaterThan(75e6);
-    // Holding the corpus, or the segments cut from it, would add tens of MB here.
+    // Holding the corpus, or the segments cut from it, would add at least the corpus
+    // growth (> 75 MB) here; GC timing alone moves the peak by up to ~20 MB on a loaded machine.
     const growth = big.report.maxRssBytes - small.report.maxRssBytes;
-    expect(growth).toBeLessThan(15e6);
+    expect(growth).toBeLessThan(corpusGrowth * 0.4);
     expect(big.report.maxRssBytes).toBeLessThan(400e6);
   }, 240_000);
 });
