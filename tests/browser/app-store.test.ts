@@ -20,9 +20,9 @@ describe('app store (IndexedDB)', () => {
     await server?.close();
   });
 
-  it('upgrades a version-1 database (and a version-2 one) to the latest without losing data', async () => {
+  it('upgrades a version-1 database (through versions 2 and 3) to the latest without losing data', async () => {
     const r = await page.evaluate(async () => {
-      type Api = { openStore: (name: string, v?: number) => Promise<any>; DB_VERSION: number; VECTORS_PER_CHUNK: number };
+      type Api = { openStore: (name: string, v?: number) => Promise<any>; DB_VERSION: number; VECTORS_PER_CHUNK: number; ROWS_PER_BLOCK: number };
       const api = (window as unknown as { storeApi: Api }).storeApi;
       const dim = 8;
       const n = api.VECTORS_PER_CHUNK + 5; // two chunks in the v1 layout
@@ -45,6 +45,11 @@ describe('app store (IndexedDB)', () => {
       await v2.db.put('runs', { id: 'r1', name: 'run', created: '2026-01-02T00:00:00Z', status: 'done', config: { learning_rate: 0.1 }, trainSetId: 'old', evalSetId: 'old', log: [{ step: 1, loss: 2 }] });
       const v2Stores = [...v2.db.objectStoreNames];
       v2.close();
+      // Version 3: rows and vectors in 256-row chunks (vectors as Blobs).
+      const v3 = await api.openStore('upgrade-test', 3);
+      const v3Stores = [...v3.db.objectStoreNames];
+      const v3Chunks = (await v3.db.getAll('chunks')).map((c: { chunk: number; rows: unknown[]; vectors: Blob }) => [c.chunk, c.rows.length, c.vectors.size]);
+      v3.close();
       // Latest.
       const s = await api.openStore('upgrade-test');
       const set = await s.getSet('old');
@@ -58,6 +63,13 @@ describe('app store (IndexedDB)', () => {
       // The upgraded set keeps taking appends.
       await s.appendRows('old', [{ id: 'new', name: 'n.wav', path: 'wav/n.wav', dialect: 'Seoul_Gyeonggi-do', split: 'train', duration: 2 }], new Float32Array(dim).fill(7));
       const after = await s.readVectors('old');
+      // ... also appends that merge the migrated chunks into a full block.
+      const more = api.ROWS_PER_BLOCK;
+      const moreVectors = Float32Array.from({ length: more * dim }, (_, i) => i);
+      await s.appendRows('old', Array.from({ length: more }, (_, i) => ({ id: `more-${i}`, name: 'm.wav', path: 'wav/m.wav', dialect: 'Jeju-do', split: 'train', duration: 1 })), moreVectors);
+      const final = await s.readVectors('old');
+      const finalRows = await s.readRows('old');
+      const blocks = (await s.db.getAll('blocks')).map((b: { start: number; count: number }) => [b.start, b.count]);
       s.close();
       return {
         v1Stores, v2Stores, stores, version, set, settings, runs,
@@ -66,13 +78,25 @@ describe('app store (IndexedDB)', () => {
         done: done.size,
         afterCount: after.count,
         lastRow: Array.from(after.vectors.subarray(n * dim)),
+        v3Stores, v3Chunks,
+        finalSame:
+          final.count === n + 1 + more &&
+          final.vectors.subarray(0, n * dim).every((v: number, i: number) => v === vectors[i]) &&
+          final.vectors.subarray((n + 1) * dim).every((v: number, i: number) => v === moreVectors[i]),
+        finalIds: finalRows.map((x: { id: string; ord: number }) => `${x.ord}:${x.id}`),
+        blocks, rowsPerBlock: api.ROWS_PER_BLOCK, vpc: api.VECTORS_PER_CHUNK,
         n, dim,
       };
     });
     expect(r.v1Stores.sort()).toEqual(['segments', 'sets', 'settings', 'vectors']);
     expect(r.v2Stores).toContain('runs');
-    expect(r.version).toBe(3);
-    expect(r.stores.sort()).toEqual(['chunks', 'heads', 'jobs', 'runs', 'sets', 'settings']);
+    expect(r.v3Stores.sort()).toEqual(['chunks', 'heads', 'jobs', 'runs', 'sets', 'settings']);
+    expect(r.v3Chunks).toEqual([
+      [0, r.vpc, r.vpc * r.dim * 4],
+      [1, r.n - r.vpc, (r.n - r.vpc) * r.dim * 4],
+    ]);
+    expect(r.version).toBe(4);
+    expect(r.stores.sort()).toEqual(['blocks', 'heads', 'jobs', 'runs', 'sets', 'settings']);
     expect(r.set).toMatchObject({ id: 'old', name: 'old set', count: r.n, source: 'import' });
     expect(r.settings).toEqual({ encoderSource: 'tiny' });
     expect(r.runs.map((x: { id: string }) => x.id)).toEqual(['r1']);
@@ -82,18 +106,36 @@ describe('app store (IndexedDB)', () => {
     expect(r.done).toBe(r.n);
     expect(r.afterCount).toBe(r.n + 1);
     expect(r.lastRow).toEqual(new Array(r.dim).fill(7));
+    const total = r.n + 1 + r.rowsPerBlock;
+    expect(r.finalSame).toBe(true);
+    expect(r.finalIds).toEqual([
+      ...Array.from({ length: r.n }, (_, i) => `${i}:seg-${i}`),
+      `${r.n}:new`,
+      ...Array.from({ length: r.rowsPerBlock }, (_, i) => `${r.n + 1 + i}:more-${i}`),
+    ]);
+    // Blocks stay contiguous and within the size limit.
+    let at = 0;
+    for (const [start, count] of r.blocks) {
+      expect(start).toBe(at);
+      expect(count).toBeLessThanOrEqual(r.rowsPerBlock);
+      at += count;
+    }
+    expect(at).toBe(total);
   });
 
   it('appends in uneven batches across chunk boundaries and reads back the same rows and vectors', async () => {
     const r = await page.evaluate(async () => {
-      type Api = { openStore: (name: string) => Promise<any>; newId: (p: string) => string; VECTORS_PER_CHUNK: number };
+      type Api = { openStore: (name: string) => Promise<any>; newId: (p: string) => string; ROWS_PER_BLOCK: number; MERGE_ROWS: number };
       const api = (window as unknown as { storeApi: Api }).storeApi;
       const s = await api.openStore('append-test');
       const dim = 16;
       const id = api.newId('set');
       await s.createSet({ id, name: 'a', manifest: {}, dim, created: new Date().toISOString(), source: 'dataset' });
-      const batches = [3, api.VECTORS_PER_CHUNK - 1, 1, api.VECTORS_PER_CHUNK + 7, 40];
-      const total = batches.reduce((a, b) => a + b, 0);
+      const C = api.ROWS_PER_BLOCK;
+      const M = api.MERGE_ROWS;
+      // Uneven batches around the merge size, many small appends (the embedding job's pattern), one over the block size.
+      const batches = [3, M - 1, 1, M + 7, 40, ...new Array(60).fill(5), 0, C + 1, 9];
+      const total = batches.reduce((a, b) => a + b, 0) + 2;
       const all = Float32Array.from({ length: total * dim }, (_, i) => Math.sin(i));
       let at = 0;
       for (const b of batches) {
@@ -107,15 +149,19 @@ describe('app store (IndexedDB)', () => {
       } catch (e) {
         bad = (e as Error).message;
       }
+      // Two appends at once are serialised, not lost.
+      const pair = [0, 1].map((k) => s.appendRows(id, [{ id: `r${at + k}`, name: 'x', path: 'x', dialect: 'Jeolla-do', split: 'train', duration: 1 }], all.subarray((at + k) * dim, (at + k + 1) * dim)));
+      await Promise.all(pair);
       const back = await s.readVectors(id);
       const rows = await s.readRows(id);
       const done = await s.doneIds(id);
+      const blocks = (await s.db.getAll('blocks')).map((b: { start: number; count: number }) => [b.start, b.count]);
       await s.deleteSet(id);
       const gone = await s.getSet(id);
-      const chunksLeft = await s.db.count('chunks');
+      const chunksLeft = await s.db.count('blocks');
       s.close();
       return {
-        total,
+        total, C, M, blocks,
         count: back.count,
         same: back.vectors.every((v: number, i: number) => v === all[i]),
         ids: rows.map((x: { id: string }) => x.id),
@@ -131,6 +177,16 @@ describe('app store (IndexedDB)', () => {
     expect(r.ids).toEqual(Array.from({ length: r.total }, (_, i) => `r${i}`));
     expect(r.ords).toEqual(Array.from({ length: r.total }, (_, i) => i));
     expect(r.done).toBe(r.total);
+    // Contiguous blocks within the size limit; small appends were merged (few small blocks).
+    let at = 0;
+    for (const [start, count] of r.blocks) {
+      expect(start).toBe(at);
+      expect(count).toBeLessThanOrEqual(r.C);
+      at += count;
+    }
+    expect(at).toBe(r.total);
+    expect(r.blocks.filter(([, count]: number[]) => count < r.M).length).toBeLessThanOrEqual(Math.log2(r.M) + 1);
+    expect(r.blocks.length).toBeLessThan(20);
     expect(r.bad).toMatch(/1 rows need 16 values, got 15/);
     expect(r.gone).toBe(true);
     expect(r.chunksLeft).toBe(0);

@@ -5,6 +5,8 @@ import {
   DB_NAME,
   DB_VERSION,
   MIGRATIONS,
+  MERGE_ROWS,
+  ROWS_PER_BLOCK,
   VECTORS_PER_CHUNK,
   type JobItem,
   type SaturiDB,
@@ -12,18 +14,35 @@ import {
   type StoredJob,
   type StoredRun,
   type StoredSegment,
-  type StoredChunk,
+  type StoredBlock,
   type ChunkRow,
   type StoredSetRecord,
 } from './schema.ts';
 
 export type { StoredHead, StoredJob, StoredRun, StoredSegment, StoredSetRecord, JobItem };
-export { VECTORS_PER_CHUNK };
+export { MERGE_ROWS, ROWS_PER_BLOCK, VECTORS_PER_CHUNK };
 
 export type SegmentRow = ChunkRow;
 
-function chunkRange(setId: string): IDBKeyRange {
-  return IDBKeyRange.bound([setId, -Infinity], [setId, Infinity]);
+/** Blocks of a set from row `from` on. */
+function blockRange(setId: string, from: number): IDBKeyRange {
+  return IDBKeyRange.bound([setId, from], [setId, Infinity]);
+}
+
+/** The block's count × dim values (a lazy slice when the Blob is longer). */
+function vectorBlob(b: StoredBlock, dim: number): Blob {
+  const bytes = b.count * dim * 4;
+  if (b.vectors.size < bytes) throw new Error(`embedding set ${b.setId}: block at row ${b.start} holds ${b.vectors.size} bytes of vectors, needs ${bytes}`);
+  return b.vectors.size === bytes ? b.vectors : b.vectors.slice(0, bytes);
+}
+
+function checkContiguous(setId: string, blocks: StoredBlock[], count: number): void {
+  let at = 0;
+  for (const b of blocks) {
+    if (b.start !== at) throw new Error(`embedding set ${setId}: rows ${at}…${b.start} are missing`);
+    at += b.count;
+  }
+  if (at !== count) throw new Error(`embedding set ${setId}: ${at} rows stored, the set says ${count}`);
 }
 
 /** Opens (and upgrades, running each missing migration in order) the app database. `version` below the latest is for upgrade tests. */
@@ -80,10 +99,10 @@ export class SaturiStore {
   }
 
   async deleteSet(id: string): Promise<void> {
-    const tx = this.db.transaction(['sets', 'chunks', 'jobs'], 'readwrite');
+    const tx = this.db.transaction(['sets', 'blocks', 'jobs'], 'readwrite');
     await Promise.all([
       tx.objectStore('sets').delete(id),
-      tx.objectStore('chunks').delete(chunkRange(id)),
+      tx.objectStore('blocks').delete(blockRange(id, 0)),
       tx.objectStore('jobs').delete(id),
       tx.done,
     ]);
@@ -96,84 +115,92 @@ export class SaturiStore {
    * One writer per set at a time (the embedding job or an import).
    */
   async appendRows(setId: string, rows: SegmentRow[], vectors: Float32Array): Promise<number> {
-    const rec = await this.db.get('sets', setId);
-    if (!rec) throw new Error(`embedding set ${setId} does not exist`);
-    const dim = rec.dim;
-    if (vectors.length !== rows.length * dim) throw new Error(`appendRows: ${rows.length} rows need ${rows.length * dim} values, got ${vectors.length}`);
-    // The last chunk may be partly filled: read it first (Blob reads cannot run inside a transaction).
-    const firstChunk = Math.floor(rec.count / VECTORS_PER_CHUNK);
-    const partialRows = rec.count % VECTORS_PER_CHUNK;
-    let prevRows: SegmentRow[] = [];
-    let prevVectors: Float32Array | undefined;
-    if (partialRows > 0 && rows.length > 0) {
-      const prev = await this.db.get('chunks', [setId, firstChunk]);
-      if (prev) {
-        prevRows = prev.rows.slice(0, partialRows);
-        prevVectors = new Float32Array(await prev.vectors.arrayBuffer(), 0, partialRows * dim);
-      }
-    }
-    const records: StoredChunk[] = [];
-    let done = 0;
-    let at = rec.count;
-    while (done < rows.length) {
-      const chunk = Math.floor(at / VECTORS_PER_CHUNK);
-      const offsetRows = at % VECTORS_PER_CHUNK;
-      const take = Math.min(VECTORS_PER_CHUNK - offsetRows, rows.length - done);
-      const part = vectors.subarray(done * dim, (done + take) * dim);
-      const isPartial = offsetRows > 0 && chunk === firstChunk && prevVectors;
-      records.push({
-        setId,
-        chunk,
-        rows: isPartial ? [...prevRows, ...rows.slice(done, done + take)] : rows.slice(done, done + take),
-        vectors: isPartial ? new Blob([prevVectors!.slice(), part.slice()]) : new Blob([part.slice()]),
-      });
-      done += take;
-      at += take;
-    }
-    const tx = this.db.transaction(['sets', 'chunks'], 'readwrite', { durability: 'relaxed' });
-    const now = await tx.objectStore('sets').get(setId);
-    if (!now || now.count !== rec.count) {
+    const tx = this.db.transaction(['sets', 'blocks'], 'readwrite', { durability: 'relaxed' });
+    const sets = tx.objectStore('sets');
+    const blocks = tx.objectStore('blocks');
+    const rec = await sets.get(setId);
+    const fail = (message: string): never => {
       tx.abort();
-      throw new Error(`embedding set ${setId} changed during an append (two writers?)`);
+      tx.done.catch(() => {});
+      throw new Error(message);
+    };
+    if (!rec) return fail(`embedding set ${setId} does not exist`);
+    const dim = rec.dim;
+    if (vectors.length !== rows.length * dim) return fail(`appendRows: ${rows.length} rows need ${rows.length * dim} values, got ${vectors.length}`);
+    if (rows.length === 0) {
+      await tx.done;
+      return rec.count;
     }
-    await Promise.all([
-      ...records.map((r) => tx.objectStore('chunks').put(r)),
-      tx.objectStore('sets').put({ ...now, count: now.count + rows.length }),
-      tx.done,
-    ]);
-    return rec.count + rows.length;
+    // Small blocks at the end (under MERGE_ROWS rows) are absorbed by this append
+    // like a binary counter: the new rows take in the last block while it is no
+    // bigger than what is merged so far. A row is so rewritten only a few times,
+    // and a set appended to in small batches (the embedding job) still ends up
+    // with few blocks. Sizes follow from the keys: blocks are contiguous and the
+    // last one ends at rec.count.
+    const end = rec.count + rows.length;
+    const lastStarts = (await blocks.getAllKeys(blockRange(setId, Math.max(0, rec.count - MERGE_ROWS)))).map((k) => k[1]);
+    let mergeFrom = rec.count;
+    for (let i = lastStarts.length - 1; i >= 0; i--) {
+      const size = mergeFrom - lastStarts[i];
+      if (size >= MERGE_ROWS || size > end - mergeFrom) break;
+      mergeFrom = lastStarts[i];
+    }
+    let allRows: SegmentRow[] = rows;
+    // Blob parts: the merged blocks' Blobs are reused by reference, never read into JS.
+    const parts: BlobPart[] = [];
+    if (mergeFrom < rec.count) {
+      const merged = await blocks.getAll(blockRange(setId, mergeFrom));
+      allRows = [];
+      for (const b of merged) {
+        allRows.push(...(JSON.parse(b.rows) as SegmentRow[]));
+        parts.push(vectorBlob(b, dim));
+      }
+      allRows.push(...rows);
+      await blocks.delete(blockRange(setId, mergeFrom));
+    }
+    // The Blob constructor copies the values, so the caller's array is not kept
+    // (a view of shared memory cannot be a Blob part: copy that first).
+    parts.push(vectors.buffer instanceof ArrayBuffer ? (vectors as Float32Array<ArrayBuffer>) : vectors.slice());
+    const all = new Blob(parts);
+    const puts: Promise<unknown>[] = [];
+    for (let at = mergeFrom; at < end; ) {
+      const next = Math.min(end, at + ROWS_PER_BLOCK);
+      const a = at - mergeFrom;
+      const b = next - mergeFrom;
+      puts.push(blocks.put({ setId, start: at, count: b - a, rows: JSON.stringify(allRows.slice(a, b)), vectors: all.slice(a * dim * 4, b * dim * 4) }));
+      at = next;
+    }
+    puts.push(sets.put({ ...rec, count: end }));
+    await Promise.all([...puts, tx.done]);
+    return end;
   }
 
   /** All vectors of a set as one count × dim array. */
   async readVectors(setId: string): Promise<{ vectors: Float32Array; dim: number; count: number }> {
-    const tx = this.db.transaction(['sets', 'chunks'], 'readonly');
+    const tx = this.db.transaction(['sets', 'blocks'], 'readonly');
     const rec = await tx.objectStore('sets').get(setId);
     if (!rec) throw new Error(`embedding set ${setId} does not exist`);
-    const chunks = await tx.objectStore('chunks').getAll(chunkRange(setId));
-    const out = new Float32Array(rec.count * rec.dim);
-    await Promise.all(
-      chunks.map(async (c) => {
-        const start = c.chunk * VECTORS_PER_CHUNK * rec.dim;
-        const n = Math.min(c.rows.length * rec.dim, out.length - start);
-        if (n > 0) out.set(new Float32Array(await c.vectors.arrayBuffer(), 0, n), start);
-      }),
-    );
-    return { vectors: out, dim: rec.dim, count: rec.count };
+    const blocks = await tx.objectStore('blocks').getAll(blockRange(setId, 0));
+    checkContiguous(setId, blocks, rec.count);
+    // One read of one Blob composed of all blocks lands the values straight in the
+    // result's buffer: far faster than a read per block plus a copy.
+    const buf = await new Blob(blocks.map((b) => vectorBlob(b, rec.dim))).arrayBuffer();
+    return { vectors: new Float32Array(buf), dim: rec.dim, count: rec.count };
   }
 
   /** All rows of a set, in order (vectors are not read). */
   async readRows(setId: string): Promise<StoredSegment[]> {
-    const chunks = await this.db.getAll('chunks', chunkRange(setId));
+    const blocks = await this.db.getAll('blocks', blockRange(setId, 0));
     const out: StoredSegment[] = [];
-    for (const c of chunks) c.rows.forEach((r, i) => out.push({ ...r, setId, ord: c.chunk * VECTORS_PER_CHUNK + i }));
+    for (const b of blocks) (JSON.parse(b.rows) as SegmentRow[]).forEach((r, i) => out.push({ ...r, setId, ord: b.start + i }));
     return out;
   }
 
   /** Ids already embedded in a set (a resumed job skips them). */
   async doneIds(setId: string): Promise<Set<string>> {
-    const chunks = await this.db.getAll('chunks', chunkRange(setId));
+    const blocks = await this.db.getAll('blocks', blockRange(setId, 0));
     const ids = new Set<string>();
-    for (const c of chunks) for (const r of c.rows) ids.add(r.id);
+    for (const b of blocks) for (const r of JSON.parse(b.rows) as SegmentRow[]) ids.add(r.id);
     return ids;
   }
 
@@ -230,7 +257,7 @@ export class SaturiStore {
 
   /** Deletes everything stored (sets, vectors, heads, runs, jobs, settings). */
   async clearAll(): Promise<void> {
-    const names = ['settings', 'sets', 'chunks', 'heads', 'runs', 'jobs'] as const;
+    const names = ['settings', 'sets', 'blocks', 'heads', 'runs', 'jobs'] as const;
     const tx = this.db.transaction([...names], 'readwrite');
     await Promise.all([...names.map((n) => tx.objectStore(n).clear()), tx.done]);
   }
