@@ -12,7 +12,7 @@ import type { Region, WaveformSelect } from '../components/waveform-select.ts';
 import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
 import { waveformMessages } from '../i18n/component-messages.ts';
 import { decodeTo16k } from '../services/audio.ts';
-import { getSettings, saveSettings } from '../services/app-state.ts';
+import { AppStateController, getSettings, saveSettings } from '../services/app-state.ts';
 import { activeHead, predict } from '../services/heads.ts';
 import { encoderDownloadPlan, type PlannedFile } from '../services/download-plan.ts';
 import { modelLabel, type AppSettings, type ResolvedEncoder } from '../services/settings.ts';
@@ -74,19 +74,9 @@ export class ClassifyPage extends LitElement {
   private pending: Float32Array | null = null;
   private recorder: MediaRecorder | null = null;
   private readonly i18n = new I18nController(this);
-  private readonly onState = () => void this.refresh();
+  private readonly appState = new AppStateController(this, () => this.refresh());
 
   static override styles = [sharedStyles];
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    window.addEventListener('saturi-state', this.onState);
-    void this.refresh();
-  }
-  override disconnectedCallback(): void {
-    window.removeEventListener('saturi-state', this.onState);
-    super.disconnectedCallback();
-  }
 
   private async refresh() {
     this.head = (await activeHead()) ?? undefined;

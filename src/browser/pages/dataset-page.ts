@@ -4,7 +4,7 @@
 import { LitElement, html } from 'lit';
 import { sharedStyles } from '../components/shared-styles.ts';
 import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
-import { downloadBlob, getSettings, notifyChanged, requestPersistence, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
+import { AppStateController, downloadBlob, getSettings, notifyChanged, requestPersistence, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
 import { folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
 import { scanFolder, type ScanResult } from '../services/dataset-scan.ts';
 import { EmbeddingJobRunner, createDatasetJob, type JobProgress } from '../services/embed-job.ts';
@@ -41,19 +41,9 @@ export class DatasetPage extends LitElement {
   error = '';
   notice = '';
   private readonly i18n = new I18nController(this);
-  private readonly onState = () => void this.refresh();
+  private readonly appState = new AppStateController(this, () => this.refresh());
 
   static override styles = [sharedStyles];
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    window.addEventListener('saturi-state', this.onState);
-    void this.refresh();
-  }
-  override disconnectedCallback(): void {
-    window.removeEventListener('saturi-state', this.onState);
-    super.disconnectedCallback();
-  }
 
   private async refresh() {
     const s = await store();

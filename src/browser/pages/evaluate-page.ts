@@ -7,7 +7,7 @@ import '../components/confusion-matrix.ts';
 import '../components/hub-push.ts';
 import type { HeadForHub, PushHeadResult } from '../../core/hub/push-head.ts';
 import { I18nController, pct, t } from '../i18n/i18n.ts';
-import { downloadBlob, getSettings, notifyChanged, store } from '../services/app-state.ts';
+import { AppStateController, downloadBlob, getSettings, notifyChanged, store } from '../services/app-state.ts';
 import { evaluateHead, makeActive } from '../services/heads.ts';
 import { exportHeadZip, headFilesOf, importHeadFiles } from '../services/head-files.ts';
 import { hubTokenStore } from '../services/hub-token.ts';
@@ -49,7 +49,7 @@ export class EvaluatePage extends LitElement {
   pushing: { head: StoredHead; files: HeadForHub } | null = null;
   hubUrl = '';
   private readonly i18n = new I18nController(this);
-  private readonly onState = () => void this.refresh();
+  private readonly appState = new AppStateController(this, () => this.refresh());
 
   static override styles = [
     sharedStyles,
@@ -60,16 +60,6 @@ export class EvaluatePage extends LitElement {
       .dialog-close { display: flex; justify-content: flex-end; margin-top: 0.6rem; }
     `,
   ];
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    window.addEventListener('saturi-state', this.onState);
-    void this.refresh();
-  }
-  override disconnectedCallback(): void {
-    window.removeEventListener('saturi-state', this.onState);
-    super.disconnectedCallback();
-  }
 
   private async refresh() {
     const s = await store();

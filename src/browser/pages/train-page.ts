@@ -7,7 +7,7 @@ import { sharedStyles } from '../components/shared-styles.ts';
 import '../components/line-chart.ts';
 import type { Series } from '../components/line-chart.ts';
 import { I18nController, t } from '../i18n/i18n.ts';
-import { notifyChanged, store } from '../services/app-state.ts';
+import { AppStateController, notifyChanged, store } from '../services/app-state.ts';
 import { makeActive } from '../services/heads.ts';
 import { EVAL_SPLITS, labelledVectors, splitsOf } from '../services/training-data.ts';
 import { trainerWorker } from '../services/workers.ts';
@@ -78,19 +78,16 @@ export class TrainPage extends LitElement {
   compare = new Set<string>();
   selectedRun = '';
   private readonly i18n = new I18nController(this);
-  private readonly onState = () => void this.refresh();
+  private readonly appState = new AppStateController(this, () => this.refresh());
   private readonly onLive = () => this.requestUpdate();
 
   static override styles = [sharedStyles];
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener('saturi-state', this.onState);
     liveListeners.add(this.onLive);
-    void this.refresh();
   }
   override disconnectedCallback(): void {
-    window.removeEventListener('saturi-state', this.onState);
     liveListeners.delete(this.onLive);
     super.disconnectedCallback();
   }

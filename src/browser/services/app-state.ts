@@ -1,5 +1,6 @@
 // App-wide state shared by the pages: the store, the settings and what the
 // device offers. Pages listen to 'saturi-state' to refresh.
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { openStore, type SaturiStore } from '../store/store.ts';
 import { probeWebGpu, type WebGpuProbe } from '../webgpu-probe.ts';
 import { DEFAULT_SETTINGS, type AppSettings } from './settings.ts';
@@ -65,4 +66,25 @@ export function downloadBlob(blob: Blob, fileName: string): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+/** Runs a page's `refresh` when it connects and on every 'saturi-state' change while connected. */
+export class AppStateController implements ReactiveController {
+  private readonly onState = () => void this.refresh();
+
+  constructor(
+    host: ReactiveControllerHost,
+    private readonly refresh: () => unknown,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    window.addEventListener('saturi-state', this.onState);
+    void this.refresh();
+  }
+
+  hostDisconnected(): void {
+    window.removeEventListener('saturi-state', this.onState);
+  }
 }
