@@ -3,14 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { ConfigError, parseJsonConfig } from '../../core/config/validate.ts';
 import { evaluateEngine } from '../../core/head/evaluate.ts';
-import { alignLabels } from '../../core/head/hf-format.ts';
 import { classWeights } from '../../core/head/loss-weights.ts';
 import { parseEvalConfig } from '../../core/head/train-config.ts';
 import { freshAdamState } from '../../core/head/types.ts';
 import type { EvalReport } from '../../core/head/worker-api.ts';
 import { UserError } from '../cli/errors.ts';
 import { createNodeEngine } from './engine.ts';
-import { loadHead } from './head-source.ts';
+import { loadConfiguredHead } from './head-source.ts';
 import { loadLabelledSet } from './labelled-set.ts';
 
 export async function runEvalFromConfig(configPath: string): Promise<EvalReport> {
@@ -22,13 +21,7 @@ export async function runEvalFromConfig(configPath: string): Promise<EvalReport>
   }
   const cfg = parseEvalConfig(parseJsonConfig(text, configPath), configPath);
   const set = await loadLabelledSet(cfg.eval_file, cfg.label_column_name, configPath, 'eval_file');
-  let imported;
-  try {
-    imported = await loadHead(cfg.model_name_or_path);
-  } catch (e) {
-    throw new ConfigError(configPath, 'model_name_or_path', `${cfg.model_name_or_path}: ${(e as Error).message}`);
-  }
-  const head = alignLabels(imported.head, LABEL_NAMES, cfg.model_name_or_path);
+  const { head } = await loadConfiguredHead(configPath, cfg.model_name_or_path);
   if (head.spec.inputDim !== set.dim) {
     throw new ConfigError(configPath, 'eval_file', `${set.dir} has ${set.dim}-dimensional embeddings but the head ${cfg.model_name_or_path} takes ${head.spec.inputDim}`);
   }

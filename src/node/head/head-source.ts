@@ -6,7 +6,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ByteSource } from '../../core/io/byte-source.ts';
 import { fetchJson, httpSource, HttpSourceError, type HttpSource } from '../../core/safetensors/http-source.ts';
-import { importHead, type ImportedHead } from '../../core/head/hf-format.ts';
+import { alignLabels, importHead, type ImportedHead } from '../../core/head/hf-format.ts';
+import { LABEL_NAMES } from '../../core/config/labels.ts';
+import { ConfigError } from '../../core/config/validate.ts';
 import { fileSource } from '../io/file-source.ts';
 import { UserError } from '../cli/errors.ts';
 
@@ -133,4 +135,18 @@ export function openBaseModel(spec: string, opts: HubOptions = {}): { source: By
   }
   const http = httpSource(hubFileUrl(spec, 'model.safetensors', opts), { headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {} });
   return { source: http, http, close: async () => {} };
+}
+
+/**
+ * Loads a config's `model_name_or_path` head with its labels in the order of configs/labels.json;
+ * a head that cannot be loaded is an error naming the config and the key.
+ */
+export async function loadConfiguredHead(configPath: string, spec: string) {
+  let imported;
+  try {
+    imported = await loadHead(spec);
+  } catch (e) {
+    throw new ConfigError(configPath, 'model_name_or_path', `${spec}: ${(e as Error).message}`);
+  }
+  return { imported, head: alignLabels(imported.head, LABEL_NAMES, spec) };
 }

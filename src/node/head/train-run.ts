@@ -6,7 +6,6 @@ import { join, resolve } from 'node:path';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { ConfigError, parseJsonConfig } from '../../core/config/validate.ts';
 import { evaluateEngine } from '../../core/head/evaluate.ts';
-import { alignLabels } from '../../core/head/hf-format.ts';
 import { initHeadParams } from '../../core/head/init.ts';
 import { classWeights } from '../../core/head/loss-weights.ts';
 import { headSpecFromConfig, parseTrainConfig, trainingPart, type TrainHeadConfig } from '../../core/head/train-config.ts';
@@ -15,7 +14,7 @@ import { freshAdamState, type Head, type HeadTensors } from '../../core/head/typ
 import type { EvalReport, TrainEvent } from '../../core/head/worker-api.ts';
 import { UserError } from '../cli/errors.ts';
 import { createNodeEngine } from './engine.ts';
-import { loadHead } from './head-source.ts';
+import { loadConfiguredHead } from './head-source.ts';
 import { loadLabelledSet } from './labelled-set.ts';
 import { listCheckpoints, readCheckpoint, rotateCheckpoints, RunLog, writeCheckpoint, writeHeadFolder } from './run-folder.ts';
 
@@ -68,13 +67,7 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
   let layerWeights: Float32Array | undefined;
   let baseConfig: Record<string, unknown> | undefined;
   if (cfg.model_name_or_path) {
-    let imported;
-    try {
-      imported = await loadHead(cfg.model_name_or_path);
-    } catch (e) {
-      throw new ConfigError(configPath, 'model_name_or_path', `${cfg.model_name_or_path}: ${(e as Error).message}`);
-    }
-    const head = alignLabels(imported.head, LABEL_NAMES, cfg.model_name_or_path);
+    const { imported, head } = await loadConfiguredHead(configPath, cfg.model_name_or_path);
     if (head.spec.inputDim !== train.dim) {
       throw new ConfigError(configPath, 'model_name_or_path', `head ${cfg.model_name_or_path} takes ${head.spec.inputDim}-dimensional embeddings but ${train.dir} (train_file) has ${train.dim}`);
     }
