@@ -1,23 +1,15 @@
 // The app's IndexedDB store in headless Chromium: versioned upgrades keep data,
 // appends across chunk boundaries read back exactly, done ids, deletes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startDevServer } from '../helpers/browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useTestPage } from '../helpers/test-page.ts';
 
 describe('app store (IndexedDB)', () => {
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof startDevServer>>;
+  const t = useTestPage('app-store.html');
   let page: Page;
   beforeAll(async () => {
-    server = await startDevServer();
-    browser = await launchChromium();
-    page = await browser.newPage();
-    await page.goto(`${server.url}/tests/browser/pages/app-store.html`);
+    page = t.page;
     await page.waitForFunction(() => (window as unknown as { storeReady?: boolean }).storeReady === true);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('upgrades a version-1 database (through versions 2 and 3) to the latest without losing data', async () => {

@@ -1,11 +1,11 @@
 // The real encoder worker in headless Chromium on the tiny model: WebGPU (SwiftShader) = WASM
 // = onnxruntime-node within 1e-3, load progress, Cache Storage (second load offline),
 // cancellation between batches, and a page that keeps running meanwhile.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchChromium, startDevServer } from '../helpers/browser.ts';
+import { useTestPage } from '../helpers/test-page.ts';
 import { loadEncoder } from '../../src/node/encoder/load.ts';
 import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/tiny-model.ts';
 import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
@@ -51,24 +51,16 @@ function maxDiff(a: number[][], b: number[][]): number {
 }
 
 describe('encoder worker in the browser', () => {
-  let browser: Browser;
   let page: Page;
-  let server: Awaited<ReturnType<typeof startDevServer>>;
   const call = <K extends keyof Api>(name: K, ...args: Parameters<Api[K]>): ReturnType<Api[K]> =>
     page.evaluate(([n, a]) => (window as unknown as { encoderTest: Record<string, (...x: unknown[]) => unknown> }).encoderTest[n as string]!(...(a as unknown[])), [name, args] as const) as ReturnType<Api[K]>;
 
+  // The model must exist before the page loads it.
+  beforeAll(() => void makeTinyModel(DEFAULT_TINY_MODEL_DIR, TINY_CONFIG));
+  const t = useTestPage('encoder-page.html');
   beforeAll(async () => {
-    makeTinyModel(DEFAULT_TINY_MODEL_DIR, TINY_CONFIG);
-    server = await startDevServer();
-    browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e));
-    await page.goto(`${server.url}/tests/browser/pages/encoder-page.html`);
+    page = t.page;
     await page.waitForFunction(() => (window as unknown as { encoderReady?: boolean }).encoderReady === true);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('WebGPU = WASM = onnxruntime-node within 1e-3, with byte progress and the backend reported', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import * as ort from 'onnxruntime-node';
-import { launchChromium, startDevServer } from '../helpers/browser.ts';
+import { useTestPage } from '../helpers/test-page.ts';
 import { toyEmbeddings, TOY_LABELS } from './pages/head-data.ts';
 import { OrtEngine, type OrtModule } from '../../src/core/head/ort-engine.ts';
 import { ReferenceEngine } from '../../src/core/head/reference-engine.ts';
@@ -51,20 +51,11 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('head trainer worker (comlink) on WebGPU and WASM', () => {
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof startDevServer>>;
+  const t = useTestPage('head-trainer.html');
   let page: Page;
   beforeAll(async () => {
-    server = await startDevServer();
-    browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e));
-    await page.goto(`${server.url}/tests/browser/pages/head-trainer.html`);
+    page = t.page;
     await page.waitForFunction(() => 'headTest' in window);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   const run = (engine: EngineKind, spec: HeadSpec): Promise<PageRun> =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startDevServer } from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import { useTestPage } from '../helpers/test-page.ts';
 import { makeHeadFixture, startMockHub, type MockHub } from '../helpers/mock-hf-hub.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 
@@ -14,21 +14,16 @@ interface ReachWindow {
 }
 
 describe('reach components: waveform-select and hub-push', () => {
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof startDevServer>>;
+  const t = useTestPage('reach-components.html', { viewport: { width: 1000, height: 900 } });
   let hub: MockHub;
   let page: Page;
 
   beforeAll(async () => {
-    [server, browser, hub] = await Promise.all([startDevServer(), launchChromium(), startMockHub()]);
-    page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-    page.on('pageerror', (e) => console.error('page error:', e));
-    await page.goto(`${server.url}/tests/browser/pages/reach-components.html`);
+    hub = await startMockHub();
+    page = t.page;
     await page.evaluate(() => (window as unknown as ReachWindow).reach.ready);
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
     await hub?.close();
   });
 

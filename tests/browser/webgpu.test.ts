@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium, startDevServer } from '../helpers/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestPage } from '../helpers/test-page.ts';
 
 describe('WebGPU in headless Chromium', () => {
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof startDevServer>>;
-  beforeAll(async () => {
-    server = await startDevServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const t = useTestPage('webgpu.html');
 
   it('is available to a page and to a dedicated worker, and runs a compute shader in both', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/tests/browser/pages/webgpu.html`);
+    const { page } = t;
     const result = await page.evaluate(() => (window as unknown as { probeResult: Promise<unknown> }).probeResult);
     const { page: inPage, worker: inWorker } = result as { page: Record<string, unknown>; worker: Record<string, unknown> };
     for (const probe of [inPage, inWorker]) {
@@ -26,6 +15,5 @@ describe('WebGPU in headless Chromium', () => {
     }
     expect(inPage.architecture).toBe('swiftshader');
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    await page.close();
   });
 });
