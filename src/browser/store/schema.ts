@@ -3,6 +3,7 @@
 // order inside the upgrade transaction, so stored data survives upgrades.
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { Head } from '../../core/head/types.ts';
+import type { EmbeddingIndexRow } from '../../core/encoder/embedding-set.ts';
 
 /** Rows per chunk in the v1–v3 layouts (read only by migrations). */
 export const VECTORS_PER_CHUNK = 256;
@@ -35,17 +36,11 @@ export interface StoredSetRecord {
   source: 'import' | 'dataset';
 }
 
-export interface StoredSegment {
+/** A row of an embedding set's index.jsonl, stored with its set and position. */
+export interface StoredSegment extends EmbeddingIndexRow {
   setId: string;
   /** Position of the row in the set (= position of its vector). */
   ord: number;
-  id: string;
-  name: string;
-  path: string;
-  dialect: string;
-  split: string;
-  duration: number;
-  speaker?: string;
 }
 
 export type ChunkRow = Omit<StoredSegment, 'setId' | 'ord'>;
