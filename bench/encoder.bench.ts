@@ -1,7 +1,11 @@
 // npm run bench:encoder — on the same WAV segments, for the tiny model and a larger generated
 // one (hidden 256, 8 layers):
-//   full pipeline  = read + decode WAV, resample check, features, session.run, pooling
+//   full pipeline  = read + decode WAV, resample check, features, session.run, pooling, as
+//                    `saturi embed` runs it (FileEmbedder: files read and features made in a
+//                    worker thread while the session runs on the main thread)
 //   bare session   = session.run only, on the same padded batches prepared beforehand
+//   one thread     = the same pipeline, all steps in turn on the main thread (the browser
+//                    worker's way), to show what the overlap gains
 // → pipeline overhead %, and the speed-up of length-bucketed batching over batch size 1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -12,6 +16,7 @@ import { planBatches } from '../src/core/encoder/batching.ts';
 import { DEFAULT_MAX_PADDING_FRACTION, embedSegments } from '../src/core/encoder/pipeline.ts';
 import { BENCH_LARGE_CONFIG, TINY_CONFIG, parameterCount, type TinyConformerConfig } from '../src/core/onnx/tiny-conformer.ts';
 import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
+import { FileEmbedder, type FileRow } from '../src/node/embeddings/file-embedder.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../src/node/io/file-source.ts';
 import { tempDir } from '../tests/helpers/paths.ts';
@@ -55,7 +60,11 @@ async function interleavedMedians(variants: Record<string, () => Promise<void>>)
   return Object.fromEntries(Object.entries(times).map(([k, t]) => [k, t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!]));
 }
 
-async function fullPipeline(enc: NodeEncoder, files: string[], batchSize: number): Promise<void> {
+async function fullPipeline(embedder: FileEmbedder, rows: FileRow[]): Promise<void> {
+  for await (const chunk of embedder.embed(rows)) if (chunk.rejects.length) throw new Error(chunk.rejects[0]!.reason);
+}
+
+async function inTurn(enc: NodeEncoder, files: string[], batchSize: number): Promise<void> {
   const segs = [];
   for (const [i, f] of files.entries()) segs.push({ id: `s${i}`, samples: toMono16k(await readWavFile(f)) });
   await embedSegments(enc.session, enc.extractor, segs, { mode: 'eval', batchSize });
@@ -81,23 +90,29 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
     const fb = enc.extractor.extractBatch(b.map((i) => clips[i]!.subarray(0, 20 * SR)));
     return { ...fb, mask64: BigInt64Array.from(fb.mask, (m) => BigInt(m)) };
   });
+  const fileRows: FileRow[] = files.map((f, i) => ({ id: `s${i}`, file: f, path: f }));
+  const embedders = [BATCH, 1].map((batchSize) => new FileEmbedder(enc.session, enc.preprocessorConfig, { mode: 'eval', batchSize }));
   const m = await interleavedMedians({
     bare: async () => {
       for (const p of prepared) await enc.session.run(p.features, p.mask64, p.batch, p.frames);
     },
-    full: () => fullPipeline(enc, files, BATCH),
-    one: () => fullPipeline(enc, files, 1),
+    full: () => fullPipeline(embedders[0]!, fileRows),
+    one: () => fullPipeline(embedders[1]!, fileRows),
+    inTurn: () => inTurn(enc, files, BATCH),
     unbucketed: () => unbucketed(enc, clips, BATCH),
   });
-  const { bare, full, one } = m as { bare: number; full: number; one: number; unbucketed: number };
+  for (const e of embedders) await e.close();
+  const { bare, full, one } = m as { bare: number; full: number; one: number };
   const line = (label: string, ms: number): string => `  ${label.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms   ${(audioSeconds / (ms / 1000)).toFixed(0).padStart(6)}× real time`;
   console.log(`\n${name}: hidden ${cfg.hidden}, ${cfg.layers} layers, ~${(parameterCount(cfg) / 1e6).toFixed(2)} M parameters${written ? ` (generated in ${genMs.toFixed(0)} ms)` : ''}`);
   console.log(line(`bare session.run, ${prepared.length} prepared batches`, bare));
   console.log(line(`full pipeline, bucketed batches of ${BATCH}`, full));
   console.log(line('full pipeline, batch size 1', one));
+  console.log(line(`all steps in turn on one thread, batches of ${BATCH}`, m.inTurn!));
   console.log(line(`features + session, batches of ${BATCH} in input order`, m.unbucketed!));
   console.log(`  pipeline overhead (full / bare − 1):            ${(((full - bare) / bare) * 100).toFixed(1)} %`);
   console.log(`  bucketed batching speed-up over batch size 1:   ${(one / full).toFixed(2)}×`);
+  console.log(`  feature worker overlap over steps in turn:      ${(m.inTurn! / full).toFixed(2)}×`);
   console.log(`  bucketed over input-order batches of ${BATCH}:       ${(m.unbucketed! / full).toFixed(2)}× (padding avoided)`);
   await enc.dispose();
 }

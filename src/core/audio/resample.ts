@@ -244,7 +244,11 @@ function runInterpolated(x: Float32Array, out: Float32Array, f: PolyphaseFilter)
   }
 }
 
-/** The mono samples of decoded audio at 16 kHz, the encoder's rate. */
+/**
+ * The mono samples of decoded audio at 16 kHz, the encoder's rate. Audio already at
+ * 16 kHz is returned as is, not copied (the decoder's array is fresh; a copy of every
+ * segment cost the embedding pipeline about as much as decoding it).
+ */
 export function toMono16k(a: DecodedAudio): Float32Array {
-  return resample(a.samples, a.sampleRate, 16000);
+  return a.sampleRate === 16000 ? a.samples : resample(a.samples, a.sampleRate, 16000);
 }

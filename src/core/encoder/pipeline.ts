@@ -33,11 +33,102 @@ export interface EmbedHooks {
   onBatch?: (indices: readonly number[], results: readonly EmbedResult[]) => void | Promise<void>;
 }
 
-interface Clip {
+/** One crop or window of a segment, as the pipeline plans it. */
+export interface PlannedClip {
+  /** Index of the segment it comes from. */
   segment: number;
   window: number;
   span: CropSpan;
+  /** Feature rows (after stride stacking) of the clip. */
   rows: number;
+}
+
+export interface EmbedPlan {
+  clips: PlannedClip[];
+  /** Clip indices per session run, bucketed by length. */
+  batches: number[][];
+  secondsTotal: number;
+}
+
+/**
+ * Plans crops (or windows) and length-bucketed batches from segment lengths alone, so a
+ * producer (a Node worker thread) can plan and extract features while the session runs.
+ */
+export function planEmbedding(
+  segments: readonly { id: string; length: number }[],
+  extractor: Pick<SeamlessFeatureExtractor, 'rowsFor' | 'config'>,
+  opts: EmbedOptions,
+): EmbedPlan {
+  const sr = extractor.config.sampling_rate;
+  const maxLengthSeconds = opts.maxLengthSeconds ?? DEFAULT_MAX_LENGTH_SECONDS;
+  const clips: PlannedClip[] = [];
+  segments.forEach((seg, s) => {
+    const spans = planCrops(seg.length, seg.id, {
+      mode: opts.mode,
+      sampleRate: sr,
+      maxLengthSeconds,
+      seed: opts.seed,
+      windowSeconds: opts.windowSeconds,
+      overlapSeconds: opts.overlapSeconds,
+    });
+    spans.forEach((span, w) => clips.push({ segment: s, window: w, span, rows: extractor.rowsFor(span.end - span.start) }));
+  });
+  const batches = planBatches(
+    clips.map((c) => c.rows),
+    { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE, maxPaddingFraction: opts.maxPaddingFraction ?? DEFAULT_MAX_PADDING_FRACTION },
+  );
+  const secondsTotal = clips.reduce((a, c) => a + (c.span.end - c.span.start) / sr, 0);
+  return { clips, batches, secondsTotal };
+}
+
+/** A padded batch ready for the session: everything but the forward pass and pooling. */
+export interface PreparedBatch {
+  /** [batch, frames, 160] */
+  features: Float32Array;
+  /** [batch, frames], 1 = real frame. */
+  mask: Int32Array;
+  /** The same mask as the int64 the model takes. */
+  mask64: BigInt64Array;
+  batch: number;
+  frames: number;
+  /** Each clip's own rows (the batch is right-padded to `frames`). */
+  rows: Int32Array;
+}
+
+/** Features and masks of one batch of clips (16 kHz mono). */
+export function prepareBatch(extractor: SeamlessFeatureExtractor, clips: readonly Float32Array[], names?: readonly string[]): PreparedBatch {
+  const fb = extractor.extractBatch(clips, names);
+  const mask64 = new BigInt64Array(fb.mask.length);
+  for (let i = 0; i < mask64.length; i++) mask64[i] = fb.mask[i] ? 1n : 0n;
+  const rows = Int32Array.from(clips, (c) => extractor.rowsFor(c.length));
+  return { features: fb.features, mask: fb.mask, mask64, batch: fb.batch, frames: fb.frames, rows };
+}
+
+/**
+ * The rows of a prepared batch as batches of one, each cut to its real frames: what
+ * prepareBatch would give for the clip alone (features are normalised per clip before
+ * padding). Lets a caller retry clip by clip when a batch fails, without the audio.
+ */
+export function splitPreparedBatch(p: PreparedBatch): PreparedBatch[] {
+  const width = p.features.length / (p.batch * p.frames);
+  return Array.from(p.rows, (frames, k) => {
+    const at = k * p.frames;
+    return {
+      features: p.features.slice(at * width, (at + frames) * width),
+      mask: p.mask.slice(at, at + frames),
+      mask64: p.mask64.slice(at, at + frames),
+      rows: Int32Array.of(frames),
+      batch: 1,
+      frames,
+    };
+  });
+}
+
+/** Forward pass and masked-mean pooling of a prepared batch: [batch·dim] embeddings and real-frame counts. */
+export async function runPreparedBatch(session: EncoderSession, p: PreparedBatch): Promise<{ embeddings: Float32Array; counts: Int32Array }> {
+  const hidden = await session.run(p.features, p.mask64, p.batch, p.frames);
+  const { out, counts } = maskedMeanPool(hidden, p.mask, p.batch, p.frames, session.dim);
+  return { embeddings: out, counts };
 }
 
 /** Runs one padded batch of clips and pools it; returns [batch·dim] embeddings and real-frame counts. */
@@ -47,12 +138,29 @@ export async function embedBatch(
   clips: readonly Float32Array[],
   names?: readonly string[],
 ): Promise<{ embeddings: Float32Array; counts: Int32Array }> {
-  const fb = extractor.extractBatch(clips, names);
-  const mask = new BigInt64Array(fb.mask.length);
-  for (let i = 0; i < mask.length; i++) mask[i] = fb.mask[i] ? 1n : 0n;
-  const hidden = await session.run(fb.features, mask, fb.batch, fb.frames);
-  const { out, counts } = maskedMeanPool(hidden, fb.mask, fb.batch, fb.frames, session.dim);
-  return { embeddings: out, counts };
+  return runPreparedBatch(session, prepareBatch(extractor, clips, names));
+}
+
+/** The results of one batch of a plan, in the batch's order. */
+export function batchResults(
+  plan: EmbedPlan,
+  batch: readonly number[],
+  ids: readonly string[],
+  sampleRate: number,
+  out: { embeddings: Float32Array; counts: Int32Array },
+  dim: number,
+): EmbedResult[] {
+  return batch.map((i, k) => {
+    const c = plan.clips[i]!;
+    return {
+      id: ids[c.segment]!,
+      window: c.window,
+      start: c.span.start / sampleRate,
+      end: c.span.end / sampleRate,
+      frames: out.counts[k]!,
+      embedding: out.embeddings.slice(k * dim, (k + 1) * dim),
+    };
+  });
 }
 
 /**
@@ -67,53 +175,25 @@ export async function embedSegments(
   hooks: EmbedHooks = {},
 ): Promise<EmbedResult[]> {
   const sr = extractor.config.sampling_rate;
-  const maxLengthSeconds = opts.maxLengthSeconds ?? DEFAULT_MAX_LENGTH_SECONDS;
-  const clips: Clip[] = [];
-  segments.forEach((seg, s) => {
-    const spans = planCrops(seg.samples.length, seg.id, {
-      mode: opts.mode,
-      sampleRate: sr,
-      maxLengthSeconds,
-      seed: opts.seed,
-      windowSeconds: opts.windowSeconds,
-      overlapSeconds: opts.overlapSeconds,
-    });
-    spans.forEach((span, w) => clips.push({ segment: s, window: w, span, rows: extractor.rowsFor(span.end - span.start) }));
-  });
-  const batches = planBatches(
-    clips.map((c) => c.rows),
-    { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE, maxPaddingFraction: opts.maxPaddingFraction ?? DEFAULT_MAX_PADDING_FRACTION },
-  );
-  const results: EmbedResult[] = new Array(clips.length);
-  const secondsTotal = clips.reduce((a, c) => a + (c.span.end - c.span.start) / sr, 0);
+  const ids = segments.map((s) => s.id);
+  const plan = planEmbedding(segments.map((s) => ({ id: s.id, length: s.samples.length })), extractor, opts);
+  const results: EmbedResult[] = new Array(plan.clips.length);
   let done = 0;
   let secondsDone = 0;
-  for (const batch of batches) {
+  for (const batch of plan.batches) {
     if (hooks.isCancelled?.()) throw new EmbedCancelledError();
     const audio = batch.map((i) => {
-      const c = clips[i]!;
+      const c = plan.clips[i]!;
       return segments[c.segment]!.samples.subarray(c.span.start, c.span.end);
     });
-    const names = batch.map((i) => segments[clips[i]!.segment]!.id);
-    const { embeddings, counts } = await embedBatch(session, extractor, audio, names);
-    const dim = session.dim;
-    const batchResults: EmbedResult[] = batch.map((i, k) => {
-      const c = clips[i]!;
-      const r: EmbedResult = {
-        id: segments[c.segment]!.id,
-        window: c.window,
-        start: c.span.start / sr,
-        end: c.span.end / sr,
-        frames: counts[k]!,
-        embedding: embeddings.slice(k * dim, (k + 1) * dim),
-      };
-      results[i] = r;
-      return r;
-    });
+    const names = batch.map((i) => ids[plan.clips[i]!.segment]!);
+    const out = await embedBatch(session, extractor, audio, names);
+    const rs = batchResults(plan, batch, ids, sr, out, session.dim);
+    batch.forEach((i, k) => (results[i] = rs[k]!));
     done += batch.length;
-    for (const i of batch) secondsDone += (clips[i]!.span.end - clips[i]!.span.start) / sr;
-    await hooks.onBatch?.(batch, batchResults);
-    hooks.onProgress?.({ done, total: clips.length, secondsDone, secondsTotal });
+    for (const i of batch) secondsDone += (plan.clips[i]!.span.end - plan.clips[i]!.span.start) / sr;
+    await hooks.onBatch?.(batch, rs);
+    hooks.onProgress?.({ done, total: plan.clips.length, secondsDone, secondsTotal: plan.secondsTotal });
   }
   return results;
 }

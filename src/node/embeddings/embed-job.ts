@@ -5,16 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { assertFinite, AudioError } from '../../core/audio/errors.ts';
-import { toMono16k } from '../../core/audio/resample.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { createManifest, type EncoderDtype, type EmbeddingIndexRow } from '../../core/encoder/embedding-set.ts';
 import { DEFAULT_CROP_SEED, DEFAULT_MAX_LENGTH_SECONDS } from '../../core/encoder/crop.ts';
-import { embedSegments, DEFAULT_BATCH_SIZE } from '../../core/encoder/pipeline.ts';
-import type { EmbedSegment, LoadProgress, ModelSource } from '../../core/encoder/worker-api.ts';
-import { MIN_SAMPLES } from '../../core/features/seamless-feature-extractor.ts';
-import { readWavFile } from '../io/file-source.ts';
+import { DEFAULT_BATCH_SIZE } from '../../core/encoder/pipeline.ts';
+import type { LoadProgress, ModelSource } from '../../core/encoder/worker-api.ts';
 import { loadEncoder, type NodeEncoder } from '../encoder/load.ts';
+import { FileEmbedder } from './file-embedder.ts';
 import { EmbeddingSetAppender, appendReject, readRejects, writeRejects, type RejectRow } from './io.ts';
 
 export class EmbedInputError extends Error {
@@ -155,12 +152,6 @@ export interface EmbedJobSummary {
   out: string;
 }
 
-interface LoadedSegment {
-  row: EmbedJobRow;
-  samples: Float32Array;
-  duration: number;
-}
-
 /** Short reason class for the summary ("too short", "file not found", …). */
 function reasonClass(reason: string): string {
   const r = reason.replace(/^CSV line \d+: /, '');
@@ -215,41 +206,37 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
       report();
 
       let embeddedCount = 0;
-      const chunkSize = Math.max(1, opts.chunkSize ?? 64);
       const mode = opts.split === 'train' ? 'train' : 'eval';
-      const embedOpts = { mode, seed, maxLengthSeconds, batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE } as const;
-      // Read the next chunk while the current one is being embedded.
-      const readChunk = (start: number): Promise<(LoadedSegment | RejectRow)[]> =>
-        Promise.all(todo.slice(start, start + chunkSize).map((row) => readSegment(row)));
-      let next = todo.length > 0 ? readChunk(0) : null;
-      for (let start = 0; start < todo.length; start += chunkSize) {
-        const loaded = await next!;
-        next = start + chunkSize < todo.length ? readChunk(start + chunkSize) : null;
-        const good: LoadedSegment[] = [];
-        for (const item of loaded) {
-          if ('reason' in item) {
-            reject(item);
-            progress.rejected++;
-            progress.done++;
-          } else good.push(item);
-        }
-        if (good.length) {
-          const embedded = await embedChunk(encoder, good, embedOpts, (r) => {
+      const embedder = new FileEmbedder(
+        encoder.session,
+        encoder.preprocessorConfig,
+        { mode, seed, maxLengthSeconds, batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE },
+        { chunkSize: opts.chunkSize ?? 64 },
+      );
+      try {
+        const byId = new Map(todo.map((r) => [r.id, r]));
+        for await (const chunk of embedder.embed(todo)) {
+          for (const r of chunk.rejects) {
             reject(r);
             progress.rejected++;
-          });
-          const dim = encoder.session.dim;
-          const vectors = new Float32Array(embedded.length * dim);
-          const indexRows: EmbeddingIndexRow[] = embedded.map(({ seg, embedding }, i) => {
-            vectors.set(embedding, i * dim);
-            return { id: seg.row.id, name: seg.row.name, path: seg.row.path, dialect: seg.row.dialect, split: opts.split, duration: Math.round(seg.duration * 1000) / 1000, ...(seg.row.speaker ? { speaker: seg.row.speaker } : {}) };
-          });
-          appender.append(indexRows, vectors);
-          embeddedCount += indexRows.length;
-          progress.done += good.length;
-          for (const { seg } of embedded) progress.seconds += Math.min(seg.duration, maxLengthSeconds);
+          }
+          if (chunk.embedded.length) {
+            const dim = encoder.session.dim;
+            const vectors = new Float32Array(chunk.embedded.length * dim);
+            const indexRows: EmbeddingIndexRow[] = chunk.embedded.map(({ row: fileRow, duration, results }, i) => {
+              const row = byId.get(fileRow.id)!;
+              vectors.set(results[0]!.embedding, i * dim);
+              return { id: row.id, name: row.name, path: row.path, dialect: row.dialect, split: opts.split, duration: Math.round(duration * 1000) / 1000, ...(row.speaker ? { speaker: row.speaker } : {}) };
+            });
+            appender.append(indexRows, vectors);
+            embeddedCount += indexRows.length;
+            for (const { duration } of chunk.embedded) progress.seconds += Math.min(duration, maxLengthSeconds);
+          }
+          progress.done += chunk.embedded.length + chunk.rejects.length;
+          report();
         }
-        report();
+      } finally {
+        await embedder.close();
       }
 
       const attempted = new Set(todo.map((r) => r.id));
@@ -275,45 +262,5 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
     }
   } finally {
     if (ownsEncoder) await encoder.dispose();
-  }
-}
-
-async function readSegment(row: EmbedJobRow): Promise<LoadedSegment | RejectRow> {
-  try {
-    const audio = await readWavFile(row.file);
-    const samples = toMono16k(audio);
-    assertFinite(samples, row.file);
-    if (samples.length < MIN_SAMPLES) {
-      return { id: row.id, path: row.path, reason: `too short: ${((samples.length / 16000) * 1000).toFixed(1)} ms at 16 kHz (the feature recipe needs at least ${MIN_SAMPLES} samples)` };
-    }
-    return { row, samples, duration: samples.length / 16000 };
-  } catch (e) {
-    const reason = e instanceof AudioError ? e.reason : (e as Error).message;
-    return { id: row.id, path: row.path, reason };
-  }
-}
-
-/** Embeds a chunk; when the batch fails, retries one by one so one bad clip cannot sink the rest. */
-async function embedChunk(
-  encoder: NodeEncoder,
-  segs: LoadedSegment[],
-  opts: { mode: 'train' | 'eval'; seed: number; maxLengthSeconds: number; batchSize: number },
-  onReject: (r: RejectRow) => void,
-): Promise<{ seg: LoadedSegment; embedding: Float32Array }[]> {
-  const asInput = (s: LoadedSegment): EmbedSegment => ({ id: s.row.id, samples: s.samples });
-  try {
-    const res = await embedSegments(encoder.session, encoder.extractor, segs.map(asInput), opts);
-    return res.map((r, i) => ({ seg: segs[i]!, embedding: r.embedding }));
-  } catch {
-    const out: { seg: LoadedSegment; embedding: Float32Array }[] = [];
-    for (const s of segs) {
-      try {
-        const [r] = await embedSegments(encoder.session, encoder.extractor, [asInput(s)], opts);
-        out.push({ seg: s, embedding: r!.embedding });
-      } catch (e) {
-        onReject({ id: s.row.id, path: s.row.path, reason: `encoder failed: ${(e as Error).message}` });
-      }
-    }
-    return out;
   }
 }

@@ -1,6 +1,7 @@
 // Node file access for the audio reader: a ByteSource that reads at a position
 // through one file handle (so a range read touches only its bytes) and counts
 // what it read, and whole-file WAV decoding with errors that name the path.
+import { readFileSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../../core/io/byte-source.ts';
 import { AudioError } from '../../core/audio/errors.ts';
@@ -58,6 +59,17 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
+  } catch (err) {
+    throw new AudioError(path, fsReason(err));
+  }
+  return decodeWav(bytes, path);
+}
+
+/** readWavFile for worker threads, where a blocking read costs no one else's time. */
+export function readWavFileSync(path: string): DecodedAudio {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
   } catch (err) {
     throw new AudioError(path, fsReason(err));
   }

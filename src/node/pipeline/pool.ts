@@ -3,10 +3,11 @@
 // tasks wait in a FIFO queue. `peakBusy` / `started` let tests check that the
 // pool never grows past its size.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../threads/ts-worker.ts';
 import type { TaskRequest, TaskResponse, TaskResult } from './tasks.ts';
 
-const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+const WORKER_MODULE = new URL('./pipeline-worker.ts', import.meta.url);
 
 interface Job {
   task: TaskRequest;
@@ -62,7 +63,7 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_ENTRY);
+    const worker = startTsWorker(WORKER_MODULE);
     const slot: Slot = { worker, job: undefined };
     this.started++;
     this.slots.push(slot);

@@ -1,0 +1,181 @@
+// Segment files → embeddings in Node, with reading, decoding and feature extraction in a
+// worker thread (prepare-worker.ts) while the encoder session runs here: onnxruntime-node's
+// run() blocks the thread it is called on, so only another thread can overlap the two.
+// Chunks are requested a few ahead; the first chunks are small so the session starts early.
+import type { Worker } from 'node:worker_threads';
+import { batchResults, runPreparedBatch, splitPreparedBatch, type EmbedPlan, type EncoderSession, type PreparedBatch } from '../../core/encoder/pipeline.ts';
+import type { EmbedOptions, EmbedResult } from '../../core/encoder/worker-api.ts';
+import type { PreprocessorConfig } from '../../core/features/preprocessor-config.ts';
+import { startTsWorker } from '../threads/ts-worker.ts';
+import type { RejectRow } from './io.ts';
+import type { FileRow, FromPrepareWorker, ReadSegmentInfo, ToPrepareWorker } from './prepare-protocol.ts';
+
+export type { FileRow } from './prepare-protocol.ts';
+
+export interface EmbeddedFile {
+  row: FileRow;
+  /** Seconds of audio in the file (at 16 kHz). */
+  duration: number;
+  /** One per crop (one per window in 'windows' mode). */
+  results: EmbedResult[];
+}
+
+export interface ChunkOutcome {
+  embedded: EmbeddedFile[];
+  /** Files that could not be read or embedded, with the reason. */
+  rejects: RejectRow[];
+}
+
+export interface FileEmbedderOptions {
+  /** Rows per chunk once the pipeline is running (bounds memory; default 64). */
+  chunkSize?: number;
+  /** Chunks requested beyond the one being embedded (default 2). */
+  ahead?: number;
+}
+
+type Waiter = { resolve: (m: FromPrepareWorker) => void; reject: (e: Error) => void };
+
+/** Chunk boundaries: batchSize, doubling up to chunkSize, so the first batch is ready soon. */
+export function chunkBounds(total: number, batchSize: number, chunkSize: number): [number, number][] {
+  const out: [number, number][] = [];
+  let size = Math.max(1, Math.min(batchSize, chunkSize));
+  for (let start = 0; start < total; start += size, size = Math.min(chunkSize, size * 2)) out.push([start, Math.min(total, start + size)]);
+  return out;
+}
+
+export class FileEmbedder {
+  private readonly worker: Worker;
+  private readonly arrived = new Map<string, FromPrepareWorker>();
+  private readonly waiting = new Map<string, Waiter>();
+  private failure: Error | undefined;
+  private nextChunk = 0;
+  private closed = false;
+
+  constructor(
+    private readonly session: EncoderSession,
+    preprocessorConfig: PreprocessorConfig,
+    private readonly options: EmbedOptions,
+    private readonly tuning: FileEmbedderOptions = {},
+  ) {
+    this.worker = startTsWorker(new URL('./prepare-worker.ts', import.meta.url));
+    this.worker.on('message', (m: FromPrepareWorker) => this.deliver(m));
+    this.worker.on('error', (e: Error) => this.fail(new Error(`feature worker failed: ${e.message}`)));
+    this.worker.on('exit', (code) => {
+      if (!this.closed) this.fail(new Error(`feature worker exited with code ${code}`));
+    });
+    this.post({ type: 'init', preprocessorConfig, options });
+  }
+
+  private post(m: ToPrepareWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  private static key(chunk: number, batch?: number): string {
+    return batch === undefined ? `${chunk}` : `${chunk}:${batch}`;
+  }
+
+  private deliver(m: FromPrepareWorker): void {
+    const key = m.type === 'plan' ? FileEmbedder.key(m.chunk) : FileEmbedder.key(m.chunk, m.batch);
+    const w = this.waiting.get(key);
+    if (w) {
+      this.waiting.delete(key);
+      w.resolve(m);
+    } else this.arrived.set(key, m);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
+  }
+
+  private take(key: string): Promise<FromPrepareWorker> {
+    const m = this.arrived.get(key);
+    if (m) {
+      this.arrived.delete(key);
+      return Promise.resolve(m);
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiting.set(key, { resolve, reject }));
+  }
+
+  /** Embeds the rows chunk by chunk, yielding each chunk's embeddings and rejects in row order. */
+  async *embed(rows: readonly FileRow[]): AsyncGenerator<ChunkOutcome> {
+    const bounds = chunkBounds(rows.length, this.options.batchSize ?? 1, this.tuning.chunkSize ?? 64);
+    const first = this.nextChunk;
+    this.nextChunk += bounds.length;
+    const ahead = Math.max(0, this.tuning.ahead ?? 2);
+    const request = (i: number): void => {
+      if (i < bounds.length) this.post({ type: 'chunk', chunk: first + i, rows: rows.slice(bounds[i]![0], bounds[i]![1]) });
+    };
+    for (let i = 0; i <= ahead; i++) request(i);
+    for (let i = 0; i < bounds.length; i++) {
+      const chunkRows = rows.slice(bounds[i]![0], bounds[i]![1]);
+      const plan = (await this.take(FileEmbedder.key(first + i))) as Extract<FromPrepareWorker, { type: 'plan' }>;
+      const outcome = await this.embedChunk(first + i, chunkRows, plan);
+      request(i + ahead + 1);
+      yield outcome;
+    }
+  }
+
+  private async embedChunk(chunk: number, rows: readonly FileRow[], msg: { segments: ReadSegmentInfo[]; rejects: RejectRow[]; plan: EmbedPlan }): Promise<ChunkOutcome> {
+    const { plan, segments } = msg;
+    const ids = segments.map((s) => rows[s.row]!.id);
+    const results: (EmbedResult | undefined)[] = new Array(plan.clips.length);
+    const failed = new Map<number, string>();
+    for (let b = 0; b < plan.batches.length; b++) {
+      const batch = plan.batches[b]!;
+      const m = await this.take(FileEmbedder.key(chunk, b));
+      if (m.type === 'batch-error') {
+        for (const i of batch) failed.set(plan.clips[i]!.segment, m.message);
+        continue;
+      }
+      const prepared = (m as Extract<FromPrepareWorker, { type: 'batch' }>).prepared;
+      await this.runBatch(prepared, batch, async (items, p) => {
+        const rs = batchResults(plan, items, ids, 16000, await runPreparedBatch(this.session, p), this.session.dim);
+        items.forEach((i, k) => (results[i] = rs[k]));
+      }, (i, reason) => failed.set(plan.clips[i]!.segment, reason));
+    }
+    const bySegment: EmbedResult[][] = segments.map(() => []);
+    plan.clips.forEach((c, i) => {
+      const r = results[i];
+      if (r) bySegment[c.segment]!.push(r);
+    });
+    const embedded: EmbeddedFile[] = [];
+    const rejects = [...msg.rejects];
+    segments.forEach((s, i) => {
+      const row = rows[s.row]!;
+      const reason = failed.get(i);
+      if (reason !== undefined) rejects.push({ id: row.id, path: row.path, reason: `encoder failed: ${reason}` });
+      else embedded.push({ row, duration: s.duration, results: bySegment[i]! });
+    });
+    return { embedded, rejects };
+  }
+
+  /** Runs a batch; when it fails, retries clip by clip so one bad clip cannot sink the rest. */
+  private async runBatch(
+    prepared: PreparedBatch,
+    items: readonly number[],
+    run: (items: readonly number[], p: PreparedBatch) => Promise<void>,
+    onFail: (item: number, reason: string) => void,
+  ): Promise<void> {
+    try {
+      await run(items, prepared);
+    } catch (e) {
+      if (items.length === 1) return onFail(items[0]!, (e as Error).message);
+      const singles = splitPreparedBatch(prepared);
+      for (const [k, item] of items.entries()) {
+        try {
+          await run([item], singles[k]!);
+        } catch (err) {
+          onFail(item, (err as Error).message);
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.worker.terminate();
+  }
+}

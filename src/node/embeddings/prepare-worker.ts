@@ -1,0 +1,70 @@
+// Worker thread of the embedding job: reads and decodes segment files, plans crops and
+// length-bucketed batches, and extracts features, so that this work overlaps the encoder
+// session on the main thread (onnxruntime-node's run() blocks its thread).
+import { parentPort } from 'node:worker_threads';
+import { assertFinite, AudioError } from '../../core/audio/errors.ts';
+import { toMono16k } from '../../core/audio/resample.ts';
+import { planEmbedding, prepareBatch } from '../../core/encoder/pipeline.ts';
+import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
+import { MIN_SAMPLES, SeamlessFeatureExtractor } from '../../core/features/seamless-feature-extractor.ts';
+import { readWavFileSync } from '../io/file-source.ts';
+import type { FileRow, FromPrepareWorker, ToPrepareWorker } from './prepare-protocol.ts';
+import type { RejectRow } from './io.ts';
+
+const SR = 16000;
+
+/** 16 kHz mono samples of a segment file, or why it cannot be embedded. */
+export function readSegmentSamples(row: FileRow): Float32Array | RejectRow {
+  try {
+    const samples = toMono16k(readWavFileSync(row.file));
+    assertFinite(samples, row.file);
+    if (samples.length < MIN_SAMPLES) {
+      return { id: row.id, path: row.path, reason: `too short: ${((samples.length / SR) * 1000).toFixed(1)} ms at 16 kHz (the feature recipe needs at least ${MIN_SAMPLES} samples)` };
+    }
+    return samples;
+  } catch (e) {
+    return { id: row.id, path: row.path, reason: e instanceof AudioError ? e.reason : (e as Error).message };
+  }
+}
+
+const port = parentPort;
+if (!port) throw new Error('prepare-worker.ts must run in a worker thread');
+const post = (msg: FromPrepareWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
+
+let extractor: SeamlessFeatureExtractor | undefined;
+let options: EmbedOptions | undefined;
+
+port.on('message', (msg: ToPrepareWorker) => {
+  if (msg.type === 'init') {
+    extractor = new SeamlessFeatureExtractor(msg.preprocessorConfig);
+    options = msg.options;
+    return;
+  }
+  if (!extractor || !options) throw new Error('prepare worker: chunk before init');
+  const samples: Float32Array[] = [];
+  const segments: { row: number; duration: number }[] = [];
+  const rejects: RejectRow[] = [];
+  msg.rows.forEach((row, i) => {
+    const r = readSegmentSamples(row);
+    if (r instanceof Float32Array) {
+      samples.push(r);
+      segments.push({ row: i, duration: r.length / SR });
+    } else rejects.push(r);
+  });
+  const ids = segments.map((s) => msg.rows[s.row]!.id);
+  const plan = planEmbedding(samples.map((s, i) => ({ id: ids[i]!, length: s.length })), extractor, options);
+  post({ type: 'plan', chunk: msg.chunk, segments, rejects, plan });
+  plan.batches.forEach((batch, b) => {
+    const clips = batch.map((i) => plan.clips[i]!);
+    try {
+      const prepared = prepareBatch(
+        extractor!,
+        clips.map((c) => samples[c.segment]!.subarray(c.span.start, c.span.end)),
+        clips.map((c) => msg.rows[segments[c.segment]!.row]!.path),
+      );
+      post({ type: 'batch', chunk: msg.chunk, batch: b, prepared }, [prepared.features, prepared.mask, prepared.mask64, prepared.rows].map((a) => a.buffer as ArrayBuffer));
+    } catch (e) {
+      post({ type: 'batch-error', chunk: msg.chunk, batch: b, message: (e as Error).message });
+    }
+  });
+});

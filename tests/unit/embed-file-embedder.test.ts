@@ -1,0 +1,178 @@
+// FileEmbedder: segment files → embeddings with reading and features in a worker thread.
+// Results equal the in-process pipeline across chunk boundaries and modes; bad files are
+// rejected with their reason; a batch the session fails on is retried clip by clip.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeWav } from '../../src/core/audio/wav-encode.ts';
+import { toMono16k } from '../../src/core/audio/resample.ts';
+import { embedSegments, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
+import type { EmbedOptions } from '../../src/core/encoder/worker-api.ts';
+import { chunkBounds, FileEmbedder, type ChunkOutcome, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
+import { loadEncoder, type NodeEncoder } from '../../src/node/encoder/load.ts';
+import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../../src/node/encoder/tiny-model.ts';
+import { readWavFile } from '../../src/node/io/file-source.ts';
+import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const tmp = tempDir('saturi-file-embedder-');
+const dir = join(tmp.dir, 'wav');
+let enc: NodeEncoder;
+const rows: FileRow[] = [];
+
+function tone(seconds: number, sr: number, f: number): Float32Array {
+  return Float32Array.from({ length: Math.round(seconds * sr) }, (_, i) => 0.4 * Math.sin((2 * Math.PI * f * i) / sr) + 0.05 * Math.sin(i * 0.7 + f));
+}
+
+beforeAll(async () => {
+  makeTinyModel(DEFAULT_TINY_MODEL_DIR, TINY_CONFIG);
+  enc = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
+  mkdirSync(dir, { recursive: true });
+  // 11 files of different lengths and rates, one over the 2 s crop used below.
+  for (let i = 0; i < 11; i++) {
+    const sr = i % 4 === 1 ? 22050 : 16000;
+    const secs = i === 6 ? 3.1 : 0.4 + 0.13 * ((i * 7) % 11);
+    const file = join(dir, `s${i}.wav`);
+    writeFileSync(file, encodeWav(tone(secs, sr, 140 + 35 * i), sr));
+    rows.push({ id: `seg-${i}`, file, path: `wav/s${i}.wav` });
+  }
+});
+afterAll(async () => {
+  await enc?.dispose();
+  tmp.cleanup();
+});
+
+async function collect(embedder: FileEmbedder, list: FileRow[]): Promise<ChunkOutcome[]> {
+  const out: ChunkOutcome[] = [];
+  for await (const c of embedder.embed(list)) out.push(c);
+  return out;
+}
+
+async function inProcess(list: FileRow[], opts: EmbedOptions) {
+  const segs = await Promise.all(list.map(async (r) => ({ id: r.id, samples: toMono16k(await readWavFile(r.file)) })));
+  return embedSegments(enc.session, enc.extractor, segs, opts);
+}
+
+describe('chunkBounds', () => {
+  it('starts at the batch size and doubles up to the chunk size, covering every row once', () => {
+    expect(chunkBounds(100, 4, 32)).toEqual([[0, 4], [4, 12], [12, 28], [28, 60], [60, 92], [92, 100]]);
+    expect(chunkBounds(3, 8, 64)).toEqual([[0, 3]]);
+    expect(chunkBounds(0, 1, 64)).toEqual([]);
+  });
+});
+
+describe('splitPreparedBatch', () => {
+  it('gives each clip exactly what preparing it alone gives', () => {
+    const clips = [tone(0.5, 16000, 200), tone(1.23, 16000, 300), tone(0.77, 16000, 250)];
+    const batch = prepareBatch(enc.extractor, clips);
+    splitPreparedBatch(batch).forEach((single, k) => {
+      const alone = prepareBatch(enc.extractor, [clips[k]!]);
+      expect(single.frames).toBe(alone.frames);
+      expect(Array.from(single.features)).toEqual(Array.from(alone.features));
+      expect(Array.from(single.mask)).toEqual(Array.from(alone.mask));
+      expect(Array.from(single.mask64)).toEqual(Array.from(alone.mask64));
+    });
+  });
+});
+
+describe('FileEmbedder', () => {
+  it('equals the in-process pipeline across chunks, in row order, for train crops and eval', async () => {
+    for (const opts of [
+      { mode: 'train', seed: 9, maxLengthSeconds: 2, batchSize: 2 },
+      { mode: 'eval', maxLengthSeconds: 2, batchSize: 3 },
+    ] as EmbedOptions[]) {
+      const embedder = new FileEmbedder(enc.session, enc.preprocessorConfig, opts, { chunkSize: 4, ahead: 1 });
+      try {
+        const chunks = await collect(embedder, rows);
+        expect(chunks.length).toBe(chunkBounds(rows.length, opts.batchSize!, 4).length);
+        const got = chunks.flatMap((c) => c.embedded);
+        expect(got.map((e) => e.row.id)).toEqual(rows.map((r) => r.id));
+        const want = await inProcess(rows, opts);
+        got.forEach((e, i) => {
+          expect(e.results).toHaveLength(1);
+          expect(e.results[0]!.start).toBe(want[i]!.start);
+          expect(e.results[0]!.end).toBe(want[i]!.end);
+          for (let d = 0; d < want[i]!.embedding.length; d++) expect(Math.abs(e.results[0]!.embedding[d]! - want[i]!.embedding[d]!)).toBeLessThan(1e-4);
+        });
+        expect(got[6]!.duration).toBeCloseTo(3.1, 3);
+      } finally {
+        await embedder.close();
+      }
+    }
+  });
+
+  it('windows mode gives every window of a long file', async () => {
+    const embedder = new FileEmbedder(enc.session, enc.preprocessorConfig, { mode: 'windows', windowSeconds: 1, batchSize: 2 });
+    try {
+      const [chunk] = await collect(embedder, [rows[6]!]);
+      const want = await inProcess([rows[6]!], { mode: 'windows', windowSeconds: 1 });
+      expect(chunk!.embedded[0]!.results.map((r) => [r.window, r.start, r.end])).toEqual(want.map((r) => [r.window, r.start, r.end]));
+      expect(want.length).toBe(4);
+    } finally {
+      await embedder.close();
+    }
+  });
+
+  it('rejects unreadable, corrupt, too-short and non-finite files with the reason and embeds the rest', async () => {
+    writeFileSync(join(dir, 'corrupt.wav'), new Uint8Array(200).fill(3));
+    writeFileSync(join(dir, 'short.wav'), encodeWav(tone(0.01, 16000, 100), 16000));
+    // A float WAV with one NaN sample written into its data chunk.
+    const nan = encodeWav(tone(0.5, 16000, 100), 16000, { bitsPerSample: 32, float: true });
+    const data = Buffer.from(nan).indexOf('data') + 8;
+    new DataView(nan.buffer, nan.byteOffset).setFloat32(data + 400, NaN, true);
+    writeFileSync(join(dir, 'nan.wav'), nan);
+    const bad: FileRow[] = ['missing', 'corrupt', 'short', 'nan'].map((n) => ({ id: n, file: join(dir, `${n}.wav`), path: `wav/${n}.wav` }));
+    const embedder = new FileEmbedder(enc.session, enc.preprocessorConfig, { mode: 'eval', batchSize: 2 });
+    try {
+      const chunks = await collect(embedder, [rows[0]!, ...bad, rows[1]!]);
+      expect(chunks.flatMap((c) => c.embedded.map((e) => e.row.id))).toEqual([rows[0]!.id, rows[1]!.id]);
+      const rejects = Object.fromEntries(chunks.flatMap((c) => c.rejects).map((r) => [r.id, r]));
+      expect(rejects.missing!.reason).toMatch(/file not found/);
+      expect(rejects.corrupt!.reason).toMatch(/RIFF|WAV/i);
+      expect(rejects.short!.reason).toMatch(/too short/);
+      expect(rejects.nan!.reason).toMatch(/NaN|non-finite/i);
+      expect(rejects.nan!.path).toBe('wav/nan.wav');
+    } finally {
+      await embedder.close();
+    }
+  });
+
+  it('retries a failed batch clip by clip: only the clip the session fails on is rejected', async () => {
+    // The session fails on any batch holding clip 2 (found by its count of real frames).
+    const realFrames = (mask: ArrayLike<number | bigint>, from: number, to: number): number => {
+      let n = 0;
+      for (let t = from; t < to; t++) n += Number(mask[t]);
+      return n;
+    };
+    const alone = prepareBatch(enc.extractor, [toMono16k(await readWavFile(rows[2]!.file))]);
+    const bad = realFrames(alone.mask, 0, alone.frames);
+    const runs: number[] = [];
+    const picky: EncoderSession = {
+      dim: enc.session.dim,
+      run(features, mask, batch, frames) {
+        runs.push(batch);
+        for (let k = 0; k < batch; k++) {
+          if (realFrames(mask, k * frames, (k + 1) * frames) === bad) return Promise.reject(new Error('out of memory (simulated)'));
+        }
+        return enc.session.run(features, mask, batch, frames);
+      },
+    };
+    const embedder = new FileEmbedder(picky, enc.preprocessorConfig, { mode: 'eval', batchSize: 4, maxPaddingFraction: 10 });
+    try {
+      const list = rows.slice(0, 4);
+      const chunks = await collect(embedder, list);
+      const rejects = chunks.flatMap((c) => c.rejects);
+      expect(rejects).toEqual([{ id: rows[2]!.id, path: rows[2]!.path, reason: 'encoder failed: out of memory (simulated)' }]);
+      const want = await inProcess(list, { mode: 'eval' });
+      const got = chunks.flatMap((c) => c.embedded);
+      expect(got.map((e) => e.row.id)).toEqual([0, 1, 3].map((i) => rows[i]!.id));
+      got.forEach((e) => {
+        const w = want[list.indexOf(e.row)]!;
+        for (let d = 0; d < w.embedding.length; d++) expect(Math.abs(e.results[0]!.embedding[d]! - w.embedding[d]!)).toBeLessThan(1e-4);
+      });
+      expect(runs.some((b) => b > 1)).toBe(true);
+    } finally {
+      await embedder.close();
+    }
+  });
+});
