@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { planCrops } from '../../src/core/encoder/crop.ts';
 import { paddedRows, planBatches } from '../../src/core/encoder/batching.ts';
 import { maskedMeanPool } from '../../src/core/encoder/pooling.ts';
+import { embedSegments, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
+import { SeamlessFeatureExtractor } from '../../src/core/features/seamless-feature-extractor.ts';
 import { hubFileUrl, modelFileFor, resolveModelSource, urlCacheId } from '../../src/core/encoder/model-source.ts';
 
 const SR = 16000;
@@ -112,5 +114,33 @@ describe('model sources', () => {
     expect(hubFileUrl('http://127.0.0.1:9/', '{model}/resolve/{revision}/', 'a/b', 'main', 'config.json')).toBe('http://127.0.0.1:9/a/b/resolve/main/config.json');
     expect(urlCacheId('http://x/a/tiny/')).not.toBe(urlCacheId('http://y/a/tiny/'));
     expect(urlCacheId('http://x/a/tiny/')).toMatch(/^url-[0-9a-f]{8}\/tiny$/);
+  });
+});
+
+describe('pipeline overlap', () => {
+  it('makes the next batch’s features while the session is still running the current one', async () => {
+    const extractor = new SeamlessFeatureExtractor();
+    let extracted = 0;
+    const extractBatch = extractor.extractBatch.bind(extractor);
+    extractor.extractBatch = (clips, names) => {
+      extracted++;
+      return extractBatch(clips, names);
+    };
+    const seenAtRunEnd: number[] = [];
+    const dim = 3;
+    // An asynchronous session, like WebGPU's: run() returns before the work is done.
+    const session: EncoderSession = {
+      dim,
+      async run(_features, _mask, batch, frames) {
+        await new Promise((r) => setTimeout(r, 5));
+        seenAtRunEnd.push(extracted);
+        return new Float32Array(batch * frames * dim).fill(1);
+      },
+    };
+    const segments = [0.5, 0.8, 1.1, 1.4].map((s, i) => ({ id: `s${i}`, samples: new Float32Array(Math.round(s * SR)).map((_, k) => Math.sin(k / (5 + i))) }));
+    const res = await embedSegments(session, extractor, segments, { mode: 'eval', batchSize: 1 });
+    expect(res.map((r) => r.id)).toEqual(['s0', 's1', 's2', 's3']);
+    // When run k finishes, batch k+1 is already prepared (the last run has none after it).
+    expect(seenAtRunEnd).toEqual([2, 3, 4, 4]);
   });
 });

@@ -131,16 +131,6 @@ export async function runPreparedBatch(session: EncoderSession, p: PreparedBatch
   return { embeddings: out, counts };
 }
 
-/** Runs one padded batch of clips and pools it; returns [batch·dim] embeddings and real-frame counts. */
-export async function embedBatch(
-  session: EncoderSession,
-  extractor: SeamlessFeatureExtractor,
-  clips: readonly Float32Array[],
-  names?: readonly string[],
-): Promise<{ embeddings: Float32Array; counts: Int32Array }> {
-  return runPreparedBatch(session, prepareBatch(extractor, clips, names));
-}
-
 /** The results of one batch of a plan, in the batch's order. */
 export function batchResults(
   plan: EmbedPlan,
@@ -180,15 +170,32 @@ export async function embedSegments(
   const results: EmbedResult[] = new Array(plan.clips.length);
   let done = 0;
   let secondsDone = 0;
-  for (const batch of plan.batches) {
+  const prepare = (batch: readonly number[]): PreparedBatch =>
+    prepareBatch(
+      extractor,
+      batch.map((i) => {
+        const c = plan.clips[i]!;
+        return segments[c.segment]!.samples.subarray(c.span.start, c.span.end);
+      }),
+      batch.map((i) => ids[plan.clips[i]!.segment]!),
+    );
+  // A batch whose features fail is reported in its turn, after the batches before it.
+  const tryPrepare = (b: number): PreparedBatch | Error => {
+    try {
+      return prepare(plan.batches[b]!);
+    } catch (e) {
+      return e as Error;
+    }
+  };
+  let next = plan.batches.length > 0 ? tryPrepare(0) : undefined;
+  for (const [b, batch] of plan.batches.entries()) {
     if (hooks.isCancelled?.()) throw new EmbedCancelledError();
-    const audio = batch.map((i) => {
-      const c = plan.clips[i]!;
-      return segments[c.segment]!.samples.subarray(c.span.start, c.span.end);
-    });
-    const names = batch.map((i) => ids[plan.clips[i]!.segment]!);
-    const out = await embedBatch(session, extractor, audio, names);
-    const rs = batchResults(plan, batch, ids, sr, out, session.dim);
+    if (next instanceof Error) throw next;
+    // The next batch's features are made while this one runs: on WebGPU run() awaits the
+    // GPU, leaving this thread free (on CPU backends it changes nothing).
+    const running = runPreparedBatch(session, next!);
+    next = b + 1 < plan.batches.length ? tryPrepare(b + 1) : undefined;
+    const rs = batchResults(plan, batch, ids, sr, await running, session.dim);
     batch.forEach((i, k) => (results[i] = rs[k]!));
     done += batch.length;
     for (const i of batch) secondsDone += (plan.clips[i]!.span.end - plan.clips[i]!.span.start) / sr;

@@ -211,7 +211,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
         encoder.session,
         encoder.preprocessorConfig,
         { mode, seed, maxLengthSeconds, batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE },
-        { chunkSize: opts.chunkSize ?? 64 },
+        { chunkSize: opts.chunkSize },
       );
       try {
         const byId = new Map(todo.map((r) => [r.id, r]));

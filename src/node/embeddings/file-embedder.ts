@@ -27,11 +27,14 @@ export interface ChunkOutcome {
 }
 
 export interface FileEmbedderOptions {
-  /** Rows per chunk once the pipeline is running (bounds memory; default 64). */
+  /** Rows per chunk once the pipeline is running (default DEFAULT_CHUNK_SIZE). */
   chunkSize?: number;
   /** Chunks requested beyond the one being embedded (default 2). */
   ahead?: number;
 }
+
+/** Rows per chunk once the pipeline runs: bounds the decoded audio and features held at once. */
+export const DEFAULT_CHUNK_SIZE = 64;
 
 type Waiter = { resolve: (m: FromPrepareWorker) => void; reject: (e: Error) => void };
 
@@ -101,7 +104,7 @@ export class FileEmbedder {
 
   /** Embeds the rows chunk by chunk, yielding each chunk's embeddings and rejects in row order. */
   async *embed(rows: readonly FileRow[]): AsyncGenerator<ChunkOutcome> {
-    const bounds = chunkBounds(rows.length, this.options.batchSize ?? 1, this.tuning.chunkSize ?? 64);
+    const bounds = chunkBounds(rows.length, this.options.batchSize ?? 1, this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE);
     const first = this.nextChunk;
     this.nextChunk += bounds.length;
     const ahead = Math.max(0, this.tuning.ahead ?? 2);

@@ -29,6 +29,11 @@ export interface NodeLoadOptions {
   cacheDir?: string;
   /** onnxruntime intra-op threads (default: onnxruntime's choice). */
   threads?: number;
+  /**
+   * Let idle intra-op threads spin-wait for work (onnxruntime's default, true). Spinning
+   * threads keep their cores busy between operators, taking them from the feature worker.
+   */
+  spinning?: boolean;
 }
 
 export function defaultModelCacheDir(): string {
@@ -54,6 +59,7 @@ export async function loadEncoder(model: ModelSource | undefined, dtype: Encoder
   tf.env.useFSCache = true;
   const sessionOptions: Record<string, unknown> = {};
   if (opts.threads) sessionOptions.intraOpNumThreads = opts.threads;
+  if (opts.spinning === false) sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
   const loaded = await loadWithTransformers(tf, source, { dtype, device: 'cpu', onProgress: opts.onProgress, sessionOptions, joinPath: join, cacheDir: opts.cacheDir ?? defaultModelCacheDir() });
   const where = source.kind === 'path' ? join(source.id, 'preprocessor_config.json') : `${source.id} preprocessor_config.json`;
   const picked = Object.fromEntries(Object.entries(loaded.preprocessorConfig).filter(([k]) => PREPROCESSOR_KEYS.includes(k)));
