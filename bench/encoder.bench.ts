@@ -82,7 +82,7 @@ async function unbucketed(enc: NodeEncoder, clips: Float32Array[], batchSize: nu
 /** The padded batches the pipeline builds for these clips (chunked and bucketed as FileEmbedder does), prepared up front. */
 function preparedLikePipeline(enc: NodeEncoder, clips: Float32Array[], batchSize: number): PreparedBatch[] {
   const opts = { mode: 'eval', batchSize } as const;
-  return chunkBounds(clips.length, batchSize, DEFAULT_CHUNK_SIZE).flatMap(([from, to]) => {
+  return chunkBounds(clips.length, DEFAULT_CHUNK_SIZE).flatMap(([from, to]) => {
     const chunk = clips.slice(from, to);
     const plan = planEmbedding(chunk.map((c, i) => ({ id: `${from + i}`, length: c.length })), enc.extractor, opts);
     return plan.batches.map((batch) => prepareBatch(enc.extractor, batch.map((i) => chunk[plan.clips[i]!.segment]!.subarray(plan.clips[i]!.span.start, plan.clips[i]!.span.end))));
@@ -101,8 +101,14 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
   const audioSeconds = clips.reduce((a, c) => a + c.length / SR, 0);
   console.log(`\n${name}: hidden ${cfg.hidden}, ${cfg.layers} layers, ~${(parameterCount(cfg) / 1e6).toFixed(2)} M parameters${written ? ` (generated in ${genMs.toFixed(0)} ms)` : ''}; ${listed.length} segments (${files.length} files × ${repeat}), ${audioSeconds.toFixed(0)} s of audio`);
   const line = (label: string, ms: number): string => `    ${label.padEnd(50)} ${ms.toFixed(0).padStart(7)} ms   ${(audioSeconds / (ms / 1000)).toFixed(0).padStart(6)}× real time`;
-  for (const threads of [undefined, 1]) {
-    const enc = await loadEncoder(dir, 'fp32', { threads });
+  const sessions = [
+    { label: `onnxruntime's defaults (threads for ${cpus().length} cores, idle threads spin)`, load: {} },
+    { label: 'default threads, idle threads sleep (spinning: false)', load: { spinning: false } },
+    { label: '1 thread (one core left to the feature worker)', load: { threads: 1 } },
+  ];
+  for (const [k, { label, load }] of sessions.entries()) {
+    const all = k === 0;
+    const enc = await loadEncoder(dir, 'fp32', load);
     const prepared = preparedLikePipeline(enc, clips, BATCH);
     const embedders = [BATCH, 1].map((batchSize) => new FileEmbedder(enc.session, enc.preprocessorConfig, { mode: 'eval', batchSize }));
     const variants: Record<string, () => Promise<void>> = {
@@ -111,7 +117,7 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
       },
       full: () => fullPipeline(embedders[0]!, fileRows),
     };
-    if (threads === undefined) {
+    if (all) {
       variants.one = () => fullPipeline(embedders[1]!, fileRows);
       variants.inTurn = () => inTurn(enc, listed, BATCH);
       variants.unbucketed = () => unbucketed(enc, clips, BATCH);
@@ -120,11 +126,11 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
     for (const e of embedders) await e.close();
     const bare = m.bare!;
     const full = m.full!;
-    console.log(`  session on ${threads === undefined ? `onnxruntime's default threads (${cpus().length} cores)` : '1 thread (one core left to the feature worker)'}:`);
+    console.log(`  session with ${label}:`);
     console.log(line(`bare session.run, ${prepared.length} prepared batches`, bare));
     console.log(line(`full pipeline, bucketed batches of ${BATCH}`, full));
     console.log(`    pipeline overhead (full / bare − 1):               ${(((full - bare) / bare) * 100).toFixed(1)} %`);
-    if (threads === undefined) {
+    if (all) {
       console.log(line('full pipeline, batch size 1', m.one!));
       console.log(line(`all steps in turn on one thread, batches of ${BATCH}`, m.inTurn!));
       console.log(line(`features + session, batches of ${BATCH} in input order`, m.unbucketed!));

@@ -48,6 +48,30 @@ describe('decodeWav: sample formats and channel counts', () => {
     }
   }
 
+  it('16-bit mono decodes the same from a buffer at an odd byte offset (no typed-array view possible)', () => {
+    const layout: WavLayout = { sampleRate: 8000, channels: channelsOf(1, 801), encoding: 'pcm16' };
+    const bytes = buildWav(layout);
+    const odd = new Uint8Array(bytes.length + 1).subarray(1);
+    odd.set(bytes);
+    expect(odd.byteOffset % 2).toBe(1);
+    const expected = expectedMono(layout.channels, layout.encoding);
+    expect(maxDiff(decodeWav(odd, 'odd.wav').samples, expected)).toBeLessThan(1e-7);
+    expect(maxDiff(decodeWav(bytes, 'even.wav').samples, expected)).toBeLessThan(1e-7);
+  });
+
+  it('decodes into a given buffer when it is long enough, else into a new one', () => {
+    const layout: WavLayout = { sampleRate: 8000, channels: channelsOf(2, 500), encoding: 'pcm24' };
+    const bytes = buildWav(layout);
+    const into = new Float32Array(600).fill(9);
+    const d = decodeWav(bytes, 'into.wav', into);
+    expect(d.samples.buffer).toBe(into.buffer);
+    expect(d.samples.length).toBe(500);
+    expect(into[500]).toBe(9);
+    expect(maxDiff(d.samples, expectedMono(layout.channels, layout.encoding))).toBeLessThan(1e-7);
+    const small = new Float32Array(100);
+    expect(decodeWav(bytes, 'into.wav', small).samples.buffer).not.toBe(small.buffer);
+  });
+
   it('maps the PCM extremes to -1 and just under +1, 8-bit as unsigned', () => {
     const extremes = [-1, 1, 0, -0.5];
     for (const [encoding, top] of [

@@ -54,10 +54,10 @@ async function inProcess(list: FileRow[], opts: EmbedOptions) {
 }
 
 describe('chunkBounds', () => {
-  it('starts at the batch size and doubles up to the chunk size, covering every row once', () => {
-    expect(chunkBounds(100, 4, 32)).toEqual([[0, 4], [4, 12], [12, 28], [28, 60], [60, 92], [92, 100]]);
-    expect(chunkBounds(3, 8, 64)).toEqual([[0, 3]]);
-    expect(chunkBounds(0, 1, 64)).toEqual([]);
+  it('starts at one row and doubles up to the chunk size, covering every row once', () => {
+    expect(chunkBounds(100, 32)).toEqual([[0, 1], [1, 3], [3, 7], [7, 15], [15, 31], [31, 63], [63, 95], [95, 100]]);
+    expect(chunkBounds(2, 64)).toEqual([[0, 1], [1, 2]]);
+    expect(chunkBounds(0, 64)).toEqual([]);
   });
 });
 
@@ -84,7 +84,7 @@ describe('FileEmbedder', () => {
       const embedder = new FileEmbedder(enc.session, enc.preprocessorConfig, opts, { chunkSize: 4, ahead: 1 });
       try {
         const chunks = await collect(embedder, rows);
-        expect(chunks.length).toBe(chunkBounds(rows.length, opts.batchSize!, 4).length);
+        expect(chunks.length).toBe(chunkBounds(rows.length, 4).length);
         const got = chunks.flatMap((c) => c.embedded);
         expect(got.map((e) => e.row.id)).toEqual(rows.map((r) => r.id));
         const want = await inProcess(rows, opts);

@@ -3,6 +3,9 @@
 // sample; the data pipeline decodes thousands of segments).
 import type { WavInfo } from './types.ts';
 
+/** Typed-array views read the host's byte order; WAV is little-endian. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /**
  * Decodes `frames` frames laid out as `info` says from `bytes` (which start at
  * a frame boundary) into `out` (mono, length ≥ frames).
@@ -46,7 +49,11 @@ export function decodeFrames(bytes: Uint8Array, info: Pick<WavInfo, 'channels' |
     }
     case 2: {
       const scale = inv / 32768;
-      if (ch === 1) {
+      if (ch === 1 && LITTLE_ENDIAN_HOST && bytes.byteOffset % 2 === 0) {
+        // The common case (16-bit mono, AIHub's format): an Int16Array view is ~1.5× faster than DataView.
+        const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, frames);
+        for (let f = 0; f < frames; f++) out[f] = pcm[f]! * scale;
+      } else if (ch === 1) {
         for (let f = 0, o = 0; f < frames; f++, o += 2) out[f] = dv.getInt16(o, true) * scale;
       } else {
         for (let f = 0; f < frames; f++) {

@@ -14,19 +14,22 @@ export { AudioError, assertFinite } from './errors.ts';
 export { encodeWav } from './wav-encode.ts';
 export type { EncodeWavOptions } from './wav-encode.ts';
 
-function decodeData(data: Uint8Array, info: WavInfo, frames: number, name: string): Float32Array {
-  const samples = new Float32Array(frames);
+function decodeData(data: Uint8Array, info: WavInfo, frames: number, name: string, into?: Float32Array): Float32Array {
+  const samples = into && into.length >= frames ? into.subarray(0, frames) : new Float32Array(frames);
   decodeFrames(data, info, frames, samples);
   // Only float files can hold NaN or ±Infinity; PCM is finite by construction.
   if (info.format === 'float') assertFinite(samples, name);
   return samples;
 }
 
-/** Decodes a whole WAV file held in memory to mono float samples. */
-export function decodeWav(bytes: Uint8Array, name: string): DecodedAudio {
+/**
+ * Decodes a whole WAV file held in memory to mono float samples: into the start of `into`
+ * when it is long enough (batch jobs reuse one buffer instead of allocating per file).
+ */
+export function decodeWav(bytes: Uint8Array, name: string, into?: Float32Array): DecodedAudio {
   const info = parseWavHeaderSync(bytes, name);
   const data = bytes.subarray(info.dataOffset, info.dataOffset + info.dataBytes);
-  return { sampleRate: info.sampleRate, channels: info.channels, samples: decodeData(data, info, info.frames, name) };
+  return { sampleRate: info.sampleRate, channels: info.channels, samples: decodeData(data, info, info.frames, name, into) };
 }
 
 /** Parses the header in memory (the info `readWavInfo` would give). */

@@ -38,10 +38,13 @@ export const DEFAULT_CHUNK_SIZE = 64;
 
 type Waiter = { resolve: (m: FromPrepareWorker) => void; reject: (e: Error) => void };
 
-/** Chunk boundaries: batchSize, doubling up to chunkSize, so the first batch is ready soon. */
-export function chunkBounds(total: number, batchSize: number, chunkSize: number): [number, number][] {
+/**
+ * Chunk boundaries: 1 row, doubling up to chunkSize, so the session has its first batch after
+ * one file is read (a chunk is planned whole: its batches are bucketed by length).
+ */
+export function chunkBounds(total: number, chunkSize: number): [number, number][] {
   const out: [number, number][] = [];
-  let size = Math.max(1, Math.min(batchSize, chunkSize));
+  let size = 1;
   for (let start = 0; start < total; start += size, size = Math.min(chunkSize, size * 2)) out.push([start, Math.min(total, start + size)]);
   return out;
 }
@@ -104,7 +107,7 @@ export class FileEmbedder {
 
   /** Embeds the rows chunk by chunk, yielding each chunk's embeddings and rejects in row order. */
   async *embed(rows: readonly FileRow[]): AsyncGenerator<ChunkOutcome> {
-    const bounds = chunkBounds(rows.length, this.options.batchSize ?? 1, this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE);
+    const bounds = chunkBounds(rows.length, this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE);
     const first = this.nextChunk;
     this.nextChunk += bounds.length;
     const ahead = Math.max(0, this.tuning.ahead ?? 2);

@@ -7,23 +7,46 @@ import { toMono16k } from '../../core/audio/resample.ts';
 import { planEmbedding, prepareBatch } from '../../core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
 import { MIN_SAMPLES, SeamlessFeatureExtractor } from '../../core/features/seamless-feature-extractor.ts';
-import { readWavFileSync } from '../io/file-source.ts';
+import { decodeWav } from '../../core/audio/wav.ts';
+import { FileReadBuffer } from '../io/file-source.ts';
 import type { FileRow, FromPrepareWorker, ToPrepareWorker } from './prepare-protocol.ts';
 import type { RejectRow } from './io.ts';
 
 const SR = 16000;
 
-/** 16 kHz mono samples of a segment file, or why it cannot be embedded. */
-export function readSegmentSamples(row: FileRow): Float32Array | RejectRow {
-  try {
-    const samples = toMono16k(readWavFileSync(row.file));
-    assertFinite(samples, row.file);
-    if (samples.length < MIN_SAMPLES) {
-      return { id: row.id, path: row.path, reason: `too short: ${((samples.length / SR) * 1000).toFixed(1)} ms at 16 kHz (the feature recipe needs at least ${MIN_SAMPLES} samples)` };
+/**
+ * Reads segment files of a chunk as 16 kHz mono samples. File bytes go through one reused
+ * buffer and 16 kHz samples are decoded into one arena per chunk (reused by the next chunk,
+ * grown when a chunk did not fit), so a chunk allocates almost nothing.
+ */
+export class SegmentReader {
+  private readonly files = new FileReadBuffer();
+  private arena = new Float32Array(0);
+  private used = 0;
+  private needed = 0;
+
+  /** Starts a chunk: samples returned for the previous chunk may be overwritten from now on. */
+  startChunk(): void {
+    if (this.needed > this.arena.length) this.arena = new Float32Array(Math.ceil(this.needed * 1.25));
+    this.used = 0;
+    this.needed = 0;
+  }
+
+  /** The segment's samples, or why it cannot be embedded. */
+  read(row: FileRow): Float32Array | RejectRow {
+    try {
+      const audio = decodeWav(this.files.read(row.file), row.file, this.arena.subarray(this.used));
+      this.needed += audio.samples.length;
+      if (audio.samples.buffer === this.arena.buffer) this.used += audio.samples.length;
+      const samples = toMono16k(audio);
+      assertFinite(samples, row.file);
+      if (samples.length < MIN_SAMPLES) {
+        return { id: row.id, path: row.path, reason: `too short: ${((samples.length / SR) * 1000).toFixed(1)} ms at 16 kHz (the feature recipe needs at least ${MIN_SAMPLES} samples)` };
+      }
+      return samples;
+    } catch (e) {
+      return { id: row.id, path: row.path, reason: e instanceof AudioError ? e.reason : (e as Error).message };
     }
-    return samples;
-  } catch (e) {
-    return { id: row.id, path: row.path, reason: e instanceof AudioError ? e.reason : (e as Error).message };
   }
 }
 
@@ -31,6 +54,7 @@ const port = parentPort;
 if (!port) throw new Error('prepare-worker.ts must run in a worker thread');
 const post = (msg: FromPrepareWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
+const reader = new SegmentReader();
 let extractor: SeamlessFeatureExtractor | undefined;
 let options: EmbedOptions | undefined;
 
@@ -41,11 +65,12 @@ port.on('message', (msg: ToPrepareWorker) => {
     return;
   }
   if (!extractor || !options) throw new Error('prepare worker: chunk before init');
+  reader.startChunk();
   const samples: Float32Array[] = [];
   const segments: { row: number; duration: number }[] = [];
   const rejects: RejectRow[] = [];
   msg.rows.forEach((row, i) => {
-    const r = readSegmentSamples(row);
+    const r = reader.read(row);
     if (r instanceof Float32Array) {
       samples.push(r);
       segments.push({ row: i, duration: r.length / SR });

@@ -1,7 +1,7 @@
 // Node file access for the audio reader: a ByteSource that reads at a position
 // through one file handle (so a range read touches only its bytes) and counts
 // what it read, and whole-file WAV decoding with errors that name the path.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../../core/io/byte-source.ts';
 import { AudioError } from '../../core/audio/errors.ts';
@@ -65,15 +65,33 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
   return decodeWav(bytes, path);
 }
 
-/** readWavFile for worker threads, where a blocking read costs no one else's time. */
-export function readWavFileSync(path: string): DecodedAudio {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new AudioError(path, fsReason(err));
+/**
+ * Reads whole files into one reused buffer, grown as needed: a batch job reads thousands of
+ * segments, and a fresh buffer per file costs page faults and garbage collection. A returned
+ * view is valid until the next read.
+ */
+export class FileReadBuffer {
+  private buf = new Uint8Array(0);
+
+  read(path: string): Uint8Array {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'r');
+      const size = fstatSync(fd).size;
+      if (size > this.buf.length) this.buf = new Uint8Array(Math.max(size, Math.ceil(this.buf.length * 1.5)));
+      let filled = 0;
+      while (filled < size) {
+        const n = readSync(fd, this.buf, filled, size - filled, filled);
+        if (n === 0) break; // the file shrank while being read
+        filled += n;
+      }
+      return this.buf.subarray(0, filled);
+    } catch (err) {
+      throw new AudioError(path, fsReason(err));
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
-  return decodeWav(bytes, path);
 }
 
 /**
