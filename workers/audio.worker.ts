@@ -1,5 +1,6 @@
 // Audio worker: turns file bytes or decoded channels into 16 kHz mono samples
 // off the main thread (thin comlink wrapper over src/core/audio).
+import { isWavHeader } from '../src/browser/services/wav-header.ts';
 import { expose, transfer } from 'comlink';
 import { decodeWav } from '../src/core/audio/wav.ts';
 import { resample, toMono16k } from '../src/core/audio/resample.ts';
@@ -8,11 +9,38 @@ import { assertFinite } from '../src/core/audio/errors.ts';
 export interface AudioWorkerApi {
   /** Decodes a WAV file (any PCM/float layout) and resamples it to 16 kHz mono. */
   wavTo16k(bytes: Uint8Array, name: string): Promise<{ samples: Float32Array; sourceRate: number; channels: number }>;
+  /**
+   * Reads and decodes a batch of files (File/Blob handles: the main thread never
+   * reads their bytes) in one message each way. Per file: the samples, an error,
+   * or `notWav` for formats only the browser's decodeAudioData (main thread) knows.
+   */
+  filesTo16k(files: Blob[], names: string[]): Promise<BatchDecoded[]>;
   /** Averages channels decoded by the browser (decodeAudioData) and resamples them to 16 kHz. */
   channelsTo16k(channels: Float32Array[], sampleRate: number, name: string): Promise<Float32Array>;
 }
 
+export type BatchDecoded = { samples: Float32Array } | { error: string } | { notWav: true };
+
 const api: AudioWorkerApi = {
+  async filesTo16k(files, names) {
+    const out: BatchDecoded[] = [];
+    const buffers: ArrayBuffer[] = [];
+    for (let i = 0; i < files.length; i++) {
+      try {
+        const bytes = new Uint8Array(await files[i].arrayBuffer());
+        if (!isWavHeader(bytes)) {
+          out.push({ notWav: true });
+          continue;
+        }
+        const samples = toMono16k(decodeWav(bytes, names[i]));
+        out.push({ samples });
+        buffers.push(samples.buffer as ArrayBuffer);
+      } catch (e) {
+        out.push({ error: (e as Error).message });
+      }
+    }
+    return transfer(out, buffers);
+  },
   async wavTo16k(bytes, name) {
     const decoded = decodeWav(bytes, name);
     const samples = toMono16k(decoded);

@@ -183,4 +183,68 @@ describe('app store (IndexedDB)', () => {
     expect(r.gone).toBe(true);
     expect(r.chunksLeft).toBe(0);
   });
+
+  it('AppendBuffer commits buffered rows by row count and by time, and stores nothing before a commit', async () => {
+    const r = await page.evaluate(async () => {
+      type Api = { openStore: (name: string) => Promise<any>; newId: (p: string) => string; AppendBuffer: any };
+      const api = (window as unknown as { storeApi: Api }).storeApi;
+      const s = await api.openStore('append-buffer-test');
+      const dim = 8;
+      const id = api.newId('set');
+      await s.createSet({ id, name: 'b', manifest: {}, dim, created: new Date().toISOString(), source: 'dataset' });
+      let clock = 0;
+      const buf = new api.AppendBuffer(s, id, dim, { maxRows: 10, maxMs: 1000 }, () => clock);
+      const row = (i: number) => ({ id: `r${i}`, name: `r${i}`, path: `p/${i}`, dialect: 'Jeju-do', split: 'train', duration: 1 });
+      const vec = (i: number) => Float32Array.from({ length: dim }, (_, k) => i * 100 + k);
+      const trace: { added: number; due: boolean; stored: number; committed: number }[] = [];
+      let n = 0;
+      // Batches of 4 (the job's pattern): due at 12 buffered rows (≥ 10), then by time with 4 rows.
+      const step = async (rows: number, advance: number) => {
+        for (let k = 0; k < rows; k++, n++) buf.add(row(n), vec(n));
+        clock += advance;
+        const due = buf.due;
+        if (due) await buf.commit();
+        trace.push({ added: n, due, stored: (await s.getSet(id)).count, committed: buf.committed });
+      };
+      await step(4, 100);
+      await step(4, 100);
+      await step(4, 100); // 12 ≥ 10 rows: commit
+      await step(4, 100); // 4 rows, 100 ms since the commit: wait
+      await step(0, 1000); // 1100 ms: commit by time
+      await step(0, 5000); // nothing buffered: nothing due
+      // The caller's array may be reused after add (the buffer copies).
+      const reused = new Float32Array(dim);
+      for (let k = 0; k < 3; k++, n++) {
+        reused.set(vec(n));
+        buf.add(row(n), reused);
+      }
+      const pendingBefore = buf.pending;
+      await buf.commit();
+      let wrongDim = '';
+      try {
+        buf.add(row(99), new Float32Array(dim + 1));
+      } catch (e) {
+        wrongDim = (e as Error).message;
+      }
+      const back = await s.readVectors(id);
+      const rows = await s.readRows(id);
+      await s.deleteSet(id);
+      s.close();
+      const want = Array.from({ length: n }, (_, i) => Array.from(vec(i))).flat();
+      return { trace, n, pendingBefore, count: back.count, same: Array.from(back.vectors).every((v, i) => v === want[i]), ids: rows.map((x: { id: string }) => x.id), wrongDim };
+    });
+    expect(r.trace).toEqual([
+      { added: 4, due: false, stored: 0, committed: 0 },
+      { added: 8, due: false, stored: 0, committed: 0 },
+      { added: 12, due: true, stored: 12, committed: 12 },
+      { added: 16, due: false, stored: 12, committed: 12 },
+      { added: 16, due: true, stored: 16, committed: 16 },
+      { added: 16, due: false, stored: 16, committed: 16 },
+    ]);
+    expect(r.pendingBefore).toBe(3);
+    expect(r.count).toBe(19);
+    expect(r.same).toBe(true);
+    expect(r.ids).toEqual(Array.from({ length: 19 }, (_, i) => `r${i}`));
+    expect(r.wrongDim).toMatch(/8 values expected, got 9/);
+  });
 });
