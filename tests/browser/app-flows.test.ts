@@ -6,74 +6,55 @@
 // screenshot of every page (desktop and phone) under /tmp/saturi-shots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build } from 'vite';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { launchChromium, repoRoot, startPreviewServer } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { classClip, writeDatasetFolder, writeWav } from './app-data.ts';
+import {
+  LONGTASK_SCRIPT,
+  SMALL_TRAINING,
+  attrInShadow,
+  buildApp,
+  fillTrainForm,
+  goto,
+  longTasksSince,
+  openDatasetFolder,
+  pageNow as now,
+  summarize,
+  useTinyModel,
+  waitInShadow,
+} from './app-driver.ts';
 
 const SHOTS = '/tmp/saturi-shots';
 /**
- * The goal is no main-thread task over 50 ms while embedding or training. On the
- * shared 2-core CI machine SwiftShader (GPU process) and the workers saturate both
- * cores, and GC/layout tasks of 20–40 ms measure 50–210 ms in wall time (seen with
- * the machine loaded); the assertion bound is therefore 1000 ms (decoding, resampling,
- * feature extraction or encoding on the main thread would take seconds and fail it),
- * and every task over 50 ms is printed and written to flow.log.
+ * The goal is no main-thread task over 50 ms while embedding or training, and the
+ * app's own work is built for it: WAVs are read and decoded in the audio worker in
+ * one message per batch, rows are committed to IndexedDB in large transactions,
+ * progress re-renders at most 4 (dataset) or 2 (train) times a second with contained
+ * charts and an incremental log, WebGPU is probed in a worker, and nothing calls ICU
+ * (toLocaleString/localeCompare: 20–60 ms on first use). On an idle machine
+ * `npm run bench:app` then sees no task over 50 ms. But on the shared 2-core CI
+ * machine SwiftShader (GPU process), the encoder's two WASM threads and the trainer
+ * saturate both cores, and the page's thread is preempted inside otherwise short
+ * tasks: a traced run shows a postMessage, an IndexedDB put or a GC stretched to
+ * 50–170 ms of wall time. The assertion bound is therefore 250 ms (the longest seen
+ * after these changes on this machine under load was 169 ms; before them 270 ms,
+ * and decoding, feature extraction or encoding on the main thread would take
+ * seconds); every task over 50 ms is printed and written to flow.log.
  */
 const LONG_TASK_GOAL_MS = 50;
-const LONG_TASK_BOUND_MS = 1000;
+const LONG_TASK_BOUND_MS = 250;
 const T0 = Date.now();
 /** Progress notes of this long test (read them while it runs: /tmp/saturi-shots/flow.log). */
 function note(msg: string) {
   appendFileSync(join(SHOTS, 'flow.log'), `${((Date.now() - T0) / 1000).toFixed(1)}s ${msg}\n`);
 }
 
-/** Long tasks of the current document, recorded from the first script on. */
-const LONGTASK_SCRIPT = `
-  window.__longtasks = [];
-  try {
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, duration: e.duration }); })
-      .observe({ type: 'longtask', buffered: true });
-  } catch {}
-`;
-
-async function longTasksSince(page: Page, since: number): Promise<{ start: number; duration: number }[]> {
-  return page.evaluate((t0) => (window as unknown as { __longtasks: { start: number; duration: number }[] }).__longtasks.filter((e) => e.start >= t0), since);
-}
-
-const now = (page: Page) => page.evaluate(() => performance.now());
-
-/**
- * Waits until `selector` matches inside `host`'s shadow root, checking twice a
- * second in the page: cheaper than locator polling, which would itself put
- * work on the main thread being measured for long tasks.
- */
-async function waitInShadow(page: Page, host: string, selector: string, timeout = 180_000): Promise<void> {
-  await page.waitForFunction(
-    ([h, sel]) => !!document.querySelector('saturi-app')?.shadowRoot?.querySelector(h)?.shadowRoot?.querySelector(sel),
-    [host, selector] as const,
-    { polling: 500, timeout },
-  );
-}
-
-async function attrInShadow(page: Page, host: string, selector: string, attr: string): Promise<string | null> {
-  return page.evaluate(
-    ([h, sel, a]) => document.querySelector('saturi-app')?.shadowRoot?.querySelector(h)?.shadowRoot?.querySelector(sel)?.getAttribute(a) ?? null,
-    [host, selector, attr] as const,
-  );
-}
-
 async function shoot(page: Page, name: string) {
   note(`screenshot ${name}`);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function goto(page: Page, base: string, route: string) {
-  await page.goto(`${base}/#/${route}`);
-  await page.locator(`${route}-page`).waitFor();
 }
 
 /** Probabilities shown by the aggregate bar chart of the classify page. */
@@ -98,12 +79,6 @@ async function classify(page: Page, base: string, wav: string): Promise<number[]
   await expect.poll(async () => (await result.count()) + (await error.count()), { timeout: 120_000 }).toBeGreaterThan(0);
   if (await error.count()) throw new Error(`classify failed: ${await error.textContent()}`);
   return shownProbs(page);
-}
-
-async function useTinyModel(page: Page, base: string) {
-  await goto(page, base, 'settings');
-  await page.locator('settings-page input[name="source"][value="tiny"]').check();
-  await expectLocator(page.locator('#tiny-status')).toContainText(/served by this site|이 사이트에 있음/);
 }
 
 // vitest's expect.poll has no `toContainText`: a small helper in its place.
@@ -158,14 +133,7 @@ describe('the built app', () => {
     cleanups.push(out.cleanup);
     outDir = out.dir;
     note('build');
-    // Build exactly as `npm run build` does (vitest sets NODE_ENV=test, which would make a dev-mode bundle).
-    const env = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir, emptyOutDir: true } });
-    } finally {
-      process.env.NODE_ENV = env;
-    }
+    await buildApp(outDir);
     server = await startPreviewServer(outDir);
     base = server.url;
     const d = tempDir('saturi-app-data-');
@@ -195,8 +163,7 @@ describe('the built app', () => {
     await useTinyModel(page, base);
     await shoot(page, 'settings');
     await goto(page, base, 'dataset');
-    await page.locator('dataset-page #folder-input').setInputFiles(dataset.folder);
-    await page.locator('dataset-page #scan').waitFor();
+    await openDatasetFolder(page, dataset.folder);
     await shoot(page, 'dataset-scan');
     const t0 = await now(page);
     await page.locator('dataset-page #start-embedding').click();
@@ -217,7 +184,8 @@ describe('the built app', () => {
     await waitInShadow(page, 'dataset-page', `.set-row[data-count="${dataset.rows}"]`);
     slowWhileEmbedding.push(...(await longTasksSince(page, t1)));
     note(`tasks over ${LONG_TASK_GOAL_MS} ms while embedding: ${JSON.stringify(slowWhileEmbedding)}`);
-    console.log(`main-thread tasks over ${LONG_TASK_GOAL_MS} ms while embedding: ${slowWhileEmbedding.length} (longest ${Math.max(0, ...slowWhileEmbedding.map((e) => e.duration)).toFixed(0)} ms)`);
+    const e = summarize(slowWhileEmbedding);
+    console.log(`main-thread tasks over ${LONG_TASK_GOAL_MS} ms while embedding: ${e.count} (longest ${e.longest} ms)`);
     expect(slowWhileEmbedding.filter((e) => e.duration > LONG_TASK_BOUND_MS), 'main-thread tasks blocking the page while embedding').toEqual([]);
     await shoot(page, 'dataset-done');
     const counts = await page.evaluate(async () => {
@@ -236,24 +204,14 @@ describe('the built app', () => {
 
   it('trains a head well above chance and shows the confusion matrix', async () => {
     await goto(page, base, 'train');
-    const set = async (name: string, value: string) => {
-      const input = page.locator(`train-page [name="${name}"]`);
-      await input.fill(value);
-      await input.dispatchEvent('change');
-    };
-    await set('learning_rate', '0.02');
-    await set('warmup_steps', '5');
-    await set('num_train_epochs', '60');
-    await set('per_device_train_batch_size', '8');
-    await set('eval_steps', '25');
-    await set('logging_steps', '5');
-    await set('classifier_proj_size', '32');
+    await fillTrainForm(page, SMALL_TRAINING);
     const t0 = await now(page);
     await page.locator('train-page #start').click();
     await waitInShadow(page, 'train-page', '#run-detail[data-status="done"]');
     const slow = await longTasksSince(page, t0);
     note(`tasks over ${LONG_TASK_GOAL_MS} ms while training: ${JSON.stringify(slow)}`);
-    console.log(`main-thread tasks over ${LONG_TASK_GOAL_MS} ms while training: ${slow.length} (longest ${Math.max(0, ...slow.map((e) => e.duration)).toFixed(0)} ms)`);
+    const t = summarize(slow);
+    console.log(`main-thread tasks over ${LONG_TASK_GOAL_MS} ms while training: ${t.count} (longest ${t.longest} ms)`);
     expect(slow.filter((e) => e.duration > LONG_TASK_BOUND_MS), 'main-thread tasks blocking the page while training').toEqual([]);
     expect(await page.locator('train-page #chart-loss path').count()).toBeGreaterThan(0);
     await shoot(page, 'train');
@@ -274,7 +232,7 @@ describe('the built app', () => {
     await shoot(page, 'classify-short');
     await classify(page, base, longWav);
     expect(await page.locator('classify-page #result').getAttribute('data-windows')).toBe('3');
-    expect(await page.locator('classify-page #timeline g.window').count()).toBe(3);
+    expect(await page.locator('classify-page #timeline .window').count()).toBe(3);
     await shoot(page, 'classify-long');
     await page.setViewportSize({ width: 390, height: 844 });
     await shoot(page, 'phone-classify-long');

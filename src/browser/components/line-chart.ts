@@ -13,7 +13,8 @@ export class LineChart extends LitElement {
   override title = '';
 
   static override styles = css`
-    :host { display: block; }
+    /* Contained: a redraw (every live training update) re-lays out this chart only, not the page. */
+    :host { display: block; contain: content; }
     svg { width: 100%; height: auto; display: block; }
     .legend { display: flex; gap: 0.8rem; flex-wrap: wrap; font-size: 0.8rem; }
     .legend span::before { content: ''; display: inline-block; width: 0.9rem; height: 3px; margin-right: 0.3rem; vertical-align: middle; background: var(--c); }

@@ -1,5 +1,5 @@
 // Horizontal bar chart of the six dialect probabilities: Korean name first, romanised beside.
-import { LitElement, css, html, svg } from 'lit';
+import { LitElement, css, html } from 'lit';
 import { LABELS } from '../../core/config/labels.ts';
 import { pct } from '../i18n/i18n.ts';
 
@@ -43,34 +43,31 @@ export class WindowTimeline extends LitElement {
   static override properties = { windows: { attribute: false } };
   windows: { start: number; end: number; probs: ArrayLike<number> }[] = [];
 
+  // HTML rows rather than one scaled SVG: the time labels keep the page's font size
+  // on a phone (an SVG drawn 600 units wide shrank them to ~6 px at 390 px).
   static override styles = css`
     :host { display: block; }
-    svg { width: 100%; height: auto; display: block; }
-    .legend { display: flex; flex-wrap: wrap; gap: 0.3rem 0.8rem; font-size: 0.85rem; margin-top: 0.4rem; }
+    .window { display: grid; grid-template-columns: minmax(5.5rem, auto) 1fr; align-items: center; gap: 0.6rem; margin: 0 0 0.35rem; }
+    .when { font-size: 0.9rem; font-variant-numeric: tabular-nums; white-space: nowrap; }
+    .bar { display: flex; height: 1.4rem; border-radius: 4px; overflow: hidden; background: var(--line, #e3e6ec); }
+    .bar span { display: block; height: 100%; }
+    .legend { display: flex; flex-wrap: wrap; gap: 0.3rem 0.8rem; font-size: 0.9rem; margin-top: 0.4rem; }
     .legend span::before { content: ''; display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem; vertical-align: -0.1rem; background: var(--c); border-radius: 2px; }
   `;
 
   override render() {
-    const rowH = 22;
-    const labelW = 90;
-    const w = 600;
-    const h = this.windows.length * (rowH + 6) + 4;
-    return html`<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="timeline">
-        ${this.windows.map((win, r) => {
-          let x = labelW;
-          const y = 2 + r * (rowH + 6);
+    return html`<div role="list" aria-label="timeline">
+        ${this.windows.map((win) => {
           const probs = Array.from(win.probs);
-          return svg`<g class="window" data-start=${win.start} data-end=${win.end}>
-            <text x="0" y=${y + rowH * 0.72} font-size="12" fill="currentColor">${fmt(win.start)}–${fmt(win.end)}</text>
-            ${probs.map((p, i) => {
-              const bw = p * (w - labelW);
-              const rect = svg`<rect x=${x} y=${y} width=${Math.max(0, bw)} height=${rowH} fill=${DIALECT_COLORS[i]}><title>${LABELS[i].korean} ${pct(p)}</title></rect>`;
-              x += bw;
-              return rect;
-            })}
-          </g>`;
+          const when = `${fmt(win.start)}–${fmt(win.end)}`;
+          return html`<div class="window" role="listitem" data-start=${win.start} data-end=${win.end}>
+            <span class="when">${when}</span>
+            <div class="bar" aria-label=${`${when}: ${probs.map((p, i) => `${LABELS[i].korean} ${pct(p)}`).join(', ')}`}>
+              ${probs.map((p, i) => html`<span style="width:${(Math.max(0, p) * 100).toFixed(3)}%;background:${DIALECT_COLORS[i]}" title=${`${LABELS[i].korean} ${pct(p)}`}></span>`)}
+            </div>
+          </div>`;
         })}
-      </svg>
+      </div>
       <div class="legend">${LABELS.map((l, i) => html`<span style="--c:${DIALECT_COLORS[i]}">${l.korean} <small>${l.romanized}</small></span>`)}</div>`;
   }
 }

@@ -25,8 +25,20 @@ export const sharedStyles = css`
   th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line, #e3e6ec); }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
   .table-wrap { overflow-x: auto; }
+  /* Tables of items with action buttons (class "stack"): on a phone each row becomes a
+     block with its cells one under the other (labelled from data-label) and its buttons
+     wrapping, instead of a row wider than the screen scrolled sideways. */
+  @media (max-width: 40rem) {
+    table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+    table.stack, table.stack tbody, table.stack tr { display: block; }
+    table.stack td { display: flex; flex-wrap: wrap; align-items: center; }
+    table.stack tr { padding: 0.5rem 0; border-bottom: 1px solid var(--line, #e3e6ec); }
+    table.stack td { border: 0; padding: 0.15rem 0; text-align: left; }
+    table.stack td[data-label]::before { content: attr(data-label) ' '; color: var(--muted, #5b6475); font-size: 0.85rem; margin-right: 0.3rem; }
+    table.stack td.actions { padding-top: 0.4rem; }
+  }
   progress { width: 100%; height: 1rem; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 0.6rem 1rem; }
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-  pre.log { max-height: 14rem; overflow: auto; background: var(--code, #f3f5f8); padding: 0.5rem; border-radius: 6px; font-size: 0.8rem; }
+  pre.log { contain: content; max-height: 14rem; overflow: auto; background: var(--code, #f3f5f8); padding: 0.5rem; border-radius: 6px; font-size: 0.8rem; }
 `;

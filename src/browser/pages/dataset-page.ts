@@ -18,6 +18,8 @@ import { LABELS } from '../../core/config/labels.ts';
 const runners = new Map<string, EmbeddingJobRunner>();
 const lastProgress = new Map<string, JobProgress>();
 const folders = new Map<string, FolderSource>();
+/** A running job's progress re-renders the page at most this often (each render is a main-thread layout). */
+const PROGRESS_RENDER_MS = 250;
 
 export class DatasetPage extends LitElement {
   static override properties = {
@@ -161,11 +163,7 @@ export class DatasetPage extends LitElement {
       this.busy = t('dataset.loadingEncoder');
       await loadEncoder(settings, await encoderChoice(settings), (p) => this.showLoad(p));
       this.busy = '';
-      const runner = new EmbeddingJobRunner(s, setId, folder, (p) => {
-        lastProgress.set(setId, p);
-        this.requestUpdate();
-        if (p.status !== 'running') void this.refresh();
-      });
+      const runner = new EmbeddingJobRunner(s, setId, folder, (p) => this.onJobProgress(setId, p));
       runners.set(setId, runner);
       this.requestUpdate();
       await runner.run();
@@ -175,6 +173,21 @@ export class DatasetPage extends LitElement {
     } finally {
       await this.refresh();
     }
+  }
+
+  private progressTimer = 0;
+  private onJobProgress(setId: string, p: JobProgress) {
+    lastProgress.set(setId, p);
+    if (p.status !== 'running') {
+      this.requestUpdate();
+      void this.refresh();
+      return;
+    }
+    if (this.progressTimer) return;
+    this.progressTimer = window.setTimeout(() => {
+      this.progressTimer = 0;
+      this.requestUpdate();
+    }, PROGRESS_RENDER_MS);
   }
 
   /** Model download progress while the encoder loads (bytes per file). */
@@ -300,13 +313,13 @@ export class DatasetPage extends LitElement {
       <section class="card" id="sets">
         <h3>${t('dataset.sets')}</h3>
         ${this.sets.length
-          ? html`<div class="table-wrap"><table>
+          ? html`<div class="table-wrap"><table class="stack">
               <thead><tr><th>${t('common.name')}</th><th class="num">${t('dataset.rows')}</th><th class="num">dim</th><th>${t('dataset.encoder')}</th><th></th></tr></thead>
               <tbody>${this.sets.map(
                 (s) => html`<tr class="set-row" data-set=${s.id} data-count=${s.count}>
-                  <td>${s.name}</td><td class="num">${s.count}</td><td class="num">${s.dim}</td>
-                  <td class="muted">${String((s.manifest.encoder as { id?: string } | undefined)?.id ?? '').split('/').slice(-3).join('/')} · ${String(s.manifest.dtype ?? '')}</td>
-                  <td><div class="row"><button class="secondary export" @click=${() => this.exportSet(s.id)}>${t('common.export')}</button>
+                  <td><b>${s.name}</b></td><td class="num" data-label=${t('dataset.rows')}>${s.count}</td><td class="num" data-label="dim">${s.dim}</td>
+                  <td class="muted" data-label=${t('dataset.encoder')}>${String((s.manifest.encoder as { id?: string } | undefined)?.id ?? '').split('/').slice(-3).join('/')} · ${String(s.manifest.dtype ?? '')}</td>
+                  <td class="actions"><div class="row"><button class="secondary export" @click=${() => this.exportSet(s.id)}>${t('common.export')}</button>
                   <button class="danger delete" @click=${() => this.deleteSet(s)}>${t('common.delete')}</button></div></td></tr>`,
               )}</tbody></table></div>`
           : html`<p class="muted">${t('dataset.noSets')}</p>`}

@@ -227,16 +227,16 @@ export class EvaluatePage extends LitElement {
           <button class="secondary" id="import-pretrained" @click=${this.importPretrained}>${t('classify.importPretrained')}</button>
         </div>
         ${this.heads.length
-          ? html`<div class="table-wrap"><table>
+          ? html`<div class="table-wrap"><table class="stack" id="heads-table">
               <thead><tr><th>${t('evaluate.active')}</th><th>${t('common.name')}</th><th>${t('evaluate.source')}</th><th>${t('evaluate.shape')}</th><th></th></tr></thead>
               <tbody>${this.heads.map(
                 (h) => html`<tr class="head-row" data-head=${h.id}>
-                  <td><input type="radio" name="active" aria-label=${t('evaluate.makeActive')} .checked=${h.id === this.activeId} @change=${async () => {
+                  <td data-label=${t('evaluate.active')}><input type="radio" name="active" aria-label=${t('evaluate.makeActive')} .checked=${h.id === this.activeId} @change=${async () => {
                     await makeActive(h.id);
                   }} /></td>
-                  <td>${h.name}</td><td>${t(`evaluate.src.${h.source}` as 'evaluate.src.trained')}</td>
-                  <td class="muted">${h.head.spec.type} ${h.head.spec.inputDim}→${h.head.spec.hiddenSize}→${h.head.spec.numLabels}</td>
-                  <td><div class="row"><button class="secondary export-head" @click=${() => this.exportHead(h)}>${t('common.export')}</button>
+                  <td><b>${h.name}</b></td><td data-label=${t('evaluate.source')}>${t(`evaluate.src.${h.source}` as 'evaluate.src.trained')}</td>
+                  <td class="muted" data-label=${t('evaluate.shape')}>${h.head.spec.type} ${h.head.spec.inputDim}→${h.head.spec.hiddenSize}→${h.head.spec.numLabels}</td>
+                  <td class="actions"><div class="row"><button class="secondary export-head" @click=${() => this.exportHead(h)}>${t('common.export')}</button>
                   <button class="secondary push-head" @click=${() => this.openPush(h)}>${t('evaluate.pushHub')}</button>
                   <button class="danger" @click=${async () => {
                     if (!confirm(t('evaluate.confirmDelete', { name: h.name }))) return;

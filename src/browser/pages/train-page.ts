@@ -2,6 +2,7 @@
 // cancel, live charts of loss, learning rate and eval metrics, a log; runs are
 // stored and can be compared.
 import { LitElement, html } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import { proxy, transfer } from 'comlink';
 import { sharedStyles } from '../components/shared-styles.ts';
 import '../components/line-chart.ts';
@@ -134,7 +135,7 @@ export class TrainPage extends LitElement {
           : { type: 'mlp', inputDim: train.dim, hiddenSize: f.mlp_hidden_size, numLabels: LABEL_NAMES.length, activation: f.mlp_activation, dropout: f.mlp_dropout };
       const run: StoredRun = {
         id: newId('run'),
-        name: `${trainSet.name} · ${new Date().toLocaleString()}`,
+        name: `${trainSet.name} · ${localTime(new Date())}`,
         created: new Date().toISOString(),
         status: 'running',
         config: { ...f, train_file: trainSet.name, eval_file: evalData ? (sameSet ? `${trainSet.name} (dev/test)` : this.sets.find((x) => x.id === this.evalSetId)?.name) : null },
@@ -280,38 +281,45 @@ export class TrainPage extends LitElement {
 
   private renderRunDetail(run: StoredRun, steps: [number, number, number][]) {
     const s = this.runSeries(run, steps);
-    const lines = run.log.slice(-100).map(formatLogLine).join('\n');
+    // One element per line, keyed by its place in the log: a live update adds the new
+    // lines (and drops the oldest) instead of replacing, re-shaping and re-laying out
+    // the whole text.
+    const from = Math.max(0, run.log.length - 100);
     return html`<div class="grid" style="grid-template-columns:repeat(auto-fit,minmax(17rem,1fr))">
         <line-chart id="chart-loss" title=${t('train.lossChart')} .series=${[s.loss, s.evalLoss]}></line-chart>
         <line-chart id="chart-lr" title="learning_rate" .series=${[s.lr]}></line-chart>
         <line-chart id="chart-eval" title=${t('train.evalChart')} .series=${[s.acc, s.f1]}></line-chart>
       </div>
       <h3>${t('train.log')}</h3>
-      <pre class="log" id="log" tabindex="0">${lines}</pre>`;
+      <pre class="log" id="log" tabindex="0">${repeat(
+        run.log.slice(from),
+        (_, i) => from + i,
+        (e) => html`<div>${formatLogLine(e)}</div>`,
+      )}</pre>`;
   }
 
   private renderRuns() {
     if (!this.runs.length) return html`<p class="muted">${t('train.noRuns')}</p>`;
     const colors = ['#2f5bd3', '#e0662c', '#66a182', '#8d6cab', '#d1495b', '#00798c'];
     const compared = this.runs.filter((r) => this.compare.has(r.id));
-    return html`<div class="table-wrap"><table id="runs">
+    return html`<div class="table-wrap"><table id="runs" class="stack">
         <thead><tr><th>${t('train.compare')}</th><th>${t('common.name')}</th><th>${t('train.status')}</th><th class="num">steps</th><th class="num">eval_loss</th><th class="num">accuracy</th><th class="num">F1</th><th></th></tr></thead>
         <tbody>${this.runs.map((r) => {
           const best = (r.metrics?.best ?? r.metrics?.final) as Record<string, number> | undefined;
           return html`<tr class="run-row" data-run=${r.id} data-status=${r.status}>
-            <td><input type="checkbox" aria-label=${t('train.compare')} .checked=${this.compare.has(r.id)} @change=${(e: Event) => {
+            <td data-label=${t('train.compare')}><input type="checkbox" aria-label=${t('train.compare')} .checked=${this.compare.has(r.id)} @change=${(e: Event) => {
               const next = new Set(this.compare);
               if ((e.target as HTMLInputElement).checked) next.add(r.id);
               else next.delete(r.id);
               this.compare = next;
             }} /></td>
             <td><button class="secondary" @click=${() => (this.selectedRun = r.id)}>${r.name}</button></td>
-            <td>${t(`train.st.${r.status}` as 'train.st.done')}</td>
-            <td class="num">${(r.metrics?.steps as number | undefined) ?? r.log.at(-1)?.step ?? 0}</td>
-            <td class="num">${best ? best.eval_loss.toFixed(4) : '–'}</td>
-            <td class="num">${best ? best.eval_accuracy.toFixed(3) : '–'}</td>
-            <td class="num">${best ? best.eval_f1.toFixed(3) : '–'}</td>
-            <td><button class="danger" @click=${async () => {
+            <td data-label=${t('train.status')}>${t(`train.st.${r.status}` as 'train.st.done')}</td>
+            <td class="num" data-label="steps">${(r.metrics?.steps as number | undefined) ?? r.log.at(-1)?.step ?? 0}</td>
+            <td class="num" data-label="eval_loss">${best ? best.eval_loss.toFixed(4) : '–'}</td>
+            <td class="num" data-label="accuracy">${best ? best.eval_accuracy.toFixed(3) : '–'}</td>
+            <td class="num" data-label="F1">${best ? best.eval_f1.toFixed(3) : '–'}</td>
+            <td class="actions"><button class="danger" @click=${async () => {
               await (await store()).deleteRun(r.id);
               await this.refresh();
             }}>${t('common.delete')}</button></td>
@@ -379,6 +387,15 @@ function formatLogLine(e: Record<string, number>): string {
   return Object.entries(e)
     .map(([k, v]) => (k === 'step' ? `step ${v}` : `${k} ${Number.isInteger(v) ? v : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4)}`))
     .join(' · ');
+}
+
+/**
+ * `2026-11-25 13:52` in local time. Not toLocaleString: its first call loads ICU
+ * locale data, a 50–120 ms main-thread task right when training starts.
+ */
+function localTime(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
 /** Every k-th point so a chart never draws more than `max` (the last point is kept). */

@@ -1,6 +1,8 @@
 // App-wide state shared by the pages: the store, the settings and what the
 // device offers. Pages listen to 'saturi-state' to refresh.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { wrap } from 'comlink';
+import type { GpuProbeWorkerApi } from '../../../workers/gpu-probe.worker.ts';
 import { openStore, type SaturiStore } from '../store/store.ts';
 import { probeWebGpu, type WebGpuProbe } from '../webgpu-probe.ts';
 import { DEFAULT_SETTINGS, type AppSettings } from './settings.ts';
@@ -13,8 +15,23 @@ export function store(): Promise<SaturiStore> {
   return storePromise;
 }
 
+/**
+ * What WebGPU offers, probed once per page in a short-lived worker: the encoder and
+ * trainer use WebGPU from workers too, and the adapter/device requests and the test
+ * shader stay off the main thread.
+ */
 export function gpuProbe(): Promise<WebGpuProbe> {
-  probePromise ??= probeWebGpu();
+  probePromise ??= (async () => {
+    if (typeof Worker === 'undefined') return probeWebGpu();
+    const worker = new Worker(new URL('../../../workers/gpu-probe.worker.ts', import.meta.url), { type: 'module', name: 'gpu-probe' });
+    try {
+      return await wrap<GpuProbeWorkerApi>(worker).probe();
+    } catch (e) {
+      return { available: false, shaderF16: false, computeWorks: false, error: `WebGPU probe worker: ${(e as Error).message}` };
+    } finally {
+      worker.terminate();
+    }
+  })();
   return probePromise;
 }
 

@@ -88,7 +88,7 @@ export class SaturiStore {
   }
 
   async listSets(): Promise<StoredSetRecord[]> {
-    return (await this.db.getAll('sets')).sort((a, b) => a.created.localeCompare(b.created));
+    return (await this.db.getAll('sets')).sort(byCreated);
   }
 
   async renameSet(id: string, name: string): Promise<void> {
@@ -214,7 +214,7 @@ export class SaturiStore {
   }
 
   async listHeads(): Promise<StoredHead[]> {
-    return (await this.db.getAll('heads')).sort((a, b) => a.created.localeCompare(b.created));
+    return (await this.db.getAll('heads')).sort(byCreated);
   }
 
   async deleteHead(id: string): Promise<void> {
@@ -261,6 +261,15 @@ export class SaturiStore {
     const tx = this.db.transaction([...names], 'readwrite');
     await Promise.all([...names.map((n) => tx.objectStore(n).clear()), tx.done]);
   }
+}
+
+/**
+ * Oldest first. `created` is an ISO timestamp, so code-unit order is time order
+ * (localeCompare would also work but its first call sets up ICU collation: ~20 ms
+ * on the main thread).
+ */
+function byCreated(a: { created: string }, b: { created: string }): number {
+  return a.created < b.created ? -1 : a.created > b.created ? 1 : 0;
 }
 
 export function newId(prefix: string): string {
