@@ -1,5 +1,6 @@
-// bench:features — w2v-BERT input features of 10 s clips: ours (WebAssembly SIMD fbank, and the plain
-// JS fallback) against transformers.js's SeamlessM4TFeatureExtractor, in one run, on one thread.
+// bench:features — w2v-BERT input features of 10 s clips: ours (WebAssembly SIMD fbank, its float64
+// kernel alone — the extractor before the float32 kernel — and the plain JS fallback) against
+// transformers.js's SeamlessM4TFeatureExtractor, in one run, on one thread.
 //
 // transformers.js runs its mel matmul through onnxruntime-node, which would otherwise use several
 // threads: its sessions are forced to one intra-op and one inter-op thread below, before
@@ -15,7 +16,7 @@ const create = ort.InferenceSession.create.bind(ort.InferenceSession);
   create(model, { ...options, intraOpNumThreads: 1, interOpNumThreads: 1 });
 
 const { SeamlessM4TFeatureExtractor } = await import('@huggingface/transformers');
-const { DEFAULT_PREPROCESSOR_CONFIG, SeamlessFeatureExtractor } = await import('../src/core/features/index.ts');
+const { DEFAULT_PREPROCESSOR_CONFIG, SeamlessFeatureExtractor, WasmKaldiFbank64 } = await import('../src/core/features/index.ts');
 
 const SR = 16000;
 const CLIP_SECONDS = 10;
@@ -42,8 +43,18 @@ type Impl = { name: string; run: (x: Float32Array) => Promise<Float32Array> | Fl
 const tjs = new SeamlessM4TFeatureExtractor({ ...DEFAULT_PREPROCESSOR_CONFIG });
 const oursWasm = new SeamlessFeatureExtractor(DEFAULT_PREPROCESSOR_CONFIG, 'wasm');
 const oursJs = new SeamlessFeatureExtractor(DEFAULT_PREPROCESSOR_CONFIG, 'js');
+const f64Only = new WasmKaldiFbank64(DEFAULT_PREPROCESSOR_CONFIG.num_mel_bins);
 const impls: Impl[] = [
   { name: 'saturi (wasm SIMD)', run: (x) => oursWasm.extract(x).features },
+  {
+    // what the extractor did before the float32 kernel (the 10 s clips have an even frame count: no padding row)
+    name: 'saturi (wasm float64 only)',
+    run: (x) => {
+      const out = new Float32Array(oursWasm.rowsFor(x.length) * oursWasm.rowSize);
+      f64Only.features(x, out);
+      return out;
+    },
+  },
   { name: 'saturi (JS fallback)', run: (x) => oursJs.extract(x).features },
   { name: 'transformers.js', run: async (x) => ((await tjs(x)) as { input_features: { data: Float32Array } }).input_features.data },
 ];
@@ -52,8 +63,8 @@ const clips = Array.from({ length: CLIPS }, (_, i) => clip(i + 1));
 
 // Correctness first: the figures below are for matching outputs.
 for (const x of clips.slice(0, 2)) {
-  const ref = await impls[2]!.run(x);
-  for (const impl of impls.slice(0, 2)) {
+  const ref = await impls[3]!.run(x);
+  for (const impl of impls.slice(0, 3)) {
     const got = await impl.run(x);
     let d = 0;
     for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i]! - got[i]!));
@@ -83,8 +94,8 @@ const median = (a: number[]) => {
   const s = [...a].sort((p, q) => p - q);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const refWall = median(times[2]!);
-const refCpu = median(cpuTimes[2]!);
+const refWall = median(times[3]!);
+const refCpu = median(cpuTimes[3]!);
 const rt = (ms: number) => `${Math.round((CLIP_SECONDS * 1000) / ms)}×`;
 
 console.log(`\nbench:features — ${CLIPS} different ${CLIP_SECONDS} s clips × ${ROUNDS} rounds, one thread, after warm-up`);
@@ -112,6 +123,11 @@ console.log(widths.map((w) => '─'.repeat(w)).join('─┼─'));
 for (const r of rows) console.log(line(r));
 console.log('(medians per 10 s clip; speed-up = transformers.js time ÷ that row\'s time; ours/tjs = the inverse)');
 const cpu = median(cpuTimes[0]!);
+const exact = clips.map((x) => (oursWasm.extract(x), oursWasm.lastClip));
+console.log(
+  `float32 kernel vs float64 only: ${(median(cpuTimes[1]!) / cpu).toFixed(2)}× (CPU), ${(median(times[1]!) / median(times[0]!)).toFixed(2)}× (wall); ` +
+    `frame groups redone in float64: ${exact.map((e) => `${e?.exactGroups}/${e?.groups}`).join(', ')}`,
+);
 console.log(
   `\ntargets (CPU time, saturi wasm SIMD): ≥ 5× faster than transformers.js → ${(refCpu / cpu).toFixed(1)}× ${refCpu / cpu >= 5 ? 'MET' : 'NOT MET'}; ` +
     `≥ 2000× real time → ${rt(cpu)} ${(CLIP_SECONDS * 1000) / cpu >= 2000 ? 'MET' : 'NOT MET'}`,

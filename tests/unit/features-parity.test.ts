@@ -1,6 +1,7 @@
 // Parity with transformers.js's SeamlessM4TFeatureExtractor (the reference implementation of the recipe).
 import { SeamlessM4TFeatureExtractor } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
+import { resample } from '../../src/core/audio/resample.ts';
 import { DEFAULT_PREPROCESSOR_CONFIG, SeamlessFeatureExtractor } from '../../src/core/features/index.ts';
 
 const SR = 16000;
@@ -32,6 +33,9 @@ function speechLike(n: number, seed: number): Float32Array {
   }
   return x;
 }
+
+/** 16-bit quantised, as decoded from a PCM WAV. */
+const pcm16 = (x: Float32Array) => x.map((v) => Math.round(v * 32767) / 32768);
 
 function noise(n: number, seed: number, amp = 1): Float32Array {
   const r = rng(seed);
@@ -78,6 +82,12 @@ describe.each(['wasm', 'js'] as const)('SeamlessFeatureExtractor (%s fbank) matc
     ['0.5 s very quiet noise (near the log floor)', () => noise(8000, 9, 1e-6)],
     ['3 s clipped tone', () => clipped(3 * SR + 160)],
     ['560 samples (the shortest clip: 2 frames)', () => speechLike(560, 10)],
+    // Spectra spanning ~100 dB, where a float32 FFT alone would be off by up to 0.3 (wasm-fbank.ts)
+    ['3 s speech-like upsampled from 8 kHz (nothing above 4 kHz)', () => resample(speechLike(24000, 11), 8000, 16000)],
+    ['3 s speech-like upsampled from 8 kHz, 16-bit', () => pcm16(resample(speechLike(24000, 12), 8000, 16000))],
+    ['3 s speech-like, 16-bit', () => pcm16(speechLike(48000, 13))],
+    ['3 s speech-like on a 0.5 DC offset', () => speechLike(48000, 14).map((v) => v + 0.5)],
+    ['3 s chirp 50 Hz – 7 kHz', () => Float32Array.from({ length: 48000 }, (_, i) => 0.5 * Math.sin(2 * Math.PI * (50 * (i / SR) + 1160 * (i / SR) ** 2)))],
   ];
   for (const [name, make] of cases) {
     it(name, async () => {

@@ -5,4 +5,5 @@ export { kaldiMel, kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } f
 export { normalizePerBin } from './normalize.ts';
 export { DEFAULT_PREPROCESSOR_CONFIG, parsePreprocessorConfig, type PreprocessorConfig } from './preprocessor-config.ts';
 export { MIN_SAMPLES, SeamlessFeatureExtractor, type ExtractedBatch, type ExtractedFeatures } from './seamless-feature-extractor.ts';
-export { WasmKaldiFbank, wasmKernelBytes, wasmSimdAvailable } from './wasm-fbank.ts';
+export { SAFE_MEL_RATIO, WasmKaldiFbank, wasmKernelBytes, wasmSimdAvailable } from './wasm-fbank.ts';
+export { WasmKaldiFbank64, wasmKernel64Bytes } from './wasm-fbank64.ts';

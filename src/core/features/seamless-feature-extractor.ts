@@ -35,15 +35,24 @@ export class SeamlessFeatureExtractor {
   private readonly fbank: KaldiFbank | WasmKaldiFbank;
 
   /**
-   * `backend` 'wasm' (the default where WebAssembly SIMD exists) runs fbank and normalisation as a
-   * SIMD kernel; 'js' is the plain-JS fallback (fft.js; same recipe, ~10× slower). The attention
+   * `backend` 'wasm' (the default where WebAssembly SIMD exists and num_mel_bins is a multiple of 4)
+   * runs fbank and normalisation as SIMD kernels (float32 where that is accurate enough, float64
+   * elsewhere); 'js' is the plain-JS fallback (fft.js; same recipe, ~10× slower). The attention
    * mask is always returned (the encoder needs it), whatever `return_attention_mask` says.
    */
-  constructor(config: PreprocessorConfig = DEFAULT_PREPROCESSOR_CONFIG, backend: 'wasm' | 'js' = wasmSimdAvailable() ? 'wasm' : 'js') {
+  constructor(
+    config: PreprocessorConfig = DEFAULT_PREPROCESSOR_CONFIG,
+    backend: 'wasm' | 'js' = wasmSimdAvailable() && config.num_mel_bins % 4 === 0 ? 'wasm' : 'js',
+  ) {
     this.config = config;
     this.rowSize = config.num_mel_bins * config.stride;
     this.fbank = backend === 'wasm' ? new WasmKaldiFbank(config.num_mel_bins, config.sampling_rate) : new KaldiFbank(config.num_mel_bins, config.sampling_rate);
     this.backend = backend;
+  }
+
+  /** wasm backend: the last clip's groups of four frames, and how many were redone in float64. */
+  get lastClip(): { groups: number; exactGroups: number } | undefined {
+    return this.fbank instanceof WasmKaldiFbank ? this.fbank.lastClip : undefined;
   }
 
   /** Encoder rows for a clip of `samples` samples at 16 kHz (after padding to a multiple of stride). */

@@ -102,6 +102,45 @@ export class Code {
   f32x4DemoteF64x2Zero(): this { return this.simd(94); }
   v128Store32Lane(offset: number, lane: number): this { this.simd(90).memarg(2, offset); this.bytes.push(lane); return this; }
   f64x2Add(): this { return this.simd(240); }
+  f32(v: number): this {
+    this.bytes.push(0x43);
+    const buf = new DataView(new ArrayBuffer(4));
+    buf.setFloat32(0, v, true);
+    for (let i = 0; i < 4; i++) this.bytes.push(buf.getUint8(i));
+    return this;
+  }
+  f32DemoteF64(): this { this.bytes.push(0xb6); return this; }
+  /** Loads one f32 into all four lanes. */
+  v128Load32Splat(offset = 0): this { return this.simd(9).memarg(2, offset); }
+  f32x4Const(a: number): this {
+    this.simd(12);
+    const buf = new DataView(new ArrayBuffer(16));
+    for (let i = 0; i < 4; i++) buf.setFloat32(4 * i, a, true);
+    for (let i = 0; i < 16; i++) this.bytes.push(buf.getUint8(i));
+    return this;
+  }
+  /** (a, b) → the 32-bit lanes `lanes` of a‖b (0–3 from a, 4–7 from b). */
+  shuffle32(lanes: [number, number, number, number]): this {
+    this.simd(13);
+    for (const l of lanes) for (let k = 0; k < 4; k++) this.bytes.push(4 * l + k);
+    return this;
+  }
+  f32x4Splat(): this { return this.simd(19); }
+  f32x4Gt(): this { return this.simd(68); }
+  f32x4Lt(): this { return this.simd(67); }
+  /** 1 if any bit is set, else 0 (i32). */
+  v128AnyTrue(): this { return this.simd(83); }
+  i32Store(offset = 0): this { this.bytes.push(0x36); return this.memarg(2, offset); }
+  f32x4Add(): this { return this.simd(228); }
+  f32x4Sub(): this { return this.simd(229); }
+  f32x4Mul(): this { return this.simd(230); }
+  f32x4Div(): this { return this.simd(231); }
+  f32x4Max(): this { return this.simd(233); }
+  f32x4ConvertI32x4S(): this { return this.simd(250); }
+  f64x2PromoteLowF32x4(): this { return this.simd(95); }
+  i32x4ShrU(): this { return this.simd(173); }
+  i32x4Add(): this { return this.simd(174); }
+  i32x4Sub(): this { return this.simd(177); }
   f64x2Sub(): this { return this.simd(241); }
   f64x2Mul(): this { return this.simd(242); }
 }

@@ -1,47 +1,71 @@
-// The Kaldi fbank of fbank.ts as a WebAssembly SIMD kernel: two frames at once, one per f64x2 lane.
+// The Kaldi fbank of fbank.ts as WebAssembly SIMD kernels: float32, four frames at once (one per
+// f32x4 lane), with a float64 kernel (wasm-fbank64.ts, two frames per f64x2) for the frames where
+// float32 is not accurate enough.
 //
-// Why: the extractor must run ≥ 2000× real time and ≥ 5× faster than transformers.js on one
-// thread. Scalar JS tops out around 7–9 µs per frame here (the 512-point FFT alone is ~4–6 µs with
-// fft.js, and a hand-specialised radix-4 JS FFT measured no faster), while this kernel does the same
-// float64 arithmetic for two frames per instruction, without bounds checks: ~1.3 µs per frame.
-// Results equal the JS path (fbank.ts) to float64 rounding.
+// Why: `saturi embed` extracts features in a worker while the encoder runs, and for small encoders
+// the extractor costs as much CPU as the encoder. Scalar JS tops out around 7–9 µs per frame (fft.js
+// FFT alone ~4–6 µs); the float64 kernel takes ~1.5–1.9 µs per frame; this one ~0.75 µs, so a
+// 10 s clip costs ~0.75 ms of kernel instead of ~1.45 ms (profile of the float64 kernel per clip:
+// FFT 37 %, real split 14 %, mel 10 %, log 17 %, framing/DC/pre-emphasis/window 19 %, normalisation
+// and copy-out 5–7 %: every stage halves with four lanes instead of two). bench:features: 1.5× less
+// CPU per clip than the float64 kernel alone, including the per-clip allocation and copy-out.
 //
-// Per frame pair: DC removal, pre-emphasis, Povey window (×32768 folded in), a 512-point real FFT
-// (the real frame packed as z[n] = x[2n] + i·x[2n+1] into a 256-point complex radix-4 FFT, digit
-// reversal folded into the first stage's loads, then the real split straight to |X[k]|²), sparse mel
-// filterbank, natural log (a SIMD series, |error| < 1e-12) with the float32-eps floor. After all pairs,
-// the per-bin normalisation (two-pass mean / sample variance, as normalize.ts) writes float32 rows.
+// Accuracy: float32 FFT rounding adds ~1e-7 of a frame's energy to every bin, so a mel bin ~100 dB
+// below the frame (audio upsampled from 8 kHz, clean tones, 16-bit silence between harmonics) can
+// come out 0.1–3 off in log, against a 1e-3 parity contract with transformers.js. The kernel flags
+// each group of four frames where some mel energy is below SAFE_MEL_RATIO of its frame's energy;
+// flagged groups are redone in float64, and a chunk that is mostly flagged sends the next ones
+// straight to float64 (so band-limited clips cost about what float64 alone does). Unflagged
+// log-mels are within ~2e-4 of float64 (normalised features: < 1e-4 of transformers.js on speech).
+// The frame mean is summed in float64 and removed as hi + lo, so a DC offset costs no precision;
+// the per-bin statistics and the normalisation itself are float64, as in the reference.
+//
+// Per group: transpose four frames into lanes, DC removal, pre-emphasis, Povey window (×32768 folded
+// in), a 512-point real FFT (the real frame packed as z[n] = x[2n] + i·x[2n+1] into a 256-point
+// complex radix-4 FFT, digit reversal folded into the first stage's loads, then the real split
+// straight to 4·|X[k]|²), sparse mel filterbank (weights ÷ 4), natural log (an f32x4 series,
+// Cody–Waite k·ln2) with the float32-eps floor. Then `norm`: per-bin mean and sample variance over
+// the clip, writing float32 rows.
 import { nonFiniteSampleError } from './errors.ts';
 import { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
 import { Code, F64, I32, V128, buildModule } from './wasm-emit.ts';
+import { WasmKaldiFbank64 } from './wasm-fbank64.ts';
 
 const PREEMPHASIS = 0.97;
 const INT16_SCALE = 32768;
 const HALF = FFT_SIZE / 2; // complex FFT size (256 = 4^4)
-const V = 16; // bytes per f64x2
+const V = 16; // bytes per v128: one f32 of each of four frames
+const F = 4; // bytes per table entry (f32, splatted into the four lanes as it is loaded)
+/** Frames per group (lanes), and the bytes between one group's first samples and the next's. */
+const LANES = 4;
+const SHIFT_BYTES = FRAME_SHIFT * 4;
 
 // Fixed memory layout (bytes). Y first so pass 2 can walk down to address −16.
-const Y = 0; // 512 frame-pair samples (entries 400…511 stay zero: the FFT's zero padding)
-const WIN = Y + FFT_SIZE * V; // 400 window values, splatted
-const RE = WIN + FRAME_LENGTH * V; // 256 complex values, real parts
+const Y = 0; // 512 frame-group samples (entries 400…511 stay zero: the FFT's zero padding)
+const WIN = Y + FFT_SIZE * V; // 400 window values
+const RE = WIN + FRAME_LENGTH * F; // 256 complex values, real parts
 const IM = RE + HALF * V; // imaginary parts
 const IMOFF = IM - RE;
 const POW = IM + HALF * V; // 257 power values
 const FIRST = POW + (HALF + 1) * V; // 64 × i32: byte offset in Y of each first-stage group's input
 const TW = FIRST + (HALF / 4) * 4; // twiddles of the radix-4 stages with spans 4, 16, 64
 const SPANS = [4, 16, 64];
-const SPLIT = TW + SPANS.reduce((a, s) => a + s * 6 * V, 0); // cos/sin for the real split, k = 1…128
-const MELTAB = SPLIT + (HALF / 2) * 2 * V; // per filter: power ptr, weight ptr, weight end (i32)
+const SPLIT = TW + SPANS.reduce((a, s) => a + s * 6 * F, 0); // cos/sin for the real split, k = 1…128
+const MASK = SPLIT + (HALF / 2) * 2 * F; // v128, set per clip: all ones in the lanes of real frames of the last group
+const RATIO = MASK + V; // f32: SAFE_MEL_RATIO / 4 (settable: WasmKaldiFbank.safeMelRatio)
+const CONST = RATIO + V; // the kernel's v128 constants (ConstPool)
+const CONST_SLOTS = 24;
+const MELTAB = CONST + CONST_SLOTS * V; // per filter: power ptr, weight ptr, weight end (i32)
+const STAT = 4 * V; // per-bin statistics record: Σ lanes 0–1, Σ lanes 2–3 (f64x2 each), mean (f64x2), spare
 
 interface Layout {
   numMel: number;
   melTabEnd: number;
   melWeights: number;
-  /** per-bin accumulators, then means (both f64x2 per bin) */
-  sums: number;
-  means: number;
-  /** f64x2: Σ of all mel energies (NaN/Inf ⇔ a non-finite sample) */
+  /** per-bin STAT records */
+  stats: number;
+  /** f32x4: Σ of all mel energies (NaN/Inf ⇔ a non-finite sample) */
   total: number;
   dynamic: number;
 }
@@ -49,97 +73,159 @@ interface Layout {
 function layoutFor(fb: SparseMelFilterbank): Layout {
   const numMel = fb.numFilters;
   const melTabEnd = MELTAB + numMel * 12;
-  const melWeights = Math.ceil(melTabEnd / V) * V;
-  const sums = melWeights + fb.weights.length * V;
-  const means = sums + numMel * V;
-  const total = means + numMel * V;
+  const melWeights = melTabEnd;
+  const stats = Math.ceil((melWeights + fb.weights.length * F) / V) * V;
+  const total = stats + numMel * STAT;
   const dynamic = total + V;
-  return { numMel, melTabEnd, melWeights, sums, means, total, dynamic };
+  return { numMel, melTabEnd, melWeights, stats, total, dynamic };
 }
 
-const LN2 = Math.LN2;
-const SQRT2 = Math.SQRT2;
-const bytes16 = (lo: bigint, hi: bigint) => {
+const i32x4 = (v: number) => {
   const b = new Uint8Array(16);
   const d = new DataView(b.buffer);
-  d.setBigUint64(0, lo, true);
-  d.setBigUint64(8, hi, true);
+  for (let i = 0; i < 4; i++) d.setInt32(4 * i, v, true);
   return b;
 };
-const MANTISSA = bytes16(0x000fffffffffffffn, 0x000fffffffffffffn);
-const ONE_BITS = bytes16(0x3ff0000000000000n, 0x3ff0000000000000n);
-const TWO52_BITS = bytes16(0x4330000000000000n, 0x4330000000000000n);
-const LANE0 = bytes16(0xffffffffffffffffn, 0n);
-const LANE1 = bytes16(0n, 0xffffffffffffffffn);
+const f64x2 = (v: number) => {
+  const b = new Uint8Array(16);
+  const d = new DataView(b.buffer);
+  d.setFloat64(0, v, true);
+  d.setFloat64(8, v, true);
+  return b;
+};
+const f32x4 = (v: number) => {
+  const b = new Uint8Array(16);
+  const d = new DataView(b.buffer);
+  for (let i = 0; i < 4; i++) d.setFloat32(4 * i, v, true);
+  return b;
+};
+// ln 2 split so that k·LN2_HI is exact in float32 for |k| < 2^12 (Cody–Waite).
+const LN2_HI = 0.693359375;
+const LN2_LO = Math.LN2 - LN2_HI;
+// (a, b) shuffles of a 4×4 transpose: rows a0…a3 → columns.
+const LO: [number, number, number, number] = [0, 4, 1, 5];
+const HI: [number, number, number, number] = [2, 6, 3, 7];
+const LO2: [number, number, number, number] = [0, 1, 4, 5];
+const HI2: [number, number, number, number] = [2, 3, 6, 7];
 
 /**
- * Generates `run(samplesPtr, pairs, logMelPtr, frames, featuresPtr)`: log-mels of `pairs` frame pairs
- * as f64x2 [pair][bin] at logMelPtr, then the normalised features of the `frames` real frames as
- * float32 [frame][bin] at featuresPtr (plus one junk row when frames is odd).
+ * A group is flagged (and redone in float64 by wasm-fbank64.ts) when some mel energy of one of its
+ * frames is below SAFE_MEL_RATIO × that frame's windowed energy Σy². Float32 FFT rounding adds
+ * about the same absolute error to every bin, a fixed fraction of the frame's energy, so a mel bin
+ * this far below it can lose more than ~1e-4 of its log (calibrated on tones, chirps, band-limited
+ * and 16-bit speech: the log error of unflagged bins stays under 2e-5, see features-fbank.test.ts).
  */
-const I32_LOCALS = 8;
-const F64_LOCALS = 1;
-function kernel(layout: Layout): { code: Code; v128Locals: number } {
-  // params 0..4, i32 locals 5..12, f64 local 13, v128 locals 14..
-  const S = 0, PAIRS = 1, OUT = 2, FRAMES = 3, DST = 4;
-  const p = 5, q = 6, t = 7, e = 8, w = 9, b = 10, xEnd = 11, last = 12;
-  const fscale = 13;
-  let nextV = 14;
+export const SAFE_MEL_RATIO = 1e-4;
+
+/** Groups per float32 kernel call, and chunks sent straight to float64 after a mostly flagged one. */
+const CHUNK = 32;
+const SKIP_CHUNKS = 3;
+
+/** v128 constants, loaded from a table in memory (6 bytes of code each instead of 18). */
+class ConstPool {
+  readonly values: Uint8Array[] = [];
+  constructor(private readonly base: number, private readonly capacity: number) {}
+  offset(bytes: Uint8Array): number {
+    let i = this.values.findIndex((v) => v.every((x, k) => x === bytes[k]));
+    if (i < 0) {
+      i = this.values.push(bytes) - 1;
+      if (i >= this.capacity) throw new Error('wasm-fbank: constant pool full');
+    }
+    return this.base + i * V;
+  }
+}
+
+/**
+ * `fbank(samplesPtr, groups, logMelPtr, flagsPtr)`: log-mels of `groups` groups of four frames as
+ * f32x4 [group][bin] at logMelPtr, and per group an i32 at flagsPtr: non-zero when float32 may be
+ * too coarse for one of its frames (SAFE_MEL_RATIO).
+ */
+function fbankKernel(layout: Layout, pool: ConstPool): { code: Code; v128Locals: number } {
+  // params 0..3, i32 locals 4..9, v128 locals 10..
+  const S = 0, GROUPS = 1, OUT = 2, FL = 3;
+  const p = 4, q = 5, t = 6, e = 7, w = 8, b = 9;
+  let nextV = 10;
   const vl = () => nextV++;
-  const acc = vl(), mean = vl(), dc = vl(), v = vl(), total = vl(), lm = vl(), lmask = vl(), ls = vl(), lz = vl();
+  const acc = vl(), mean = vl(), v = vl(), total = vl(), lm = vl(), lmask = vl(), ls = vl(), lz = vl(), thr = vl(), flag = vl();
   const a = [vl(), vl(), vl(), vl(), vl(), vl(), vl(), vl()]; // a0r a0i a1r a1i a2r a2i a3r a3i
   const tt = [vl(), vl(), vl(), vl(), vl(), vl(), vl(), vl()]; // t0r t0i t1r t1i t2r t2i t3r t3i
   const c = new Code();
+  const k = (bytes: Uint8Array) => c.i32(0).v128Load(pool.offset(bytes));
+  const kf = (x: number) => k(f32x4(x));
+  const transpose = transposer(c);
   // [loads the butterfly's inputs into a[], then]: t0 = a0 + a2, t1 = a0 − a2, t2 = a1 + a3, t3 = a1 − a3
   const radix4 = (storeAddr: number, offs: [number, number, number, number], imOff: number) => {
     const [a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i] = a as [number, number, number, number, number, number, number, number];
     const [t0r, t0i, t1r, t1i, t2r, t2i, t3r, t3i] = tt as [number, number, number, number, number, number, number, number];
-    c.get(a0r).get(a2r).f64x2Add().set(t0r);
-    c.get(a0i).get(a2i).f64x2Add().set(t0i);
-    c.get(a0r).get(a2r).f64x2Sub().set(t1r);
-    c.get(a0i).get(a2i).f64x2Sub().set(t1i);
-    c.get(a1r).get(a3r).f64x2Add().set(t2r);
-    c.get(a1i).get(a3i).f64x2Add().set(t2i);
-    c.get(a1r).get(a3r).f64x2Sub().set(t3r);
-    c.get(a1i).get(a3i).f64x2Sub().set(t3i);
+    c.get(a0r).get(a2r).f32x4Add().set(t0r);
+    c.get(a0i).get(a2i).f32x4Add().set(t0i);
+    c.get(a0r).get(a2r).f32x4Sub().set(t1r);
+    c.get(a0i).get(a2i).f32x4Sub().set(t1i);
+    c.get(a1r).get(a3r).f32x4Add().set(t2r);
+    c.get(a1i).get(a3i).f32x4Add().set(t2i);
+    c.get(a1r).get(a3r).f32x4Sub().set(t3r);
+    c.get(a1i).get(a3i).f32x4Sub().set(t3i);
     const [o0, o1, o2, o3] = offs;
-    c.get(storeAddr).get(t0r).get(t2r).f64x2Add().v128Store(o0);
-    c.get(storeAddr).get(t0i).get(t2i).f64x2Add().v128Store(o0 + imOff);
-    c.get(storeAddr).get(t0r).get(t2r).f64x2Sub().v128Store(o2);
-    c.get(storeAddr).get(t0i).get(t2i).f64x2Sub().v128Store(o2 + imOff);
+    c.get(storeAddr).get(t0r).get(t2r).f32x4Add().v128Store(o0);
+    c.get(storeAddr).get(t0i).get(t2i).f32x4Add().v128Store(o0 + imOff);
+    c.get(storeAddr).get(t0r).get(t2r).f32x4Sub().v128Store(o2);
+    c.get(storeAddr).get(t0i).get(t2i).f32x4Sub().v128Store(o2 + imOff);
     // X1 = t1 − i·t3, X3 = t1 + i·t3
-    c.get(storeAddr).get(t1r).get(t3i).f64x2Add().v128Store(o1);
-    c.get(storeAddr).get(t1i).get(t3r).f64x2Sub().v128Store(o1 + imOff);
-    c.get(storeAddr).get(t1r).get(t3i).f64x2Sub().v128Store(o3);
-    c.get(storeAddr).get(t1i).get(t3r).f64x2Add().v128Store(o3 + imOff);
+    c.get(storeAddr).get(t1r).get(t3i).f32x4Add().v128Store(o1);
+    c.get(storeAddr).get(t1i).get(t3r).f32x4Sub().v128Store(o1 + imOff);
+    c.get(storeAddr).get(t1r).get(t3i).f32x4Sub().v128Store(o3);
+    c.get(storeAddr).get(t1i).get(t3r).f32x4Add().v128Store(o3 + imOff);
   };
 
-  // xEnd = end of the log-mel array; last = its last pair
-  c.get(OUT).get(PAIRS).i32(1).i32Sub().i32(layout.numMel * V).i32Mul().i32Add().set(last);
-  c.get(last).i32(layout.numMel * V).i32Add().set(xEnd);
-  c.f64x2Const(0).set(total);
-  c.loop(); // ── per frame pair
+  kf(0).set(total);
+  c.loop(); // ── per group of four frames
   {
-    // Pass 1: Y[n] = (x[s+n], x[s+160+n]), acc = Σ Y[n].
-    c.get(S).set(p).i32(Y).set(q).f64x2Const(0).set(acc);
+    // Pass 1: Y[n] = (x[s+n], x[s+160+n], x[s+320+n], x[s+480+n]) by 4×4 transposes, acc = Σ Y[n].
+    // The sums are float64 (four samples at a time added in float32 first): a float32 mean would be
+    // off by ~1e-7 of a DC offset, which leaks into the lowest mel bins.
+    c.get(S).set(p).i32(Y).set(q);
+    k(f64x2(0)).set(acc);
+    k(f64x2(0)).set(lm);
     c.loop();
-    c.get(q).get(p).f32Load(0).f64PromoteF32().f64x2Splat().get(p).f32Load(FRAME_SHIFT * 4).f64PromoteF32().f64x2ReplaceLane(1).tee(v).v128Store(0);
-    c.get(acc).get(v).f64x2Add().set(acc);
-    c.get(p).i32(4).i32Add().set(p);
-    c.get(q).i32(V).i32Add().tee(q).i32(Y + FRAME_LENGTH * V).i32Ne().brIf(0);
+    for (let j = 0; j < 4; j++) c.get(p).v128Load(j * SHIFT_BYTES).set(a[j]!);
+    transpose(a.slice(0, 4), tt.slice(0, 4), a.slice(4, 8));
+    for (let j = 0; j < 4; j++) c.get(q).get(a[4 + j]!).v128Store(j * V);
+    c.get(a[4]!).get(a[5]!).f32x4Add().get(a[6]!).get(a[7]!).f32x4Add().f32x4Add().tee(v);
+    c.f64x2PromoteLowF32x4().get(acc).f64x2Add().set(acc);
+    c.get(v).get(v).shuffle32([2, 3, 2, 3]).f64x2PromoteLowF32x4().get(lm).f64x2Add().set(lm);
+    c.get(p).i32(V).i32Add().set(p);
+    c.get(q).i32(4 * V).i32Add().tee(q).i32(Y + FRAME_LENGTH * V).i32Ne().brIf(0);
     c.end();
-    c.get(acc).f64x2Const(1 / FRAME_LENGTH).f64x2Mul().set(mean);
-    c.get(mean).f64x2Const(1 - PREEMPHASIS).f64x2Mul().set(dc);
-    // Pass 2, top down so Y[n−1] is still raw: Y[n] = (Y[n] − 0.97·Y[n−1] − 0.03·mean)·W[n]; q = &Y[n−1].
-    c.i32(Y + (FRAME_LENGTH - 2) * V).set(q);
+    // mean = hi + lo: hi in float32 (x − hi is exact for x near hi), lo the float32 of the rest.
+    c.get(acc);
+    k(f64x2(1 / FRAME_LENGTH));
+    c.f64x2Mul().tee(acc).f32x4DemoteF64x2Zero().get(lm);
+    k(f64x2(1 / FRAME_LENGTH));
+    c.f64x2Mul().tee(lm).f32x4DemoteF64x2Zero().shuffle32([0, 1, 4, 5]).tee(mean);
+    c.f64x2PromoteLowF32x4().get(acc).f64x2Sub().f32x4DemoteF64x2Zero();
+    c.get(mean).get(mean).shuffle32([2, 3, 2, 3]).f64x2PromoteLowF32x4().get(lm).f64x2Sub().f32x4DemoteF64x2Zero();
+    c.shuffle32([0, 1, 4, 5]).set(ls); // hi − mean = −lo
+    // Pass 2, top down so Y[n−1] is still raw: Y[n] = ((Y[n] − mean) − 0.97·(Y[n−1] − mean))·W[n]
+    // (Kaldi's order: removing DC first keeps float32 exact under a large DC offset), and
+    // acc = Σ Y[n]² for the flag; q = &Y[n−1], w = &W[n].
+    c.i32(Y + (FRAME_LENGTH - 2) * V).set(q).i32(WIN + (FRAME_LENGTH - 1) * F).set(w);
+    kf(0).set(acc);
     c.loop();
     c.get(q);
-    c.get(q).v128Load(V).f64x2Const(PREEMPHASIS).get(q).v128Load(0).f64x2Mul().f64x2Sub().get(dc).f64x2Sub();
-    c.get(q).v128Load(WIN - Y + V).f64x2Mul().v128Store(V);
+    c.get(q).v128Load(V).get(mean).f32x4Sub().get(ls).f32x4Add();
+    kf(PREEMPHASIS);
+    c.get(q).v128Load(0).get(mean).f32x4Sub().get(ls).f32x4Add().f32x4Mul().f32x4Sub();
+    c.get(w).v128Load32Splat(0).f32x4Mul().tee(v).v128Store(V);
+    c.get(v).get(v).f32x4Mul().get(acc).f32x4Add().set(acc);
+    c.get(w).i32(F).i32Sub().set(w);
     c.get(q).i32(V).i32Sub().tee(q).i32(Y - V).i32Ne().brIf(0);
     c.end();
+    c.get(acc).i32(0).v128Load32Splat(RATIO).f32x4Mul().set(thr);
+    kf(0).set(flag);
     // Y[0] = (Y[0] − mean)·0.03·W[0]
-    c.i32(0).i32(0).v128Load(Y).get(mean).f64x2Sub().f64x2Const(1 - PREEMPHASIS).f64x2Mul().i32(0).v128Load(WIN).f64x2Mul().v128Store(Y);
+    c.i32(0).i32(0).v128Load(Y).get(mean).f32x4Sub().get(ls).f32x4Add();
+    kf(1 - PREEMPHASIS);
+    c.f32x4Mul().i32(0).v128Load32Splat(WIN).f32x4Mul().v128Store(Y);
 
     // FFT stage 1 (span 1, no twiddles): group g reads z[r + 64m] = Y[2r + 128m] + i·Y[2r + 128m + 1].
     c.i32(FIRST).set(t).i32(RE).set(p);
@@ -169,46 +255,46 @@ function kernel(layout: Layout): { code: Code; v128Locals: number } {
       for (let m = 1; m < 4; m++) {
         // (br + i·bi)·(wr + i·wi)
         const br = a[2 * m]!, bi = a[2 * m + 1]!;
-        const wr = (m - 1) * 2 * V, wi = wr + V;
-        c.get(br).get(t).v128Load(wr).f64x2Mul().get(bi).get(t).v128Load(wi).f64x2Mul().f64x2Sub();
-        c.get(br).get(t).v128Load(wi).f64x2Mul().get(bi).get(t).v128Load(wr).f64x2Mul().f64x2Add().set(bi);
+        const wr = tt[0]!, wi = tt[1]!;
+        c.get(t).v128Load32Splat((m - 1) * 2 * F).set(wr).get(t).v128Load32Splat((m - 1) * 2 * F + F).set(wi);
+        c.get(br).get(wr).f32x4Mul().get(bi).get(wi).f32x4Mul().f32x4Sub();
+        c.get(br).get(wi).f32x4Mul().get(bi).get(wr).f32x4Mul().f32x4Add().set(bi);
         c.set(br);
       }
       radix4(p, [0, SB, 2 * SB, 3 * SB], IMOFF);
-      c.get(t).i32(6 * V).i32Add().set(t);
+      c.get(t).i32(6 * F).i32Add().set(t);
       c.get(p).i32(V).i32Add().tee(p).get(e).i32Ne().brIf(0);
       c.end();
       c.get(p).i32(3 * SB).i32Add().tee(p).i32(RE + HALF * V).i32Ne().brIf(0);
       c.end();
-      twBase += span * 6 * V;
+      twBase += span * 6 * F;
     }
 
-    // Real split and power: p = &Z[k], q = &Z[256−k], t = &(cos, sin)[k].
+    // Real split and power, 4× scaled (the halvings are left out; the mel weights carry 1/4).
+    // Bins 0 and 256 (0 Hz, Nyquist) are in no mel filter and are not computed.
+    // p = &Z[k], q = &Z[256−k], t = &(cos, sin)[k].
     {
       const [zkr, zki, zmr, zmi, er, ei, or, oi] = a as [number, number, number, number, number, number, number, number];
       const [cs, sn, wr, wi] = tt as [number, number, number, number];
-      c.i32(RE).v128Load(0).set(zkr).i32(RE).v128Load(IMOFF).set(zki);
-      c.i32(0).get(zkr).get(zki).f64x2Add().tee(v).get(v).f64x2Mul().v128Store(POW);
-      c.i32(0).get(zkr).get(zki).f64x2Sub().tee(v).get(v).f64x2Mul().v128Store(POW + HALF * V);
       c.i32(RE + V).set(p).i32(RE + (HALF - 1) * V).set(q).i32(SPLIT).set(t);
       c.loop();
       c.get(p).v128Load(0).set(zkr).get(p).v128Load(IMOFF).set(zki);
       c.get(q).v128Load(0).set(zmr).get(q).v128Load(IMOFF).set(zmi);
-      c.get(t).v128Load(0).set(cs).get(t).v128Load(V).set(sn);
-      c.get(zkr).get(zmr).f64x2Add().f64x2Const(0.5).f64x2Mul().set(er);
-      c.get(zki).get(zmi).f64x2Sub().f64x2Const(0.5).f64x2Mul().set(ei);
-      c.get(zki).get(zmi).f64x2Add().f64x2Const(0.5).f64x2Mul().set(or);
-      c.get(zmr).get(zkr).f64x2Sub().f64x2Const(0.5).f64x2Mul().set(oi);
-      c.get(or).get(cs).f64x2Mul().get(oi).get(sn).f64x2Mul().f64x2Sub().set(wr);
-      c.get(or).get(sn).f64x2Mul().get(oi).get(cs).f64x2Mul().f64x2Add().set(wi);
+      c.get(t).v128Load32Splat(0).set(cs).get(t).v128Load32Splat(F).set(sn);
+      c.get(zkr).get(zmr).f32x4Add().set(er);
+      c.get(zki).get(zmi).f32x4Sub().set(ei);
+      c.get(zki).get(zmi).f32x4Add().set(or);
+      c.get(zmr).get(zkr).f32x4Sub().set(oi);
+      c.get(or).get(cs).f32x4Mul().get(oi).get(sn).f32x4Mul().f32x4Sub().set(wr);
+      c.get(or).get(sn).f32x4Mul().get(oi).get(cs).f32x4Mul().f32x4Add().set(wi);
       // |E + WO|² at k, |E − WO|² at 256 − k
       c.get(p);
-      c.get(er).get(wr).f64x2Add().tee(v).get(v).f64x2Mul();
-      c.get(ei).get(wi).f64x2Add().tee(v).get(v).f64x2Mul().f64x2Add().v128Store(POW - RE);
+      c.get(er).get(wr).f32x4Add().tee(v).get(v).f32x4Mul();
+      c.get(ei).get(wi).f32x4Add().tee(v).get(v).f32x4Mul().f32x4Add().v128Store(POW - RE);
       c.get(q);
-      c.get(er).get(wr).f64x2Sub().tee(v).get(v).f64x2Mul();
-      c.get(ei).get(wi).f64x2Sub().tee(v).get(v).f64x2Mul().f64x2Add().v128Store(POW - RE);
-      c.get(t).i32(2 * V).i32Add().set(t);
+      c.get(er).get(wr).f32x4Sub().tee(v).get(v).f32x4Mul();
+      c.get(ei).get(wi).f32x4Sub().tee(v).get(v).f32x4Mul().f32x4Add().v128Store(POW - RE);
+      c.get(t).i32(2 * F).i32Add().set(t);
       c.get(q).i32(V).i32Sub().set(q);
       c.get(p).i32(V).i32Add().tee(p).i32(RE + (HALF / 2 + 1) * V).i32Ne().brIf(0);
       c.end();
@@ -217,129 +303,231 @@ function kernel(layout: Layout): { code: Code; v128Locals: number } {
     // Mel filterbank: for each filter, Σ weight·power over its bins (every filter has ≥ 1 bin).
     c.i32(MELTAB).set(t);
     c.loop();
-    c.get(t).i32Load(0).set(p).get(t).i32Load(4).set(w).get(t).i32Load(8).set(e).f64x2Const(0).set(acc);
+    c.get(t).i32Load(0).set(p).get(t).i32Load(4).set(w).get(t).i32Load(8).set(e);
+    kf(0).set(acc);
     c.loop();
-    c.get(w).v128Load(0).get(p).v128Load(0).f64x2Mul().get(acc).f64x2Add().set(acc);
+    c.get(w).v128Load32Splat(0).get(p).v128Load(0).f32x4Mul().get(acc).f32x4Add().set(acc);
     c.get(p).i32(V).i32Add().set(p);
-    c.get(w).i32(V).i32Add().tee(w).get(e).i32Ne().brIf(0);
+    c.get(w).i32(F).i32Add().tee(w).get(e).i32Ne().brIf(0);
     c.end();
-    c.get(total).get(acc).f64x2Add().set(total);
+    c.get(total).get(acc).f32x4Add().set(total);
+    c.get(acc).get(thr).f32x4Lt().get(flag).v128Or().set(flag);
     // log(max(acc, eps)): x = 2^k·m with m ∈ [√½, √2), log m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.172.
-    c.get(acc).f64x2Const(LOG_FLOOR).f64x2Max().set(acc);
-    c.get(acc).v128ConstBytes(MANTISSA).v128And().v128ConstBytes(ONE_BITS).v128Or().set(lm);
-    c.get(lm).f64x2Const(SQRT2).f64x2Gt().set(lmask);
-    c.get(lm).f64x2Const(0.5).f64x2Mul().get(lm).get(lmask).v128Bitselect().set(lm);
-    // k as a double: biased exponent bits ORed into 2^52's mantissa, minus 2^52 + 1023 (+1 if halved)
-    c.get(acc).i32(52).i64x2ShrU().v128ConstBytes(TWO52_BITS).v128Or().f64x2Const(2 ** 52 + 1023).f64x2Sub();
-    c.get(lmask).f64x2Const(1).v128And().f64x2Add().f64x2Const(LN2).f64x2Mul().set(acc); // k·ln2
-    c.get(lm).f64x2Const(1).f64x2Sub().get(lm).f64x2Const(1).f64x2Add().f64x2Div().set(ls);
-    c.get(ls).get(ls).f64x2Mul().set(lz);
-    c.f64x2Const(1 / 13);
-    for (const k of [11, 9, 7, 5, 3, 1]) c.get(lz).f64x2Mul().f64x2Const(1 / k).f64x2Add();
-    c.get(ls).f64x2Mul().f64x2Const(2).f64x2Mul().get(acc).f64x2Add().set(acc);
+    c.get(acc);
+    kf(LOG_FLOOR);
+    c.f32x4Max().tee(acc);
+    k(i32x4(0x007fffff));
+    c.v128And();
+    k(i32x4(0x3f800000));
+    c.v128Or().set(lm);
+    c.get(lm);
+    kf(Math.SQRT2);
+    c.f32x4Gt().set(lmask);
+    c.get(lm);
+    kf(0.5);
+    c.f32x4Mul().get(lm).get(lmask).v128Bitselect().set(lm);
+    // k = biased exponent − 127, + 1 where m was halved (the mask's lanes are −1 there)
+    c.get(acc).i32(23).i32x4ShrU();
+    k(i32x4(127));
+    c.i32x4Sub().get(lmask).i32x4Sub().f32x4ConvertI32x4S().set(acc);
+    c.get(lm);
+    kf(1);
+    c.f32x4Sub().get(lm);
+    kf(1);
+    c.f32x4Add().f32x4Div().tee(ls).get(ls).f32x4Mul().set(lz);
+    // 2s·(1 + z/3 + z²/5 + z³/7): truncation error < z⁴/9 < 1e-7 relative
+    c.get(lz);
+    kf(1 / 7);
+    c.f32x4Mul();
+    for (const d of [5, 3]) {
+      kf(1 / d);
+      c.f32x4Add().get(lz).f32x4Mul();
+    }
+    kf(1);
+    c.f32x4Add().get(ls).f32x4Mul().tee(lz).get(lz).f32x4Add().get(acc);
+    kf(LN2_LO);
+    c.f32x4Mul().f32x4Add().get(acc);
+    kf(LN2_HI);
+    c.f32x4Mul().f32x4Add().set(acc);
     c.get(OUT).get(acc).v128Store(0);
     c.get(OUT).i32(V).i32Add().set(OUT);
     c.get(t).i32(12).i32Add().tee(t).i32(layout.melTabEnd).i32Ne().brIf(0);
     c.end();
+    c.get(FL).get(flag).v128AnyTrue().i32Store(0);
+    c.get(FL).i32(4).i32Add().set(FL);
 
-    c.get(S).i32(2 * FRAME_SHIFT * 4).i32Add().set(S);
-    c.get(PAIRS).i32(1).i32Sub().tee(PAIRS).brIf(0);
+    c.get(S).i32(LANES * SHIFT_BYTES).i32Add().set(S);
+    c.get(GROUPS).i32(1).i32Sub().tee(GROUPS).brIf(0);
   }
   c.end();
   c.i32(layout.total).get(total).v128Store(0);
-
-  const nMel = layout.numMel;
-  // The log-mel array starts at xEnd − pairs·nMel·16, pairs = (frames + 1) >> 1.
-  const start = () => c.get(xEnd).get(FRAMES).i32(1).i32Add().i32(1).i32ShrU().i32(nMel * V).i32Mul().i32Sub();
-  /** Runs `body` for every (pair, bin): p walks the log-mels, q the per-bin table at `table`. */
-  const overAll = (table: number, body: () => void, afterPair?: () => void) => {
-    start();
-    c.set(p);
-    c.loop();
-    c.i32(table).set(q);
-    c.loop();
-    body();
-    c.get(p).i32(V).i32Add().set(p);
-    c.get(q).i32(V).i32Add().tee(q).i32(table + nMel * V).i32Ne().brIf(0);
-    c.end();
-    afterPair?.();
-    c.get(p).get(xEnd).i32Ne().brIf(0);
-    c.end();
-  };
-  const perBin = (body: () => void) => {
-    c.i32(0).set(q);
-    c.loop();
-    body();
-    c.get(q).i32(V).i32Add().tee(q).i32(nMel * V).i32Ne().brIf(0);
-    c.end();
-  };
-  const oddFrames = (body: () => void) => {
-    c.block().get(FRAMES).i32(1).i32And().i32Eqz().brIf(0);
-    body();
-    c.end();
-  };
-
-  // The junk second lane of an odd last pair: 0 for the sums, then the mean (adds 0 to the variance).
-  oddFrames(() => perBin(() => c.get(last).get(q).i32Add().get(last).get(q).i32Add().v128Load(0).v128ConstBytes(LANE0).v128And().v128Store(0)));
-  perBin(() => c.get(q).f64x2Const(0).v128Store(layout.sums));
-  overAll(layout.sums, () => c.get(q).get(q).v128Load(0).get(p).v128Load(0).f64x2Add().v128Store(0));
-  // mean = (lane 0 + lane 1) / frames
-  c.f64(1).get(FRAMES).f64ConvertI32S().f64Div().set(fscale);
-  perBin(() => {
-    c.get(q).get(q).v128Load(layout.sums).tee(v).f64x2ExtractLane(0).get(v).f64x2ExtractLane(1).f64Add().get(fscale).f64Mul().f64x2Splat();
-    c.v128Store(layout.means);
-  });
-  oddFrames(() =>
-    perBin(() => c.get(last).get(q).i32Add().get(q).v128Load(layout.means).get(last).get(q).i32Add().v128Load(0).v128ConstBytes(LANE1).v128Bitselect().v128Store(0)),
-  );
-  perBin(() => c.get(q).f64x2Const(0).v128Store(layout.sums));
-  overAll(layout.sums, () => {
-    c.get(p).v128Load(0).get(q).v128Load(layout.means - layout.sums).f64x2Sub().tee(v);
-    c.get(v).f64x2Mul().get(q).v128Load(0).f64x2Add().set(v).get(q).get(v).v128Store(0);
-  });
-  // 1/std = 1/sqrt(Σ/(frames−1) + 1e-7), kept in the sums slots
-  c.f64(1).get(FRAMES).i32(1).i32Sub().f64ConvertI32S().f64Div().set(fscale);
-  perBin(() => {
-    c.get(q).f64(1).get(q).v128Load(layout.sums).tee(v).f64x2ExtractLane(0).get(v).f64x2ExtractLane(1).f64Add().get(fscale).f64Mul();
-    c.f64(1e-7).f64Add().f64Sqrt().f64Div().f64x2Splat().v128Store(layout.sums);
-  });
-  // Features: lane 0 → row 2i, lane 1 → row 2i+1 (float32).
-  overAll(layout.sums, () => {
-    c.get(p).v128Load(0).get(q).v128Load(layout.means - layout.sums).f64x2Sub().get(q).v128Load(0).f64x2Mul().f32x4DemoteF64x2Zero().set(v);
-    c.get(DST).get(v).v128Store32Lane(0, 0);
-    c.get(DST).get(v).v128Store32Lane(nMel * 4, 1);
-    c.get(DST).i32(4).i32Add().set(DST);
-  }, () => c.get(DST).i32(nMel * 4).i32Add().set(DST));
-  return { code: c, v128Locals: nextV - 14 };
+  return { code: c, v128Locals: nextV - 10 };
 }
 
-type RunFn = (samplesPtr: number, pairs: number, logMelPtr: number, frames: number, featuresPtr: number) => void;
-
-const modules = new Map<number, WebAssembly.Module | null>();
-
-function kernelBytes(layout: Layout): Uint8Array<ArrayBuffer> {
-  const { code, v128Locals } = kernel(layout);
-  return buildModule([{ name: 'run', params: 5, locals: [[I32_LOCALS, I32], [F64_LOCALS, F64], [v128Locals, V128]], body: code }], Math.ceil(layout.dynamic / 65536) + 1);
+/** Emits a 4×4 transpose of the v128 locals r[0..3] (rows) into s[0..3] (columns), via u[0..3]. */
+function transposer(c: Code) {
+  return (r: number[], u: number[], s: number[]) => {
+    for (let k = 0; k < 2; k++) {
+      c.get(r[2 * k]!).get(r[2 * k + 1]!).shuffle32(LO).set(u[2 * k]!);
+      c.get(r[2 * k]!).get(r[2 * k + 1]!).shuffle32(HI).set(u[2 * k + 1]!);
+    }
+    c.get(u[0]!).get(u[2]!).shuffle32(LO2).set(s[0]!);
+    c.get(u[0]!).get(u[2]!).shuffle32(HI2).set(s[1]!);
+    c.get(u[1]!).get(u[3]!).shuffle32(LO2).set(s[2]!);
+    c.get(u[1]!).get(u[3]!).shuffle32(HI2).set(s[3]!);
+  };
 }
 
 /**
- * The kernel module's bytes for `numMel` bins. Kept under 4 KiB (loops, not unrolled code) because
- * Chromium refuses synchronous `new WebAssembly.Module` of anything larger on the main thread.
+ * `norm(logMelPtr, groups, frames, featuresPtr)`: the per-bin normalisation of the `frames` real
+ * frames of fbank's output, as float32 [frame][bin] at featuresPtr (plus junk rows up to a multiple
+ * of four). Statistics are float64 (as the reference's), which sums float32 log-mels exactly enough
+ * that a constant bin normalises to exact zeros. The lanes of real frames in the last group must be
+ * set in MASK.
+ */
+function normKernel(layout: Layout, pool: ConstPool): { code: Code; v128Locals: number } {
+  // params 0..3, i32 locals 4..9, f64 local 10, v128 locals 11..
+  const OUT = 0, GROUPS = 1, FRAMES = 2, DST = 3;
+  const p = 4, q = 5, xEnd = 6, last = 7;
+  const fscale = 10;
+  const v = 11, mean32 = 12;
+  const c = new Code();
+  const nMel = layout.numMel;
+  const { stats } = layout;
+  c.get(OUT).get(GROUPS).i32(nMel * V).i32Mul().i32Add().tee(xEnd).i32(nMel * V).i32Sub().set(last);
+  /** Runs `body` for every (group, bin): p walks the log-mels, q the per-bin STAT records. */
+  const overAll = (body: () => void) => {
+    c.get(OUT).set(p);
+    c.loop();
+    c.i32(stats).set(q);
+    c.loop();
+    body();
+    c.get(p).i32(V).i32Add().set(p);
+    c.get(q).i32(STAT).i32Add().tee(q).i32(stats + nMel * STAT).i32Ne().brIf(0);
+    c.end();
+    c.get(p).get(xEnd).i32Ne().brIf(0);
+    c.end();
+  };
+  /** Runs `body` for every bin: q walks the STAT records, p the last group's log-mels. */
+  const perBin = (body: () => void) => {
+    c.i32(stats).set(q).get(last).set(p);
+    c.loop();
+    body();
+    c.get(p).i32(V).i32Add().set(p);
+    c.get(q).i32(STAT).i32Add().tee(q).i32(stats + nMel * STAT).i32Ne().brIf(0);
+    c.end();
+  };
+  const zero = () => c.i32(0).v128Load(pool.offset(f64x2(0)));
+  const zeroSums = () =>
+    perBin(() => {
+      c.get(q);
+      zero();
+      c.v128Store(0).get(q);
+      zero();
+      c.v128Store(V);
+    });
+  /** Adds f(lanes 0–1) and f(lanes 2–3) of the log-mel at p, as f64x2, into the record's sums. */
+  const accumulate = (f: () => void) => {
+    for (let h = 0; h < 2; h++) {
+      c.get(q).get(q).v128Load(h * V).get(p).v128Load(0);
+      if (h) c.get(p).v128Load(0).shuffle32([2, 3, 2, 3]);
+      c.f64x2PromoteLowF32x4();
+      f();
+      c.f64x2Add().v128Store(h * V);
+    }
+  };
+  const laneSum = () => {
+    c.get(q).v128Load(0).get(q).v128Load(V).f64x2Add().tee(v).f64x2ExtractLane(0).get(v).f64x2ExtractLane(1).f64Add();
+  };
+  // The junk lanes of the last group: 0 for the sums, then the mean (adds ~0 to the variance).
+  perBin(() => c.get(p).get(p).v128Load(0).i32(MASK).v128Load(0).v128And().v128Store(0));
+  zeroSums();
+  overAll(() => accumulate(() => undefined));
+  c.f64(1).get(FRAMES).f64ConvertI32S().f64Div().set(fscale);
+  perBin(() => {
+    laneSum();
+    c.get(fscale).f64Mul().f64x2Splat().set(v);
+    c.get(q).get(v).v128Store(2 * V);
+    c.get(v).f32x4DemoteF64x2Zero().tee(mean32).get(mean32).shuffle32([0, 0, 0, 0]).set(mean32);
+    c.get(p).get(p).v128Load(0).get(mean32).i32(MASK).v128Load(0).v128Bitselect().v128Store(0);
+  });
+  zeroSums();
+  overAll(() => accumulate(() => c.get(q).v128Load(2 * V).f64x2Sub().tee(v).get(v).f64x2Mul()));
+  // 1/std = 1/sqrt(Σ/(frames−1) + 1e-7), as float32
+  c.f64(1).get(FRAMES).i32(1).i32Sub().f64ConvertI32S().f64Div().set(fscale);
+  perBin(() => {
+    c.get(q).f64(1);
+    laneSum();
+    c.get(fscale).f64Mul().f64(1e-7).f64Add().f64Sqrt().f64Div().f64x2Splat().v128Store(3 * V);
+  });
+  // Features: (x − mean)·(1/std), lane j → row 4·group + j.
+  const rowBytes = nMel * 4;
+  c.get(OUT).set(p);
+  c.loop();
+  c.i32(stats).set(q);
+  c.loop();
+  // in float64: a float32 mean would be off by half an ulp, which 1/std can magnify past 1e-3
+  for (let h = 0; h < 2; h++) {
+    c.get(p).v128Load(0);
+    if (h) c.get(p).v128Load(0).shuffle32([2, 3, 2, 3]);
+    c.f64x2PromoteLowF32x4().get(q).v128Load(2 * V).f64x2Sub().get(q).v128Load(3 * V).f64x2Mul().f32x4DemoteF64x2Zero();
+  }
+  c.shuffle32([0, 1, 4, 5]).set(v);
+  for (let j = 0; j < 4; j++) c.get(DST).get(v).v128Store32Lane(j * rowBytes, j);
+  c.get(DST).i32(4).i32Add().set(DST);
+  c.get(p).i32(V).i32Add().set(p);
+  c.get(q).i32(STAT).i32Add().tee(q).i32(stats + nMel * STAT).i32Ne().brIf(0);
+  c.end();
+  c.get(DST).i32(3 * rowBytes).i32Add().set(DST);
+  c.get(p).get(xEnd).i32Ne().brIf(0);
+  c.end();
+  return { code: c, v128Locals: 2 };
+}
+
+type FbankFn = (samplesPtr: number, groups: number, logMelPtr: number, flagsPtr: number) => void;
+type NormFn = (logMelPtr: number, groups: number, frames: number, featuresPtr: number) => void;
+
+interface Kernel {
+  bytes: Uint8Array<ArrayBuffer>;
+  /** the constant pool's values, to be written at CONST */
+  consts: Uint8Array[];
+}
+
+function kernelFor(layout: Layout): Kernel {
+  const pool = new ConstPool(CONST, CONST_SLOTS);
+  const fb = fbankKernel(layout, pool);
+  const nm = normKernel(layout, pool);
+  const bytes = buildModule(
+    [
+      { name: 'fbank', params: 4, locals: [[6, I32], [fb.v128Locals, V128]], body: fb.code },
+      { name: 'norm', params: 4, locals: [[6, I32], [1, F64], [nm.v128Locals, V128]], body: nm.code },
+    ],
+    Math.ceil(layout.dynamic / 65536) + 1,
+  );
+  return { bytes, consts: pool.values };
+}
+
+const compiled = new Map<number, { module: WebAssembly.Module; consts: Uint8Array[] } | null>();
+
+/**
+ * The float32 kernel module's bytes for `numMel` bins. Kept under 4 KiB (loops, not unrolled code)
+ * because Chromium refuses synchronous `new WebAssembly.Module` of anything larger on the main thread.
  */
 export function wasmKernelBytes(numMel = 80): Uint8Array<ArrayBuffer> {
-  return kernelBytes(layoutFor(kaldiMelFilterbank(numMel, FFT_SIZE, 16000, 20, 8000)));
+  return kernelFor(layoutFor(kaldiMelFilterbank(numMel, FFT_SIZE, 16000, 20, 8000))).bytes;
 }
 
 /** The compiled kernel for `numMel` bins, or null where WebAssembly SIMD is missing. */
-function kernelModule(layout: Layout): WebAssembly.Module | null {
-  let mod = modules.get(layout.numMel);
+function kernelModule(layout: Layout): { module: WebAssembly.Module; consts: Uint8Array[] } | null {
+  let mod = compiled.get(layout.numMel);
   if (mod === undefined) {
     try {
-      mod = new WebAssembly.Module(kernelBytes(layout));
+      const k = kernelFor(layout);
+      mod = { module: new WebAssembly.Module(k.bytes), consts: k.consts };
     } catch {
       mod = null;
     }
-    modules.set(layout.numMel, mod);
+    compiled.set(layout.numMel, mod);
   }
   return mod;
 }
@@ -350,98 +538,156 @@ export function wasmSimdAvailable(): boolean {
   return kernelModule(layoutFor(kaldiMelFilterbank(80, FFT_SIZE, 16000, 20, 8000))) !== null;
 }
 
-/** KaldiFbank's contract (`compute`: log-mels, `features`: normalised) on the SIMD kernel. */
+/**
+ * KaldiFbank's contract (`compute`: log-mels, `features`: normalised) on the SIMD kernels: float32,
+ * four frames per instruction, with the groups it flags redone in float64 (wasm-fbank64.ts).
+ */
 export class WasmKaldiFbank {
   readonly numMelBins: number;
   readonly filterbank: SparseMelFilterbank;
   private readonly layout: Layout;
   private readonly memory: WebAssembly.Memory;
-  private readonly run: RunFn;
+  private readonly fbank: FbankFn;
+  private readonly norm: NormFn;
+  private readonly consts: Uint8Array[];
+  private readonly exact: WasmKaldiFbank64;
   private f32 = new Float32Array(0);
-  private f64 = new Float64Array(0);
+  private i32 = new Int32Array(0);
+  private ratio = SAFE_MEL_RATIO;
+  /** Frame groups of the last clip redone in float64, and all its groups (for tests and benchmarks). */
+  lastClip = { groups: 0, exactGroups: 0 };
 
   constructor(numMelBins: number, sampleRate = 16000) {
     this.numMelBins = numMelBins;
     this.filterbank = kaldiMelFilterbank(numMelBins, FFT_SIZE, sampleRate, 20, sampleRate / 2);
     if (this.filterbank.length.some((l) => l === 0)) throw new RangeError(`WasmKaldiFbank: a mel filter has no FFT bin (${numMelBins} filters)`);
+    if (numMelBins % 4 !== 0) throw new RangeError(`WasmKaldiFbank: ${numMelBins} mel bins is not a multiple of 4`);
     this.layout = layoutFor(this.filterbank);
     const mod = kernelModule(this.layout);
     if (!mod) throw new Error('WebAssembly SIMD is not available');
-    const inst = new WebAssembly.Instance(mod, {});
+    const inst = new WebAssembly.Instance(mod.module, {});
     this.memory = inst.exports.memory as WebAssembly.Memory;
-    this.run = inst.exports.run as RunFn;
+    this.fbank = inst.exports.fbank as FbankFn;
+    this.norm = inst.exports.norm as NormFn;
+    this.consts = mod.consts;
+    this.exact = new WasmKaldiFbank64(numMelBins, sampleRate);
     this.writeTables();
   }
 
+  /**
+   * The flag threshold (SAFE_MEL_RATIO). 0 runs float32 only, Infinity redoes every group in
+   * float64: for tests and measurements.
+   */
+  get safeMelRatio(): number {
+    return this.ratio;
+  }
+  set safeMelRatio(r: number) {
+    this.ratio = r;
+    this.views();
+    this.f32[RATIO / 4] = r / 4;
+  }
+
   private views(): void {
-    if (this.f64.buffer !== this.memory.buffer) {
+    if (this.f32.buffer !== this.memory.buffer) {
       this.f32 = new Float32Array(this.memory.buffer);
-      this.f64 = new Float64Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
     }
   }
 
   private writeTables(): void {
     this.views();
-    const f64 = this.f64;
+    const f32 = this.f32;
     const i32 = new Int32Array(this.memory.buffer);
-    const splat = (byte: number, value: number) => {
-      f64[byte / 8] = value;
-      f64[byte / 8 + 1] = value;
-    };
     const win = poveyWindow(FRAME_LENGTH);
-    for (let n = 0; n < FRAME_LENGTH; n++) splat(WIN + n * V, win[n]! * INT16_SCALE);
+    for (let n = 0; n < FRAME_LENGTH; n++) f32[WIN / 4 + n] = win[n]! * INT16_SCALE;
     for (let g = 0; g < HALF / 4; g++) {
       // base-4 digit reversal of g over 3 digits
       let r = 0;
       for (let d = 0, x = g; d < 3; d++, x >>= 2) r = r * 4 + (x & 3);
       i32[FIRST / 4 + g] = Y + 2 * r * V;
     }
-    let tw = TW;
+    let tw = TW / 4;
     for (const span of SPANS) {
       for (let j = 0; j < span; j++) {
         for (let m = 1; m <= 3; m++) {
           const ang = (-2 * Math.PI * m * j) / (4 * span);
-          splat(tw + (m - 1) * 2 * V, Math.cos(ang));
-          splat(tw + (m - 1) * 2 * V + V, Math.sin(ang));
+          f32[tw++] = Math.cos(ang);
+          f32[tw++] = Math.sin(ang);
         }
-        tw += 6 * V;
       }
     }
     for (let k = 1; k <= HALF / 2; k++) {
-      splat(SPLIT + (k - 1) * 2 * V, Math.cos((-2 * Math.PI * k) / FFT_SIZE));
-      splat(SPLIT + (k - 1) * 2 * V + V, Math.sin((-2 * Math.PI * k) / FFT_SIZE));
+      f32[SPLIT / 4 + 2 * (k - 1)] = Math.cos((-2 * Math.PI * k) / FFT_SIZE);
+      f32[SPLIT / 4 + 2 * (k - 1) + 1] = Math.sin((-2 * Math.PI * k) / FFT_SIZE);
     }
     const fb = this.filterbank;
     for (let m = 0; m < fb.numFilters; m++) {
-      const wStart = this.layout.melWeights + fb.offset[m]! * V;
+      const wStart = this.layout.melWeights + fb.offset[m]! * F;
       i32[(MELTAB + m * 12) / 4] = POW + fb.start[m]! * V;
       i32[(MELTAB + m * 12) / 4 + 1] = wStart;
-      i32[(MELTAB + m * 12) / 4 + 2] = wStart + fb.length[m]! * V;
+      i32[(MELTAB + m * 12) / 4 + 2] = wStart + fb.length[m]! * F;
     }
-    for (let i = 0; i < fb.weights.length; i++) splat(this.layout.melWeights + i * V, fb.weights[i]!);
+    f32[RATIO / 4] = this.ratio / 4;
+    // × 1/4: the kernel's power spectrum is 4× the true one (see the real split)
+    for (let i = 0; i < fb.weights.length; i++) f32[this.layout.melWeights / 4 + i] = fb.weights[i]! / 4;
+    this.consts.forEach((c, i) => new Uint8Array(this.memory.buffer).set(c, CONST + i * V));
   }
 
-  /** Runs the kernel over a clip with ≥ 1 frame; returns where its outputs are. */
-  private runKernel(samples: Float32Array, frames: number, name: string): { logMel: number; features: number } {
+  /**
+   * Log-mels of a clip with ≥ 1 frame, as f32x4 [group][bin] at `logMel`, with flagged groups redone
+   * in float64; `features` is where `norm` may write.
+   */
+  private logMels(samples: Float32Array, frames: number, name: string): { logMel: number; features: number; groups: number } {
     const nMel = this.numMelBins;
-    const pairs = Math.ceil(frames / 2);
-    // An odd frame count's junk last lane reads up to here (zeros past the clip).
-    const readEnd = Math.max(2 * FRAME_SHIFT * (pairs - 1) + FRAME_SHIFT + FRAME_LENGTH, samples.length);
+    const groups = Math.ceil(frames / LANES);
+    // The junk lanes of the last group read up to here (zeros past the clip).
+    const readEnd = Math.max(LANES * FRAME_SHIFT * (groups - 1) + (LANES - 1) * FRAME_SHIFT + FRAME_LENGTH, samples.length);
     const sPtr = this.layout.dynamic;
-    const logMel = sPtr + Math.ceil((readEnd * 4) / V) * V;
-    const features = logMel + pairs * nMel * V;
-    const need = features + pairs * 2 * nMel * 4;
+    const flags = sPtr + Math.ceil((readEnd * 4) / V) * V;
+    const logMel = flags + CHUNK * 4;
+    const features = logMel + groups * nMel * V;
+    const need = features + groups * LANES * nMel * 4;
     if (need > this.memory.buffer.byteLength) this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
     this.views();
-    this.f32.set(samples, sPtr / 4);
-    this.f32.fill(0, sPtr / 4 + samples.length, sPtr / 4 + readEnd);
-    this.run(sPtr, pairs, logMel, frames, features);
-    const t0 = this.f64[this.layout.total / 8]!;
-    const t1 = this.f64[this.layout.total / 8 + 1]!;
-    // Mel energies are ≥ 0 and far below overflow: a NaN/Inf total means a non-finite sample
-    // (which the log floor would otherwise hide).
-    if (!(t0 < Infinity && t1 < Infinity)) throw nonFiniteSampleError(name, samples);
-    return { logMel, features };
+    const f32 = this.f32;
+    const i32 = this.i32;
+    f32.set(samples, sPtr / 4);
+    f32.fill(0, sPtr / 4 + samples.length, sPtr / 4 + readEnd);
+    // Chunk by chunk: float32, then its flagged groups (runs of them at once) in float64. A chunk
+    // mostly flagged (band-limited or very clean audio) sends the next few straight to float64, so
+    // such clips cost about what float64 alone does.
+    let exactGroups = 0;
+    let skip = 0;
+    const redo = (g0: number, g1: number) => {
+      const n = Math.min(LANES * g1, frames) - LANES * g0;
+      this.exact.computeGroups(samples, LANES * g0, n, f32, logMel / 4 + g0 * nMel * LANES, name);
+      exactGroups += g1 - g0;
+    };
+    for (let c0 = 0; c0 < groups; c0 += CHUNK) {
+      const c1 = Math.min(groups, c0 + CHUNK);
+      if (skip > 0) {
+        skip--;
+        redo(c0, c1);
+        continue;
+      }
+      this.fbank(sPtr + c0 * LANES * SHIFT_BYTES, c1 - c0, logMel + c0 * nMel * V, flags);
+      // Mel energies are ≥ 0 and far below float32 overflow for any sane sample values: a NaN/Inf
+      // total means a non-finite sample (which the log floor would otherwise hide).
+      const t = this.layout.total / 4;
+      if (!(f32[t]! + f32[t + 1]! + f32[t + 2]! + f32[t + 3]! < Infinity)) throw nonFiniteSampleError(name, samples);
+      let flagged = 0;
+      for (let g = c0; g < c1; g++) {
+        if (i32[flags / 4 + g - c0] === 0) continue;
+        let e = g + 1;
+        while (e < c1 && i32[flags / 4 + e - c0] !== 0) e++;
+        redo(g, e);
+        flagged += e - g;
+        g = e;
+      }
+      if (2 * flagged > c1 - c0) skip = SKIP_CHUNKS;
+    }
+    this.lastClip = { groups, exactGroups };
+    return { logMel, features, groups };
   }
 
   /** Log-mel frames, as KaldiFbank.compute. */
@@ -450,12 +696,12 @@ export class WasmKaldiFbank {
     const nMel = this.numMelBins;
     if (out.length < outOffset + frames * nMel) throw new RangeError(`fbank output needs ${frames * nMel} values from offset ${outOffset}`);
     if (frames === 0) return 0;
-    const { logMel } = this.runKernel(samples, frames, name);
-    const f64 = this.f64;
+    const { logMel } = this.logMels(samples, frames, name);
+    const f32 = this.f32;
     for (let f = 0; f < frames; f++) {
-      const src = logMel / 8 + (f >> 1) * nMel * 2 + (f & 1);
+      const src = logMel / 4 + (f >> 2) * nMel * LANES + (f & 3);
       const dst = outOffset + f * nMel;
-      for (let m = 0; m < nMel; m++) out[dst + m] = f64[src + 2 * m]!;
+      for (let m = 0; m < nMel; m++) out[dst + m] = f32[src + LANES * m]!;
     }
     return frames;
   }
@@ -466,7 +712,10 @@ export class WasmKaldiFbank {
     const n = frames * this.numMelBins;
     if (frames < 2) throw new RangeError(`normalisation needs ≥ 2 frames, got ${frames}`);
     if (out.length < outOffset + n) throw new RangeError(`fbank output needs ${n} values from offset ${outOffset}`);
-    const { features } = this.runKernel(samples, frames, name);
+    const { logMel, features, groups } = this.logMels(samples, frames, name);
+    const real = frames - LANES * (groups - 1);
+    for (let l = 0; l < LANES; l++) this.i32[MASK / 4 + l] = l < real ? -1 : 0;
+    this.norm(logMel, groups, frames, features);
     out.set(this.f32.subarray(features / 4, features / 4 + n), outOffset);
     return frames;
   }
