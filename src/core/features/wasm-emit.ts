@@ -136,6 +136,7 @@ export class Code {
   f32x4Mul(): this { return this.simd(230); }
   f32x4Div(): this { return this.simd(231); }
   f32x4Max(): this { return this.simd(233); }
+  f32x4Min(): this { return this.simd(232); }
   f32x4ConvertI32x4S(): this { return this.simd(250); }
   f64x2PromoteLowF32x4(): this { return this.simd(95); }
   i32x4ShrU(): this { return this.simd(173); }

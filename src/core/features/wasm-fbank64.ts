@@ -416,7 +416,8 @@ export class WasmKaldiFbank64 {
   }
 
   /** Runs the kernel over a clip with ≥ 1 frame; returns where its outputs are. */
-  private runKernel(samples: Float32Array, frames: number, name: string, from = 0, count = samples.length): { logMel: number; features: number } {
+  /** `logMelsOnly`: the kernel's normalisation runs over one pair only (its output is not wanted). */
+  private runKernel(samples: Float32Array, frames: number, name: string, from = 0, count = samples.length, logMelsOnly = false): { logMel: number; features: number } {
     const nMel = this.numMelBins;
     const pairs = Math.ceil(frames / 2);
     // An odd frame count's junk last lane reads up to here (zeros past the clip).
@@ -428,10 +429,9 @@ export class WasmKaldiFbank64 {
     if (need > this.memory.buffer.byteLength) this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
     this.views();
     const f32 = this.f32;
-    if (from === 0 && count === samples.length) f32.set(samples, sPtr / 4);
-    else for (let i = 0; i < count; i++) f32[sPtr / 4 + i] = samples[from + i]!;
+    f32.set(from === 0 && count === samples.length ? samples : samples.subarray(from, from + count), sPtr / 4);
     f32.fill(0, sPtr / 4 + count, sPtr / 4 + readEnd);
-    this.run(sPtr, pairs, logMel, frames, features);
+    this.run(sPtr, pairs, logMel, logMelsOnly ? 2 : frames, logMelsOnly ? features + (pairs - 1) * 2 * nMel * 4 : features);
     const t0 = this.f64[this.layout.total / 8]!;
     const t1 = this.f64[this.layout.total / 8 + 1]!;
     // Mel energies are ≥ 0 and far below overflow: a NaN/Inf total means a non-finite sample
@@ -463,7 +463,7 @@ export class WasmKaldiFbank64 {
    */
   computeGroups(samples: Float32Array, first: number, frames: number, out: Float32Array, outIndex: number, name = 'clip'): void {
     const nMel = this.numMelBins;
-    const { logMel } = this.runKernel(samples, frames, name, first * FRAME_SHIFT, (frames - 1) * FRAME_SHIFT + FRAME_LENGTH);
+    const { logMel } = this.runKernel(samples, frames, name, first * FRAME_SHIFT, (frames - 1) * FRAME_SHIFT + FRAME_LENGTH, true);
     const f64 = this.f64;
     // pair j = frames 2j, 2j+1 = lanes 0–1 or 2–3 of group j >> 1
     for (let j = 0, src = logMel / 8; j < (frames + 1) >> 1; j++, src += 2 * nMel) {
