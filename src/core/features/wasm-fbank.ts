@@ -6,12 +6,15 @@
 // the extractor costs as much CPU as the encoder. Scalar JS tops out around 7–9 µs per frame (fft.js
 // FFT alone ~4–6 µs); the float64 kernel takes ~1.45 µs per frame. Its profile per 10 s clip
 // (timing kernel variants with stages left out): FFT 37 %, real split 14 %, mel 10 %, log 17 %,
-// framing + DC + pre-emphasis + window 19 %, normalisation and copy-out 5–7 %. Every stage but the
-// normalisation halves with four lanes instead of two, and pre-emphasis now reads each sample once:
-// the float32 kernel takes ~0.68 µs per frame. bench:features (10 s speech-like clips, 2-core EPYC):
-// 0.88 ms per clip against 1.45 ms for the float64 kernel alone, 1.6× less CPU, ~11 000× real time,
-// ~17× faster than transformers.js on one thread; band-limited clips (all frames redone in float64)
-// cost ~1.15× the float64 kernel alone.
+// framing + DC + pre-emphasis + window 19 %, normalisation and copy-out 5–7 %. Every stage halves
+// with four lanes instead of two; pre-emphasis reads each sample once and the normalisation makes
+// one statistics pass instead of two: ~0.65 µs per frame for the float32 kernel, ~0.75 µs with the
+// float64 redo of flagged frames (~5 % of groups on speech-like clips). bench:features (10 s
+// speech-like clips, 2-core EPYC shared with other work, CPU-time medians): ~0.97 ms per clip, of
+// which ~0.3 ms is writing into the freshly allocated output (page faults, the same for every
+// implementation), against ~1.58 ms for the float64 kernel alone: 1.6× less CPU, ~10 000× real
+// time, ~17× faster than transformers.js on one thread. Band-limited clips (every frame redone in
+// float64) cost ~1.15× the float64 kernel alone.
 //
 // Accuracy: float32 FFT rounding adds ~1e-7 of a frame's energy to every bin, so a mel bin ~100 dB
 // below the frame (audio upsampled from 8 kHz, clean tones, 16-bit silence between harmonics) can
@@ -19,16 +22,17 @@
 // each group of four frames where some mel energy is below SAFE_MEL_RATIO of its frame's total;
 // flagged groups are redone in float64, and a chunk that is mostly flagged sends the next ones
 // straight to float64 (so band-limited clips cost about what float64 alone does). Unflagged
-// log-mels are within ~2e-4 of float64 (normalised features: < 1e-4 of transformers.js on speech).
-// The frame mean is summed in float64 and removed as hi + lo, so a DC offset costs no precision;
-// the per-bin statistics and the normalisation itself are float64, as in the reference.
+// log-mels are within ~2e-4 of float64; normalised features within 1e-4 of transformers.js on
+// speech-like clips, 5e-4 at worst (16-bit audio upsampled from 8 kHz, whose few unflagged frames
+// sit near the threshold). The frame mean is summed in float64 and removed as hi + lo, so a DC
+// offset costs no precision; the per-bin statistics are float64, as in the reference.
 //
 // Per group: transpose four frames into lanes, DC removal, pre-emphasis, Povey window (×32768 folded
 // in), a 512-point real FFT (the real frame packed as z[n] = x[2n] + i·x[2n+1] into a 256-point
 // complex radix-4 FFT, digit reversal folded into the first stage's loads, then the real split
 // straight to 4·|X[k]|²), sparse mel filterbank (weights ÷ 4), natural log (an f32x4 series,
 // Cody–Waite k·ln2) with the float32-eps floor. Then `norm`: per-bin mean and sample variance over
-// the clip, writing float32 rows.
+// the clip (Σx, Σx² in float64), writing float32 rows.
 import { nonFiniteSampleError } from './errors.ts';
 import { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
@@ -60,7 +64,7 @@ const RATIO = MASK + V; // f32: SAFE_MEL_RATIO (settable: WasmKaldiFbank.safeMel
 const CONST = RATIO + V; // the kernel's v128 constants (ConstPool)
 const CONST_SLOTS = 24;
 const MELTAB = CONST + CONST_SLOTS * V; // per filter: power ptr, weight ptr, weight end (i32)
-const STAT = 4 * V; // per-bin statistics record: Σ lanes 0–1, Σ lanes 2–3 (f64x2 each), mean (f64x2), spare
+const STAT = 3 * V; // per-bin record for the output pass: mean = hi + lo, 1/std (f32x4 splats)
 
 interface Layout {
   numMel: number;
@@ -385,98 +389,68 @@ function transposer(c: Code) {
 /**
  * `norm(logMelPtr, groups, frames, featuresPtr)`: the per-bin normalisation of the `frames` real
  * frames of fbank's output, as float32 [frame][bin] at featuresPtr (plus junk rows up to a multiple
- * of four). Statistics are float64 (as the reference's), which sums float32 log-mels exactly enough
- * that a constant bin normalises to exact zeros. The lanes of real frames in the last group must be
- * set in MASK.
+ * of four). The lanes of real frames in the last group must be set in MASK.
+ *
+ * One pass per bin sums x and x² in float64 (as the reference's statistics): float32 log-mels and
+ * their squares add up exactly enough that a constant bin's mean is exact (it normalises to exact
+ * zeros), and var·(n−1) = Σx² − Σx·mean loses < 1e-11 to cancellation, far under the 1e-7 that is
+ * added to the variance. The features are ((x − hi) − lo)·(1/std) in float32, mean = hi + lo: x − hi
+ * is exact near the mean, so that costs only float32 rounding of the result (~1e-7 relative).
  */
 function normKernel(layout: Layout, pool: ConstPool): { code: Code; v128Locals: number } {
-  // params 0..3, i32 locals 4..9, f64 local 10, v128 locals 11..
+  // params 0..3, i32 locals 4..9, f64 locals 10..11, v128 locals 12..
   const OUT = 0, GROUPS = 1, FRAMES = 2, DST = 3;
-  const p = 4, q = 5, xEnd = 6, last = 7;
-  const fscale = 10;
-  const v = 11, mean32 = 12;
+  const p = 4, q = 5, xEnd = 6, b = 7;
+  const sx = 10, mean = 11;
+  const v = 12, s1a = 13, s1b = 14, s2a = 15, s2b = 16;
   const c = new Code();
   const nMel = layout.numMel;
+  const stride = nMel * V;
   const { stats } = layout;
-  c.get(OUT).get(GROUPS).i32(nMel * V).i32Mul().i32Add().tee(xEnd).i32(nMel * V).i32Sub().set(last);
-  /** Runs `body` for every (group, bin): p walks the log-mels, q the per-bin STAT records. */
-  const overAll = (body: () => void) => {
-    c.get(OUT).set(p);
-    c.loop();
-    c.i32(stats).set(q);
-    c.loop();
-    body();
-    c.get(p).i32(V).i32Add().set(p);
-    c.get(q).i32(STAT).i32Add().tee(q).i32(stats + nMel * STAT).i32Ne().brIf(0);
-    c.end();
-    c.get(p).get(xEnd).i32Ne().brIf(0);
-    c.end();
-  };
-  /** Runs `body` for every bin: q walks the STAT records, p the last group's log-mels. */
-  const perBin = (body: () => void) => {
-    c.i32(stats).set(q).get(last).set(p);
-    c.loop();
-    body();
-    c.get(p).i32(V).i32Add().set(p);
-    c.get(q).i32(STAT).i32Add().tee(q).i32(stats + nMel * STAT).i32Ne().brIf(0);
-    c.end();
-  };
   const zero = () => c.i32(0).v128Load(pool.offset(f64x2(0)));
-  const zeroSums = () =>
-    perBin(() => {
-      c.get(q);
-      zero();
-      c.v128Store(0).get(q);
-      zero();
-      c.v128Store(V);
-    });
-  /** Adds f(lanes 0–1) and f(lanes 2–3) of the log-mel at p, as f64x2, into the record's sums. */
-  const accumulate = (f: () => void) => {
-    for (let h = 0; h < 2; h++) {
-      c.get(q).get(q).v128Load(h * V).get(p).v128Load(0);
-      if (h) c.get(p).v128Load(0).shuffle32([2, 3, 2, 3]);
-      c.f64x2PromoteLowF32x4();
-      f();
-      c.f64x2Add().v128Store(h * V);
-    }
-  };
-  const laneSum = () => {
-    c.get(q).v128Load(0).get(q).v128Load(V).f64x2Add().tee(v).f64x2ExtractLane(0).get(v).f64x2ExtractLane(1).f64Add();
-  };
-  // The junk lanes of the last group: 0 for the sums, then the mean (adds ~0 to the variance).
-  perBin(() => c.get(p).get(p).v128Load(0).i32(MASK).v128Load(0).v128And().v128Store(0));
-  zeroSums();
-  overAll(() => accumulate(() => undefined));
-  c.f64(1).get(FRAMES).f64ConvertI32S().f64Div().set(fscale);
-  perBin(() => {
-    laneSum();
-    c.get(fscale).f64Mul().f64x2Splat().set(v);
-    c.get(q).get(v).v128Store(2 * V);
-    c.get(v).f32x4DemoteF64x2Zero().tee(mean32).get(mean32).shuffle32([0, 0, 0, 0]).set(mean32);
-    c.get(p).get(p).v128Load(0).get(mean32).i32(MASK).v128Load(0).v128Bitselect().v128Store(0);
-  });
-  zeroSums();
-  overAll(() => accumulate(() => c.get(q).v128Load(2 * V).f64x2Sub().tee(v).get(v).f64x2Mul()));
-  // 1/std = 1/sqrt(Σ/(frames−1) + 1e-7), as float32
-  c.f64(1).get(FRAMES).i32(1).i32Sub().f64ConvertI32S().f64Div().set(fscale);
-  perBin(() => {
-    c.get(q).f64(1);
-    laneSum();
-    c.get(fscale).f64Mul().f64(1e-7).f64Add().f64Sqrt().f64Div().f64x2Splat().v128Store(3 * V);
-  });
-  // Features: (x − mean)·(1/std), lane j → row 4·group + j.
+  const lanes = (a: number, b: number) => c.get(a).get(b).f64x2Add().tee(v).f64x2ExtractLane(0).get(v).f64x2ExtractLane(1).f64Add();
+  c.get(OUT).get(GROUPS).i32(stride).i32Mul().i32Add().set(xEnd);
+  // The junk lanes of the last group: 0, so they add nothing to either sum.
+  c.get(xEnd).i32(stride).i32Sub().set(p);
+  c.loop();
+  c.get(p).get(p).v128Load(0).i32(MASK).v128Load(0).v128And().v128Store(0);
+  c.get(p).i32(V).i32Add().tee(p).get(xEnd).i32Ne().brIf(0);
+  c.end();
+  // Per bin (b = its first group's log-mel, q = its STAT record): Σx, Σx² over the groups.
+  c.get(OUT).set(b).i32(stats).set(q);
+  c.loop();
+  for (const l of [s1a, s1b, s2a, s2b]) {
+    zero();
+    c.set(l);
+  }
+  c.get(b).set(p);
+  c.loop();
+  c.get(p).v128Load(0).f64x2PromoteLowF32x4().tee(v).get(s1a).f64x2Add().set(s1a);
+  c.get(v).get(v).f64x2Mul().get(s2a).f64x2Add().set(s2a);
+  c.get(p).v128Load(0).get(p).v128Load(0).shuffle32([2, 3, 2, 3]).f64x2PromoteLowF32x4().tee(v).get(s1b).f64x2Add().set(s1b);
+  c.get(v).get(v).f64x2Mul().get(s2b).f64x2Add().set(s2b);
+  c.get(p).i32(stride).i32Add().tee(p).get(xEnd).i32LtU().brIf(0);
+  c.end();
+  lanes(s1a, s1b);
+  c.tee(sx).f64(1).get(FRAMES).f64ConvertI32S().f64Div().f64Mul().set(mean);
+  // STAT record: hi, lo (mean = hi + lo), 1/std = 1/sqrt((Σx² − Σx·mean)/(n − 1) + 1e-7), f32 splats
+  c.get(q).get(mean).f32DemoteF64().f32x4Splat().v128Store(0);
+  c.get(q).get(mean).get(mean).f32DemoteF64().f64PromoteF32().f64Sub().f32DemoteF64().f32x4Splat().v128Store(V);
+  c.get(q).f64(1);
+  lanes(s2a, s2b);
+  c.get(sx).get(mean).f64Mul().f64Sub();
+  c.f64(1).get(FRAMES).i32(1).i32Sub().f64ConvertI32S().f64Div().f64Mul().f64(1e-7).f64Add().f64Sqrt().f64Div();
+  c.f32DemoteF64().f32x4Splat().v128Store(2 * V);
+  c.get(q).i32(STAT).i32Add().set(q);
+  c.get(b).i32(V).i32Add().tee(b).get(OUT).i32(stride).i32Add().i32Ne().brIf(0);
+  c.end();
+  // Features: lane j → row 4·group + j.
   const rowBytes = nMel * 4;
   c.get(OUT).set(p);
   c.loop();
   c.i32(stats).set(q);
   c.loop();
-  // in float64: a float32 mean would be off by half an ulp, which 1/std can magnify past 1e-3
-  for (let h = 0; h < 2; h++) {
-    c.get(p).v128Load(0);
-    if (h) c.get(p).v128Load(0).shuffle32([2, 3, 2, 3]);
-    c.f64x2PromoteLowF32x4().get(q).v128Load(2 * V).f64x2Sub().get(q).v128Load(3 * V).f64x2Mul().f32x4DemoteF64x2Zero();
-  }
-  c.shuffle32([0, 1, 4, 5]).set(v);
+  c.get(p).v128Load(0).get(q).v128Load(0).f32x4Sub().get(q).v128Load(V).f32x4Sub().get(q).v128Load(2 * V).f32x4Mul().set(v);
   for (let j = 0; j < 4; j++) c.get(DST).get(v).v128Store32Lane(j * rowBytes, j);
   c.get(DST).i32(4).i32Add().set(DST);
   c.get(p).i32(V).i32Add().set(p);
@@ -485,7 +459,7 @@ function normKernel(layout: Layout, pool: ConstPool): { code: Code; v128Locals: 
   c.get(DST).i32(3 * rowBytes).i32Add().set(DST);
   c.get(p).get(xEnd).i32Ne().brIf(0);
   c.end();
-  return { code: c, v128Locals: 2 };
+  return { code: c, v128Locals: 5 };
 }
 
 type FbankFn = (samplesPtr: number, groups: number, logMelPtr: number, flagsPtr: number) => void;
@@ -504,7 +478,7 @@ function kernelFor(layout: Layout): Kernel {
   const bytes = buildModule(
     [
       { name: 'fbank', params: 4, locals: [[6, I32], [fb.v128Locals, V128]], body: fb.code },
-      { name: 'norm', params: 4, locals: [[6, I32], [1, F64], [nm.v128Locals, V128]], body: nm.code },
+      { name: 'norm', params: 4, locals: [[6, I32], [2, F64], [nm.v128Locals, V128]], body: nm.code },
     ],
     Math.ceil(layout.dynamic / 65536) + 1,
   );
