@@ -147,8 +147,8 @@ describe('WebAssembly SIMD fbank', () => {
 
   it('runs float32 where it is accurate enough: log-mels within 2e-4 of the float64 JS fbank', () => {
     // Float32 FFT rounding adds ~1e-7 of a frame's energy to every bin; with the weakest mel bin at
-    // least SAFE_MEL_RATIO of the frame's energy that moves its log by < 2e-4 (calibrated; the
-    // normalised features then stay well inside the 1e-3 parity with transformers.js).
+    // least SAFE_MEL_RATIO of the frame's mel total that moves its log by < 2e-4 (calibrated; the
+    // normalised features then stay inside the 1e-3 parity with transformers.js).
     const js = new KaldiFbank(80);
     const wasm = new WasmKaldiFbank(80);
     for (const n of [560, 800, 16000 + 160, 16000 * 7 + 33]) {
