@@ -10,11 +10,10 @@ export interface AudioWorkerApi {
   /** Decodes a WAV file (any PCM/float layout) and resamples it to 16 kHz mono. */
   wavTo16k(bytes: Uint8Array, name: string): Promise<{ samples: Float32Array; sourceRate: number; channels: number }>;
   /**
-   * Reads and decodes a batch of files (File/Blob handles: the main thread never
-   * reads their bytes) in one message each way. Per file: the samples, an error,
-   * or `notWav` for formats only the browser's decodeAudioData (main thread) knows.
+   * Decodes a batch of files' bytes in one message each way. Per file: the samples,
+   * an error, or `notWav` for formats only the browser's decodeAudioData (page) knows.
    */
-  filesTo16k(files: Blob[], names: string[]): Promise<BatchDecoded[]>;
+  manyTo16k(files: Uint8Array[], names: string[]): Promise<BatchDecoded[]>;
   /** Averages channels decoded by the browser (decodeAudioData) and resamples them to 16 kHz. */
   channelsTo16k(channels: Float32Array[], sampleRate: number, name: string): Promise<Float32Array>;
 }
@@ -22,12 +21,12 @@ export interface AudioWorkerApi {
 export type BatchDecoded = { samples: Float32Array } | { error: string } | { notWav: true };
 
 const api: AudioWorkerApi = {
-  async filesTo16k(files, names) {
+  async manyTo16k(files, names) {
     const out: BatchDecoded[] = [];
     const buffers: ArrayBuffer[] = [];
     for (let i = 0; i < files.length; i++) {
       try {
-        const bytes = new Uint8Array(await files[i].arrayBuffer());
+        const bytes = files[i];
         if (!isWavHeader(bytes)) {
           out.push({ notWav: true });
           continue;

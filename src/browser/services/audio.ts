@@ -45,13 +45,19 @@ export async function decodeTo16k(blob: Blob, name = (blob as File).name ?? 'aud
 }
 
 /**
- * Decodes several files to 16 kHz mono: WAVs are read and decoded in the audio
- * worker in one round trip (no bytes on the main thread: fewer, shorter main-thread
- * tasks while a dataset is embedded); other formats go through decodeTo16k.
+ * Decodes several files to 16 kHz mono: their bytes are read (async) and handed to
+ * the audio worker in one message each way (transferred, not copied); WAVs are
+ * decoded and resampled there, other formats go through decodeTo16k. Bytes, not
+ * File handles: posting a File from a folder input stats it with a synchronous
+ * call to the browser, 40–100 ms of main-thread time each on a loaded machine.
  * Per file: the samples or the DecodeError.
  */
 export async function decodeManyTo16k(files: { blob: Blob; name: string }[]): Promise<(Float32Array | DecodeError)[]> {
-  const batch = await audioWorker().filesTo16k(files.map((f) => f.blob), files.map((f) => f.name));
+  const read = await Promise.all(files.map(async (f) => new Uint8Array(await f.blob.arrayBuffer())));
+  const batch = await audioWorker().manyTo16k(
+    transfer(read, read.map((b) => b.buffer)),
+    files.map((f) => f.name),
+  );
   return Promise.all(
     batch.map(async (r, i): Promise<Float32Array | DecodeError> => {
       const name = files[i].name;

@@ -152,7 +152,7 @@ export class EmbeddingJobRunner {
             job.rejects.push({ id: it.id, reason });
             rejected.add(it.id);
           };
-          // The batch's files are read and decoded in the audio worker in one round trip.
+          // The batch is decoded in the audio worker in one round trip.
           const found: { it: JobItem; blob: Blob; name: string }[] = [];
           for (const it of batch) {
             const file = await this.folder.file(it.path);
