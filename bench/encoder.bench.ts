@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { encodeWav } from '../src/core/audio/wav-encode.ts';
 import { toMono16k } from '../src/core/audio/resample.ts';
 import { embedSegments, planEmbedding, prepareBatch, type PreparedBatch } from '../src/core/encoder/pipeline.ts';
@@ -24,6 +25,10 @@ import { mulberry32 } from '../src/core/random/mulberry32.ts';
 const SR = 16000;
 const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 32);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
+/** The tiny model's rounds take a fraction of a second: it gets more of them, for a steadier median. */
+const TINY_REPS = Number(process.env.BENCH_TINY_REPS ?? 15);
+/** BENCH_MODELS=tiny or =large runs one model only. */
+const MODELS = process.env.BENCH_MODELS ?? 'tiny,large';
 const BATCH = 8;
 /** The tiny model embeds its inputs in a few ms: it gets the files several times over. */
 const TINY_REPEAT = Number(process.env.BENCH_TINY_REPEAT ?? 4);
@@ -46,20 +51,34 @@ function writeSegments(dir: string): string[] {
 }
 
 /**
- * Runs the variants in turn, REPS rounds after a warm-up round, and returns each one's median:
- * interleaving keeps a change in machine load (shared CI runners) from favouring one variant.
+ * Runs the variants in turn, `reps` rounds after a warm-up round, and returns each one's times
+ * by round: interleaving keeps a change in machine load (shared CI runners) from favouring one.
  */
-async function interleavedMedians(variants: Record<string, () => Promise<void>>): Promise<Record<string, number>> {
+async function interleavedTimes(variants: Record<string, () => Promise<void>>, reps: number): Promise<Record<string, number[]>> {
   const times: Record<string, number[]> = {};
-  for (let r = 0; r <= REPS; r++) {
+  for (let r = 0; r <= reps; r++) {
     for (const [name, fn] of Object.entries(variants)) {
       const t0 = performance.now();
       await fn();
       if (r > 0) (times[name] ??= []).push(performance.now() - t0);
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([k, t]) => [k, t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!]));
+  return times;
 }
+
+/** Runs `fn` while another thread spins on arithmetic alone (no memory traffic, no messages). */
+async function withBusyCore(fn: () => Promise<void>): Promise<void> {
+  const busy = new Worker('let x = 0; for (;;) x = (x * 1.0000001 + 1) % 1e9;', { eval: true });
+  await new Promise((resolve) => busy.once('online', resolve));
+  try {
+    await fn();
+  } finally {
+    await busy.terminate();
+  }
+}
+
+const median = (t: readonly number[]): number => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
+const pct = (ratio: number): string => `${((ratio - 1) * 100).toFixed(1)} %`;
 
 async function fullPipeline(embedder: FileEmbedder, rows: FileRow[]): Promise<void> {
   for await (const chunk of embedder.embed(rows)) if (chunk.rejects.length) throw new Error(chunk.rejects[0]!.reason);
@@ -89,7 +108,7 @@ function preparedLikePipeline(enc: NodeEncoder, clips: Float32Array[], batchSize
   });
 }
 
-async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, files: string[], repeat: number): Promise<void> {
+async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, files: string[], repeat: number, reps: number): Promise<void> {
   const t0 = performance.now();
   const { written } = makeTinyModel(dir, cfg);
   const genMs = performance.now() - t0;
@@ -118,19 +137,29 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
       full: () => fullPipeline(embedders[0]!, fileRows),
     };
     if (all) {
+      variants.bareBusy = () => withBusyCore(async () => {
+        for (const p of prepared) await enc.session.run(p.features, p.mask64, p.batch, p.frames);
+      });
       variants.one = () => fullPipeline(embedders[1]!, fileRows);
       variants.inTurn = () => inTurn(enc, listed, BATCH);
       variants.unbucketed = () => unbucketed(enc, clips, BATCH);
     }
-    const m = await interleavedMedians(variants);
+    const times = await interleavedTimes(variants, reps);
+    const m = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
     for (const e of embedders) await e.close();
     const bare = m.bare!;
     const full = m.full!;
+    // Overhead three ways, since a shared machine's speed drifts between rounds: medians, the
+    // median of each round's full/bare (neighbours in time), and best round against best round.
+    const perRound = median(times.full!.map((f, r) => f / times.bare![r]!));
+    const best = Math.min(...times.full!) / Math.min(...times.bare!);
     console.log(`  session with ${label}:`);
     console.log(line(`bare session.run, ${prepared.length} prepared batches`, bare));
     console.log(line(`full pipeline, bucketed batches of ${BATCH}`, full));
-    console.log(`    pipeline overhead (full / bare − 1):               ${(((full - bare) / bare) * 100).toFixed(1)} %`);
+    console.log(`    pipeline overhead (full / bare − 1):               ${pct(full / bare)} of medians, ${pct(perRound)} median by round, ${pct(best)} best against best`);
     if (all) {
+      console.log(line('bare session.run, a thread busy with arithmetic', m.bareBusy!));
+      console.log(`    what another busy thread costs the bare session:   ${pct(m.bareBusy! / bare)} (cores that share hardware; the floor of any overlap)`);
       console.log(line('full pipeline, batch size 1', m.one!));
       console.log(line(`all steps in turn on one thread, batches of ${BATCH}`, m.inTurn!));
       console.log(line(`features + session, batches of ${BATCH} in input order`, m.unbucketed!));
@@ -145,10 +174,10 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
 const tmp = tempDir('saturi-bench-encoder-');
 try {
   const files = writeSegments(join(tmp.dir, 'wav'));
-  console.log(`encoder bench: ${SEGMENTS} WAV files of 2–12 s, median of ${REPS} interleaved rounds after a warm-up round`);
+  console.log(`encoder bench: ${SEGMENTS} WAV files of 2–12 s, median of ${TINY_REPS} (tiny model) / ${REPS} (larger model) interleaved rounds after a warm-up round`);
   console.log(`machine: ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, load average ${loadavg()[0]!.toFixed(1)}, Node ${process.version}, onnxruntime-node CPU, fp32`);
-  await benchModel('tiny model', DEFAULT_TINY_MODEL_DIR, TINY_CONFIG, files, TINY_REPEAT);
-  await benchModel('larger generated model', join(tmp.dir, 'large-model'), BENCH_LARGE_CONFIG, files, 1);
+  if (MODELS.includes('tiny')) await benchModel('tiny model', DEFAULT_TINY_MODEL_DIR, TINY_CONFIG, files, TINY_REPEAT, TINY_REPS);
+  if (MODELS.includes('large')) await benchModel('larger generated model', join(tmp.dir, 'large-model'), BENCH_LARGE_CONFIG, files, 1, REPS);
 } finally {
   tmp.cleanup();
 }
