@@ -217,6 +217,12 @@ describe('the built app', () => {
     console.log(`main-thread tasks over ${LONG_TASK_GOAL_MS} ms while training: ${t.count} (longest ${t.longest} ms)`);
     expect(slow.filter((e) => e.duration > LONG_TASK_BOUND_MS), 'main-thread tasks blocking the page while training').toEqual([]);
     expect(await page.locator('train-page #chart-loss path').count()).toBeGreaterThan(0);
+    // The log box follows its newest line (it holds more lines than it shows).
+    const logAtEnd = await page.evaluate(() => {
+      const el = document.querySelector('saturi-app')?.shadowRoot?.querySelector('train-page')?.shadowRoot?.querySelector<HTMLElement>('#log');
+      return el ? { scrolls: el.scrollHeight > el.clientHeight, atEnd: el.scrollTop + el.clientHeight >= el.scrollHeight - 8 } : null;
+    });
+    expect(logAtEnd).toEqual({ scrolls: true, atEnd: true });
     await shoot(page, 'train');
     await goto(page, base, 'evaluate');
     await page.locator('evaluate-page #eval-split').selectOption('dev');

@@ -81,6 +81,8 @@ export class TrainPage extends LitElement {
   private readonly i18n = new I18nController(this);
   private readonly appState = new AppStateController(this, () => this.refresh());
   private readonly onLive = () => this.requestUpdate();
+  /** The log shows its newest line unless the reader has scrolled up to read older ones. */
+  private followLog = true;
 
   static override styles = [sharedStyles];
 
@@ -291,7 +293,15 @@ export class TrainPage extends LitElement {
         <line-chart id="chart-eval" title=${t('train.evalChart')} .series=${[s.acc, s.f1]}></line-chart>
       </div>
       <h3>${t('train.log')}</h3>
-      <pre class="log" id="log" tabindex="0">${repeat(
+      <pre
+        class="log"
+        id="log"
+        tabindex="0"
+        @scroll=${(e: Event) => {
+          const el = e.currentTarget as HTMLElement;
+          this.followLog = el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
+        }}
+      >${repeat(
         run.log.slice(from),
         (_, i) => from + i,
         (e) => html`<div>${formatLogLine(e)}</div>`,
@@ -331,6 +341,11 @@ export class TrainPage extends LitElement {
             <line-chart title="eval_accuracy" .series=${compared.map((r, i) => ({ ...this.runSeries(r, []).acc, name: r.name, color: colors[i % colors.length] }))}></line-chart>
           </div>`
         : ''}`;
+  }
+
+  protected override updated(): void {
+    const log = this.renderRoot.querySelector<HTMLElement>('#log');
+    if (log && this.followLog) log.scrollTop = log.scrollHeight;
   }
 
   override render() {
