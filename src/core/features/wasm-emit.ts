@@ -40,6 +40,18 @@ export class Code {
     uleb(offset, this.bytes);
     return this;
   }
+  /** Appends the `size` bytes that `write` puts in a little-endian DataView (an immediate). */
+  private immediate(size: number, write: (d: DataView) => void): this {
+    const d = new DataView(new ArrayBuffer(size));
+    write(d);
+    for (let i = 0; i < size; i++) this.bytes.push(d.getUint8(i));
+    return this;
+  }
+  /** Emits what `emit` emits (an instruction chosen by the caller, e.g. a lane type's add). */
+  op(emit: (c: Code) => void): this {
+    emit(this);
+    return this;
+  }
   get(l: number): this { this.bytes.push(0x20); uleb(l, this.bytes); return this; }
   set(l: number): this { this.bytes.push(0x21); uleb(l, this.bytes); return this; }
   tee(l: number): this { this.bytes.push(0x22); uleb(l, this.bytes); return this; }
@@ -57,10 +69,7 @@ export class Code {
   i32Eqz(): this { this.bytes.push(0x45); return this; }
   f64(v: number): this {
     this.bytes.push(0x44);
-    const buf = new DataView(new ArrayBuffer(8));
-    buf.setFloat64(0, v, true);
-    for (let i = 0; i < 8; i++) this.bytes.push(buf.getUint8(i));
-    return this;
+    return this.immediate(8, (d) => d.setFloat64(0, v, true));
   }
   f64ConvertI32S(): this { this.bytes.push(0xb7); return this; }
   f64Add(): this { this.bytes.push(0xa0); return this; }
@@ -75,12 +84,10 @@ export class Code {
   v128Load(offset = 0): this { return this.simd(0).memarg(4, offset); }
   v128Store(offset = 0): this { return this.simd(11).memarg(4, offset); }
   f64x2Const(a: number, b = a): this {
-    this.simd(12);
-    const buf = new DataView(new ArrayBuffer(16));
-    buf.setFloat64(0, a, true);
-    buf.setFloat64(8, b, true);
-    for (let i = 0; i < 16; i++) this.bytes.push(buf.getUint8(i));
-    return this;
+    return this.simd(12).immediate(16, (d) => {
+      d.setFloat64(0, a, true);
+      d.setFloat64(8, b, true);
+    });
   }
   f64x2Splat(): this { return this.simd(20); }
   f64x2ReplaceLane(lane: number): this { this.simd(34); this.bytes.push(lane); return this; }
@@ -104,20 +111,15 @@ export class Code {
   f64x2Add(): this { return this.simd(240); }
   f32(v: number): this {
     this.bytes.push(0x43);
-    const buf = new DataView(new ArrayBuffer(4));
-    buf.setFloat32(0, v, true);
-    for (let i = 0; i < 4; i++) this.bytes.push(buf.getUint8(i));
-    return this;
+    return this.immediate(4, (d) => d.setFloat32(0, v, true));
   }
   f32DemoteF64(): this { this.bytes.push(0xb6); return this; }
   /** Loads one f32 into all four lanes. */
   v128Load32Splat(offset = 0): this { return this.simd(9).memarg(2, offset); }
   f32x4Const(a: number): this {
-    this.simd(12);
-    const buf = new DataView(new ArrayBuffer(16));
-    for (let i = 0; i < 4; i++) buf.setFloat32(4 * i, a, true);
-    for (let i = 0; i < 16; i++) this.bytes.push(buf.getUint8(i));
-    return this;
+    return this.simd(12).immediate(16, (d) => {
+      for (let i = 0; i < 4; i++) d.setFloat32(4 * i, a, true);
+    });
   }
   /** (a, b) → the 32-bit lanes `lanes` of a‖b (0–3 from a, 4–7 from b). */
   shuffle32(lanes: [number, number, number, number]): this {

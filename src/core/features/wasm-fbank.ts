@@ -37,28 +37,19 @@ import { nonFiniteSampleError } from './errors.ts';
 import { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
 import { Code, F64, I32, V128, buildModule } from './wasm-emit.ts';
+import { F32X4, HALF, V, WIN, Y, splitTableAt, stages, writeStageTables } from './wasm-fbank-stages.ts';
 import { WasmKaldiFbank64 } from './wasm-fbank64.ts';
 
 const PREEMPHASIS = 0.97;
 const INT16_SCALE = 32768;
-const HALF = FFT_SIZE / 2; // complex FFT size (256 = 4^4)
-const V = 16; // bytes per v128: one f32 of each of four frames
+// A v128 holds one f32 of each of four frames.
 const F = 4; // bytes per table entry (f32, splatted into the four lanes as it is loaded)
 /** Frames per group (lanes), and the bytes between one group's first samples and the next's. */
 const LANES = 4;
 const SHIFT_BYTES = FRAME_SHIFT * 4;
 
-// Fixed memory layout (bytes). Y first so pass 2 can walk down to address −16.
-const Y = 0; // 512 frame-group samples (entries 400…511 stay zero: the FFT's zero padding)
-const WIN = Y + FFT_SIZE * V; // 400 window values, splatted (one pointer walks Y and WIN)
-const RE = WIN + FRAME_LENGTH * V; // 256 complex values, real parts
-const IM = RE + HALF * V; // imaginary parts
-const IMOFF = IM - RE;
-const POW = IM + HALF * V; // 257 power values
-const FIRST = POW + (HALF + 1) * V; // 64 × i32: byte offset in Y of each first-stage group's input
-const TW = FIRST + (HALF / 4) * 4; // twiddles of the radix-4 stages with spans 4, 16, 64
-const SPANS = [4, 16, 64];
-const SPLIT = TW + SPANS.reduce((a, s) => a + s * 6 * F, 0); // cos/sin for the real split, k = 1…128
+// Memory layout (bytes) after the shared part (wasm-fbank-stages.ts); table entries are single f32s.
+const SPLIT = splitTableAt(F); // cos/sin for the real split, k = 1…128
 const MASK = SPLIT + (HALF / 2) * 2 * F; // v128, set per clip: all ones in the lanes of real frames of the last group
 const RATIO = MASK + V; // f32: SAFE_MEL_RATIO (settable: WasmKaldiFbank.safeMelRatio)
 const CONST = RATIO + V; // the kernel's v128 constants (ConstPool)
@@ -165,29 +156,7 @@ function fbankKernel(layout: Layout, pool: ConstPool): { code: Code; v128Locals:
   const k = (bytes: Uint8Array) => c.i32(0).v128Load(pool.offset(bytes));
   const kf = (x: number) => k(f32x4(x));
   const transpose = transposer(c);
-  // [loads the butterfly's inputs into a[], then]: t0 = a0 + a2, t1 = a0 − a2, t2 = a1 + a3, t3 = a1 − a3
-  const radix4 = (storeAddr: number, offs: [number, number, number, number], imOff: number) => {
-    const [a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i] = a as [number, number, number, number, number, number, number, number];
-    const [t0r, t0i, t1r, t1i, t2r, t2i, t3r, t3i] = tt as [number, number, number, number, number, number, number, number];
-    c.get(a0r).get(a2r).f32x4Add().set(t0r);
-    c.get(a0i).get(a2i).f32x4Add().set(t0i);
-    c.get(a0r).get(a2r).f32x4Sub().set(t1r);
-    c.get(a0i).get(a2i).f32x4Sub().set(t1i);
-    c.get(a1r).get(a3r).f32x4Add().set(t2r);
-    c.get(a1i).get(a3i).f32x4Add().set(t2i);
-    c.get(a1r).get(a3r).f32x4Sub().set(t3r);
-    c.get(a1i).get(a3i).f32x4Sub().set(t3i);
-    const [o0, o1, o2, o3] = offs;
-    c.get(storeAddr).get(t0r).get(t2r).f32x4Add().v128Store(o0);
-    c.get(storeAddr).get(t0i).get(t2i).f32x4Add().v128Store(o0 + imOff);
-    c.get(storeAddr).get(t0r).get(t2r).f32x4Sub().v128Store(o2);
-    c.get(storeAddr).get(t0i).get(t2i).f32x4Sub().v128Store(o2 + imOff);
-    // X1 = t1 − i·t3, X3 = t1 + i·t3
-    c.get(storeAddr).get(t1r).get(t3i).f32x4Add().v128Store(o1);
-    c.get(storeAddr).get(t1i).get(t3r).f32x4Sub().v128Store(o1 + imOff);
-    c.get(storeAddr).get(t1r).get(t3i).f32x4Sub().v128Store(o3);
-    c.get(storeAddr).get(t1i).get(t3r).f32x4Add().v128Store(o3 + imOff);
-  };
+  const stage = stages(c, F32X4, { p, q, t, e, b, w, v, a, tt });
 
   kf(0).set(total);
   c.loop(); // ── per group of four frames
@@ -234,132 +203,52 @@ function fbankKernel(layout: Layout, pool: ConstPool): { code: Code; v128Locals:
     kf(0).set(thr);
     kf(Infinity).set(flag);
 
-    // FFT stage 1 (span 1, no twiddles): group g reads z[r + 64m] = Y[2r + 128m] + i·Y[2r + 128m + 1].
-    c.i32(FIRST).set(t).i32(RE).set(p);
-    c.loop();
-    c.get(t).i32Load(0).set(b);
-    for (let m = 0; m < 4; m++) {
-      c.get(b).v128Load(m * 128 * V).set(a[2 * m]!);
-      c.get(b).v128Load(m * 128 * V + V).set(a[2 * m + 1]!);
-    }
-    radix4(p, [0, V, 2 * V, 3 * V], IMOFF);
-    c.get(p).i32(4 * V).i32Add().set(p);
-    c.get(t).i32(4).i32Add().tee(t).i32(FIRST + (HALF / 4) * 4).i32Ne().brIf(0);
-    c.end();
-
-    // Radix-4 stages with twiddles.
-    let twBase = TW;
-    for (const span of SPANS) {
-      const SB = span * V;
-      c.i32(RE).set(p);
-      c.loop(); // groups
-      c.i32(twBase).set(t).get(p).i32(SB).i32Add().set(e);
-      c.loop(); // j within group
-      for (let m = 0; m < 4; m++) {
-        c.get(p).v128Load(m * SB).set(a[2 * m]!);
-        c.get(p).v128Load(m * SB + IMOFF).set(a[2 * m + 1]!);
-      }
-      for (let m = 1; m < 4; m++) {
-        // (br + i·bi)·(wr + i·wi)
-        const br = a[2 * m]!, bi = a[2 * m + 1]!;
-        const wr = tt[0]!, wi = tt[1]!;
-        c.get(t).v128Load32Splat((m - 1) * 2 * F).set(wr).get(t).v128Load32Splat((m - 1) * 2 * F + F).set(wi);
-        c.get(br).get(wr).f32x4Mul().get(bi).get(wi).f32x4Mul().f32x4Sub();
-        c.get(br).get(wi).f32x4Mul().get(bi).get(wr).f32x4Mul().f32x4Add().set(bi);
-        c.set(br);
-      }
-      radix4(p, [0, SB, 2 * SB, 3 * SB], IMOFF);
-      c.get(t).i32(6 * F).i32Add().set(t);
-      c.get(p).i32(V).i32Add().tee(p).get(e).i32Ne().brIf(0);
-      c.end();
-      c.get(p).i32(3 * SB).i32Add().tee(p).i32(RE + HALF * V).i32Ne().brIf(0);
-      c.end();
-      twBase += span * 6 * F;
-    }
-
+    stage.fft();
     // Real split and power, 4× scaled (the halvings are left out; the mel weights carry 1/4).
     // Bins 0 and 256 (0 Hz, Nyquist) are in no mel filter and are not computed.
-    // p = &Z[k], q = &Z[256−k], t = &(cos, sin)[k].
-    {
-      const [zkr, zki, zmr, zmi, er, ei, or, oi] = a as [number, number, number, number, number, number, number, number];
-      const [cs, sn, wr, wi] = tt as [number, number, number, number];
-      c.i32(RE + V).set(p).i32(RE + (HALF - 1) * V).set(q).i32(SPLIT).set(t);
-      c.loop();
-      c.get(p).v128Load(0).set(zkr).get(p).v128Load(IMOFF).set(zki);
-      c.get(q).v128Load(0).set(zmr).get(q).v128Load(IMOFF).set(zmi);
-      c.get(t).v128Load32Splat(0).set(cs).get(t).v128Load32Splat(F).set(sn);
-      c.get(zkr).get(zmr).f32x4Add().set(er);
-      c.get(zki).get(zmi).f32x4Sub().set(ei);
-      c.get(zki).get(zmi).f32x4Add().set(or);
-      c.get(zmr).get(zkr).f32x4Sub().set(oi);
-      c.get(or).get(cs).f32x4Mul().get(oi).get(sn).f32x4Mul().f32x4Sub().set(wr);
-      c.get(or).get(sn).f32x4Mul().get(oi).get(cs).f32x4Mul().f32x4Add().set(wi);
-      // |E + WO|² at k, |E − WO|² at 256 − k
-      c.get(p);
-      c.get(er).get(wr).f32x4Add().tee(v).get(v).f32x4Mul();
-      c.get(ei).get(wi).f32x4Add().tee(v).get(v).f32x4Mul().f32x4Add().v128Store(POW - RE);
-      c.get(q);
-      c.get(er).get(wr).f32x4Sub().tee(v).get(v).f32x4Mul();
-      c.get(ei).get(wi).f32x4Sub().tee(v).get(v).f32x4Mul().f32x4Add().v128Store(POW - RE);
-      c.get(t).i32(2 * F).i32Add().set(t);
-      c.get(q).i32(V).i32Sub().set(q);
-      c.get(p).i32(V).i32Add().tee(p).i32(RE + (HALF / 2 + 1) * V).i32Ne().brIf(0);
-      c.end();
-    }
+    stage.realSplit(SPLIT, () => {});
 
-    // Mel filterbank: for each filter, Σ weight·power over its bins (every filter has ≥ 1 bin).
-    c.i32(MELTAB).set(t);
-    c.loop();
-    c.get(t).i32Load(0).set(p).get(t).i32Load(4).set(w).get(t).i32Load(8).set(e);
-    kf(0).set(acc);
-    c.loop();
-    c.get(w).v128Load32Splat(0).get(p).v128Load(0).f32x4Mul().get(acc).f32x4Add().set(acc);
-    c.get(p).i32(V).i32Add().set(p);
-    c.get(w).i32(F).i32Add().tee(w).get(e).i32Ne().brIf(0);
-    c.end();
-    c.get(total).get(acc).f32x4Add().set(total);
-    c.get(thr).get(acc).f32x4Add().set(thr).get(flag).get(acc).f32x4Min().set(flag);
-    // log(max(acc, eps)): x = 2^k·m with m ∈ [√½, √2), log m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.172.
-    c.get(acc);
-    kf(LOG_FLOOR);
-    c.f32x4Max().tee(acc);
-    k(i32x4(0x007fffff));
-    c.v128And();
-    k(i32x4(0x3f800000));
-    c.v128Or().set(lm);
-    c.get(lm);
-    kf(Math.SQRT2);
-    c.f32x4Gt().set(lmask);
-    c.get(lm);
-    kf(0.5);
-    c.f32x4Mul().get(lm).get(lmask).v128Bitselect().set(lm);
-    // k = biased exponent − 127, + 1 where m was halved (the mask's lanes are −1 there)
-    c.get(acc).i32(23).i32x4ShrU();
-    k(i32x4(127));
-    c.i32x4Sub().get(lmask).i32x4Sub().f32x4ConvertI32x4S().set(acc);
-    c.get(lm);
-    kf(1);
-    c.f32x4Sub().get(lm);
-    kf(1);
-    c.f32x4Add().f32x4Div().tee(ls).get(ls).f32x4Mul().set(lz);
-    // 2s·(1 + z/3 + z²/5 + z³/7): truncation error < z⁴/9 < 1e-7 relative
-    c.get(lz);
-    kf(1 / 7);
-    c.f32x4Mul();
-    for (const d of [5, 3]) {
-      kf(1 / d);
-      c.f32x4Add().get(lz).f32x4Mul();
-    }
-    kf(1);
-    c.f32x4Add().get(ls).f32x4Mul().tee(lz).get(lz).f32x4Add().get(acc);
-    kf(LN2_LO);
-    c.f32x4Mul().f32x4Add().get(acc);
-    kf(LN2_HI);
-    c.f32x4Mul().f32x4Add().set(acc);
-    c.get(OUT).get(acc).v128Store(0);
-    c.get(OUT).i32(V).i32Add().set(OUT);
-    c.get(t).i32(12).i32Add().tee(t).i32(layout.melTabEnd).i32Ne().brIf(0);
-    c.end();
+    stage.melFilterbank(MELTAB, layout.melTabEnd, OUT, acc, () => kf(0), () => {
+      c.get(total).get(acc).f32x4Add().set(total);
+      c.get(thr).get(acc).f32x4Add().set(thr).get(flag).get(acc).f32x4Min().set(flag);
+      // log(max(acc, eps)): x = 2^k·m with m ∈ [√½, √2), log m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.172.
+      c.get(acc);
+      kf(LOG_FLOOR);
+      c.f32x4Max().tee(acc);
+      k(i32x4(0x007fffff));
+      c.v128And();
+      k(i32x4(0x3f800000));
+      c.v128Or().set(lm);
+      c.get(lm);
+      kf(Math.SQRT2);
+      c.f32x4Gt().set(lmask);
+      c.get(lm);
+      kf(0.5);
+      c.f32x4Mul().get(lm).get(lmask).v128Bitselect().set(lm);
+      // k = biased exponent − 127, + 1 where m was halved (the mask's lanes are −1 there)
+      c.get(acc).i32(23).i32x4ShrU();
+      k(i32x4(127));
+      c.i32x4Sub().get(lmask).i32x4Sub().f32x4ConvertI32x4S().set(acc);
+      c.get(lm);
+      kf(1);
+      c.f32x4Sub().get(lm);
+      kf(1);
+      c.f32x4Add().f32x4Div().tee(ls).get(ls).f32x4Mul().set(lz);
+      // 2s·(1 + z/3 + z²/5 + z³/7): truncation error < z⁴/9 < 1e-7 relative
+      c.get(lz);
+      kf(1 / 7);
+      c.f32x4Mul();
+      for (const d of [5, 3]) {
+        kf(1 / d);
+        c.f32x4Add().get(lz).f32x4Mul();
+      }
+      kf(1);
+      c.f32x4Add().get(ls).f32x4Mul().tee(lz).get(lz).f32x4Add().get(acc);
+      kf(LN2_LO);
+      c.f32x4Mul().f32x4Add().get(acc);
+      kf(LN2_HI);
+      c.f32x4Mul().f32x4Add().set(acc);
+    });
     // flag: the weakest mel energy below SAFE_MEL_RATIO of the frame's total
     c.get(FL).get(flag).get(thr).i32(0).v128Load32Splat(RATIO).f32x4Mul().f32x4Lt().v128AnyTrue().i32Store(0);
     c.get(FL).i32(4).i32Add().set(FL);
@@ -575,39 +464,11 @@ export class WasmKaldiFbank {
   private writeTables(): void {
     this.views();
     const f32 = this.f32;
-    const i32 = new Int32Array(this.memory.buffer);
     const win = poveyWindow(FRAME_LENGTH);
     for (let n = 0; n < FRAME_LENGTH; n++) f32.fill(win[n]! * INT16_SCALE, (WIN + n * V) / 4, (WIN + n * V + V) / 4);
-    for (let g = 0; g < HALF / 4; g++) {
-      // base-4 digit reversal of g over 3 digits
-      let r = 0;
-      for (let d = 0, x = g; d < 3; d++, x >>= 2) r = r * 4 + (x & 3);
-      i32[FIRST / 4 + g] = Y + 2 * r * V;
-    }
-    let tw = TW / 4;
-    for (const span of SPANS) {
-      for (let j = 0; j < span; j++) {
-        for (let m = 1; m <= 3; m++) {
-          const ang = (-2 * Math.PI * m * j) / (4 * span);
-          f32[tw++] = Math.cos(ang);
-          f32[tw++] = Math.sin(ang);
-        }
-      }
-    }
-    for (let k = 1; k <= HALF / 2; k++) {
-      f32[SPLIT / 4 + 2 * (k - 1)] = Math.cos((-2 * Math.PI * k) / FFT_SIZE);
-      f32[SPLIT / 4 + 2 * (k - 1) + 1] = Math.sin((-2 * Math.PI * k) / FFT_SIZE);
-    }
-    const fb = this.filterbank;
-    for (let m = 0; m < fb.numFilters; m++) {
-      const wStart = this.layout.melWeights + fb.offset[m]! * F;
-      i32[(MELTAB + m * 12) / 4] = POW + fb.start[m]! * V;
-      i32[(MELTAB + m * 12) / 4 + 1] = wStart;
-      i32[(MELTAB + m * 12) / 4 + 2] = wStart + fb.length[m]! * F;
-    }
     f32[RATIO / 4] = this.ratio;
     // × 1/4: the kernel's power spectrum is 4× the true one (see the real split)
-    for (let i = 0; i < fb.weights.length; i++) f32[this.layout.melWeights / 4 + i] = fb.weights[i]! / 4;
+    writeStageTables(this.memory.buffer, F32X4, this.filterbank, MELTAB, this.layout.melWeights, 1 / 4);
     this.consts.forEach((c, i) => new Uint8Array(this.memory.buffer).set(c, CONST + i * V));
   }
 

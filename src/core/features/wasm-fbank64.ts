@@ -15,23 +15,13 @@ import { nonFiniteSampleError } from './errors.ts';
 import { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
 import { Code, F64, I32, V128, buildModule } from './wasm-emit.ts';
+import { F64X2, HALF, IMOFF, POW, RE, V, WIN, Y, splitTableAt, stages, writeStageTables } from './wasm-fbank-stages.ts';
 
 const PREEMPHASIS = 0.97;
 const INT16_SCALE = 32768;
-const HALF = FFT_SIZE / 2; // complex FFT size (256 = 4^4)
-const V = 16; // bytes per f64x2
 
-// Fixed memory layout (bytes). Y first so pass 2 can walk down to address −16.
-const Y = 0; // 512 frame-pair samples (entries 400…511 stay zero: the FFT's zero padding)
-const WIN = Y + FFT_SIZE * V; // 400 window values, splatted
-const RE = WIN + FRAME_LENGTH * V; // 256 complex values, real parts
-const IM = RE + HALF * V; // imaginary parts
-const IMOFF = IM - RE;
-const POW = IM + HALF * V; // 257 power values
-const FIRST = POW + (HALF + 1) * V; // 64 × i32: byte offset in Y of each first-stage group's input
-const TW = FIRST + (HALF / 4) * 4; // twiddles of the radix-4 stages with spans 4, 16, 64
-const SPANS = [4, 16, 64];
-const SPLIT = TW + SPANS.reduce((a, s) => a + s * 6 * V, 0); // cos/sin for the real split, k = 1…128
+// Memory layout (bytes) after the shared part (wasm-fbank-stages.ts); table entries are f64x2 splats.
+const SPLIT = splitTableAt(V); // cos/sin for the real split, k = 1…128
 const MELTAB = SPLIT + (HALF / 2) * 2 * V; // per filter: power ptr, weight ptr, weight end (i32)
 
 interface Layout {
@@ -90,29 +80,7 @@ function kernel(layout: Layout): { code: Code; v128Locals: number } {
   const a = [vl(), vl(), vl(), vl(), vl(), vl(), vl(), vl()]; // a0r a0i a1r a1i a2r a2i a3r a3i
   const tt = [vl(), vl(), vl(), vl(), vl(), vl(), vl(), vl()]; // t0r t0i t1r t1i t2r t2i t3r t3i
   const c = new Code();
-  // [loads the butterfly's inputs into a[], then]: t0 = a0 + a2, t1 = a0 − a2, t2 = a1 + a3, t3 = a1 − a3
-  const radix4 = (storeAddr: number, offs: [number, number, number, number], imOff: number) => {
-    const [a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i] = a as [number, number, number, number, number, number, number, number];
-    const [t0r, t0i, t1r, t1i, t2r, t2i, t3r, t3i] = tt as [number, number, number, number, number, number, number, number];
-    c.get(a0r).get(a2r).f64x2Add().set(t0r);
-    c.get(a0i).get(a2i).f64x2Add().set(t0i);
-    c.get(a0r).get(a2r).f64x2Sub().set(t1r);
-    c.get(a0i).get(a2i).f64x2Sub().set(t1i);
-    c.get(a1r).get(a3r).f64x2Add().set(t2r);
-    c.get(a1i).get(a3i).f64x2Add().set(t2i);
-    c.get(a1r).get(a3r).f64x2Sub().set(t3r);
-    c.get(a1i).get(a3i).f64x2Sub().set(t3i);
-    const [o0, o1, o2, o3] = offs;
-    c.get(storeAddr).get(t0r).get(t2r).f64x2Add().v128Store(o0);
-    c.get(storeAddr).get(t0i).get(t2i).f64x2Add().v128Store(o0 + imOff);
-    c.get(storeAddr).get(t0r).get(t2r).f64x2Sub().v128Store(o2);
-    c.get(storeAddr).get(t0i).get(t2i).f64x2Sub().v128Store(o2 + imOff);
-    // X1 = t1 − i·t3, X3 = t1 + i·t3
-    c.get(storeAddr).get(t1r).get(t3i).f64x2Add().v128Store(o1);
-    c.get(storeAddr).get(t1i).get(t3r).f64x2Sub().v128Store(o1 + imOff);
-    c.get(storeAddr).get(t1r).get(t3i).f64x2Sub().v128Store(o3);
-    c.get(storeAddr).get(t1i).get(t3r).f64x2Add().v128Store(o3 + imOff);
-  };
+  const stage = stages(c, F64X2, { p, q, t, e, b, w, v, a, tt });
 
   // xEnd = end of the log-mel array; last = its last pair
   c.get(OUT).get(PAIRS).i32(1).i32Sub().i32(layout.numMel * V).i32Mul().i32Add().set(last);
@@ -141,106 +109,33 @@ function kernel(layout: Layout): { code: Code; v128Locals: number } {
     // Y[0] = (Y[0] − mean)·0.03·W[0]
     c.i32(0).i32(0).v128Load(Y).get(mean).f64x2Sub().f64x2Const(1 - PREEMPHASIS).f64x2Mul().i32(0).v128Load(WIN).f64x2Mul().v128Store(Y);
 
-    // FFT stage 1 (span 1, no twiddles): group g reads z[r + 64m] = Y[2r + 128m] + i·Y[2r + 128m + 1].
-    c.i32(FIRST).set(t).i32(RE).set(p);
-    c.loop();
-    c.get(t).i32Load(0).set(b);
-    for (let m = 0; m < 4; m++) {
-      c.get(b).v128Load(m * 128 * V).set(a[2 * m]!);
-      c.get(b).v128Load(m * 128 * V + V).set(a[2 * m + 1]!);
-    }
-    radix4(p, [0, V, 2 * V, 3 * V], IMOFF);
-    c.get(p).i32(4 * V).i32Add().set(p);
-    c.get(t).i32(4).i32Add().tee(t).i32(FIRST + (HALF / 4) * 4).i32Ne().brIf(0);
-    c.end();
+    stage.fft();
 
-    // Radix-4 stages with twiddles.
-    let twBase = TW;
-    for (const span of SPANS) {
-      const SB = span * V;
-      c.i32(RE).set(p);
-      c.loop(); // groups
-      c.i32(twBase).set(t).get(p).i32(SB).i32Add().set(e);
-      c.loop(); // j within group
-      for (let m = 0; m < 4; m++) {
-        c.get(p).v128Load(m * SB).set(a[2 * m]!);
-        c.get(p).v128Load(m * SB + IMOFF).set(a[2 * m + 1]!);
-      }
-      for (let m = 1; m < 4; m++) {
-        // (br + i·bi)·(wr + i·wi)
-        const br = a[2 * m]!, bi = a[2 * m + 1]!;
-        const wr = (m - 1) * 2 * V, wi = wr + V;
-        c.get(br).get(t).v128Load(wr).f64x2Mul().get(bi).get(t).v128Load(wi).f64x2Mul().f64x2Sub();
-        c.get(br).get(t).v128Load(wi).f64x2Mul().get(bi).get(t).v128Load(wr).f64x2Mul().f64x2Add().set(bi);
-        c.set(br);
-      }
-      radix4(p, [0, SB, 2 * SB, 3 * SB], IMOFF);
-      c.get(t).i32(6 * V).i32Add().set(t);
-      c.get(p).i32(V).i32Add().tee(p).get(e).i32Ne().brIf(0);
-      c.end();
-      c.get(p).i32(3 * SB).i32Add().tee(p).i32(RE + HALF * V).i32Ne().brIf(0);
-      c.end();
-      twBase += span * 6 * V;
-    }
-
-    // Real split and power: p = &Z[k], q = &Z[256−k], t = &(cos, sin)[k].
+    // Real split and power (bins 0 and 256 first: Z[0] alone gives both).
     {
-      const [zkr, zki, zmr, zmi, er, ei, or, oi] = a as [number, number, number, number, number, number, number, number];
-      const [cs, sn, wr, wi] = tt as [number, number, number, number];
+      const [zkr, zki] = a as [number, number];
       c.i32(RE).v128Load(0).set(zkr).i32(RE).v128Load(IMOFF).set(zki);
       c.i32(0).get(zkr).get(zki).f64x2Add().tee(v).get(v).f64x2Mul().v128Store(POW);
       c.i32(0).get(zkr).get(zki).f64x2Sub().tee(v).get(v).f64x2Mul().v128Store(POW + HALF * V);
-      c.i32(RE + V).set(p).i32(RE + (HALF - 1) * V).set(q).i32(SPLIT).set(t);
-      c.loop();
-      c.get(p).v128Load(0).set(zkr).get(p).v128Load(IMOFF).set(zki);
-      c.get(q).v128Load(0).set(zmr).get(q).v128Load(IMOFF).set(zmi);
-      c.get(t).v128Load(0).set(cs).get(t).v128Load(V).set(sn);
-      c.get(zkr).get(zmr).f64x2Add().f64x2Const(0.5).f64x2Mul().set(er);
-      c.get(zki).get(zmi).f64x2Sub().f64x2Const(0.5).f64x2Mul().set(ei);
-      c.get(zki).get(zmi).f64x2Add().f64x2Const(0.5).f64x2Mul().set(or);
-      c.get(zmr).get(zkr).f64x2Sub().f64x2Const(0.5).f64x2Mul().set(oi);
-      c.get(or).get(cs).f64x2Mul().get(oi).get(sn).f64x2Mul().f64x2Sub().set(wr);
-      c.get(or).get(sn).f64x2Mul().get(oi).get(cs).f64x2Mul().f64x2Add().set(wi);
-      // |E + WO|² at k, |E − WO|² at 256 − k
-      c.get(p);
-      c.get(er).get(wr).f64x2Add().tee(v).get(v).f64x2Mul();
-      c.get(ei).get(wi).f64x2Add().tee(v).get(v).f64x2Mul().f64x2Add().v128Store(POW - RE);
-      c.get(q);
-      c.get(er).get(wr).f64x2Sub().tee(v).get(v).f64x2Mul();
-      c.get(ei).get(wi).f64x2Sub().tee(v).get(v).f64x2Mul().f64x2Add().v128Store(POW - RE);
-      c.get(t).i32(2 * V).i32Add().set(t);
-      c.get(q).i32(V).i32Sub().set(q);
-      c.get(p).i32(V).i32Add().tee(p).i32(RE + (HALF / 2 + 1) * V).i32Ne().brIf(0);
-      c.end();
+      stage.realSplit(SPLIT, (c) => c.f64x2Const(0.5).f64x2Mul());
     }
 
-    // Mel filterbank: for each filter, Σ weight·power over its bins (every filter has ≥ 1 bin).
-    c.i32(MELTAB).set(t);
-    c.loop();
-    c.get(t).i32Load(0).set(p).get(t).i32Load(4).set(w).get(t).i32Load(8).set(e).f64x2Const(0).set(acc);
-    c.loop();
-    c.get(w).v128Load(0).get(p).v128Load(0).f64x2Mul().get(acc).f64x2Add().set(acc);
-    c.get(p).i32(V).i32Add().set(p);
-    c.get(w).i32(V).i32Add().tee(w).get(e).i32Ne().brIf(0);
-    c.end();
-    c.get(total).get(acc).f64x2Add().set(total);
-    // log(max(acc, eps)): x = 2^k·m with m ∈ [√½, √2), log m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.172.
-    c.get(acc).f64x2Const(LOG_FLOOR).f64x2Max().set(acc);
-    c.get(acc).v128ConstBytes(MANTISSA).v128And().v128ConstBytes(ONE_BITS).v128Or().set(lm);
-    c.get(lm).f64x2Const(SQRT2).f64x2Gt().set(lmask);
-    c.get(lm).f64x2Const(0.5).f64x2Mul().get(lm).get(lmask).v128Bitselect().set(lm);
-    // k as a double: biased exponent bits ORed into 2^52's mantissa, minus 2^52 + 1023 (+1 if halved)
-    c.get(acc).i32(52).i64x2ShrU().v128ConstBytes(TWO52_BITS).v128Or().f64x2Const(2 ** 52 + 1023).f64x2Sub();
-    c.get(lmask).f64x2Const(1).v128And().f64x2Add().f64x2Const(LN2).f64x2Mul().set(acc); // k·ln2
-    c.get(lm).f64x2Const(1).f64x2Sub().get(lm).f64x2Const(1).f64x2Add().f64x2Div().set(ls);
-    c.get(ls).get(ls).f64x2Mul().set(lz);
-    c.f64x2Const(1 / 13);
-    for (const k of [11, 9, 7, 5, 3, 1]) c.get(lz).f64x2Mul().f64x2Const(1 / k).f64x2Add();
-    c.get(ls).f64x2Mul().f64x2Const(2).f64x2Mul().get(acc).f64x2Add().set(acc);
-    c.get(OUT).get(acc).v128Store(0);
-    c.get(OUT).i32(V).i32Add().set(OUT);
-    c.get(t).i32(12).i32Add().tee(t).i32(layout.melTabEnd).i32Ne().brIf(0);
-    c.end();
+    stage.melFilterbank(MELTAB, layout.melTabEnd, OUT, acc, () => c.f64x2Const(0), () => {
+      c.get(total).get(acc).f64x2Add().set(total);
+      // log(max(acc, eps)): x = 2^k·m with m ∈ [√½, √2), log m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.172.
+      c.get(acc).f64x2Const(LOG_FLOOR).f64x2Max().set(acc);
+      c.get(acc).v128ConstBytes(MANTISSA).v128And().v128ConstBytes(ONE_BITS).v128Or().set(lm);
+      c.get(lm).f64x2Const(SQRT2).f64x2Gt().set(lmask);
+      c.get(lm).f64x2Const(0.5).f64x2Mul().get(lm).get(lmask).v128Bitselect().set(lm);
+      // k as a double: biased exponent bits ORed into 2^52's mantissa, minus 2^52 + 1023 (+1 if halved)
+      c.get(acc).i32(52).i64x2ShrU().v128ConstBytes(TWO52_BITS).v128Or().f64x2Const(2 ** 52 + 1023).f64x2Sub();
+      c.get(lmask).f64x2Const(1).v128And().f64x2Add().f64x2Const(LN2).f64x2Mul().set(acc); // k·ln2
+      c.get(lm).f64x2Const(1).f64x2Sub().get(lm).f64x2Const(1).f64x2Add().f64x2Div().set(ls);
+      c.get(ls).get(ls).f64x2Mul().set(lz);
+      c.f64x2Const(1 / 13);
+      for (const k of [11, 9, 7, 5, 3, 1]) c.get(lz).f64x2Mul().f64x2Const(1 / k).f64x2Add();
+      c.get(ls).f64x2Mul().f64x2Const(2).f64x2Mul().get(acc).f64x2Add().set(acc);
+    });
 
     c.get(S).i32(2 * FRAME_SHIFT * 4).i32Add().set(S);
     c.get(PAIRS).i32(1).i32Sub().tee(PAIRS).brIf(0);
@@ -376,43 +271,10 @@ export class WasmKaldiFbank64 {
 
   private writeTables(): void {
     this.views();
-    const f64 = this.f64;
-    const i32 = new Int32Array(this.memory.buffer);
-    const splat = (byte: number, value: number) => {
-      f64[byte / 8] = value;
-      f64[byte / 8 + 1] = value;
-    };
+    const splat = F64X2.writer(this.memory.buffer);
     const win = poveyWindow(FRAME_LENGTH);
     for (let n = 0; n < FRAME_LENGTH; n++) splat(WIN + n * V, win[n]! * INT16_SCALE);
-    for (let g = 0; g < HALF / 4; g++) {
-      // base-4 digit reversal of g over 3 digits
-      let r = 0;
-      for (let d = 0, x = g; d < 3; d++, x >>= 2) r = r * 4 + (x & 3);
-      i32[FIRST / 4 + g] = Y + 2 * r * V;
-    }
-    let tw = TW;
-    for (const span of SPANS) {
-      for (let j = 0; j < span; j++) {
-        for (let m = 1; m <= 3; m++) {
-          const ang = (-2 * Math.PI * m * j) / (4 * span);
-          splat(tw + (m - 1) * 2 * V, Math.cos(ang));
-          splat(tw + (m - 1) * 2 * V + V, Math.sin(ang));
-        }
-        tw += 6 * V;
-      }
-    }
-    for (let k = 1; k <= HALF / 2; k++) {
-      splat(SPLIT + (k - 1) * 2 * V, Math.cos((-2 * Math.PI * k) / FFT_SIZE));
-      splat(SPLIT + (k - 1) * 2 * V + V, Math.sin((-2 * Math.PI * k) / FFT_SIZE));
-    }
-    const fb = this.filterbank;
-    for (let m = 0; m < fb.numFilters; m++) {
-      const wStart = this.layout.melWeights + fb.offset[m]! * V;
-      i32[(MELTAB + m * 12) / 4] = POW + fb.start[m]! * V;
-      i32[(MELTAB + m * 12) / 4 + 1] = wStart;
-      i32[(MELTAB + m * 12) / 4 + 2] = wStart + fb.length[m]! * V;
-    }
-    for (let i = 0; i < fb.weights.length; i++) splat(this.layout.melWeights + i * V, fb.weights[i]!);
+    writeStageTables(this.memory.buffer, F64X2, this.filterbank, MELTAB, this.layout.melWeights, 1);
   }
 
   /** Runs the kernel over a clip with ≥ 1 frame; returns where its outputs are. */
