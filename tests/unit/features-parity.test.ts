@@ -3,23 +3,13 @@ import { SeamlessM4TFeatureExtractor } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
 import { resample } from '../../src/core/audio/resample.ts';
 import { DEFAULT_PREPROCESSOR_CONFIG, SeamlessFeatureExtractor } from '../../src/core/features/index.ts';
+import { mulberry32 } from '../../src/core/random/mulberry32.ts';
 
 const SR = 16000;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Speech-like: a few harmonics with a wandering pitch and syllable-rate envelope, plus noise. */
 function speechLike(n: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const x = new Float32Array(n);
   let phase = 0;
   for (let i = 0; i < n; i++) {
@@ -38,13 +28,13 @@ function speechLike(n: number, seed: number): Float32Array {
 const pcm16 = (x: Float32Array) => x.map((v) => Math.round(v * 32767) / 32768);
 
 function noise(n: number, seed: number, amp = 1): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Float32Array.from({ length: n }, () => amp * (r() * 2 - 1));
 }
 
 function clipped(n: number): Float32Array {
   // A loud 330 Hz tone plus noise, hard-clipped at full scale.
-  const r = rng(7);
+  const r = mulberry32(7);
   return Float32Array.from({ length: n }, (_, i) => Math.max(-1, Math.min(1, 3 * Math.sin((2 * Math.PI * 330 * i) / SR) + 0.3 * (r() * 2 - 1))));
 }
 
