@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { encodeWav } from '../src/core/audio/wav-encode.ts';
 import { toMono16k } from '../src/core/audio/resample.ts';
-import { embedSegments, planEmbedding, prepareBatch, type PreparedBatch } from '../src/core/encoder/pipeline.ts';
+import { embedSegments, planEmbedding, preparePlannedBatch, type PreparedBatch } from '../src/core/encoder/pipeline.ts';
 import { BENCH_LARGE_CONFIG, TINY_CONFIG, parameterCount, type TinyConformerConfig } from '../src/core/onnx/tiny-conformer.ts';
 import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
 import { chunkBounds, DEFAULT_CHUNK_SIZE, FileEmbedder, type FileRow } from '../src/node/embeddings/file-embedder.ts';
@@ -103,8 +103,9 @@ function preparedLikePipeline(enc: NodeEncoder, clips: Float32Array[], batchSize
   const opts = { mode: 'eval', batchSize } as const;
   return chunkBounds(clips.length, DEFAULT_CHUNK_SIZE).flatMap(([from, to]) => {
     const chunk = clips.slice(from, to);
-    const plan = planEmbedding(chunk.map((c, i) => ({ id: `${from + i}`, length: c.length })), enc.extractor, opts);
-    return plan.batches.map((batch) => prepareBatch(enc.extractor, batch.map((i) => chunk[plan.clips[i]!.segment]!.subarray(plan.clips[i]!.span.start, plan.clips[i]!.span.end))));
+    const ids = chunk.map((_, i) => `${from + i}`);
+    const plan = planEmbedding(chunk.map((c, i) => ({ id: ids[i]!, length: c.length })), enc.extractor, opts);
+    return plan.batches.map((batch) => preparePlannedBatch(enc.extractor, plan, batch, chunk, ids));
   });
 }
 

@@ -47,6 +47,8 @@ export interface EmbedPlan {
   clips: PlannedClip[];
   /** Clip indices per session run, bucketed by length. */
   batches: number[][];
+  /** Rate of the samples the spans count (the extractor's sampling_rate). */
+  sampleRate: number;
   secondsTotal: number;
 }
 
@@ -78,7 +80,7 @@ export function planEmbedding(
     { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE, maxPaddingFraction: opts.maxPaddingFraction ?? DEFAULT_MAX_PADDING_FRACTION },
   );
   const secondsTotal = clips.reduce((a, c) => a + (c.span.end - c.span.start) / sr, 0);
-  return { clips, batches, secondsTotal };
+  return { clips, batches, sampleRate: sr, secondsTotal };
 }
 
 /** A padded batch ready for the session: everything but the forward pass and pooling. */
@@ -102,6 +104,25 @@ export function prepareBatch(extractor: SeamlessFeatureExtractor, clips: readonl
   for (let i = 0; i < mask64.length; i++) mask64[i] = fb.mask[i] ? 1n : 0n;
   const rows = Int32Array.from(clips, (c) => extractor.rowsFor(c.length));
   return { features: fb.features, mask: fb.mask, mask64, batch: fb.batch, frames: fb.frames, rows };
+}
+
+/**
+ * Prepares batch `batch` of a plan from the planned segments' samples; `names` (one per
+ * segment) name a clip in errors.
+ */
+export function preparePlannedBatch(
+  extractor: SeamlessFeatureExtractor,
+  plan: EmbedPlan,
+  batch: readonly number[],
+  samples: readonly Float32Array[],
+  names: readonly string[],
+): PreparedBatch {
+  const clips = batch.map((i) => plan.clips[i]!);
+  return prepareBatch(
+    extractor,
+    clips.map((c) => samples[c.segment]!.subarray(c.span.start, c.span.end)),
+    clips.map((c) => names[c.segment]!),
+  );
 }
 
 /**
@@ -136,7 +157,6 @@ export function batchResults(
   plan: EmbedPlan,
   batch: readonly number[],
   ids: readonly string[],
-  sampleRate: number,
   out: { embeddings: Float32Array; counts: Int32Array },
   dim: number,
 ): EmbedResult[] {
@@ -145,8 +165,8 @@ export function batchResults(
     return {
       id: ids[c.segment]!,
       window: c.window,
-      start: c.span.start / sampleRate,
-      end: c.span.end / sampleRate,
+      start: c.span.start / plan.sampleRate,
+      end: c.span.end / plan.sampleRate,
       frames: out.counts[k]!,
       embedding: out.embeddings.slice(k * dim, (k + 1) * dim),
     };
@@ -164,25 +184,16 @@ export async function embedSegments(
   opts: EmbedOptions,
   hooks: EmbedHooks = {},
 ): Promise<EmbedResult[]> {
-  const sr = extractor.config.sampling_rate;
   const ids = segments.map((s) => s.id);
+  const samples = segments.map((s) => s.samples);
   const plan = planEmbedding(segments.map((s) => ({ id: s.id, length: s.samples.length })), extractor, opts);
   const results: EmbedResult[] = new Array(plan.clips.length);
   let done = 0;
   let secondsDone = 0;
-  const prepare = (batch: readonly number[]): PreparedBatch =>
-    prepareBatch(
-      extractor,
-      batch.map((i) => {
-        const c = plan.clips[i]!;
-        return segments[c.segment]!.samples.subarray(c.span.start, c.span.end);
-      }),
-      batch.map((i) => ids[plan.clips[i]!.segment]!),
-    );
   // A batch whose features fail is reported in its turn, after the batches before it.
   const tryPrepare = (b: number): PreparedBatch | Error => {
     try {
-      return prepare(plan.batches[b]!);
+      return preparePlannedBatch(extractor, plan, plan.batches[b]!, samples, ids);
     } catch (e) {
       return e as Error;
     }
@@ -195,10 +206,10 @@ export async function embedSegments(
     // GPU, leaving this thread free (on CPU backends it changes nothing).
     const running = runPreparedBatch(session, next!);
     next = b + 1 < plan.batches.length ? tryPrepare(b + 1) : undefined;
-    const rs = batchResults(plan, batch, ids, sr, await running, session.dim);
+    const rs = batchResults(plan, batch, ids, await running, session.dim);
     batch.forEach((i, k) => (results[i] = rs[k]!));
     done += batch.length;
-    for (const i of batch) secondsDone += (plan.clips[i]!.span.end - plan.clips[i]!.span.start) / sr;
+    for (const i of batch) secondsDone += (plan.clips[i]!.span.end - plan.clips[i]!.span.start) / plan.sampleRate;
     await hooks.onBatch?.(batch, rs);
     hooks.onProgress?.({ done, total: plan.clips.length, secondsDone, secondsTotal: plan.secondsTotal });
   }

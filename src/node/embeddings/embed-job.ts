@@ -214,7 +214,6 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
         { chunkSize: opts.chunkSize },
       );
       try {
-        const byId = new Map(todo.map((r) => [r.id, r]));
         for await (const chunk of embedder.embed(todo)) {
           for (const r of chunk.rejects) {
             reject(r);
@@ -223,8 +222,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
           if (chunk.embedded.length) {
             const dim = encoder.session.dim;
             const vectors = new Float32Array(chunk.embedded.length * dim);
-            const indexRows: EmbeddingIndexRow[] = chunk.embedded.map(({ row: fileRow, duration, results }, i) => {
-              const row = byId.get(fileRow.id)!;
+            const indexRows: EmbeddingIndexRow[] = chunk.embedded.map(({ row, duration, results }, i) => {
               vectors.set(results[0]!.embedding, i * dim);
               return { id: row.id, name: row.name, path: row.path, dialect: row.dialect, split: opts.split, duration: Math.round(duration * 1000) / 1000, ...(row.speaker ? { speaker: row.speaker } : {}) };
             });

@@ -12,16 +12,17 @@ import type { FileRow, FromPrepareWorker, ReadSegmentInfo, ToPrepareWorker } fro
 
 export type { FileRow } from './prepare-protocol.ts';
 
-export interface EmbeddedFile {
-  row: FileRow;
+export interface EmbeddedFile<R extends FileRow = FileRow> {
+  /** The row as given to embed(). */
+  row: R;
   /** Seconds of audio in the file (at 16 kHz). */
   duration: number;
   /** One per crop (one per window in 'windows' mode). */
   results: EmbedResult[];
 }
 
-export interface ChunkOutcome {
-  embedded: EmbeddedFile[];
+export interface ChunkOutcome<R extends FileRow = FileRow> {
+  embedded: EmbeddedFile<R>[];
   /** Files that could not be read or embedded, with the reason. */
   rejects: RejectRow[];
 }
@@ -106,25 +107,24 @@ export class FileEmbedder {
   }
 
   /** Embeds the rows chunk by chunk, yielding each chunk's embeddings and rejects in row order. */
-  async *embed(rows: readonly FileRow[]): AsyncGenerator<ChunkOutcome> {
-    const bounds = chunkBounds(rows.length, this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  async *embed<R extends FileRow>(rows: readonly R[]): AsyncGenerator<ChunkOutcome<R>> {
+    const chunks = chunkBounds(rows.length, this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE).map(([from, to]) => rows.slice(from, to));
     const first = this.nextChunk;
-    this.nextChunk += bounds.length;
+    this.nextChunk += chunks.length;
     const ahead = Math.max(0, this.tuning.ahead ?? 2);
     const request = (i: number): void => {
-      if (i < bounds.length) this.post({ type: 'chunk', chunk: first + i, rows: rows.slice(bounds[i]![0], bounds[i]![1]) });
+      if (i < chunks.length) this.post({ type: 'chunk', chunk: first + i, rows: chunks[i]! });
     };
     for (let i = 0; i <= ahead; i++) request(i);
-    for (let i = 0; i < bounds.length; i++) {
-      const chunkRows = rows.slice(bounds[i]![0], bounds[i]![1]);
+    for (let i = 0; i < chunks.length; i++) {
       const plan = (await this.take(FileEmbedder.key(first + i))) as Extract<FromPrepareWorker, { type: 'plan' }>;
-      const outcome = await this.embedChunk(first + i, chunkRows, plan);
+      const outcome = await this.embedChunk(first + i, chunks[i]!, plan);
       request(i + ahead + 1);
       yield outcome;
     }
   }
 
-  private async embedChunk(chunk: number, rows: readonly FileRow[], msg: { segments: ReadSegmentInfo[]; rejects: RejectRow[]; plan: EmbedPlan }): Promise<ChunkOutcome> {
+  private async embedChunk<R extends FileRow>(chunk: number, rows: readonly R[], msg: { segments: ReadSegmentInfo[]; rejects: RejectRow[]; plan: EmbedPlan }): Promise<ChunkOutcome<R>> {
     const { plan, segments } = msg;
     const ids = segments.map((s) => rows[s.row]!.id);
     const results: (EmbedResult | undefined)[] = new Array(plan.clips.length);
@@ -132,22 +132,19 @@ export class FileEmbedder {
     for (let b = 0; b < plan.batches.length; b++) {
       const batch = plan.batches[b]!;
       const m = await this.take(FileEmbedder.key(chunk, b));
-      if (m.type === 'batch-error') {
-        for (const i of batch) failed.set(plan.clips[i]!.segment, m.message);
-        continue;
-      }
-      const prepared = (m as Extract<FromPrepareWorker, { type: 'batch' }>).prepared;
-      await this.runBatch(prepared, batch, async (items, p) => {
-        const rs = batchResults(plan, items, ids, 16000, await runPreparedBatch(this.session, p), this.session.dim);
-        items.forEach((i, k) => (results[i] = rs[k]));
-      }, (i, reason) => failed.set(plan.clips[i]!.segment, reason));
+      const outs = m.type === 'batch' ? await this.runBatch(plan, batch, ids, m.prepared) : batch.map(() => (m as { message: string }).message);
+      batch.forEach((i, k) => {
+        const o = outs[k]!;
+        if (typeof o === 'string') failed.set(plan.clips[i]!.segment, o);
+        else results[i] = o;
+      });
     }
     const bySegment: EmbedResult[][] = segments.map(() => []);
     plan.clips.forEach((c, i) => {
       const r = results[i];
       if (r) bySegment[c.segment]!.push(r);
     });
-    const embedded: EmbeddedFile[] = [];
+    const embedded: EmbeddedFile<R>[] = [];
     const rejects = [...msg.rejects];
     segments.forEach((s, i) => {
       const row = rows[s.row]!;
@@ -158,25 +155,26 @@ export class FileEmbedder {
     return { embedded, rejects };
   }
 
-  /** Runs a batch; when it fails, retries clip by clip so one bad clip cannot sink the rest. */
-  private async runBatch(
-    prepared: PreparedBatch,
-    items: readonly number[],
-    run: (items: readonly number[], p: PreparedBatch) => Promise<void>,
-    onFail: (item: number, reason: string) => void,
-  ): Promise<void> {
+  /**
+   * Runs a batch and returns each clip's result, or the reason it failed: when the batch
+   * fails, it is retried clip by clip so one bad clip cannot sink the rest.
+   */
+  private async runBatch(plan: EmbedPlan, batch: readonly number[], ids: readonly string[], prepared: PreparedBatch): Promise<(EmbedResult | string)[]> {
+    const run = async (items: readonly number[], p: PreparedBatch) => batchResults(plan, items, ids, await runPreparedBatch(this.session, p), this.session.dim);
     try {
-      await run(items, prepared);
+      return await run(batch, prepared);
     } catch (e) {
-      if (items.length === 1) return onFail(items[0]!, (e as Error).message);
+      if (batch.length === 1) return [(e as Error).message];
       const singles = splitPreparedBatch(prepared);
-      for (const [k, item] of items.entries()) {
+      const outs: (EmbedResult | string)[] = [];
+      for (const [k, item] of batch.entries()) {
         try {
-          await run([item], singles[k]!);
+          outs.push(...(await run([item], singles[k]!)));
         } catch (err) {
-          onFail(item, (err as Error).message);
+          outs.push((err as Error).message);
         }
       }
+      return outs;
     }
   }
 

@@ -4,12 +4,12 @@
 import { parentPort } from 'node:worker_threads';
 import { assertFinite, AudioError } from '../../core/audio/errors.ts';
 import { toMono16k } from '../../core/audio/resample.ts';
-import { planEmbedding, prepareBatch } from '../../core/encoder/pipeline.ts';
+import { planEmbedding, preparePlannedBatch } from '../../core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
 import { MIN_SAMPLES, SeamlessFeatureExtractor } from '../../core/features/seamless-feature-extractor.ts';
 import { decodeWav } from '../../core/audio/wav.ts';
 import { FileReadBuffer } from '../io/file-source.ts';
-import type { FileRow, FromPrepareWorker, ToPrepareWorker } from './prepare-protocol.ts';
+import type { FileRow, FromPrepareWorker, ReadSegmentInfo, ToPrepareWorker } from './prepare-protocol.ts';
 import type { RejectRow } from './io.ts';
 
 const SR = 16000;
@@ -67,7 +67,7 @@ port.on('message', (msg: ToPrepareWorker) => {
   if (!extractor || !options) throw new Error('prepare worker: chunk before init');
   reader.startChunk();
   const samples: Float32Array[] = [];
-  const segments: { row: number; duration: number }[] = [];
+  const segments: ReadSegmentInfo[] = [];
   const rejects: RejectRow[] = [];
   msg.rows.forEach((row, i) => {
     const r = reader.read(row);
@@ -76,17 +76,13 @@ port.on('message', (msg: ToPrepareWorker) => {
       segments.push({ row: i, duration: r.length / SR });
     } else rejects.push(r);
   });
-  const ids = segments.map((s) => msg.rows[s.row]!.id);
-  const plan = planEmbedding(samples.map((s, i) => ({ id: ids[i]!, length: s.length })), extractor, options);
+  const read = segments.map((s) => msg.rows[s.row]!);
+  const plan = planEmbedding(samples.map((s, i) => ({ id: read[i]!.id, length: s.length })), extractor, options);
   post({ type: 'plan', chunk: msg.chunk, segments, rejects, plan });
+  const paths = read.map((r) => r.path);
   plan.batches.forEach((batch, b) => {
-    const clips = batch.map((i) => plan.clips[i]!);
     try {
-      const prepared = prepareBatch(
-        extractor!,
-        clips.map((c) => samples[c.segment]!.subarray(c.span.start, c.span.end)),
-        clips.map((c) => msg.rows[segments[c.segment]!.row]!.path),
-      );
+      const prepared = preparePlannedBatch(extractor!, plan, batch, samples, paths);
       post({ type: 'batch', chunk: msg.chunk, batch: b, prepared }, [prepared.features, prepared.mask, prepared.mask64, prepared.rows].map((a) => a.buffer as ArrayBuffer));
     } catch (e) {
       post({ type: 'batch-error', chunk: msg.chunk, batch: b, message: (e as Error).message });
