@@ -1,7 +1,8 @@
 // Embedding sets on disk (Node): read, write atomically, and append durably so a long
 // embedding job can be killed at any point and resumed without losing or duplicating rows.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicSync } from '../io/atomic-write.ts';
 import {
   EmbeddingSetError,
   INDEX_FILE,
@@ -31,20 +32,6 @@ function readText(path: string): string {
   }
 }
 
-/** Writes a file via a temporary sibling and rename, so readers never see half a file. */
-function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  // pid + random: test files may run in threads of one process.
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 function writeAll(fd: number, data: Uint8Array): void {
   let off = 0;
   while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
@@ -72,9 +59,9 @@ export async function writeEmbeddingSet(dir: string, manifest: EmbeddingManifest
   validateEmbeddingSet({ manifest: m, vectors, rows: [...rows] }, dir);
   mkdirSync(dir, { recursive: true });
   // Manifest last: its count is what readers check the other two files against.
-  writeFileAtomic(join(dir, VECTORS_FILE), vectorsToBytes(vectors));
-  writeFileAtomic(join(dir, INDEX_FILE), serializeIndex(rows));
-  writeFileAtomic(join(dir, MANIFEST_FILE), serializeManifest(m));
+  writeFileAtomicSync(join(dir, VECTORS_FILE), vectorsToBytes(vectors), { fsync: true });
+  writeFileAtomicSync(join(dir, INDEX_FILE), serializeIndex(rows), { fsync: true });
+  writeFileAtomicSync(join(dir, MANIFEST_FILE), serializeManifest(m), { fsync: true });
 }
 
 export interface AppenderOpenResult {
@@ -139,7 +126,7 @@ export class EmbeddingSetAppender {
       }
       const keepText = parsed.tornTail || rows.length < parsed.rows.length ? serializeIndex(rows) : null;
       if (parsed.tornTail) repaired.push(`${INDEX_FILE} ended in an incomplete line; removed it`);
-      if (keepText !== null) writeFileAtomic(iPath, keepText);
+      if (keepText !== null) writeFileAtomicSync(iPath, keepText, { fsync: true });
       if (vecBytes !== rows.length * rowBytes) {
         repaired.push(`${VECTORS_FILE} held ${vecBytes} bytes for ${rows.length} rows; truncated to ${rows.length * rowBytes}`);
         const fd = openSync(vPath, 'r+');
@@ -213,7 +200,7 @@ export class EmbeddingSetAppender {
   }
 
   private writeManifest(): void {
-    writeFileAtomic(join(this.dir, MANIFEST_FILE), serializeManifest(this.manifest));
+    writeFileAtomicSync(join(this.dir, MANIFEST_FILE), serializeManifest(this.manifest), { fsync: true });
   }
 
   close(): void {
@@ -270,7 +257,7 @@ export function writeRejects(dir: string, rows: readonly RejectRow[]): void {
     if (existsSync(p)) unlinkSync(p);
     return;
   }
-  writeFileAtomic(p, [...byId.values()].map((r) => JSON.stringify({ id: r.id, path: r.path, reason: r.reason })).join('\n') + '\n');
+  writeFileAtomicSync(p, [...byId.values()].map((r) => JSON.stringify({ id: r.id, path: r.path, reason: r.reason })).join('\n') + '\n', { fsync: true });
 }
 
 /** Merges shard folders into one set at `out` (see mergeEmbeddingSets for the rules). */

@@ -4,7 +4,8 @@
 //   onnx/model_fp16.onnx, onnx/model_quantized.onnx (q8).
 // Idempotent: a stamp with the config and a hash of the generator sources lets a rerun skip.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../io/atomic-write.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTinyConformer, tinyModelConfigJson, type TinyConformerConfig } from '../../core/onnx/tiny-conformer.ts';
@@ -27,10 +28,7 @@ function generatorKey(cfg: TinyConformerConfig): string {
 
 function writeAtomic(path: string, data: Uint8Array | string): void {
   mkdirSync(dirname(path), { recursive: true });
-  // pid + random: test files may run in threads of one process.
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, data);
 }
 
 /** Generates the model folder unless it is already up to date. Returns whether it wrote files. */
