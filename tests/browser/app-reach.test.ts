@@ -5,7 +5,6 @@
 // Screenshots of both go to /tmp/saturi-shots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { launchChromium, repoRoot, startPreviewServer } from '../helpers/browser
 import { tempDir } from '../helpers/paths.ts';
 import { makeHeadFixture, startMockHub, type MockHub } from '../helpers/mock-hf-hub.ts';
 import { classClip, writeWav } from './app-data.ts';
+import { buildApp, goto } from './app-driver.ts';
 import { decodeWav, encodeWav } from '../../src/core/audio/wav.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 
@@ -21,11 +21,6 @@ const SHOTS = '/tmp/saturi-shots';
 const RATE = 16000;
 /** Hidden size of the generated tiny encoder (models/tiny-w2v-bert/config.json). */
 const TINY_DIM = 32;
-
-async function goto(page: Page, base: string, route: string) {
-  await page.goto(`${base}/#/${route}`);
-  await page.locator(`${route}-page`).waitFor();
-}
 
 /** Probabilities shown by the aggregate bar chart of the classify page. */
 async function shownProbs(page: Page): Promise<number[]> {
@@ -71,14 +66,7 @@ describe('the built app: region selection and Push to Hub', () => {
     mkdirSync(SHOTS, { recursive: true });
     const out = tempDir('saturi-reach-dist-');
     cleanups.push(out.cleanup);
-    // Build exactly as `npm run build` does (vitest sets NODE_ENV=test, which would make a dev-mode bundle).
-    const env = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir: out.dir, emptyOutDir: true } });
-    } finally {
-      process.env.NODE_ENV = env;
-    }
+    await buildApp(out.dir);
     [server, hub, browser] = await Promise.all([startPreviewServer(out.dir), startMockHub(), launchChromium()]);
     base = server.url;
     const d = tempDir('saturi-reach-data-');
