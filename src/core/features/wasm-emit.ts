@@ -109,18 +109,9 @@ export class Code {
   f32x4DemoteF64x2Zero(): this { return this.simd(94); }
   v128Store32Lane(offset: number, lane: number): this { this.simd(90).memarg(2, offset); this.bytes.push(lane); return this; }
   f64x2Add(): this { return this.simd(240); }
-  f32(v: number): this {
-    this.bytes.push(0x43);
-    return this.immediate(4, (d) => d.setFloat32(0, v, true));
-  }
   f32DemoteF64(): this { this.bytes.push(0xb6); return this; }
   /** Loads one f32 into all four lanes. */
   v128Load32Splat(offset = 0): this { return this.simd(9).memarg(2, offset); }
-  f32x4Const(a: number): this {
-    return this.simd(12).immediate(16, (d) => {
-      for (let i = 0; i < 4; i++) d.setFloat32(4 * i, a, true);
-    });
-  }
   /** (a, b) → the 32-bit lanes `lanes` of a‖b (0–3 from a, 4–7 from b). */
   shuffle32(lanes: [number, number, number, number]): this {
     this.simd(13);
@@ -142,7 +133,6 @@ export class Code {
   f32x4ConvertI32x4S(): this { return this.simd(250); }
   f64x2PromoteLowF32x4(): this { return this.simd(95); }
   i32x4ShrU(): this { return this.simd(173); }
-  i32x4Add(): this { return this.simd(174); }
   i32x4Sub(): this { return this.simd(177); }
   f64x2Sub(): this { return this.simd(241); }
   f64x2Mul(): this { return this.simd(242); }
