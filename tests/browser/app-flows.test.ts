@@ -26,6 +26,7 @@ import {
   useTinyModel,
   waitInShadow,
 } from './app-driver.ts';
+import { classifyFile } from './classify-driver.ts';
 
 const SHOTS = '/tmp/saturi-shots';
 /**
@@ -60,28 +61,9 @@ async function shoot(page: Page, name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Probabilities shown by the aggregate bar chart of the classify page. */
-async function shownProbs(page: Page): Promise<number[]> {
-  const rows = page.locator('#aggregate .bar-row');
-  await expect.poll(() => rows.count()).toBe(6);
-  return (await rows.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.prob))));
-}
-
 async function classify(page: Page, base: string, wav: string): Promise<number[]> {
   note(`classify ${wav.split('/').pop()} at ${base}`);
-  await goto(page, base, 'classify');
-  await page.locator('classify-page #file-input').setInputFiles(wav);
-  const accept = page.locator('#accept-download');
-  const result = page.locator('classify-page #result');
-  const error = page.locator('classify-page #error');
-  await expect.poll(async () => (await accept.count()) + (await result.count()) + (await error.count()), { timeout: 120_000 }).toBeGreaterThan(0);
-  if (await accept.count()) {
-    note('download plan shown: accepting');
-    await accept.click();
-  }
-  await expect.poll(async () => (await result.count()) + (await error.count()), { timeout: 120_000 }).toBeGreaterThan(0);
-  if (await error.count()) throw new Error(`classify failed: ${await error.textContent()}`);
-  return shownProbs(page);
+  return classifyFile(page, base, wav, { onAccept: () => note('download plan shown: accepting') });
 }
 
 // vitest's expect.poll has no `toContainText`: a small helper in its place.

@@ -14,6 +14,7 @@ import { tempDir } from '../helpers/paths.ts';
 import { makeHeadFixture, startMockHub, type MockHub } from '../helpers/mock-hf-hub.ts';
 import { classClip, writeWav } from './app-data.ts';
 import { buildApp, goto } from './app-driver.ts';
+import { awaitResult, classifyFile } from './classify-driver.ts';
 import { decodeWav, encodeWav } from '../../src/core/audio/wav.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 
@@ -21,31 +22,6 @@ const SHOTS = '/tmp/saturi-shots';
 const RATE = 16000;
 /** Hidden size of the generated tiny encoder (models/tiny-w2v-bert/config.json). */
 const TINY_DIM = 32;
-
-/** Probabilities shown by the aggregate bar chart of the classify page. */
-async function shownProbs(page: Page): Promise<number[]> {
-  const rows = page.locator('classify-page #aggregate .bar-row');
-  await expect.poll(() => rows.count()).toBe(6);
-  return rows.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.prob)));
-}
-
-/** Waits for a result (accepting the first-use download plan if it shows) and returns its probabilities. */
-async function awaitResult(page: Page, region?: { start: number; end: number }): Promise<number[]> {
-  const accept = page.locator('classify-page #accept-download');
-  const result = region ? page.locator(`classify-page #result[data-start="${region.start}"][data-end="${region.end}"]`) : page.locator('classify-page #result');
-  const error = page.locator('classify-page #error');
-  await expect.poll(async () => (await accept.count()) + (await result.count()) + (await error.count()), { timeout: 120_000 }).toBeGreaterThan(0);
-  if (await accept.count()) await accept.click();
-  await expect.poll(async () => (await result.count()) + (await error.count()), { timeout: 120_000 }).toBeGreaterThan(0);
-  if (await error.count()) throw new Error(`classify failed: ${await error.textContent()}`);
-  return shownProbs(page);
-}
-
-async function openOnClassify(page: Page, base: string, wav: string): Promise<number[]> {
-  await goto(page, base, 'classify');
-  await page.locator('classify-page #file-input').setInputFiles(wav);
-  return awaitResult(page);
-}
 
 const maxAbsDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
 
@@ -119,7 +95,7 @@ describe('the built app: region selection and Push to Hub', () => {
   });
 
   it('classifies only the region selected on the waveform by mouse drag, like a file cut to that region', async () => {
-    const whole = await openOnClassify(page, base, toneWav);
+    const whole = await classifyFile(page, base, toneWav);
     const wave = page.locator('classify-page waveform-select');
     await wave.waitFor();
     expect(await wave.evaluate((el) => (el as unknown as { region: { start: number; end: number } }).region)).toEqual({ start: 0, end: 4 });
@@ -144,7 +120,7 @@ describe('the built app: region selection and Push to Hub', () => {
     await expect.poll(() => page.locator('classify-page #selection-label').textContent()).toContain(region.start.toFixed(2));
 
     await page.locator('classify-page #classify-selection').click();
-    const selected = await awaitResult(page, region);
+    const selected = await awaitResult(page, { region });
     await page.screenshot({ path: join(SHOTS, 'reach-classify-selection.png'), fullPage: true });
     expect(selected.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     // The second sound alone is not the whole recording.
@@ -154,7 +130,7 @@ describe('the built app: region selection and Push to Hub', () => {
     const cut = tone.slice(Math.floor(region.start * RATE), Math.floor(region.end * RATE));
     const cutWav = join(data, 'tone-cut.wav');
     writeFileSync(cutWav, encodeWav(cut, RATE));
-    const alone = await openOnClassify(page, base, cutWav);
+    const alone = await classifyFile(page, base, cutWav);
     alone.forEach((p, i) => expect(p).toBeCloseTo(selected[i]!, 5));
   });
 
