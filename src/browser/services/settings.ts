@@ -75,10 +75,6 @@ export function resolveEncoder(s: AppSettings, caps: { webgpu: boolean; shaderF1
   return { dtype: s.dtype, backend: s.backend };
 }
 
-export function resolveDtype(s: AppSettings, caps: { webgpu: boolean; shaderF16: boolean }): EncoderDtype {
-  return resolveEncoder(s, caps).dtype;
-}
-
 /** Files transformers.js fetches for a dtype (what the first-use download shows). */
 export function modelFiles(dtype: EncoderDtype): string[] {
   const onnx = dtype === 'fp32' ? ['onnx/model.onnx', 'onnx/model.onnx_data'] : dtype === 'fp16' ? ['onnx/model_fp16.onnx'] : ['onnx/model_quantized.onnx'];
