@@ -56,7 +56,7 @@ export async function createDatasetJob(
     dtype: encoder.dtype,
     dim: encoder.dim,
     // The model's own preprocessor_config.json when the worker reports it (LoadResult.featureConfig).
-    feature_config: { ...preprocessorConfig, ...((encoder as LoadResult & { featureConfig?: Record<string, unknown> }).featureConfig ?? {}) },
+    feature_config: { ...preprocessorConfig, ...(encoder.featureConfig ?? {}) },
     max_length_seconds: MAX_LENGTH_SECONDS,
     labels: [...LABEL_NAMES],
     ...(hasTrain ? { crop: { mode: 'random' as const, seed: TRAIN_CROP_SEED } } : { crop: { mode: 'first' as const } }),
