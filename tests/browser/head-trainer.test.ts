@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import * as ort from 'onnxruntime-node';
 import { useTestPage } from '../helpers/test-page.ts';
 import { toyEmbeddings, TOY_LABELS } from './pages/head-data.ts';
+import { relDiff } from '../unit/head-fixtures.ts';
 import { OrtEngine, type OrtModule } from '../../src/core/head/ort-engine.ts';
 import { ReferenceEngine } from '../../src/core/head/reference-engine.ts';
 import { initHeadParams } from '../../src/core/head/init.ts';
@@ -39,16 +40,6 @@ type PageRun = {
   probs: number[];
   evalLoss: number;
 };
-
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / (m || 1);
-}
 
 describe('head trainer worker (comlink) on WebGPU and WASM', () => {
   const t = useTestPage('head-trainer.html');
