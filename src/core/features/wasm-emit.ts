@@ -201,3 +201,20 @@ export function buildModule(functions: WasmFunction[], pages: number): Uint8Arra
   section(10, code);
   return new Uint8Array(out);
 }
+
+/**
+ * `compile()`'s result for `key`, compiled once and cached in `cache`; null (cached too) where this
+ * engine rejects the module (no WebAssembly SIMD).
+ */
+export function compileOnce<T>(cache: Map<number, T | null>, key: number, compile: () => T): T | null {
+  let mod = cache.get(key);
+  if (mod === undefined) {
+    try {
+      mod = compile();
+    } catch {
+      mod = null;
+    }
+    cache.set(key, mod);
+  }
+  return mod;
+}

@@ -36,7 +36,7 @@
 import { nonFiniteSampleError } from './errors.ts';
 import { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
-import { Code, F64, I32, V128, buildModule } from './wasm-emit.ts';
+import { Code, F64, I32, V128, buildModule, compileOnce } from './wasm-emit.ts';
 import { F32X4, HALF, V, WIN, Y, splitTableAt, stages, writeStageTables } from './wasm-fbank-stages.ts';
 import { WasmKaldiFbank64 } from './wasm-fbank64.ts';
 
@@ -386,17 +386,10 @@ export function wasmKernelBytes(numMel = 80): Uint8Array<ArrayBuffer> {
 
 /** The compiled kernel for `numMel` bins, or null where WebAssembly SIMD is missing. */
 function kernelModule(layout: Layout): { module: WebAssembly.Module; consts: Uint8Array[] } | null {
-  let mod = compiled.get(layout.numMel);
-  if (mod === undefined) {
-    try {
-      const k = kernelFor(layout);
-      mod = { module: new WebAssembly.Module(k.bytes), consts: k.consts };
-    } catch {
-      mod = null;
-    }
-    compiled.set(layout.numMel, mod);
-  }
-  return mod;
+  return compileOnce(compiled, layout.numMel, () => {
+    const k = kernelFor(layout);
+    return { module: new WebAssembly.Module(k.bytes), consts: k.consts };
+  });
 }
 
 /** Whether this engine runs the WebAssembly SIMD kernel (all current browsers, Node ≥ 16). */

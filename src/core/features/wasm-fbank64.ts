@@ -14,7 +14,7 @@
 import { nonFiniteSampleError } from './errors.ts';
 import { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
-import { Code, F64, I32, V128, buildModule } from './wasm-emit.ts';
+import { Code, F64, I32, V128, buildModule, compileOnce } from './wasm-emit.ts';
 import { F64X2, HALF, IMOFF, POW, RE, V, WIN, Y, splitTableAt, stages, writeStageTables } from './wasm-fbank-stages.ts';
 
 const PREEMPHASIS = 0.97;
@@ -227,16 +227,7 @@ export function wasmKernel64Bytes(numMel = 80): Uint8Array<ArrayBuffer> {
 
 /** The compiled kernel for `numMel` bins, or null where WebAssembly SIMD is missing. */
 function kernelModule(layout: Layout): WebAssembly.Module | null {
-  let mod = modules.get(layout.numMel);
-  if (mod === undefined) {
-    try {
-      mod = new WebAssembly.Module(kernelBytes(layout));
-    } catch {
-      mod = null;
-    }
-    modules.set(layout.numMel, mod);
-  }
-  return mod;
+  return compileOnce(modules, layout.numMel, () => new WebAssembly.Module(kernelBytes(layout)));
 }
 
 /** KaldiFbank's contract (`compute`: log-mels, `features`: normalised) on the SIMD kernel. */
