@@ -207,13 +207,7 @@ export class WaveformSelect extends LitElement {
 
   #applyDrag(d: DragState, clientX: number): void {
     const t = this.#timeAt(clientX);
-    if (d.edge) {
-      const r = this.region;
-      const minLen = 1 / this.sampleRate;
-      if (d.edge === 'start') this.start = round3(Math.max(0, Math.min(t, r.end - minLen)));
-      else this.end = round3(Math.min(this.duration, Math.max(t, r.start + minLen)));
-      return;
-    }
+    if (d.edge) return this.#moveEdge(d.edge, t, 1 / this.sampleRate);
     const r = this.#clamp(d.anchor, t);
     this.start = r.start;
     this.end = r.end;
@@ -251,12 +245,16 @@ export class WaveformSelect extends LitElement {
     this.#setEdge(which, next);
   }
 
-  /** Move one edge without letting it cross the other. */
-  #setEdge(which: 'start' | 'end', t: number): void {
+  /** Move one edge without letting it come within `minLen` of the other. */
+  #moveEdge(which: 'start' | 'end', t: number, minLen: number): void {
     const r = this.region;
-    const minLen = Math.min(this.step, this.duration);
     if (which === 'start') this.start = round3(Math.max(0, Math.min(t, r.end - minLen)));
     else this.end = round3(Math.min(this.duration, Math.max(t, r.start + minLen)));
+  }
+
+  /** A keyboard or typed move of one edge: at least a step apart from the other. */
+  #setEdge(which: 'start' | 'end', t: number): void {
+    this.#moveEdge(which, t, Math.min(this.step, this.duration));
     this.#emit('region-change');
   }
 
