@@ -23,7 +23,9 @@ export const TW = FIRST + (HALF / 4) * 4; // twiddles of the radix-4 stages with
 export const SPANS = [4, 16, 64];
 
 /** Where the real split's cos/sin table starts, after the twiddles (`entry` bytes per value). */
-export const splitTableAt = (entry: number): number => TW + SPANS.reduce((a, s) => a + s * 6 * entry, 0);
+const splitTableAt = (entry: number): number => TW + SPANS.reduce((a, s) => a + s * 6 * entry, 0);
+/** The end of the shared tables (after the real split's cos/sin, k = 1…128) for lane type `L`. */
+export const stageTablesEnd = (L: Lanes): number => splitTableAt(L.entry) + (HALF / 2) * 2 * L.entry;
 
 /** The lane type of a kernel. */
 export interface Lanes {
@@ -225,10 +227,10 @@ export function stages(c: Code, L: Lanes, r: StageLocals) {
      * O likewise, |E ± W·O|². `half` emits the ×½ (the float32 kernel leaves it out: its mel weights
      * carry the ¼). p = &Z[k], q = &Z[256−k], t = &(cos, sin)[k].
      */
-    realSplit(split: number, half: (c: Code) => void): void {
+    realSplit(half: (c: Code) => void): void {
       const [zkr, zki, zmr, zmi, er, ei, or, oi] = a;
       const [cs, sn, wr, wi] = tt;
-      c.i32(RE + V).set(p).i32(RE + (HALF - 1) * V).set(q).i32(split).set(t);
+      c.i32(RE + V).set(p).i32(RE + (HALF - 1) * V).set(q).i32(splitTableAt(L.entry)).set(t);
       c.loop();
       c.get(p).v128Load(0).set(zkr).get(p).v128Load(IMOFF).set(zki);
       c.get(q).v128Load(0).set(zmr).get(q).v128Load(IMOFF).set(zmi);

@@ -37,7 +37,7 @@ import { nonFiniteSampleError } from './errors.ts';
 import { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
 import { Code, F64, I32, V128, buildModule, compileOnce } from './wasm-emit.ts';
-import { F32X4, HALF, V, WIN, Y, splitTableAt, stages, writeStageTables } from './wasm-fbank-stages.ts';
+import { F32X4, V, WIN, Y, stageTablesEnd, stages, writeStageTables } from './wasm-fbank-stages.ts';
 import { WasmKaldiFbank64 } from './wasm-fbank64.ts';
 
 const PREEMPHASIS = 0.97;
@@ -49,8 +49,7 @@ const LANES = 4;
 const SHIFT_BYTES = FRAME_SHIFT * 4;
 
 // Memory layout (bytes) after the shared part (wasm-fbank-stages.ts); table entries are single f32s.
-const SPLIT = splitTableAt(F); // cos/sin for the real split, k = 1…128
-const MASK = SPLIT + (HALF / 2) * 2 * F; // v128, set per clip: all ones in the lanes of real frames of the last group
+const MASK = stageTablesEnd(F32X4); // v128, set per clip: all ones in the lanes of real frames of the last group
 const RATIO = MASK + V; // f32: SAFE_MEL_RATIO (settable: WasmKaldiFbank.safeMelRatio)
 const CONST = RATIO + V; // the kernel's v128 constants (ConstPool)
 const CONST_SLOTS = 24;
@@ -206,7 +205,7 @@ function fbankKernel(layout: Layout, pool: ConstPool): { code: Code; v128Locals:
     stage.fft();
     // Real split and power, 4× scaled (the halvings are left out; the mel weights carry 1/4).
     // Bins 0 and 256 (0 Hz, Nyquist) are in no mel filter and are not computed.
-    stage.realSplit(SPLIT, () => {});
+    stage.realSplit(() => {});
 
     stage.melFilterbank(MELTAB, layout.melTabEnd, OUT, acc, () => kf(0), () => {
       c.get(total).get(acc).f32x4Add().set(total);

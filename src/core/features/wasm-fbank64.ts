@@ -15,14 +15,13 @@ import { nonFiniteSampleError } from './errors.ts';
 import { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
 import { Code, F64, I32, V128, buildModule, compileOnce } from './wasm-emit.ts';
-import { F64X2, HALF, IMOFF, POW, RE, V, WIN, Y, splitTableAt, stages, writeStageTables } from './wasm-fbank-stages.ts';
+import { F64X2, HALF, IMOFF, POW, RE, V, WIN, Y, stageTablesEnd, stages, writeStageTables } from './wasm-fbank-stages.ts';
 
 const PREEMPHASIS = 0.97;
 const INT16_SCALE = 32768;
 
 // Memory layout (bytes) after the shared part (wasm-fbank-stages.ts); table entries are f64x2 splats.
-const SPLIT = splitTableAt(V); // cos/sin for the real split, k = 1…128
-const MELTAB = SPLIT + (HALF / 2) * 2 * V; // per filter: power ptr, weight ptr, weight end (i32)
+const MELTAB = stageTablesEnd(F64X2); // per filter: power ptr, weight ptr, weight end (i32)
 
 interface Layout {
   numMel: number;
@@ -117,7 +116,7 @@ function kernel(layout: Layout): { code: Code; v128Locals: number } {
       c.i32(RE).v128Load(0).set(zkr).i32(RE).v128Load(IMOFF).set(zki);
       c.i32(0).get(zkr).get(zki).f64x2Add().tee(v).get(v).f64x2Mul().v128Store(POW);
       c.i32(0).get(zkr).get(zki).f64x2Sub().tee(v).get(v).f64x2Mul().v128Store(POW + HALF * V);
-      stage.realSplit(SPLIT, (c) => c.f64x2Const(0.5).f64x2Mul());
+      stage.realSplit((c) => c.f64x2Const(0.5).f64x2Mul());
     }
 
     stage.melFilterbank(MELTAB, layout.melTabEnd, OUT, acc, () => c.f64x2Const(0), () => {
