@@ -494,14 +494,7 @@ export class WasmKaldiFbank {
       this.exact.computeGroups(samples, LANES * g0, n, f32, logMel / 4 + g0 * nMel * LANES, name);
       exactGroups += g1 - g0;
     };
-    for (let c0 = 0, streak = 0; c0 < groups; ) {
-      if (streak > 0) {
-        const c1 = Math.min(groups, c0 + skip * CHUNK);
-        redo(c0, c1);
-        c0 = c1;
-        streak = 0;
-        continue;
-      }
+    for (let c0 = 0; c0 < groups; ) {
       const c1 = Math.min(groups, c0 + CHUNK);
       this.fbank(sPtr + c0 * LANES * SHIFT_BYTES, c1 - c0, logMel + c0 * nMel * V, flags);
       // Mel energies are ≥ 0 and far below float32 overflow for any sane sample values: a NaN/Inf
@@ -517,12 +510,14 @@ export class WasmKaldiFbank {
         flagged += e - g;
         g = e;
       }
-      const mostlyFlagged = 2 * flagged > c1 - c0;
-      c0 = c1;
-      if (mostlyFlagged) {
+      if (2 * flagged > c1 - c0) {
         skip = Math.min(MAX_SKIP, skip === 0 ? FIRST_SKIP : 2 * skip);
-        streak = 1;
-      } else skip = 0;
+        c0 = Math.min(groups, c1 + skip * CHUNK);
+        if (c0 > c1) redo(c1, c0);
+      } else {
+        skip = 0;
+        c0 = c1;
+      }
     }
     this.lastClip = { groups, exactGroups };
     return { logMel, features, groups };
