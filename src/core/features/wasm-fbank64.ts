@@ -61,13 +61,13 @@ const TWO52_BITS = bytes16(0x4330000000000000n, 0x4330000000000000n);
 const LANE0 = bytes16(0xffffffffffffffffn, 0n);
 const LANE1 = bytes16(0n, 0xffffffffffffffffn);
 
+const I32_LOCALS = 8;
+const F64_LOCALS = 1;
 /**
  * Generates `run(samplesPtr, pairs, logMelPtr, frames, featuresPtr)`: log-mels of `pairs` frame pairs
  * as f64x2 [pair][bin] at logMelPtr, then the normalised features of the `frames` real frames as
  * float32 [frame][bin] at featuresPtr (plus one junk row when frames is odd).
  */
-const I32_LOCALS = 8;
-const F64_LOCALS = 1;
 function kernel(layout: Layout): { code: Code; v128Locals: number } {
   // params 0..4, i32 locals 5..12, f64 local 13, v128 locals 14..
   const S = 0, PAIRS = 1, OUT = 2, FRAMES = 3, DST = 4;
@@ -267,8 +267,10 @@ export class WasmKaldiFbank64 {
     writeStageTables(this.memory.buffer, F64X2, this.filterbank, MELTAB, this.layout.melWeights, 1);
   }
 
-  /** Runs the kernel over a clip with ≥ 1 frame; returns where its outputs are. */
-  /** `logMelsOnly`: the kernel's normalisation runs over one pair only (its output is not wanted). */
+  /**
+   * Runs the kernel over a clip with ≥ 1 frame; returns where its outputs are. `logMelsOnly`: the
+   * kernel's normalisation runs over one pair only (its output is not wanted).
+   */
   private runKernel(samples: Float32Array, frames: number, name: string, from = 0, count = samples.length, logMelsOnly = false): { logMel: number; features: number } {
     const nMel = this.numMelBins;
     const pairs = Math.ceil(frames / 2);
