@@ -1,27 +1,12 @@
 import type { Command } from 'commander';
 import type { DownloadJob } from '../../aihub/config.ts';
 import { UserError } from '../errors.ts';
+import { intOption } from '../int-flag.ts';
 
 interface CommonOpts {
   apikey?: string;
   baseUrl?: string;
   config?: string;
-}
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UserError(`${name} must be a positive integer, got "${value}"`);
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a non-negative integer, got "${value}"`);
-    return n;
-  };
 }
 
 function addCommon(cmd: Command): Command {
@@ -116,9 +101,9 @@ export function register(program: Command): void {
       .option('--filekey <keys>', 'comma-separated filekeys (default with --dataset: every file of the dataset)')
       .option('--preset <name>', 'datasets and filekeys from configs/aihub.json: dialect, elder or all')
       .option('--out <dir>', 'output folder', 'data/raw')
-      .option('--concurrency <n>', 'requests at once', positiveInt('--concurrency'), 4)
-      .option('--retries <n>', 'retries per filekey after failures without progress', nonNegativeInt('--retries'), 5)
-      .option('--retry-delay <ms>', 'first retry delay in ms (doubles each time)', nonNegativeInt('--retry-delay'), 1000)
+      .option('--concurrency <n>', 'requests at once', intOption('--concurrency'), 4)
+      .option('--retries <n>', 'retries per filekey after failures without progress', intOption('--retries', 0), 5)
+      .option('--retry-delay <ms>', 'first retry delay in ms (doubles each time)', intOption('--retry-delay', 0), 1000)
       .option('--quiet', 'no progress bars or notices')
       .option('--json', 'print the summary as JSON'),
   ).action(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { intFlag } from '../int-flag.ts';
 
 interface EmbedFlags {
   csv?: string;
@@ -18,12 +19,6 @@ interface EmbedFlags {
 }
 
 const DTYPES = ['fp32', 'fp16', 'q8'];
-
-function posInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got "${v}"`);
-  return n;
-}
 
 function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
@@ -102,10 +97,10 @@ export function register(program: Command): void {
           dtype: flags.dtype as 'fp32' | 'fp16' | 'q8',
           split,
           shard,
-          batchSize: posInt(flags.batchSize, '--batch-size'),
+          batchSize: intFlag(flags.batchSize, '--batch-size'),
           maxLengthSeconds: maxLength,
           seed,
-          threads: flags.threads ? posInt(flags.threads, '--threads') : undefined,
+          threads: flags.threads ? intFlag(flags.threads, '--threads') : undefined,
           cacheDir: flags.cacheDir,
           onLoadProgress: (p) => {
             if (!flags.progress) return;

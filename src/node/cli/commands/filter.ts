@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { intFlag } from '../int-flag.ts';
 
 interface FilterFlags {
   csv: string[];
@@ -21,8 +22,7 @@ export function register(program: Command): void {
     .action(async (flags: FilterFlags) => {
       const minSeconds = Number(flags.minSeconds);
       if (!(minSeconds >= 0)) throw new UserError(`--min-seconds must be a non-negative number, got "${flags.minSeconds}"`);
-      const workersFlag = flags.workers === undefined ? undefined : Number(flags.workers);
-      if (workersFlag !== undefined && !(Number.isInteger(workersFlag) && workersFlag >= 0)) throw new UserError(`--workers must be a non-negative integer, got "${flags.workers}"`);
+      const workersFlag = flags.workers === undefined ? undefined : intFlag(flags.workers, '--workers', 0);
       const { resolve } = await import('node:path');
       const { runFilter, FilterInputError } = await import('../../pipeline/filter.ts');
       const { poolSize } = await import('../../pipeline/pool.ts');

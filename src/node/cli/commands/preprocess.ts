@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { intFlag } from '../int-flag.ts';
 
 interface PreprocessFlags {
   config?: string;
@@ -13,13 +14,6 @@ interface PreprocessFlags {
   minSeconds?: string;
   report?: string;
   progress: boolean;
-}
-
-function positiveInt(value: string | undefined, flag: string, allowZero = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UserError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${value}"`);
-  return n;
 }
 
 export function register(program: Command): void {
@@ -67,7 +61,7 @@ export function register(program: Command): void {
       const outDir = resolve(flags.out ?? join(config.out_dir, setName));
       const minSeconds = flags.minSeconds === undefined ? config.min_seconds : Number(flags.minSeconds);
       if (!(minSeconds >= 0)) throw new UserError(`--min-seconds must be a non-negative number, got "${flags.minSeconds}"`);
-      const workers = poolSize(positiveInt(flags.workers, '--workers', true) ?? config.workers);
+      const workers = poolSize(flags.workers === undefined ? config.workers : intFlag(flags.workers, '--workers', 0));
       const { createProgress } = await import('../../pipeline/progress.ts');
       const progress = createProgress(flags.progress, `preprocess ${setName}`);
       try {
@@ -83,7 +77,7 @@ export function register(program: Command): void {
           sampleRate: config.sampling_rate,
           pathPattern: setConfig.path_pattern ? new RegExp(setConfig.path_pattern, 'u') : undefined,
           skipFirstUtterance: setConfig.skip_first_utterance ?? true,
-          maxPerSpeaker: positiveInt(flags.maxPerSpeaker, '--max-per-speaker', true) ?? setConfig.max_per_speaker ?? 30,
+          maxPerSpeaker: flags.maxPerSpeaker === undefined ? (setConfig.max_per_speaker ?? 30) : intFlag(flags.maxPerSpeaker, '--max-per-speaker', 0),
           onProgress: progress.update,
         });
         progress.stop();

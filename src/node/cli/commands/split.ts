@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { intFlag } from '../int-flag.ts';
 
 interface SplitFlags {
   csv: string;
@@ -8,12 +9,6 @@ interface SplitFlags {
   perClassEval: string;
   seed: string;
   speakerDisjoint: boolean;
-}
-
-function count(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag} must be a non-negative integer, got "${value}"`);
-  return n;
 }
 
 export function register(program: Command): void {
@@ -35,8 +30,8 @@ export function register(program: Command): void {
         const s = await runSplit({
           csv: resolve(flags.csv),
           outDir: resolve(flags.out),
-          perClassTrain: count(flags.perClassTrain, '--per-class-train'),
-          perClassEval: count(flags.perClassEval, '--per-class-eval'),
+          perClassTrain: intFlag(flags.perClassTrain, '--per-class-train', 0),
+          perClassEval: intFlag(flags.perClassEval, '--per-class-eval', 0),
           seed,
           speakerDisjoint: flags.speakerDisjoint,
         });

@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--concurrency must be a positive integer, got "${value}"`);
-  return n;
-}
+import { intOption } from '../int-flag.ts';
 
 export function register(program: Command): void {
   program
@@ -15,7 +10,7 @@ export function register(program: Command): void {
         'decodes CP949 zip names, refuses paths escaping the target, deletes an archive only after a verified extraction',
     )
     .argument('<dir>', 'folder to search for archives (e.g. data/raw)')
-    .option('--concurrency <n>', 'archives extracted at once (default: number of cores, at least 2)', positiveInt)
+    .option('--concurrency <n>', 'archives extracted at once (default: number of cores, at least 2)', intOption('--concurrency'))
     .option('--keep', 'keep archives after a verified extraction')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'print only failures and the summary')
