@@ -145,6 +145,22 @@ describe('WebAssembly SIMD fbank', () => {
     }
   });
 
+  it('a kernel for another sample rate is its own module, not the 16 kHz one with the same mel count', () => {
+    new WasmKaldiFbank(80); // the 16 kHz module is compiled (and cached) first
+    for (const sampleRate of [8000, 11025]) {
+      const js = new KaldiFbank(80, sampleRate);
+      const wasm = new WasmKaldiFbank(80, sampleRate);
+      wasm.safeMelRatio = Infinity;
+      const x = noisy(sampleRate);
+      const frames = kaldiFrameCount(x.length);
+      const a = new Float32Array(frames * 80);
+      const b = new Float32Array(frames * 80);
+      js.compute(x, a);
+      wasm.compute(x, b);
+      expect(maxDiff(a, b, 0)).toBeLessThan(1e-5);
+    }
+  });
+
   it('runs float32 where it is accurate enough: log-mels within 2e-4 of the float64 JS fbank', () => {
     // Float32 FFT rounding adds ~1e-7 of a frame's energy to every bin; with the weakest mel bin at
     // least SAFE_MEL_RATIO of the frame's mel total that moves its log by < 2e-4 (calibrated; the

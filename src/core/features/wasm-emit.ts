@@ -206,7 +206,7 @@ export function buildModule(functions: WasmFunction[], pages: number): Uint8Arra
  * `compile()`'s result for `key`, compiled once and cached in `cache`; null (cached too) where this
  * engine rejects the module (no WebAssembly SIMD).
  */
-export function compileOnce<T>(cache: Map<number, T | null>, key: number, compile: () => T): T | null {
+export function compileOnce<T>(cache: Map<string, T | null>, key: string, compile: () => T): T | null {
   let mod = cache.get(key);
   if (mod === undefined) {
     try {

@@ -67,6 +67,9 @@ interface Layout {
   dynamic: number;
 }
 
+/** Compiled modules are keyed by their whole layout: its addresses (not only the mel count) are baked into the code, and they depend on the sample rate too. */
+const layoutKey = (l: Layout): string => Object.values(l).join(',');
+
 function layoutFor(fb: SparseMelFilterbank): Layout {
   const numMel = fb.numFilters;
   const melTabEnd = MELTAB + numMel * 12;
@@ -373,7 +376,7 @@ function kernelFor(layout: Layout): Kernel {
   return { bytes, consts: pool.values };
 }
 
-const compiled = new Map<number, { module: WebAssembly.Module; consts: Uint8Array[] } | null>();
+const compiled = new Map<string, { module: WebAssembly.Module; consts: Uint8Array[] } | null>();
 
 /**
  * The float32 kernel module's bytes for `numMel` bins. Kept under 4 KiB (loops, not unrolled code)
@@ -385,7 +388,7 @@ export function wasmKernelBytes(numMel = 80): Uint8Array<ArrayBuffer> {
 
 /** The compiled kernel for `numMel` bins, or null where WebAssembly SIMD is missing. */
 function kernelModule(layout: Layout): { module: WebAssembly.Module; consts: Uint8Array[] } | null {
-  return compileOnce(compiled, layout.numMel, () => {
+  return compileOnce(compiled, layoutKey(layout), () => {
     const k = kernelFor(layout);
     return { module: new WebAssembly.Module(k.bytes), consts: k.consts };
   });

@@ -35,6 +35,9 @@ interface Layout {
   dynamic: number;
 }
 
+/** Compiled modules are keyed by their whole layout: its addresses (not only the mel count) are baked into the code, and they depend on the sample rate too. */
+const layoutKey = (l: Layout): string => Object.values(l).join(',');
+
 function layoutFor(fb: SparseMelFilterbank): Layout {
   const numMel = fb.numFilters;
   const melTabEnd = MELTAB + numMel * 12;
@@ -209,7 +212,7 @@ function kernel(layout: Layout): { code: Code; v128Locals: number } {
 
 type RunFn = (samplesPtr: number, pairs: number, logMelPtr: number, frames: number, featuresPtr: number) => void;
 
-const modules = new Map<number, WebAssembly.Module | null>();
+const modules = new Map<string, WebAssembly.Module | null>();
 
 function kernelBytes(layout: Layout): Uint8Array<ArrayBuffer> {
   const { code, v128Locals } = kernel(layout);
@@ -226,7 +229,7 @@ export function wasmKernel64Bytes(numMel = 80): Uint8Array<ArrayBuffer> {
 
 /** The compiled kernel for `numMel` bins, or null where WebAssembly SIMD is missing. */
 function kernelModule(layout: Layout): WebAssembly.Module | null {
-  return compileOnce(modules, layout.numMel, () => new WebAssembly.Module(kernelBytes(layout)));
+  return compileOnce(modules, layoutKey(layout), () => new WebAssembly.Module(kernelBytes(layout)));
 }
 
 /** KaldiFbank's contract (`compute`: log-mels, `features`: normalised) on the SIMD kernel. */
