@@ -7,7 +7,7 @@
 // (forward 2, backward 4 multiply-adds per weight). The onnxruntime engine's
 // default graph computes the linear head's step through its rank-≤6
 // factorisation, so it executes fewer FLOPs than that; both numbers are shown.
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { initHeadParams } from '../src/core/head/init.ts';
 import { runTraining } from '../src/core/head/trainer.ts';
 import { freshAdamState, type HeadSpec } from '../src/core/head/types.ts';
@@ -90,7 +90,7 @@ async function bench(name: string, opts: NodeEngineOptions, data: ReturnType<typ
 
 async function main(): Promise<void> {
   console.log(`head bench: ${D} → ${P} → ${L}, batch ${B}, one epoch of ${N} generated embeddings (${Math.ceil(N / B)} steps)`);
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} logical cores, Node ${process.version}, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}; best of ${repeats} epochs per engine`);
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} logical cores, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; best of ${repeats} epochs per engine`);
   const data = generate();
   const rows: Row[] = [];
   rows.push(await bench('onnxruntime-node, 1 thread (low-rank graph, default)', { engine: 'cpu', threads: 1 }, data));
