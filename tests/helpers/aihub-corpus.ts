@@ -86,9 +86,6 @@ export interface CorpusArchive {
 
 // ---------------------------------------------------------------- audio
 
-/** mulberry32: the corpus is the same for the same seed. */
-const prng = mulberry32;
-
 export interface WavSpec {
   sampleRate: number;
   seconds: number;
@@ -124,7 +121,7 @@ export function makeWav(spec: WavSpec): Uint8Array {
   v.setUint16(34, bytesPerSample * 8, true);
   ascii(36, 'data');
   v.setUint32(40, dataBytes, true);
-  const random = prng(spec.seed ?? 1);
+  const random = mulberry32(spec.seed ?? 1);
   const freq = 120 + Math.floor(random() * 300);
   // One block of tone + noise, tiled over the file: generating big corpora stays
   // cheap, and a block of 1.37 s never lines up with the utterance grid.
@@ -250,7 +247,7 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
   const slot = options.slotSeconds ?? 4.5;
   const rates = options.sampleRates ?? [16000, 48000];
   const rateAt = (i: number) => rates[i % rates.length]!;
-  const random = prng(seed);
+  const random = mulberry32(seed); // the corpus is the same for the same seed
   const w = new Writer(root);
   const expected: GeneratedCorpus['expected'] = { dialect: [], seoul: [], elder: [] };
   const rejects: GeneratedCorpus['rejects'] = { dialect: [], seoul: [], elder: [] };
