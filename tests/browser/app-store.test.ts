@@ -4,6 +4,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useTestPage } from '../helpers/test-page.ts';
 
+/** `[start, count]` of a set's blocks: contiguous from row 0, each at most `limit` rows, `total` rows in all. */
+function expectContiguousBlocks(blocks: [number, number][], limit: number, total: number): void {
+  let at = 0;
+  for (const [start, count] of blocks) {
+    expect(start).toBe(at);
+    expect(count).toBeLessThanOrEqual(limit);
+    at += count;
+  }
+  expect(at).toBe(total);
+}
+
 describe('app store (IndexedDB)', () => {
   const t = useTestPage('app-store.html');
   let page: Page;
@@ -106,13 +117,7 @@ describe('app store (IndexedDB)', () => {
       ...Array.from({ length: r.rowsPerBlock }, (_, i) => `${r.n + 1 + i}:more-${i}`),
     ]);
     // Blocks stay contiguous and within the size limit.
-    let at = 0;
-    for (const [start, count] of r.blocks) {
-      expect(start).toBe(at);
-      expect(count).toBeLessThanOrEqual(r.rowsPerBlock);
-      at += count;
-    }
-    expect(at).toBe(total);
+    expectContiguousBlocks(r.blocks, r.rowsPerBlock, total);
   });
 
   it('appends in uneven batches across chunk boundaries and reads back the same rows and vectors', async () => {
@@ -170,13 +175,7 @@ describe('app store (IndexedDB)', () => {
     expect(r.ords).toEqual(Array.from({ length: r.total }, (_, i) => i));
     expect(r.done).toBe(r.total);
     // Contiguous blocks within the size limit; small appends were merged (few small blocks).
-    let at = 0;
-    for (const [start, count] of r.blocks) {
-      expect(start).toBe(at);
-      expect(count).toBeLessThanOrEqual(r.C);
-      at += count;
-    }
-    expect(at).toBe(r.total);
+    expectContiguousBlocks(r.blocks, r.C, r.total);
     expect(r.blocks.filter(([, count]: number[]) => count < r.M).length).toBeLessThanOrEqual(Math.log2(r.M) + 1);
     expect(r.blocks.length).toBeLessThan(20);
     expect(r.bad).toMatch(/1 rows need 16 values, got 15/);
