@@ -1,10 +1,17 @@
 // configs/preprocess.json: where each AIHub corpus lies after unpacking, and the
 // segmenting options. Flags override it; every key is checked on load.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ConfigError, parseJsonConfig, validateConfig, type Schema } from '../../core/config/validate.ts';
 
 export type PreprocessSet = 'dialect' | 'seoul' | 'elder';
 export const PREPROCESS_SETS: readonly PreprocessSet[] = ['dialect', 'seoul', 'elder'];
+
+/** ./configs/preprocess.json when the working folder has one, else the one shipped with saturi. */
+export function defaultPreprocessConfigPath(): string {
+  return existsSync('configs/preprocess.json') ? 'configs/preprocess.json' : join(import.meta.dirname, '..', '..', '..', 'configs', 'preprocess.json');
+}
 
 export interface SetConfig {
   /** Root searched (recursively) for the audio. */

@@ -33,15 +33,11 @@ export function register(program: Command): void {
     .option('--report <file>', 'also write the summary as JSON')
     .option('--no-progress', 'no progress bar')
     .action(async (set: string, flags: PreprocessFlags) => {
-      const { PREPROCESS_SETS, loadPreprocessConfig } = await import('../../pipeline/preprocess-config.ts');
+      const { PREPROCESS_SETS, defaultPreprocessConfigPath, loadPreprocessConfig } = await import('../../pipeline/preprocess-config.ts');
       const { ConfigError } = await import('../../../core/config/validate.ts');
       if (!(PREPROCESS_SETS as readonly string[]).includes(set)) throw new UserError(`unknown set "${set}": use one of ${PREPROCESS_SETS.join(', ')}`);
       const setName = set as (typeof PREPROCESS_SETS)[number];
-      const { existsSync } = await import('node:fs');
-      const { fileURLToPath } = await import('node:url');
-      const configPath =
-        flags.config ??
-        (existsSync('configs/preprocess.json') ? 'configs/preprocess.json' : fileURLToPath(new URL('../../../../configs/preprocess.json', import.meta.url)));
+      const configPath = flags.config ?? defaultPreprocessConfigPath();
       let config;
       try {
         config = await loadPreprocessConfig(configPath);
