@@ -3,9 +3,9 @@
 // label, the options, the planned segments) and what came out (rows, rejects,
 // output sizes). A rerun whose inputs match and whose outputs are all still
 // there reuses the marker instead of reading audio or writing anything.
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 import type { RejectRow } from '../../core/dataset/reasons.ts';
 import type { SegmentRow } from '../../core/dataset/rows.ts';
 
@@ -63,7 +63,5 @@ export async function reusableMarker(outDir: string, stem: string, signature: st
 export async function writeMarker(outDir: string, stem: string, marker: Omit<DoneMarker, 'version'>): Promise<void> {
   const path = markerPath(outDir, stem);
   await mkdir(join(outDir, '.done'), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${threadId}`;
-  await writeFile(tmp, JSON.stringify({ version: VERSION, ...marker }));
-  await rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify({ version: VERSION, ...marker }));
 }

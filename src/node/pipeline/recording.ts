@@ -1,9 +1,9 @@
 // What a worker does with one source recording: read its header, cut the
 // planned segments by reading only their byte ranges, resample to 16 kHz,
 // write 16-bit mono WAVs, and report rows and rejects.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 import { AudioError } from '../../core/audio/errors.ts';
 import { resample } from '../../core/audio/resample.ts';
 import { encodeWav, frameAt, readWavInfo, readWavRange, type WavInfo } from '../../core/audio/wav.ts';
@@ -27,12 +27,6 @@ interface Output {
 
 function errorText(e: unknown): string {
   return e instanceof AudioError ? e.reason : e instanceof Error ? e.message : String(e);
-}
-
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${threadId}`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
 }
 
 /** Opens the WAV header; an unreadable file becomes one reject for the whole recording. */
@@ -106,7 +100,7 @@ async function cutSegments(
     const bytes = encodeWav(resampled, opts.sampleRate);
     const name = naming.name(stem, seg);
     const path = join(dir, name);
-    await writeAtomically(path, bytes);
+    await writeFileAtomic(path, bytes);
     const seconds = resampled.length / opts.sampleRate;
     out.outputs[path] = bytes.byteLength;
     out.written++;
