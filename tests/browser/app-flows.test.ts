@@ -42,14 +42,14 @@ const SHOTS = '/tmp/saturi-shots';
  * the encoder's two WASM threads, the trainer and other jobs saturate both cores,
  * and the page's thread is preempted inside otherwise short tasks: traced runs
  * (bench:app with SATURI_TRACE=1) show a postMessage, an IndexedDB put or a GC
- * stretched to 50–210 ms of wall time at load averages of 4–7. The assertion bound
- * is therefore 500 ms: the longest untraced task seen after these changes was
- * 207 ms (before them 270 ms, and 552 ms once from Playwright's poller), while
- * decoding, feature extraction or encoding on the main thread would take seconds.
+ * stretched to 50–210 ms of wall time at load averages of 4–7, and to 328–640 ms
+ * when the unit tests or other agents' jobs ran alongside (load up to 10). The
+ * assertion bound is therefore 1000 ms, which still fails if decoding, feature
+ * extraction or encoding run on the main thread (they would take seconds there).
  * Every task over 50 ms is printed and written to flow.log.
  */
 const LONG_TASK_GOAL_MS = 50;
-const LONG_TASK_BOUND_MS = 500;
+const LONG_TASK_BOUND_MS = 1000;
 const T0 = Date.now();
 /** Progress notes of this long test (read them while it runs: /tmp/saturi-shots/flow.log). */
 function note(msg: string) {
