@@ -203,10 +203,12 @@ export function buildModule(functions: WasmFunction[], pages: number): Uint8Arra
 }
 
 /**
- * `compile()`'s result for `key`, compiled once and cached in `cache`; null (cached too) where this
- * engine rejects the module (no WebAssembly SIMD).
+ * `compile()`'s result for a kernel memory layout, compiled once and cached in `cache`; null (cached
+ * too) where this engine rejects the module (no WebAssembly SIMD). Keyed by the whole layout: its
+ * addresses are baked into the code, and they depend on the sample rate, not only the mel count.
  */
-export function compileOnce<T>(cache: Map<string, T | null>, key: string, compile: () => T): T | null {
+export function compileOnce<T>(cache: Map<string, T | null>, layout: object, compile: () => T): T | null {
+  const key = Object.values(layout).join(',');
   let mod = cache.get(key);
   if (mod === undefined) {
     try {

@@ -67,8 +67,6 @@ interface Layout {
   dynamic: number;
 }
 
-/** Compiled modules are keyed by their whole layout: its addresses (not only the mel count) are baked into the code, and they depend on the sample rate too. */
-const layoutKey = (l: Layout): string => Object.values(l).join(',');
 
 function layoutFor(fb: SparseMelFilterbank): Layout {
   const numMel = fb.numFilters;
@@ -388,7 +386,7 @@ export function wasmKernelBytes(numMel = 80): Uint8Array<ArrayBuffer> {
 
 /** The compiled kernel for `numMel` bins, or null where WebAssembly SIMD is missing. */
 function kernelModule(layout: Layout): { module: WebAssembly.Module; consts: Uint8Array[] } | null {
-  return compileOnce(compiled, layoutKey(layout), () => {
+  return compileOnce(compiled, layout, () => {
     const k = kernelFor(layout);
     return { module: new WebAssembly.Module(k.bytes), consts: k.consts };
   });

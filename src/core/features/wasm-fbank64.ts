@@ -35,8 +35,6 @@ interface Layout {
   dynamic: number;
 }
 
-/** Compiled modules are keyed by their whole layout: its addresses (not only the mel count) are baked into the code, and they depend on the sample rate too. */
-const layoutKey = (l: Layout): string => Object.values(l).join(',');
 
 function layoutFor(fb: SparseMelFilterbank): Layout {
   const numMel = fb.numFilters;
@@ -229,7 +227,7 @@ export function wasmKernel64Bytes(numMel = 80): Uint8Array<ArrayBuffer> {
 
 /** The compiled kernel for `numMel` bins, or null where WebAssembly SIMD is missing. */
 function kernelModule(layout: Layout): WebAssembly.Module | null {
-  return compileOnce(modules, layoutKey(layout), () => new WebAssembly.Module(kernelBytes(layout)));
+  return compileOnce(modules, layout, () => new WebAssembly.Module(kernelBytes(layout)));
 }
 
 /** KaldiFbank's contract (`compute`: log-mels, `features`: normalised) on the SIMD kernel. */
