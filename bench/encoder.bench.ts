@@ -6,7 +6,10 @@
 //   bare session   = session.run only, on the same padded batches prepared beforehand
 //   one thread     = the same pipeline, all steps in turn on the main thread (the browser
 //                    worker's way), to show what the overlap gains
-// → pipeline overhead %, and the speed-up of length-bucketed batching over batch size 1.
+// → pipeline overhead %, and the speed-up of length-bucketed batching over batch size 1; where
+// the pipeline's time went (FileEmbedder's timings); and the least overhead any schedule could
+// reach on this machine: the session's own work (bare, one thread) plus reading and features
+// (alone) spread perfectly over the cores.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +19,8 @@ import { toMono16k } from '../src/core/audio/resample.ts';
 import { embedSegments, planEmbedding, preparePlannedBatch, type PreparedBatch } from '../src/core/encoder/pipeline.ts';
 import { BENCH_LARGE_CONFIG, TINY_CONFIG, parameterCount, type TinyConformerConfig } from '../src/core/onnx/tiny-conformer.ts';
 import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
-import { chunkBounds, DEFAULT_CHUNK_SIZE, FileEmbedder, type FileRow } from '../src/node/embeddings/file-embedder.ts';
+import { chunkBounds, DEFAULT_CHUNK_SIZE, FileEmbedder, type EmbedTimings, type FileRow } from '../src/node/embeddings/file-embedder.ts';
+import { SegmentReader } from '../src/node/embeddings/segment-reader.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../src/node/io/file-source.ts';
 import { tempDir } from '../tests/helpers/paths.ts';
@@ -80,8 +84,28 @@ async function withBusyCore(fn: () => Promise<void>): Promise<void> {
 const median = (t: readonly number[]): number => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
 const pct = (ratio: number): string => `${((ratio - 1) * 100).toFixed(1)} %`;
 
-async function fullPipeline(embedder: FileEmbedder, rows: FileRow[]): Promise<void> {
+async function fullPipeline(embedder: FileEmbedder, rows: FileRow[], split?: EmbedTimings[]): Promise<void> {
+  const before = { ...embedder.timings };
   for await (const chunk of embedder.embed(rows)) if (chunk.rejects.length) throw new Error(chunk.rejects[0]!.reason);
+  const t = embedder.timings;
+  split?.push({ readMs: t.readMs - before.readMs, featuresMs: t.featuresMs - before.featuresMs, encoderMs: t.encoderMs - before.encoderMs, waitMs: t.waitMs - before.waitMs });
+}
+
+/** The feature worker's work (read, decode, plan, features) on this thread with nothing else running. */
+function prepareAlone(enc: NodeEncoder, rows: FileRow[], batchSize: number): void {
+  const reader = new SegmentReader();
+  for (const [from, to] of chunkBounds(rows.length, DEFAULT_CHUNK_SIZE)) {
+    reader.startChunk();
+    const chunk = rows.slice(from, to);
+    const samples = chunk.map((r) => {
+      const s = reader.read(r);
+      if (!(s instanceof Float32Array)) throw new Error(s.reason);
+      return s;
+    });
+    const ids = chunk.map((r) => r.id);
+    const plan = planEmbedding(samples.map((s, i) => ({ id: ids[i]!, length: s.length })), enc.extractor, { mode: 'eval', batchSize });
+    for (const batch of plan.batches) preparePlannedBatch(enc.extractor, plan, batch, samples, ids);
+  }
 }
 
 async function inTurn(enc: NodeEncoder, files: string[], batchSize: number): Promise<void> {
@@ -126,6 +150,10 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
     { label: 'default threads, idle threads sleep (spinning: false)', load: { spinning: false } },
     { label: '1 thread (one core left to the feature worker)', load: { threads: 1 } },
   ];
+  let defaultBare = 0;
+  let oneThreadBare = 0;
+  let alone = 0;
+  let split: EmbedTimings[] = [];
   for (const [k, { label, load }] of sessions.entries()) {
     const all = k === 0;
     const enc = await loadEncoder(dir, 'fp32', load);
@@ -135,9 +163,10 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
       bare: async () => {
         for (const p of prepared) await enc.session.run(p.features, p.mask64, p.batch, p.frames);
       },
-      full: () => fullPipeline(embedders[0]!, fileRows),
+      full: () => fullPipeline(embedders[0]!, fileRows, all ? split : undefined),
     };
     if (all) {
+      variants.alone = async () => prepareAlone(enc, fileRows, BATCH);
       variants.bareBusy = () => withBusyCore(async () => {
         for (const p of prepared) await enc.session.run(p.features, p.mask64, p.batch, p.frames);
       });
@@ -149,6 +178,8 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
     const m = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
     for (const e of embedders) await e.close();
     const bare = m.bare!;
+    if (all) [defaultBare, alone, split] = [bare, m.alone!, split.slice(1)]; // round 0 is the warm-up
+    if (load.threads === 1) oneThreadBare = bare;
     const full = m.full!;
     // Overhead three ways, since a shared machine's speed drifts between rounds: medians, the
     // median of each round's full/bare (neighbours in time), and best round against best round.
@@ -167,9 +198,17 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
       console.log(`    bucketed batching speed-up over batch size 1:      ${(m.one! / full).toFixed(2)}×`);
       console.log(`    feature worker overlap over steps in turn:         ${(m.inTurn! / full).toFixed(2)}×`);
       console.log(`    bucketed over input-order batches of ${BATCH}:          ${(m.unbucketed! / full).toFixed(2)}× (padding avoided)`);
+      const med = (key: keyof EmbedTimings): string => `${median(split.map((t) => t[key])).toFixed(0)} ms`;
+      console.log(`    full pipeline's time (median round): encoder ${med('encoderMs')}, waiting for features ${med('waitMs')}; feature worker beside it: reading ${med('readMs')}, features ${med('featuresMs')}`);
+      console.log(line('reading + features alone, one thread, no session running', alone));
     }
     await enc.dispose();
   }
+  // No schedule does the session's work (at least its one-thread time) and the worker's (at least
+  // its time alone) on these cores in less than their sum over the cores, nor beats the bare run.
+  const cores = cpus().length;
+  const least = Math.max(defaultBare, (oneThreadBare + alone) / cores);
+  console.log(`  least overhead any overlap could reach on ${cores} cores: ${pct(least / defaultBare)} (bare session at 1 thread ${oneThreadBare.toFixed(0)} ms + reading and features alone ${alone.toFixed(0)} ms, spread perfectly over ${cores} cores, against the default bare ${defaultBare.toFixed(0)} ms)`);
 }
 
 const tmp = tempDir('saturi-bench-encoder-');

@@ -55,6 +55,7 @@ describe('saturi embed', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/embedded 8, skipped 0 \(already embedded\), rejected 5/);
     expect(r.stdout).toMatch(/too short: 1/);
+    expect(r.stdout).toMatch(/time: encoder \d+\.\d s \(\d+ % of the run\), waiting for features \d+\.\d s .*reading \d+\.\d s, features \d+\.\d s/);
     expect(r.stderr).toMatch(/embed 11\/11 segments \| 0\.0\d h audio \| 5 rejected .*ETA/);
     const set = await readEmbeddingSet(out);
     expect(set.manifest).toMatchObject({ dtype: 'fp32', dim: TINY_CONFIG.hidden, pooling: 'masked-mean', max_length_seconds: 2, count: 8, crop: { mode: 'random', seed: 42 } });

@@ -175,4 +175,42 @@ describe('FileEmbedder', () => {
       await embedder.close();
     }
   });
+
+  it('times the encoder, the wait for features and the worker: a slow encoder is busy, a fast one waits', async () => {
+    const delta = async (session: EncoderSession) => {
+      const embedder = new FileEmbedder(session, enc.preprocessorConfig, { mode: 'eval', batchSize: 2 });
+      try {
+        await collect(embedder, rows); // the worker thread's start-up lands in this call's wait
+        const before = { ...embedder.timings };
+        await collect(embedder, rows);
+        const t = embedder.timings;
+        return { readMs: t.readMs - before.readMs, featuresMs: t.featuresMs - before.featuresMs, encoderMs: t.encoderMs - before.encoderMs, waitMs: t.waitMs - before.waitMs };
+      } finally {
+        await embedder.close();
+      }
+    };
+    let runs = 0;
+    const slow: EncoderSession = {
+      dim: enc.session.dim,
+      async run(features, mask, batch, frames) {
+        runs++;
+        await new Promise((r) => setTimeout(r, 30));
+        return enc.session.run(features, mask, batch, frames);
+      },
+    };
+    const busy = await delta(slow);
+    expect(busy.readMs).toBeGreaterThan(0);
+    expect(busy.featuresMs).toBeGreaterThan(0);
+    expect(busy.encoderMs).toBeGreaterThanOrEqual((runs / 2) * 29);
+    // While the encoder runs, the worker reads and extracts the next chunks: little waiting.
+    expect(busy.waitMs).toBeLessThan(busy.encoderMs / 4);
+
+    const instant: EncoderSession = {
+      dim: enc.session.dim,
+      run: (_f, _m, batch, frames) => Promise.resolve(new Float32Array(batch * frames * enc.session.dim)),
+    };
+    const waiting = await delta(instant);
+    expect(waiting.featuresMs).toBeGreaterThan(0);
+    expect(waiting.waitMs).toBeGreaterThan(waiting.encoderMs);
+  });
 });

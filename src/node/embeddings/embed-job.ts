@@ -11,7 +11,7 @@ import { DEFAULT_CROP_SEED, DEFAULT_MAX_LENGTH_SECONDS } from '../../core/encode
 import { DEFAULT_BATCH_SIZE } from '../../core/encoder/pipeline.ts';
 import type { LoadProgress, ModelSource } from '../../core/encoder/worker-api.ts';
 import { loadEncoder, type NodeEncoder } from '../encoder/load.ts';
-import { FileEmbedder } from './file-embedder.ts';
+import { FileEmbedder, type EmbedTimings } from './file-embedder.ts';
 import { EmbeddingSetAppender, appendReject, readRejects, writeRejects, type RejectRow } from './io.ts';
 
 export class EmbedInputError extends Error {
@@ -149,6 +149,8 @@ export interface EmbedJobSummary {
   setCount: number;
   audioSeconds: number;
   elapsedSeconds: number;
+  /** Where this run's time went (reading and features run beside the encoder). */
+  timings: EmbedTimings;
   out: string;
 }
 
@@ -206,6 +208,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
       report();
 
       let embeddedCount = 0;
+      let timings: EmbedTimings;
       const mode = opts.split === 'train' ? 'train' : 'eval';
       const embedder = new FileEmbedder(
         encoder.session,
@@ -234,6 +237,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
           report();
         }
       } finally {
+        timings = { ...embedder.timings };
         await embedder.close();
       }
 
@@ -253,6 +257,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
         setCount: appender.count,
         audioSeconds: progress.seconds,
         elapsedSeconds: (performance.now() - t0) / 1000,
+        timings,
         out: opts.out,
       };
     } finally {

@@ -34,6 +34,21 @@ export interface FileEmbedderOptions {
   ahead?: number;
 }
 
+/**
+ * Where an embedding job's time went, in ms, summed over the job: shows whether the encoder or
+ * the reading and features bound it (the two run at once, on two threads).
+ */
+export interface EmbedTimings {
+  /** Feature worker: reading and decoding files, planning crops and batches. */
+  readMs: number;
+  /** Feature worker: features of the batches. */
+  featuresMs: number;
+  /** This thread: encoder runs and pooling. */
+  encoderMs: number;
+  /** This thread: waiting for the worker's next plan or batch, the encoder idle. */
+  waitMs: number;
+}
+
 /** Rows per chunk once the pipeline runs: bounds the decoded audio and features held at once. */
 export const DEFAULT_CHUNK_SIZE = 64;
 
@@ -56,6 +71,8 @@ export class FileEmbedder {
   private readonly waiting = new Map<string, Waiter>();
   private failure: Error | undefined;
   private nextChunk = 0;
+  /** Summed over every embed() call of this embedder. */
+  readonly timings: EmbedTimings = { readMs: 0, featuresMs: 0, encoderMs: 0, waitMs: 0 };
   private closed = false;
 
   constructor(
@@ -82,6 +99,8 @@ export class FileEmbedder {
   }
 
   private deliver(m: FromPrepareWorker): void {
+    if (m.type === 'plan') this.timings.readMs += m.ms;
+    else this.timings.featuresMs += m.ms;
     const key = m.type === 'plan' ? FileEmbedder.key(m.chunk) : FileEmbedder.key(m.chunk, m.batch);
     const w = this.waiting.get(key);
     if (w) {
@@ -96,14 +115,19 @@ export class FileEmbedder {
     this.waiting.clear();
   }
 
-  private take(key: string): Promise<FromPrepareWorker> {
+  private async take(key: string): Promise<FromPrepareWorker> {
     const m = this.arrived.get(key);
     if (m) {
       this.arrived.delete(key);
-      return Promise.resolve(m);
+      return m;
     }
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiting.set(key, { resolve, reject }));
+    if (this.failure) throw this.failure;
+    const start = performance.now();
+    try {
+      return await new Promise<FromPrepareWorker>((resolve, reject) => this.waiting.set(key, { resolve, reject }));
+    } finally {
+      this.timings.waitMs += performance.now() - start;
+    }
   }
 
   /** Embeds the rows chunk by chunk, yielding each chunk's embeddings and rejects in row order. */
@@ -132,7 +156,9 @@ export class FileEmbedder {
     for (let b = 0; b < plan.batches.length; b++) {
       const batch = plan.batches[b]!;
       const m = await this.take(FileEmbedder.key(chunk, b));
+      const start = performance.now();
       const outs = m.type === 'batch' ? await this.runBatch(plan, batch, ids, m.prepared) : batch.map(() => (m as { message: string }).message);
+      this.timings.encoderMs += performance.now() - start;
       batch.forEach((i, k) => {
         const o = outs[k]!;
         if (typeof o === 'string') failed.set(plan.clips[i]!.segment, o);

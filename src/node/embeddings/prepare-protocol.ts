@@ -25,8 +25,9 @@ export interface ReadSegmentInfo {
   duration: number;
 }
 
+/** `ms`: the worker's time on the message's work (reading and planning a chunk, or a batch's features). */
 export type FromPrepareWorker =
   /** Segments that were read (the plan's segment indices refer to this list) and rows that were not. */
-  | { type: 'plan'; chunk: number; segments: ReadSegmentInfo[]; rejects: RejectRow[]; plan: EmbedPlan }
-  | { type: 'batch'; chunk: number; batch: number; prepared: PreparedBatch }
-  | { type: 'batch-error'; chunk: number; batch: number; message: string };
+  | { type: 'plan'; chunk: number; segments: ReadSegmentInfo[]; rejects: RejectRow[]; plan: EmbedPlan; ms: number }
+  | { type: 'batch'; chunk: number; batch: number; prepared: PreparedBatch; ms: number }
+  | { type: 'batch-error'; chunk: number; batch: number; message: string; ms: number };

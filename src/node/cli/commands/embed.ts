@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { intFlag } from '../int-flag.ts';
+import type { EmbedTimings } from '../../embeddings/file-embedder.ts';
 
 interface EmbedFlags {
   csv?: string;
@@ -26,6 +27,19 @@ function fmtDuration(s: number): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = Math.floor(s % 60);
   return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+/**
+ * Where the run's time went: the encoder's share of the run, and how long it sat idle waiting
+ * for the feature worker (a large wait means reading and features bound the job, not the model).
+ */
+export function formatTimings(t: EmbedTimings, elapsedSeconds: number): string {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const share = (ms: number): string => (elapsedSeconds > 0 ? `${Math.round(ms / 10 / elapsedSeconds)} %` : '?');
+  return (
+    `time: encoder ${s(t.encoderMs)} (${share(t.encoderMs)} of the run), waiting for features ${s(t.waitMs)} (${share(t.waitMs)}); ` +
+    `feature worker, beside the encoder: reading ${s(t.readMs)}, features ${s(t.featuresMs)}`
+  );
 }
 
 export function register(program: Command): void {
@@ -127,7 +141,8 @@ export function register(program: Command): void {
           .join(', ');
         process.stdout.write(
           `embedded ${summary.embedded}, skipped ${summary.skipped} (already embedded), rejected ${summary.rejected}${reasons ? ` (${reasons}; see ${flags.out}/rejects.jsonl)` : ''}\n` +
-            `${summary.out}: ${summary.setCount} vectors, ${(summary.audioSeconds / 3600).toFixed(3)} h audio this run, ${fmtDuration(summary.elapsedSeconds)}\n`,
+            `${summary.out}: ${summary.setCount} vectors, ${(summary.audioSeconds / 3600).toFixed(3)} h audio this run, ${fmtDuration(summary.elapsedSeconds)}\n` +
+            `${formatTimings(summary.timings, summary.elapsedSeconds)}\n`,
         );
       } catch (e) {
         bar?.stop();
