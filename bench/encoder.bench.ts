@@ -191,7 +191,7 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
     console.log(`    pipeline overhead (full / bare − 1):               ${pct(full / bare)} of medians, ${pct(perRound)} median by round, ${pct(best)} best against best`);
     if (all) {
       console.log(line('bare session.run, a thread busy with arithmetic', m.bareBusy!));
-      console.log(`    what another busy thread costs the bare session:   ${pct(m.bareBusy! / bare)} (cores that share hardware; the floor of any overlap)`);
+      console.log(`    what another busy thread costs the bare session:   ${pct(m.bareBusy! / bare)} (more runnable threads than cores: a descheduled onnxruntime thread holds up the others)`);
       console.log(line('full pipeline, batch size 1', m.one!));
       console.log(line(`all steps in turn on one thread, batches of ${BATCH}`, m.inTurn!));
       console.log(line(`features + session, batches of ${BATCH} in input order`, m.unbucketed!));
