@@ -3,13 +3,11 @@ import { VitePWA } from 'vite-plugin-pwa';
 import { cpSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { iconPng } from './scripts/pwa-icons.ts';
+import { ISOLATION_HEADERS } from './src/browser/pwa/cross-origin-isolation.ts';
 
-// Cross-origin isolation lets onnxruntime-web use WASM threads; the app still
-// works single-threaded on hosts that do not send these headers.
-const isolation = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+// Cross-origin isolation lets onnxruntime-web use WASM threads. On hosts that do not send these
+// headers the service worker (workers/sw.ts) adds them; without it the app runs single-threaded.
+const isolation = { ...ISOLATION_HEADERS };
 
 const TINY_MODEL = 'models/tiny-w2v-bert';
 
@@ -60,8 +58,11 @@ export default defineConfig(({ command }) => ({
     pngIcons(),
     tinyModel(),
     VitePWA({
-      registerType: 'autoUpdate',
-      // Registered by src/browser/pwa-register.ts (relative URL: works under any sub-path).
+      // Our own service worker (workers/sw.ts): the precache manifest is injected into it.
+      strategies: 'injectManifest',
+      srcDir: 'workers',
+      filename: 'sw.ts',
+      // Registered by src/browser/pwa/register.ts (relative URL: works under any sub-path).
       injectRegister: false,
       includeAssets: ['icon.svg'],
       manifest: {
@@ -82,30 +83,13 @@ export default defineConfig(({ command }) => ({
           { src: 'icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
         ],
       },
-      workbox: {
-        // The app shell and the onnxruntime-web runtime (.wasm/.mjs) are precached;
-        // model files are cached at run time (below), not precached.
-        globPatterns: ['**/*.{js,mjs,css,html,wasm,svg,png,webmanifest}'],
-        globIgnores: ['models/**', '**/*.map'],
+      injectManifest: {
+        // The app shell and the onnxruntime-web runtime (.wasm/.mjs) are precached; model files
+        // are cached at run time (workers/sw.ts), not precached.
+        globPatterns: ['**/*.{js,mjs,css,html,wasm,png}'], // icon.svg (includeAssets) and the manifest are added by the plugin
+        globIgnores: ['models/**', '**/*.map', 'sw.js'],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
-        navigateFallback: 'index.html',
-        clientsClaim: true,
-        skipWaiting: true,
-        cleanupOutdatedCaches: true,
-        runtimeCaching: [
-          {
-            // Model folders served with the site (the tiny model, or a copy of a real one).
-            urlPattern: ({ url, request, sameOrigin }) => sameOrigin && url.pathname.includes('/models/') && !request.headers.has('range'),
-            handler: 'CacheFirst',
-            options: { cacheName: 'saturi-models', cacheableResponse: { statuses: [200] } },
-          },
-          {
-            // Hugging Face hub files (whole-file GETs; range reads of the head import are not cached).
-            urlPattern: ({ url, request }) => /(^|\.)huggingface\.co$|(^|\.)hf\.co$/.test(url.hostname) && !request.headers.has('range'),
-            handler: 'CacheFirst',
-            options: { cacheName: 'saturi-hub', cacheableResponse: { statuses: [200] } },
-          },
-        ],
+        rollupFormat: 'iife',
       },
     }),
   ],

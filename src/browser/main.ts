@@ -1,4 +1,4 @@
 import './app/saturi-app.ts';
-import { registerServiceWorker } from './pwa-register.ts';
+import { registerServiceWorker } from './pwa/register.ts';
 
 registerServiceWorker().catch((e) => console.warn('service worker not registered:', e));

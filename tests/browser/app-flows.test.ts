@@ -278,24 +278,49 @@ describe('the built app', () => {
     }
   });
 
-  it('runs from a plain static host under a sub-path without cross-origin isolation (single-threaded WASM)', async () => {
+  it('runs from a plain static host under a sub-path: single-threaded WASM without the service worker, isolated once the worker serves it', async () => {
     const host = await plainStaticHost(outDir, '/some/sub/path/');
-    const ctx = await browser.newContext();
-    try {
+    const contexts: BrowserContext[] = [];
+    const visit = async (serviceWorkers: 'allow' | 'block'): Promise<Page> => {
+      const ctx = await browser.newContext({ serviceWorkers });
+      contexts.push(ctx);
       const p = await ctx.newPage();
       p.on('dialog', (d) => void d.accept());
       await p.goto(`${host.url}/#/settings`);
-      await p.locator('settings-page #cap-isolated').waitFor();
-      expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
-      await expectLocator(p.locator('settings-page #cap-isolated')).toContainText(/single-threaded|단일 스레드/);
+      return p;
+    };
+    const classifiesAsBefore = async (p: Page): Promise<void> => {
       await useTinyModel(p, host.url);
       await goto(p, host.url, 'evaluate');
       await p.locator('evaluate-page #head-input').setInputFiles(join(data, 'head.zip'));
       await p.locator('evaluate-page .head-row').waitFor();
       const probs = await classify(p, host.url, shortWav);
       probs.forEach((v, i) => expect(v).toBeCloseTo(probsBefore[i], 4));
+    };
+    try {
+      // Nothing can add COOP/COEP here: the app says so and runs single-threaded.
+      const plain = await visit('block');
+      await plain.locator('settings-page #cap-isolated').waitFor();
+      expect(await plain.evaluate(() => crossOriginIsolated)).toBe(false);
+      await expectLocator(plain.locator('settings-page #cap-isolated')).toContainText(/single-threaded|단일 스레드/);
+      await classifiesAsBefore(plain);
+
+      // The service worker adds the headers: the first visit reloads once under its control.
+      const served = await visit('allow');
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        // evaluate() fails while the page reloads; try again on the new document.
+        const isolated = await served.evaluate(() => crossOriginIsolated).catch(() => false);
+        if (isolated) break;
+        if (Date.now() > deadline) throw new Error('the page did not become cross-origin isolated under the service worker');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(await served.evaluate(() => sessionStorage.getItem('saturi-isolation-reload'))).toBe('1');
+      await served.locator('settings-page #cap-isolated').waitFor();
+      await expectLocator(served.locator('settings-page #cap-isolated')).toContainText(/up to \d+ threads|스레드 최대/);
+      await classifiesAsBefore(served);
     } finally {
-      await ctx.close();
+      for (const ctx of contexts) await ctx.close();
       await new Promise((r) => host.server.close(r));
     }
   });

@@ -1,0 +1,38 @@
+// Service worker of the built site (vite-plugin-pwa injects the precache manifest): the app shell
+// and the onnxruntime-web runtime precached for offline use, model files cached on first use, and
+// the cross-origin isolation headers on every same-origin response, so that the app gets WASM
+// threads on static hosts that cannot send them (src/browser/pwa/cross-origin-isolation.ts).
+import { clientsClaim, type WorkboxPlugin } from 'workbox-core';
+import { addPlugins, cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { CacheFirst, NetworkOnly } from 'workbox-strategies';
+import { CacheableResponsePlugin } from 'workbox-cacheable-response';
+import { withIsolationHeaders } from '../src/browser/pwa/cross-origin-isolation.ts';
+
+// The DOM lib's `self` is a Window; this is what a service worker uses of its own scope.
+declare const self: { __WB_MANIFEST: Array<string | { url: string; revision: string | null }>; location: Location; skipWaiting(): Promise<void> };
+
+const isolation: WorkboxPlugin = {
+  handlerWillRespond: async ({ request, response }) => (new URL(request.url).origin === self.location.origin ? withIsolationHeaders(response) : response),
+};
+
+void self.skipWaiting();
+clientsClaim();
+cleanupOutdatedCaches();
+addPlugins([isolation]);
+precacheAndRoute(self.__WB_MANIFEST);
+registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
+
+const whole = (request: Request): boolean => !request.headers.has('range');
+// Model folders served with the site (the tiny model, or a copy of a real one).
+registerRoute(
+  ({ url, request, sameOrigin }) => sameOrigin && url.pathname.includes('/models/') && whole(request),
+  new CacheFirst({ cacheName: 'saturi-models', plugins: [new CacheableResponsePlugin({ statuses: [200] }), isolation] }),
+);
+// Hugging Face hub files (whole-file GETs; range reads of the head import are not cached).
+registerRoute(
+  ({ url, request }) => /(^|\.)huggingface\.co$|(^|\.)hf\.co$/.test(url.hostname) && whole(request),
+  new CacheFirst({ cacheName: 'saturi-hub', plugins: [new CacheableResponsePlugin({ statuses: [200] })] }),
+);
+// Every other same-origin request (range reads, source maps) from the network, with the headers.
+registerRoute(({ sameOrigin }) => sameOrigin, new NetworkOnly({ plugins: [isolation] }));
