@@ -5,10 +5,6 @@ import { join, resolve } from 'node:path';
 import { iconPng } from './scripts/pwa-icons.ts';
 import { ISOLATION_HEADERS } from './src/browser/pwa/cross-origin-isolation.ts';
 
-// Cross-origin isolation lets onnxruntime-web use WASM threads. On hosts that do not send these
-// headers the service worker (workers/sw.ts) adds them; without it the app runs single-threaded.
-const isolation = { ...ISOLATION_HEADERS };
-
 const TINY_MODEL = 'models/tiny-w2v-bert';
 
 /** Copies the generated tiny encoder (npm run models:tiny) into the site when it exists, so `./models/tiny-w2v-bert/` works offline and in tests. */
@@ -46,8 +42,10 @@ export default defineConfig(({ command }) => ({
   define: { __SATURI_BUILD__: JSON.stringify(command === 'build') },
   // Relative base: the built site works from any static host and sub-path.
   base: './',
-  server: { host: '127.0.0.1', headers: isolation },
-  preview: { host: '127.0.0.1', headers: isolation },
+  // Cross-origin isolation lets onnxruntime-web use WASM threads. On hosts that do not send these
+  // headers the service worker (workers/sw.ts) adds them; without it the app runs single-threaded.
+  server: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
   worker: { format: 'es' },
   // Entries include the workers and test pages, so the dev server pre-bundles
   // worker-only deps up front: discovering one while a worker loads re-optimises

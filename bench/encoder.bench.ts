@@ -19,7 +19,7 @@ import { toMono16k } from '../src/core/audio/resample.ts';
 import { embedSegments, planEmbedding, preparePlannedBatch, type PreparedBatch } from '../src/core/encoder/pipeline.ts';
 import { BENCH_LARGE_CONFIG, TINY_CONFIG, parameterCount, type TinyConformerConfig } from '../src/core/onnx/tiny-conformer.ts';
 import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
-import { chunkBounds, DEFAULT_CHUNK_SIZE, FileEmbedder, type EmbedTimings, type FileRow } from '../src/node/embeddings/file-embedder.ts';
+import { chunkBounds, DEFAULT_CHUNK_SIZE, FileEmbedder, timingsSince, type EmbedTimings, type FileRow } from '../src/node/embeddings/file-embedder.ts';
 import { SegmentReader } from '../src/node/embeddings/segment-reader.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../src/node/io/file-source.ts';
@@ -87,8 +87,7 @@ const pct = (ratio: number): string => `${((ratio - 1) * 100).toFixed(1)} %`;
 async function fullPipeline(embedder: FileEmbedder, rows: FileRow[], split?: EmbedTimings[]): Promise<void> {
   const before = { ...embedder.timings };
   for await (const chunk of embedder.embed(rows)) if (chunk.rejects.length) throw new Error(chunk.rejects[0]!.reason);
-  const t = embedder.timings;
-  split?.push({ readMs: t.readMs - before.readMs, featuresMs: t.featuresMs - before.featuresMs, encoderMs: t.encoderMs - before.encoderMs, waitMs: t.waitMs - before.waitMs });
+  split?.push(timingsSince(before, embedder.timings));
 }
 
 /** The feature worker's work (read, decode, plan, features) on this thread with nothing else running. */
@@ -153,7 +152,7 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
   let defaultBare = 0;
   let oneThreadBare = 0;
   let alone = 0;
-  let split: EmbedTimings[] = [];
+  const split: EmbedTimings[] = []; // per round of the default session's full pipeline, warm-up first
   for (const [k, { label, load }] of sessions.entries()) {
     const all = k === 0;
     const enc = await loadEncoder(dir, 'fp32', load);
@@ -178,7 +177,10 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
     const m = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
     for (const e of embedders) await e.close();
     const bare = m.bare!;
-    if (all) [defaultBare, alone, split] = [bare, m.alone!, split.slice(1)]; // round 0 is the warm-up
+    if (all) {
+      defaultBare = bare;
+      alone = m.alone!;
+    }
     if (load.threads === 1) oneThreadBare = bare;
     const full = m.full!;
     // Overhead three ways, since a shared machine's speed drifts between rounds: medians, the
@@ -198,7 +200,7 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
       console.log(`    bucketed batching speed-up over batch size 1:      ${(m.one! / full).toFixed(2)}×`);
       console.log(`    feature worker overlap over steps in turn:         ${(m.inTurn! / full).toFixed(2)}×`);
       console.log(`    bucketed over input-order batches of ${BATCH}:          ${(m.unbucketed! / full).toFixed(2)}× (padding avoided)`);
-      const med = (key: keyof EmbedTimings): string => `${median(split.map((t) => t[key])).toFixed(0)} ms`;
+      const med = (key: keyof EmbedTimings): string => `${median(split.slice(1).map((t) => t[key])).toFixed(0)} ms`;
       console.log(`    full pipeline's time (median round): encoder ${med('encoderMs')}, waiting for features ${med('waitMs')}; feature worker beside it: reading ${med('readMs')}, features ${med('featuresMs')}`);
       console.log(line('reading + features alone, one thread, no session running', alone));
     }

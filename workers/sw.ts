@@ -10,11 +10,11 @@ import { CacheableResponsePlugin } from 'workbox-cacheable-response';
 import { withIsolationHeaders } from '../src/browser/pwa/cross-origin-isolation.ts';
 
 // The DOM lib's `self` is a Window; this is what a service worker uses of its own scope.
-declare const self: { __WB_MANIFEST: Array<string | { url: string; revision: string | null }>; location: Location; skipWaiting(): Promise<void> };
+declare const self: { __WB_MANIFEST: Array<string | { url: string; revision: string | null }>; skipWaiting(): Promise<void> };
 
-const isolation: WorkboxPlugin = {
-  handlerWillRespond: async ({ request, response }) => (new URL(request.url).origin === self.location.origin ? withIsolationHeaders(response) : response),
-};
+// Only on same-origin routes (the precache, the site's models, the rest of the site): cross-origin
+// responses keep their own headers.
+const isolation: WorkboxPlugin = { handlerWillRespond: async ({ response }) => withIsolationHeaders(response) };
 
 void self.skipWaiting();
 clientsClaim();

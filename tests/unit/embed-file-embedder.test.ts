@@ -8,7 +8,7 @@ import { encodeWav } from '../../src/core/audio/wav-encode.ts';
 import { toMono16k } from '../../src/core/audio/resample.ts';
 import { embedSegments, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../src/core/encoder/worker-api.ts';
-import { chunkBounds, FileEmbedder, type ChunkOutcome, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
+import { chunkBounds, FileEmbedder, timingsSince, type ChunkOutcome, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
 import { loadEncoder, type NodeEncoder } from '../../src/node/encoder/load.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../../src/node/io/file-source.ts';
@@ -183,8 +183,7 @@ describe('FileEmbedder', () => {
         await collect(embedder, rows); // the worker thread's start-up lands in this call's wait
         const before = { ...embedder.timings };
         await collect(embedder, rows);
-        const t = embedder.timings;
-        return { readMs: t.readMs - before.readMs, featuresMs: t.featuresMs - before.featuresMs, encoderMs: t.encoderMs - before.encoderMs, waitMs: t.waitMs - before.waitMs };
+        return timingsSince(before, embedder.timings);
       } finally {
         await embedder.close();
       }

@@ -49,6 +49,11 @@ export interface EmbedTimings {
   waitMs: number;
 }
 
+/** The timings accrued between two readings of `FileEmbedder.timings` (e.g. over one embed() call). */
+export function timingsSince(before: EmbedTimings, now: EmbedTimings): EmbedTimings {
+  return { readMs: now.readMs - before.readMs, featuresMs: now.featuresMs - before.featuresMs, encoderMs: now.encoderMs - before.encoderMs, waitMs: now.waitMs - before.waitMs };
+}
+
 /** Rows per chunk once the pipeline runs: bounds the decoded audio and features held at once. */
 export const DEFAULT_CHUNK_SIZE = 64;
 

@@ -10,7 +10,6 @@ import type { FileRow } from './prepare-protocol.ts';
 
 /** Rate of the samples SegmentReader returns. */
 export const SEGMENT_SAMPLE_RATE = 16000;
-const SR = SEGMENT_SAMPLE_RATE;
 
 /**
  * Reads segment files of a chunk as 16 kHz mono samples. File bytes go through one reused
@@ -39,7 +38,7 @@ export class SegmentReader {
       // decodeWav has refused NaN/±Inf in float files; PCM and its resampling are finite.
       const samples = toMono16k(audio);
       if (samples.length < MIN_SAMPLES) {
-        return { id: row.id, path: row.path, reason: `too short: ${((samples.length / SR) * 1000).toFixed(1)} ms at 16 kHz (the feature recipe needs at least ${MIN_SAMPLES} samples)` };
+        return { id: row.id, path: row.path, reason: `too short: ${((samples.length / SEGMENT_SAMPLE_RATE) * 1000).toFixed(1)} ms at 16 kHz (the feature recipe needs at least ${MIN_SAMPLES} samples)` };
       }
       return samples;
     } catch (e) {

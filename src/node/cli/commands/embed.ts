@@ -33,7 +33,7 @@ function fmtDuration(s: number): string {
  * Where the run's time went: the encoder's share of the run, and how long it sat idle waiting
  * for the feature worker (a large wait means reading and features bound the job, not the model).
  */
-export function formatTimings(t: EmbedTimings, elapsedSeconds: number): string {
+function formatTimings(t: EmbedTimings, elapsedSeconds: number): string {
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const share = (ms: number): string => (elapsedSeconds > 0 ? `${Math.round(ms / 10 / elapsedSeconds)} %` : '?');
   return (
