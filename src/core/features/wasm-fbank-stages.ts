@@ -5,7 +5,7 @@
 // cos/sin, mel weight) becomes a vector.
 import { FFT_SIZE, FRAME_LENGTH } from './fbank.ts';
 import type { SparseMelFilterbank } from './kaldi-mel.ts';
-import type { Code } from './wasm-emit.ts';
+import type { Code } from '../wasm/emit.ts';
 
 export const HALF = FFT_SIZE / 2; // complex FFT size (256 = 4^4)
 export const V = 16; // bytes per v128

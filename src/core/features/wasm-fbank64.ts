@@ -14,7 +14,7 @@
 import { nonFiniteSampleError } from './errors.ts';
 import { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 import { kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';
-import { Code, F64, I32, V128, buildModule, compileOnce } from './wasm-emit.ts';
+import { Code, F64, I32, V128, buildModule, compileOnce } from '../wasm/emit.ts';
 import { F64X2, HALF, IMOFF, POW, RE, V, WIN, Y, stageTablesEnd, stages, writeStageTables } from './wasm-fbank-stages.ts';
 
 const PREEMPHASIS = 0.97;

@@ -66,31 +66,27 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
 }
 
 /**
- * Reads whole files into one reused buffer, grown as needed: a batch job reads thousands of
- * segments, and a fresh buffer per file costs page faults and garbage collection. A returned
- * view is valid until the next read.
+ * Reads a whole file into the buffer `bufferFor(size)` returns (at least `size` bytes long) and
+ * returns the bytes read, with errors that name the path: batch jobs read thousands of segments
+ * into buffers they reuse, and a fresh buffer per file costs page faults and garbage collection.
  */
-export class FileReadBuffer {
-  private buf = new Uint8Array(0);
-
-  read(path: string): Uint8Array {
-    let fd: number | undefined;
-    try {
-      fd = openSync(path, 'r');
-      const size = fstatSync(fd).size;
-      if (size > this.buf.length) this.buf = new Uint8Array(Math.max(size, Math.ceil(this.buf.length * 1.5)));
-      let filled = 0;
-      while (filled < size) {
-        const n = readSync(fd, this.buf, filled, size - filled, filled);
-        if (n === 0) break; // the file shrank while being read
-        filled += n;
-      }
-      return this.buf.subarray(0, filled);
-    } catch (err) {
-      throw new AudioError(path, fsReason(err));
-    } finally {
-      if (fd !== undefined) closeSync(fd);
+export function readFileInto(path: string, bufferFor: (size: number) => Uint8Array): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const buf = bufferFor(size);
+    let filled = 0;
+    while (filled < size) {
+      const n = readSync(fd, buf, filled, size - filled, filled);
+      if (n === 0) break; // the file shrank while being read
+      filled += n;
     }
+    return buf.subarray(0, filled);
+  } catch (err) {
+    throw new AudioError(path, fsReason(err));
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,4 +1,4 @@
-// A minimal WebAssembly binary writer: just what the SIMD fbank kernel needs (one function, one
+// A minimal WebAssembly binary writer: just what the SIMD kernels need (fbank, PCM decoding; one
 // exported memory, i32/f32/f64/v128 instructions). Hand-written because no WebAssembly toolchain is
 // part of the build, and the kernel's tables (filterbank, twiddles) are baked in at run time.
 
@@ -133,6 +133,9 @@ export class Code {
   f32x4ConvertI32x4S(): this { return this.simd(250); }
   f64x2PromoteLowF32x4(): this { return this.simd(95); }
   i32x4ShrU(): this { return this.simd(173); }
+  /** Sign-extends lanes 0–3 (low) or 4–7 (high) of an i16x8 to i32x4. */
+  i32x4ExtendLowI16x8S(): this { return this.simd(167); }
+  i32x4ExtendHighI16x8S(): this { return this.simd(168); }
   i32x4Sub(): this { return this.simd(177); }
   f64x2Sub(): this { return this.simd(241); }
   f64x2Mul(): this { return this.simd(242); }

@@ -1,0 +1,131 @@
+// SegmentReader (the embedding job's file reader) and its 16-bit PCM kernel: samples equal the
+// JS decoder's bit for bit, whatever the format, file size or chunk, and stay intact until
+// the next chunk starts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toMono16k } from '../../src/core/audio/resample.ts';
+import { PCM16_BLOCK, WasmPcm16 } from '../../src/core/audio/wasm-pcm16.ts';
+import { decodeWav } from '../../src/core/audio/wav.ts';
+import { encodeWav, type EncodeWavOptions } from '../../src/core/audio/wav-encode.ts';
+import { SegmentReader } from '../../src/node/embeddings/segment-reader.ts';
+import type { FileRow } from '../../src/node/embeddings/prepare-protocol.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const tmp = tempDir('saturi-segment-reader-');
+
+function noise(n: number, seed: number): Float32Array {
+  let r = seed;
+  return Float32Array.from({ length: n }, () => {
+    r = (r * 1103515245 + 12345) & 0x7fffffff;
+    return 1.9 * (r / 0x7fffffff) - 0.95;
+  });
+}
+
+/** Writes a WAV file and returns its row. */
+function wav(name: string, samples: Float32Array, sr = 16000, opts?: EncodeWavOptions): FileRow {
+  const file = join(tmp.dir, `${name}.wav`);
+  writeFileSync(file, encodeWav(samples, sr, opts));
+  return { id: name, file, path: name };
+}
+
+/** What the JS decoder gives for the file, at 16 kHz. */
+const reference = (row: FileRow): Float32Array => toMono16k(decodeWav(readFileSync(row.file), row.file));
+
+function stereo(name: string, n: number): FileRow {
+  // Two channels of 16-bit PCM, written by hand (encodeWav writes mono).
+  const l = noise(n, 5);
+  const bytes = new Uint8Array(44 + n * 4);
+  const dv = new DataView(bytes.buffer);
+  const id = (at: number, s: string) => [...s].forEach((c, i) => dv.setUint8(at + i, c.charCodeAt(0)));
+  id(0, 'RIFF'); dv.setUint32(4, 36 + n * 4, true); id(8, 'WAVE'); id(12, 'fmt ');
+  dv.setUint32(16, 16, true); dv.setUint16(20, 1, true); dv.setUint16(22, 2, true); dv.setUint32(24, 16000, true);
+  dv.setUint32(28, 64000, true); dv.setUint16(32, 4, true); dv.setUint16(34, 16, true); id(36, 'data'); dv.setUint32(40, n * 4, true);
+  for (let i = 0; i < n; i++) {
+    dv.setInt16(44 + 4 * i, Math.round(l[i]! * 30000), true);
+    dv.setInt16(46 + 4 * i, Math.round(-l[i]! * 20000), true);
+  }
+  const file = join(tmp.dir, `${name}.wav`);
+  writeFileSync(file, bytes);
+  return { id: name, file, path: name };
+}
+
+let rows: Record<string, FileRow>;
+beforeAll(() => {
+  rows = {
+    a: wav('a', noise(16000 + 3, 1)),
+    b: wav('b', noise(8000 + 7, 2)),
+    c: wav('c', noise(12345, 3)),
+    big: wav('big', noise(16000 * 6 + 1, 4)),
+    rate: wav('rate', noise(22050, 6), 22050),
+    pcm24: wav('pcm24', noise(9000, 7), 16000, { bitsPerSample: 24 }),
+    float: wav('float', noise(9001, 8), 16000, { bitsPerSample: 32, float: true }),
+    stereo: stereo('stereo', 7001),
+  };
+});
+afterAll(() => tmp.cleanup());
+
+const same = (got: Float32Array | { reason: string }, want: Float32Array): void => {
+  expect(got).toBeInstanceOf(Float32Array);
+  const g = got as Float32Array;
+  expect(g.length).toBe(want.length);
+  let diff = 0;
+  for (let i = 0; i < g.length; i++) if (!Object.is(g[i], want[i])) diff++;
+  expect(diff).toBe(0);
+};
+
+describe('WasmPcm16', () => {
+  it('converts int16 exactly as the JS decoder, for any count (blocks of 8 and a tail)', () => {
+    const pcm = WasmPcm16.create();
+    expect(pcm).not.toBeNull(); // Node has WebAssembly SIMD
+    pcm!.reserve(1 << 16);
+    const u8 = new Uint8Array(pcm!.memory.buffer);
+    const src = 3; // odd byte address: v128 loads need no alignment
+    for (const count of [0, 1, 7, 8, 9, 1000, 4099]) {
+      const ints = Int16Array.from({ length: count }, (_, i) => ((i * 7919) % 65536) - 32768);
+      u8.set(new Uint8Array(ints.buffer), src);
+      const dst = 16384;
+      new Float32Array(pcm!.memory.buffer, dst, count + PCM16_BLOCK).fill(-9); // what the kernel leaves
+      pcm!.convert(src, dst, count);
+      const got = new Float32Array(pcm!.memory.buffer, dst, count);
+      expect(Array.from(got)).toEqual(Array.from(ints, (v) => v / 32768));
+    }
+    expect(() => pcm!.convert(0, 2, 8)).toThrow(/bad region/);
+    expect(() => pcm!.convert(0, 1 << 16, 8)).toThrow(/bad region/);
+  });
+});
+
+describe('SegmentReader', () => {
+  it('gives the JS decoder\'s samples bit for bit: 16-bit mono in the kernel, other formats and rates in JS', () => {
+    const reader = new SegmentReader();
+    // The first chunk sizes the buffers (its files are decoded beside them); the second has room.
+    for (let chunk = 0; chunk < 2; chunk++) {
+      reader.startChunk();
+      for (const row of Object.values(rows)) same(reader.read(row), reference(row));
+    }
+  });
+
+  it('keeps a chunk\'s samples intact until the next chunk, through files that outgrow its buffers', () => {
+    const reader = new SegmentReader();
+    // A first chunk of small files sizes the buffers; the second's big file fits neither the file
+    // region nor the arena, and is read and decoded beside them; the third chunk has room.
+    const chunks = [[rows.b!], [rows.a!, rows.big!, rows.c!, rows.stereo!], [rows.c!, rows.big!, rows.a!, rows.rate!]];
+    for (const chunk of chunks) {
+      reader.startChunk();
+      const got = chunk.map((r) => reader.read(r));
+      chunk.forEach((r, i) => same(got[i]!, reference(r)));
+    }
+  });
+
+  it('reads a chunk: its readable segments with their lengths, the rest with the reason, and the plan', () => {
+    const reader = new SegmentReader();
+    const missing = { id: 'missing', file: join(tmp.dir, 'missing.wav'), path: 'missing.wav' };
+    const extractor = { rowsFor: (n: number) => Math.ceil(n / 320), config: { sampling_rate: 16000 } as never };
+    const read = reader.readChunk([rows.a!, missing, rows.rate!], extractor, { mode: 'eval', batchSize: 2 });
+    expect(read.segments.map((s) => s.row)).toEqual([0, 2]);
+    expect(read.segments[1]!.duration).toBeCloseTo(1, 3);
+    expect(read.rejects).toEqual([{ id: 'missing', path: 'missing.wav', reason: 'file not found' }]);
+    expect(read.plan.clips.map((c) => c.segment)).toEqual([0, 1]);
+    same(read.samples[0]!, reference(rows.a!));
+  });
+});
