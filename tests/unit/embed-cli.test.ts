@@ -50,12 +50,14 @@ const csv = () => join(root, 'data', 'train.csv');
 describe('saturi embed', () => {
   it('embeds the CSV, skips and reports bad segments, and matches an in-process run', async () => {
     const out = join(root, 'emb-all');
-    const r = await runCli(['embed', '--csv', csv(), '--model', DEFAULT_TINY_MODEL_DIR, '--dtype', 'fp32', '--out', out, '--batch-size', '3', '--max-length', '2'], { cwd: tmp.dir });
+    // Two sessions side by side, whatever the machine's cores: the shard test below runs one session and must get the same vectors.
+    const r = await runCli(['embed', '--csv', csv(), '--model', DEFAULT_TINY_MODEL_DIR, '--dtype', 'fp32', '--out', out, '--batch-size', '3', '--max-length', '2', '--sessions', '2'], { cwd: tmp.dir });
     expect(r.stderr).not.toMatch(/Error:/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/embedded 8, skipped 0 \(already embedded\), rejected 5/);
     expect(r.stdout).toMatch(/too short: 1/);
-    expect(r.stdout).toMatch(/time: encoder \d+\.\d s \(\d+ % of the run\), waiting for features \d+\.\d s .*reading \d+\.\d s, features \d+\.\d s/);
+    expect(r.stderr).toMatch(/on cpu \(2 sessions side by side, \d+ threads? each\)/);
+    expect(r.stdout).toMatch(/time, summed over 2 sessions side by side: encoder \d+\.\d s \(\d+ % of their time\), reading \d+\.\d s, features \d+\.\d s, waiting for work \d+\.\d s/);
     expect(r.stderr).toMatch(/embed 11\/11 segments \| 0\.0\d h audio \| 5 rejected .*ETA/);
     const set = await readEmbeddingSet(out);
     expect(set.manifest).toMatchObject({ dtype: 'fp32', dim: TINY_CONFIG.hidden, pooling: 'masked-mean', max_length_seconds: 2, count: 8, crop: { mode: 'random', seed: 42 } });
@@ -79,10 +81,12 @@ describe('saturi embed', () => {
     }
     await enc.dispose();
 
-    // Rerun: nothing to do, nothing duplicated.
-    const again = await runCli(['embed', '--csv', csv(), '--model', DEFAULT_TINY_MODEL_DIR, '--dtype', 'fp32', '--out', out, '--max-length', '2'], { cwd: tmp.dir });
+    // Rerun with one session: nothing to do but retry the rejects, nothing duplicated.
+    const again = await runCli(['embed', '--csv', csv(), '--model', DEFAULT_TINY_MODEL_DIR, '--dtype', 'fp32', '--out', out, '--max-length', '2', '--sessions', '1'], { cwd: tmp.dir });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/embedded 0, skipped 8/);
+    expect(again.stderr).toMatch(/on cpu \(one session beside a feature worker\)/);
+    expect(again.stdout).toMatch(/time: encoder \d+\.\d s \(\d+ % of the run\), waiting for features \d+\.\d s .*reading \d+\.\d s, features \d+\.\d s/);
     expect((await readEmbeddingSet(out)).manifest.count).toBe(8);
   }, 120_000);
 
@@ -91,7 +95,8 @@ describe('saturi embed', () => {
     const encoder = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
     let total = 0;
     for (let k = 0; k < 3; k++) {
-      const s = await runEmbedJob({ csv: csv(), out: shards[k]!, dtype: 'fp32', split: 'train', maxLengthSeconds: 2, shard: parseShard(`${k}/3`), encoder, chunkSize: 2 });
+      const s = await runEmbedJob({ csv: csv(), out: shards[k]!, dtype: 'fp32', split: 'train', maxLengthSeconds: 2, shard: parseShard(`${k}/3`), encoder, chunkSize: 2, sessions: 1 });
+      expect(s.layout.sessions).toBe(1);
       total += s.embedded;
     }
     await encoder.dispose();
@@ -121,7 +126,7 @@ describe('saturi embed', () => {
     let chunks = 0;
     await expect(
       runEmbedJob({
-        csv: csv(), out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, chunkSize: 3,
+        csv: csv(), out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, chunkSize: 1, sessions: 2,
         onProgress: () => {
           if (++chunks === 3) throw new Error('simulated crash');
         },
@@ -130,7 +135,7 @@ describe('saturi embed', () => {
     const partial = await readEmbeddingSet(out);
     expect(partial.manifest.count).toBeGreaterThan(0);
     expect(partial.manifest.count).toBeLessThan(GOOD);
-    const rest = await runEmbedJob({ csv: csv(), out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, chunkSize: 3 });
+    const rest = await runEmbedJob({ csv: csv(), out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, chunkSize: 3, sessions: 1 });
     expect(rest.skipped).toBe(partial.manifest.count);
     expect(rest.embedded).toBe(GOOD - partial.manifest.count);
     const full = await readEmbeddingSet(out);
@@ -146,5 +151,10 @@ describe('saturi embed', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--shard 3\/3/);
     expect(() => parseShard('1-3')).toThrow(/k\/N/);
+    for (const n of ['0', 'two']) {
+      const r = await runCli(['embed', '--csv', csv(), '--out', join(root, 'x'), '--sessions', n]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`--sessions must be a positive integer, got "${n}"`));
+    }
   }, 60_000);
 });

@@ -1,6 +1,8 @@
-// FileEmbedder: segment files → embeddings with reading and features in a worker thread.
-// Results equal the in-process pipeline across chunk boundaries and modes; bad files are
-// rejected with their reason; a batch the session fails on is retried clip by clip.
+// The embedding job's two embedders: FileEmbedder (one session here, reading and features in a
+// worker thread) and SessionPoolEmbedder (sessions side by side in worker threads, each doing
+// every step). Both equal the in-process pipeline across chunk boundaries and modes, in row
+// order, and reject bad files with their reason; a batch the session fails on is retried clip
+// by clip.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +10,8 @@ import { encodeWav } from '../../src/core/audio/wav-encode.ts';
 import { toMono16k } from '../../src/core/audio/resample.ts';
 import { embedSegments, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../src/core/encoder/worker-api.ts';
-import { chunkBounds, FileEmbedder, timingsSince, type ChunkOutcome, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
+import { chunkBounds, FileEmbedder, timingsSince, type ChunkOutcome, type FileEmbedderOptions, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
+import { SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
 import { loadEncoder, type NodeEncoder } from '../../src/node/encoder/load.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../../src/node/io/file-source.ts';
@@ -42,7 +45,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-async function collect(embedder: FileEmbedder, list: FileRow[]): Promise<ChunkOutcome[]> {
+async function collect(embedder: FileEmbedder | SessionPoolEmbedder, list: FileRow[]): Promise<ChunkOutcome[]> {
   const out: ChunkOutcome[] = [];
   for await (const c of embedder.embed(list)) out.push(c);
   return out;
@@ -58,6 +61,7 @@ describe('chunkBounds', () => {
     expect(chunkBounds(100, 32)).toEqual([[0, 1], [1, 3], [3, 7], [7, 15], [15, 31], [31, 63], [63, 95], [95, 100]]);
     expect(chunkBounds(2, 64)).toEqual([[0, 1], [1, 2]]);
     expect(chunkBounds(0, 64)).toEqual([]);
+    expect(chunkBounds(11, 8, 2)).toEqual([[0, 2], [2, 6], [6, 11]]);
   });
 });
 
@@ -75,16 +79,23 @@ describe('splitPreparedBatch', () => {
   });
 });
 
-describe('FileEmbedder', () => {
+/** Each embedder as the job makes it; a pool of 2 or 3 sessions whatever the machine's cores. */
+const embedders: [string, (opts: EmbedOptions, tuning?: FileEmbedderOptions) => Promise<FileEmbedder | SessionPoolEmbedder>, (rows: number, chunkSize: number) => number][] = [
+  ['FileEmbedder', async (opts, tuning) => new FileEmbedder(enc.session, enc.preprocessorConfig, opts, tuning), (n, size) => chunkBounds(n, size).length],
+  ['SessionPoolEmbedder of 2', (opts, tuning) => SessionPoolEmbedder.start(2, { ...enc.reload, threads: 1 }, opts, tuning), (n, size) => chunkBounds(n, size * 2, 2).length],
+  ['SessionPoolEmbedder of 3', (opts, tuning) => SessionPoolEmbedder.start(3, { ...enc.reload, threads: 1 }, opts, tuning), (n, size) => chunkBounds(n, size * 3, 3).length],
+];
+
+describe.each(embedders)('%s', (_name, make, chunkCount) => {
   it('equals the in-process pipeline across chunks, in row order, for train crops and eval', async () => {
     for (const opts of [
       { mode: 'train', seed: 9, maxLengthSeconds: 2, batchSize: 2 },
       { mode: 'eval', maxLengthSeconds: 2, batchSize: 3 },
     ] as EmbedOptions[]) {
-      const embedder = new FileEmbedder(enc.session, enc.preprocessorConfig, opts, { chunkSize: 4, ahead: 1 });
+      const embedder = await make(opts, { chunkSize: 4, ahead: 1 });
       try {
         const chunks = await collect(embedder, rows);
-        expect(chunks.length).toBe(chunkBounds(rows.length, 4).length);
+        expect(chunks.length).toBe(chunkCount(rows.length, 4));
         const got = chunks.flatMap((c) => c.embedded);
         expect(got.map((e) => e.row.id)).toEqual(rows.map((r) => r.id));
         const want = await inProcess(rows, opts);
@@ -102,7 +113,7 @@ describe('FileEmbedder', () => {
   });
 
   it('windows mode gives every window of a long file', async () => {
-    const embedder = new FileEmbedder(enc.session, enc.preprocessorConfig, { mode: 'windows', windowSeconds: 1, batchSize: 2 });
+    const embedder = await make({ mode: 'windows', windowSeconds: 1, batchSize: 2 });
     try {
       const [chunk] = await collect(embedder, [rows[6]!]);
       const want = await inProcess([rows[6]!], { mode: 'windows', windowSeconds: 1 });
@@ -122,10 +133,11 @@ describe('FileEmbedder', () => {
     new DataView(nan.buffer, nan.byteOffset).setFloat32(data + 400, NaN, true);
     writeFileSync(join(dir, 'nan.wav'), nan);
     const bad: FileRow[] = ['missing', 'corrupt', 'short', 'nan'].map((n) => ({ id: n, file: join(dir, `${n}.wav`), path: `wav/${n}.wav` }));
-    const embedder = new FileEmbedder(enc.session, enc.preprocessorConfig, { mode: 'eval', batchSize: 2 });
+    const embedder = await make({ mode: 'eval', batchSize: 2 });
     try {
       const chunks = await collect(embedder, [rows[0]!, ...bad, rows[1]!]);
       expect(chunks.flatMap((c) => c.embedded.map((e) => e.row.id))).toEqual([rows[0]!.id, rows[1]!.id]);
+      expect(chunks.flatMap((c) => c.rejects.map((r) => r.id)).sort()).toEqual(['corrupt', 'missing', 'nan', 'short']);
       const rejects = Object.fromEntries(chunks.flatMap((c) => c.rejects).map((r) => [r.id, r]));
       expect(rejects.missing!.reason).toMatch(/file not found/);
       expect(rejects.corrupt!.reason).toMatch(/RIFF|WAV/i);
@@ -137,6 +149,9 @@ describe('FileEmbedder', () => {
     }
   });
 
+});
+
+describe('FileEmbedder', () => {
   it('retries a failed batch clip by clip: only the clip the session fails on is rejected', async () => {
     // The session fails on any batch holding clip 2 (found by its count of real frames).
     const realFrames = (mask: ArrayLike<number | bigint>, from: number, to: number): number => {
@@ -211,5 +226,45 @@ describe('FileEmbedder', () => {
     const waiting = await delta(instant);
     expect(waiting.featuresMs).toBeGreaterThan(0);
     expect(waiting.waitMs).toBeGreaterThan(waiting.encoderMs);
+  });
+});
+
+describe('SessionPoolEmbedder', () => {
+  it('sums every session\'s timings: reading, features and encoder time all accrue', async () => {
+    const pool = await SessionPoolEmbedder.start(2, { ...enc.reload, threads: 1 }, { mode: 'eval', batchSize: 2 });
+    try {
+      expect(pool.sessions).toBe(2);
+      await collect(pool, rows);
+      const t = pool.timings;
+      expect(t.readMs).toBeGreaterThan(0);
+      expect(t.featuresMs).toBeGreaterThan(0);
+      expect(t.encoderMs).toBeGreaterThan(0);
+      expect(t.waitMs).toBeGreaterThanOrEqual(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails to start with the loader\'s error, naming the model folder, when a session cannot load the model', async () => {
+    const missing = join(tmp.dir, 'no-model');
+    await expect(SessionPoolEmbedder.start(2, { model: missing, dtype: 'fp32', cacheDir: tmp.dir, threads: 1 }, { mode: 'eval' })).rejects.toThrow(missing);
+    await expect(SessionPoolEmbedder.start(0, { ...enc.reload, threads: 1 }, { mode: 'eval' })).rejects.toThrow(/sessions must be a whole number/);
+  });
+});
+
+describe('sessionLayout', () => {
+  const GB = 2 ** 30;
+  it('auto: a session per core while the copies fit in half the free memory, the cores shared out', () => {
+    expect(sessionLayout('auto', undefined, 8, 0.1 * GB, 16 * GB)).toEqual({ sessions: 8, threads: 1 });
+    // 2.3 GB copies (w2v-BERT fp32) in 8 GB free: one fits in half of it, so one session over all cores
+    expect(sessionLayout('auto', undefined, 8, 2.3 * GB, 8 * GB)).toEqual({ sessions: 1, threads: undefined });
+    expect(sessionLayout('auto', undefined, 8, 2.3 * GB, 20 * GB)).toEqual({ sessions: 4, threads: 2 });
+    expect(sessionLayout('auto', 4, 8, 0.1 * GB, 16 * GB)).toEqual({ sessions: 2, threads: 4 });
+    expect(sessionLayout('auto', undefined, 1, 0.1 * GB, 16 * GB)).toEqual({ sessions: 1, threads: undefined });
+  });
+  it('a number is taken as given, with the cores shared out unless threads are given', () => {
+    expect(sessionLayout(3, undefined, 8, 5 * GB, 1 * GB)).toEqual({ sessions: 3, threads: 2 });
+    expect(sessionLayout(2, undefined, 1, 0, 0)).toEqual({ sessions: 2, threads: 1 });
+    expect(sessionLayout(1, 3, 8, 0, 0)).toEqual({ sessions: 1, threads: 3 });
   });
 });

@@ -174,6 +174,35 @@ export function batchResults(
 }
 
 /**
+ * Runs a planned batch and returns each clip's result, or the reason it failed: when the batch
+ * fails, it is retried clip by clip from its prepared features, so one bad clip cannot sink the rest.
+ */
+export async function runBatchOrEachClip(
+  session: EncoderSession,
+  plan: EmbedPlan,
+  batch: readonly number[],
+  ids: readonly string[],
+  prepared: PreparedBatch,
+): Promise<(EmbedResult | string)[]> {
+  const run = async (items: readonly number[], p: PreparedBatch) => batchResults(plan, items, ids, await runPreparedBatch(session, p), session.dim);
+  try {
+    return await run(batch, prepared);
+  } catch (e) {
+    if (batch.length === 1) return [(e as Error).message];
+    const singles = splitPreparedBatch(prepared);
+    const outs: (EmbedResult | string)[] = [];
+    for (const [k, item] of batch.entries()) {
+      try {
+        outs.push(...(await run([item], singles[k]!)));
+      } catch (err) {
+        outs.push((err as Error).message);
+      }
+    }
+    return outs;
+  }
+}
+
+/**
  * Embeds segments (16 kHz mono). One result per segment, or per window in 'windows' mode,
  * in input order. Clips of similar length share a batch; results do not depend on batching.
  */

@@ -3,15 +3,17 @@
 // CSV), and tolerant of bad input (unreadable / too-short / non-finite audio is written with
 // its reason to rejects.jsonl and the job goes on).
 import { readFileSync } from 'node:fs';
+import { availableParallelism, freemem } from 'node:os';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { createManifest, type EncoderDtype, type EmbeddingIndexRow } from '../../core/encoder/embedding-set.ts';
 import { DEFAULT_CROP_SEED, DEFAULT_MAX_LENGTH_SECONDS } from '../../core/encoder/crop.ts';
 import { DEFAULT_BATCH_SIZE } from '../../core/encoder/pipeline.ts';
-import type { LoadProgress, ModelSource } from '../../core/encoder/worker-api.ts';
+import type { EmbedOptions, LoadProgress, ModelSource } from '../../core/encoder/worker-api.ts';
 import { loadEncoder, type NodeEncoder } from '../encoder/load.ts';
 import { FileEmbedder, type EmbedTimings } from './file-embedder.ts';
+import { SessionPoolEmbedder, sessionLayout, type SessionLayout } from './session-pool-embedder.ts';
 import { EmbeddingSetAppender, appendReject, readRejects, writeRejects, type RejectRow } from './io.ts';
 
 export class EmbedInputError extends Error {
@@ -129,11 +131,14 @@ export interface EmbedJobOptions {
   maxLengthSeconds?: number;
   seed?: number;
   cacheDir?: string;
+  /** onnxruntime threads (per session when several run side by side). */
   threads?: number;
+  /** Encoder sessions side by side, each in a worker thread with its own copy of the model (default 'auto': see sessionLayout). */
+  sessions?: number | 'auto';
   /** Segments read and embedded per step (bounds memory; default 64). */
   chunkSize?: number;
   onLoadProgress?: (p: LoadProgress) => void;
-  onStart?: (info: { total: number; skipped: number; resumed: number; repaired: string[]; backend: string; dim: number }) => void;
+  onStart?: (info: { total: number; skipped: number; resumed: number; repaired: string[]; backend: string; dim: number; layout: SessionLayout }) => void;
   onProgress?: (p: EmbedJobProgress) => void;
   /** Use an already loaded encoder (tests, benchmarks). */
   encoder?: NodeEncoder;
@@ -149,8 +154,9 @@ export interface EmbedJobSummary {
   setCount: number;
   audioSeconds: number;
   elapsedSeconds: number;
-  /** Where this run's time went (reading and features run beside the encoder). */
+  /** Where this run's time went (summed over the sessions when several ran side by side). */
   timings: EmbedTimings;
+  layout: SessionLayout;
   out: string;
 }
 
@@ -174,7 +180,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
   const csvRejects = csv.rejects.filter((r) => inShard(r.id));
 
   const encoder = opts.encoder ?? (await loadEncoder(opts.model, opts.dtype, { cacheDir: opts.cacheDir, threads: opts.threads, onProgress: opts.onLoadProgress }));
-  const ownsEncoder = !opts.encoder;
+  let ownsEncoder = !opts.encoder;
   try {
     const manifest = createManifest({
       encoder: { id: encoder.info.modelId, revision: encoder.info.revision },
@@ -189,7 +195,6 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
     try {
       const todo = rows.filter((r) => !appender.has(r.id));
       const skipped = rows.length - todo.length;
-      opts.onStart?.({ total: rows.length, skipped, resumed, repaired, backend: encoder.info.backend, dim: encoder.session.dim });
 
       // Rejects of earlier runs are retried (the file may have been fixed); the file is rewritten at the end.
       const previous = readRejects(opts.out).filter((r) => inShard(r.id));
@@ -205,17 +210,23 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
         progress.elapsedSeconds = (performance.now() - t0) / 1000;
         opts.onProgress?.({ ...progress });
       };
-      report();
 
       let embeddedCount = 0;
       let timings: EmbedTimings;
-      const mode = opts.split === 'train' ? 'train' : 'eval';
-      const embedder = new FileEmbedder(
-        encoder.session,
-        encoder.preprocessorConfig,
-        { mode, seed, maxLengthSeconds, batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE },
-        { chunkSize: opts.chunkSize },
-      );
+      const options: EmbedOptions = { mode: opts.split === 'train' ? 'train' : 'eval', seed, maxLengthSeconds, batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE };
+      // A job of one segment or none has no use for more sessions.
+      const layout = todo.length > 1 ? sessionLayout(opts.sessions ?? 'auto', opts.threads, availableParallelism(), encoder.memoryBytes, freemem()) : { sessions: 1, threads: opts.threads };
+      let embedder: FileEmbedder | SessionPoolEmbedder;
+      if (layout.sessions > 1) {
+        embedder = await SessionPoolEmbedder.start(layout.sessions, { ...encoder.reload, threads: layout.threads! }, options, { chunkSize: opts.chunkSize });
+        // The workers hold their own copies; this one only gave the manifest its facts.
+        if (ownsEncoder) {
+          ownsEncoder = false;
+          await encoder.dispose();
+        }
+      } else embedder = new FileEmbedder(encoder.session, encoder.preprocessorConfig, options, { chunkSize: opts.chunkSize });
+      opts.onStart?.({ total: rows.length, skipped, resumed, repaired, backend: encoder.info.backend, dim: encoder.session.dim, layout });
+      report();
       try {
         for await (const chunk of embedder.embed(todo)) {
           for (const r of chunk.rejects) {
@@ -258,6 +269,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
         audioSeconds: progress.seconds,
         elapsedSeconds: (performance.now() - t0) / 1000,
         timings,
+        layout,
         out: opts.out,
       };
     } finally {

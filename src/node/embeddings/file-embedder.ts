@@ -3,72 +3,17 @@
 // run() blocks the thread it is called on, so only another thread can overlap the two.
 // Chunks are requested a few ahead; the first chunks are small so the session starts early.
 import type { Worker } from 'node:worker_threads';
-import { batchResults, runPreparedBatch, splitPreparedBatch, type EmbedPlan, type EncoderSession, type PreparedBatch } from '../../core/encoder/pipeline.ts';
-import type { EmbedOptions, EmbedResult } from '../../core/encoder/worker-api.ts';
+import type { EncoderSession } from '../../core/encoder/pipeline.ts';
+import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
 import type { PreprocessorConfig } from '../../core/features/preprocessor-config.ts';
 import { startTsWorker } from '../threads/ts-worker.ts';
-import type { RejectRow } from './io.ts';
-import type { FileRow, FromPrepareWorker, ReadSegmentInfo, ToPrepareWorker } from './prepare-protocol.ts';
+import { chunkBounds, DEFAULT_CHUNK_SIZE, embedPlannedChunk, noTimings, type ChunkOutcome, type EmbedTimings, type FileEmbedderOptions } from './embed-chunk.ts';
+import type { FileRow, FromPrepareWorker, ToPrepareWorker } from './prepare-protocol.ts';
 
 export type { FileRow } from './prepare-protocol.ts';
-
-export interface EmbeddedFile<R extends FileRow = FileRow> {
-  /** The row as given to embed(). */
-  row: R;
-  /** Seconds of audio in the file (at 16 kHz). */
-  duration: number;
-  /** One per crop (one per window in 'windows' mode). */
-  results: EmbedResult[];
-}
-
-export interface ChunkOutcome<R extends FileRow = FileRow> {
-  embedded: EmbeddedFile<R>[];
-  /** Files that could not be read or embedded, with the reason. */
-  rejects: RejectRow[];
-}
-
-export interface FileEmbedderOptions {
-  /** Rows per chunk once the pipeline is running (default DEFAULT_CHUNK_SIZE). */
-  chunkSize?: number;
-  /** Chunks requested beyond the one being embedded (default 2). */
-  ahead?: number;
-}
-
-/**
- * Where an embedding job's time went, in ms, summed over the job: shows whether the encoder or
- * the reading and features bound it (the two run at once, on two threads).
- */
-export interface EmbedTimings {
-  /** Feature worker: reading and decoding files, planning crops and batches. */
-  readMs: number;
-  /** Feature worker: features of the batches. */
-  featuresMs: number;
-  /** This thread: encoder runs and pooling. */
-  encoderMs: number;
-  /** This thread: waiting for the worker's next plan or batch, the encoder idle. */
-  waitMs: number;
-}
-
-/** The timings accrued between two readings of `FileEmbedder.timings` (e.g. over one embed() call). */
-export function timingsSince(before: EmbedTimings, now: EmbedTimings): EmbedTimings {
-  return { readMs: now.readMs - before.readMs, featuresMs: now.featuresMs - before.featuresMs, encoderMs: now.encoderMs - before.encoderMs, waitMs: now.waitMs - before.waitMs };
-}
-
-/** Rows per chunk once the pipeline runs: bounds the decoded audio and features held at once. */
-export const DEFAULT_CHUNK_SIZE = 64;
+export { chunkBounds, DEFAULT_CHUNK_SIZE, timingsSince, type ChunkOutcome, type EmbeddedFile, type EmbedTimings, type FileEmbedderOptions } from './embed-chunk.ts';
 
 type Waiter = { resolve: (m: FromPrepareWorker) => void; reject: (e: Error) => void };
-
-/**
- * Chunk boundaries: 1 row, doubling up to chunkSize, so the session has its first batch after
- * one file is read (a chunk is planned whole: its batches are bucketed by length).
- */
-export function chunkBounds(total: number, chunkSize: number): [number, number][] {
-  const out: [number, number][] = [];
-  let size = 1;
-  for (let start = 0; start < total; start += size, size = Math.min(chunkSize, size * 2)) out.push([start, Math.min(total, start + size)]);
-  return out;
-}
 
 export class FileEmbedder {
   private readonly worker: Worker;
@@ -77,7 +22,7 @@ export class FileEmbedder {
   private failure: Error | undefined;
   private nextChunk = 0;
   /** Summed over every embed() call of this embedder. */
-  readonly timings: EmbedTimings = { readMs: 0, featuresMs: 0, encoderMs: 0, waitMs: 0 };
+  readonly timings: EmbedTimings = noTimings();
   private closed = false;
 
   constructor(
@@ -147,65 +92,13 @@ export class FileEmbedder {
     for (let i = 0; i <= ahead; i++) request(i);
     for (let i = 0; i < chunks.length; i++) {
       const plan = (await this.take(FileEmbedder.key(first + i))) as Extract<FromPrepareWorker, { type: 'plan' }>;
-      const outcome = await this.embedChunk(first + i, chunks[i]!, plan);
+      const batchAt = async (b: number) => {
+        const m = await this.take(FileEmbedder.key(first + i, b));
+        return m.type === 'batch' ? m.prepared : (m as { message: string }).message;
+      };
+      const outcome = await embedPlannedChunk(this.session, chunks[i]!, plan, batchAt, this.timings);
       request(i + ahead + 1);
       yield outcome;
-    }
-  }
-
-  private async embedChunk<R extends FileRow>(chunk: number, rows: readonly R[], msg: { segments: ReadSegmentInfo[]; rejects: RejectRow[]; plan: EmbedPlan }): Promise<ChunkOutcome<R>> {
-    const { plan, segments } = msg;
-    const ids = segments.map((s) => rows[s.row]!.id);
-    const results: (EmbedResult | undefined)[] = new Array(plan.clips.length);
-    const failed = new Map<number, string>();
-    for (let b = 0; b < plan.batches.length; b++) {
-      const batch = plan.batches[b]!;
-      const m = await this.take(FileEmbedder.key(chunk, b));
-      const start = performance.now();
-      const outs = m.type === 'batch' ? await this.runBatch(plan, batch, ids, m.prepared) : batch.map(() => (m as { message: string }).message);
-      this.timings.encoderMs += performance.now() - start;
-      batch.forEach((i, k) => {
-        const o = outs[k]!;
-        if (typeof o === 'string') failed.set(plan.clips[i]!.segment, o);
-        else results[i] = o;
-      });
-    }
-    const bySegment: EmbedResult[][] = segments.map(() => []);
-    plan.clips.forEach((c, i) => {
-      const r = results[i];
-      if (r) bySegment[c.segment]!.push(r);
-    });
-    const embedded: EmbeddedFile<R>[] = [];
-    const rejects = [...msg.rejects];
-    segments.forEach((s, i) => {
-      const row = rows[s.row]!;
-      const reason = failed.get(i);
-      if (reason !== undefined) rejects.push({ id: row.id, path: row.path, reason: `encoder failed: ${reason}` });
-      else embedded.push({ row, duration: s.duration, results: bySegment[i]! });
-    });
-    return { embedded, rejects };
-  }
-
-  /**
-   * Runs a batch and returns each clip's result, or the reason it failed: when the batch
-   * fails, it is retried clip by clip so one bad clip cannot sink the rest.
-   */
-  private async runBatch(plan: EmbedPlan, batch: readonly number[], ids: readonly string[], prepared: PreparedBatch): Promise<(EmbedResult | string)[]> {
-    const run = async (items: readonly number[], p: PreparedBatch) => batchResults(plan, items, ids, await runPreparedBatch(this.session, p), this.session.dim);
-    try {
-      return await run(batch, prepared);
-    } catch (e) {
-      if (batch.length === 1) return [(e as Error).message];
-      const singles = splitPreparedBatch(prepared);
-      const outs: (EmbedResult | string)[] = [];
-      for (const [k, item] of batch.entries()) {
-        try {
-          outs.push(...(await run([item], singles[k]!)));
-        } catch (err) {
-          outs.push((err as Error).message);
-        }
-      }
-      return outs;
     }
   }
 

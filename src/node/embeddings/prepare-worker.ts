@@ -2,12 +2,11 @@
 // length-bucketed batches, and extracts features, so that this work overlaps the encoder
 // session on the main thread (onnxruntime-node's run() blocks its thread).
 import { parentPort } from 'node:worker_threads';
-import { planEmbedding, preparePlannedBatch } from '../../core/encoder/pipeline.ts';
+import { preparePlannedBatch } from '../../core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
 import { SeamlessFeatureExtractor } from '../../core/features/seamless-feature-extractor.ts';
-import { SEGMENT_SAMPLE_RATE, SegmentReader } from './segment-reader.ts';
-import type { FileRow, FromPrepareWorker, ReadSegmentInfo, ToPrepareWorker } from './prepare-protocol.ts';
-import type { RejectRow } from './io.ts';
+import { SegmentReader } from './segment-reader.ts';
+import type { FromPrepareWorker, ToPrepareWorker } from './prepare-protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('prepare-worker.ts must run in a worker thread');
@@ -25,21 +24,9 @@ port.on('message', (msg: ToPrepareWorker) => {
   }
   if (!extractor || !options) throw new Error('prepare worker: chunk before init');
   const readStart = performance.now();
-  reader.startChunk();
-  const samples: Float32Array[] = [];
-  const segments: ReadSegmentInfo[] = [];
-  const rejects: RejectRow[] = [];
-  msg.rows.forEach((row, i) => {
-    const r = reader.read(row);
-    if (r instanceof Float32Array) {
-      samples.push(r);
-      segments.push({ row: i, duration: r.length / SEGMENT_SAMPLE_RATE });
-    } else rejects.push(r);
-  });
-  const read = segments.map((s) => msg.rows[s.row]!);
-  const plan = planEmbedding(samples.map((s, i) => ({ id: read[i]!.id, length: s.length })), extractor, options);
+  const { samples, segments, rejects, plan } = reader.readChunk(msg.rows, extractor, options);
   post({ type: 'plan', chunk: msg.chunk, segments, rejects, plan, ms: performance.now() - readStart });
-  const paths = read.map((r) => r.path);
+  const paths = segments.map((s) => msg.rows[s.row]!.path);
   plan.batches.forEach((batch, b) => {
     const start = performance.now();
     try {

@@ -20,6 +20,10 @@ export interface NodeEncoder {
   modelConfig: Record<string, unknown>;
   source: ResolvedModelSource;
   info: LoadResult;
+  /** How to load this model again (the worker threads of a session pool each load their own copy). */
+  reload: { model: ModelSource; dtype: EncoderDtype; cacheDir: string };
+  /** Memory the load took (growth of the process's resident set): what one more copy would cost. */
+  memoryBytes: number;
   dispose(): Promise<void>;
 }
 
@@ -60,7 +64,10 @@ export async function loadEncoder(model: ModelSource | undefined, dtype: Encoder
   const sessionOptions: Record<string, unknown> = {};
   if (opts.threads) sessionOptions.intraOpNumThreads = opts.threads;
   if (opts.spinning === false) sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
-  const loaded = await loadWithTransformers(tf, source, { dtype, device: 'cpu', onProgress: opts.onProgress, sessionOptions, joinPath: join, cacheDir: opts.cacheDir ?? defaultModelCacheDir() });
+  const cacheDir = opts.cacheDir ?? defaultModelCacheDir();
+  const rssBefore = process.memoryUsage.rss();
+  const loaded = await loadWithTransformers(tf, source, { dtype, device: 'cpu', onProgress: opts.onProgress, sessionOptions, joinPath: join, cacheDir });
+  const memoryBytes = Math.max(0, process.memoryUsage.rss() - rssBefore);
   const where = source.kind === 'path' ? join(source.id, 'preprocessor_config.json') : `${source.id} preprocessor_config.json`;
   const picked = Object.fromEntries(Object.entries(loaded.preprocessorConfig).filter(([k]) => PREPROCESSOR_KEYS.includes(k)));
   const preprocessorConfig = parsePreprocessorConfig(picked, where);
@@ -74,6 +81,8 @@ export async function loadEncoder(model: ModelSource | undefined, dtype: Encoder
     modelConfig: loaded.config,
     source,
     info: { backend: 'cpu', dtype, dim, modelId: typeof model === 'string' ? model : (model?.id ?? source.id), revision: source.revision, notes: [] },
+    reload: { model: source.kind === 'hub' ? { id: source.id, revision: source.revision } : source.id, dtype, cacheDir },
+    memoryBytes,
     dispose: loaded.dispose,
   };
 }

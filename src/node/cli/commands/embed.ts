@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { intFlag } from '../int-flag.ts';
 import type { EmbedTimings } from '../../embeddings/file-embedder.ts';
+import type { SessionLayout } from '../../embeddings/session-pool-embedder.ts';
 
 interface EmbedFlags {
   csv?: string;
@@ -15,6 +16,7 @@ interface EmbedFlags {
   maxLength: string;
   seed: string;
   threads?: string;
+  sessions: string;
   cacheDir?: string;
   progress: boolean;
 }
@@ -30,17 +32,27 @@ function fmtDuration(s: number): string {
 }
 
 /**
- * Where the run's time went: the encoder's share of the run, and how long it sat idle waiting
- * for the feature worker (a large wait means reading and features bound the job, not the model).
+ * Where the run's time went. One session: the encoder's share of the run, and how long it sat
+ * idle waiting for the feature worker (a large wait means reading and features bound the job,
+ * not the model). Sessions side by side: each step summed over them, and their idle time.
  */
-function formatTimings(t: EmbedTimings, elapsedSeconds: number): string {
+function formatTimings(t: EmbedTimings, elapsedSeconds: number, sessions: number): string {
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  const share = (ms: number): string => (elapsedSeconds > 0 ? `${Math.round(ms / 10 / elapsedSeconds)} %` : '?');
+  const share = (ms: number): string => (elapsedSeconds > 0 ? `${Math.round(ms / 10 / elapsedSeconds / sessions)} %` : '?');
+  if (sessions > 1) {
+    return (
+      `time, summed over ${sessions} sessions side by side: encoder ${s(t.encoderMs)} (${share(t.encoderMs)} of their time), ` +
+      `reading ${s(t.readMs)}, features ${s(t.featuresMs)}, waiting for work ${s(t.waitMs)}`
+    );
+  }
   return (
     `time: encoder ${s(t.encoderMs)} (${share(t.encoderMs)} of the run), waiting for features ${s(t.waitMs)} (${share(t.waitMs)}); ` +
     `feature worker, beside the encoder: reading ${s(t.readMs)}, features ${s(t.featuresMs)}`
   );
 }
+
+const layoutText = (l: SessionLayout): string =>
+  l.sessions > 1 ? `${l.sessions} sessions side by side, ${l.threads} thread${l.threads === 1 ? '' : 's'} each` : `one session${l.threads ? ` of ${l.threads} threads` : ''} beside a feature worker`;
 
 export function register(program: Command): void {
   program
@@ -62,7 +74,8 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'segments per encoder run (batched by similar length)', '1')
     .option('--max-length <seconds>', 'crop length (max_length_seconds)', '20')
     .option('--seed <n>', 'seed of the training crops', '42')
-    .option('--threads <n>', 'onnxruntime threads')
+    .option('--threads <n>', 'onnxruntime threads (per session)')
+    .option('--sessions <n|auto>', 'encoder sessions side by side, each with its own copy of the model; auto: one per core while the copies fit in half the free memory', 'auto')
     .option('--cache-dir <dir>', 'model download cache (default $SATURI_MODEL_CACHE or ~/.cache/saturi/models)')
     .option('--no-progress', 'no progress bar')
     .action(async (args: string[], flags: EmbedFlags) => {
@@ -115,6 +128,7 @@ export function register(program: Command): void {
           maxLengthSeconds: maxLength,
           seed,
           threads: flags.threads ? intFlag(flags.threads, '--threads') : undefined,
+          sessions: flags.sessions === 'auto' ? 'auto' : intFlag(flags.sessions, '--sessions'),
           cacheDir: flags.cacheDir,
           onLoadProgress: (p) => {
             if (!flags.progress) return;
@@ -122,7 +136,7 @@ export function register(program: Command): void {
           },
           onStart: (s) => {
             for (const r of s.repaired) log(`repaired after an interrupted run: ${r}`);
-            log(`embedding ${s.total - s.skipped} segments (${split}${shard ? `, shard ${shard.index}/${shard.count}` : ''}; ${s.skipped} already in ${flags.out}) on ${s.backend}, dim ${s.dim}`);
+            log(`embedding ${s.total - s.skipped} segments (${split}${shard ? `, shard ${shard.index}/${shard.count}` : ''}; ${s.skipped} already in ${flags.out}) on ${s.backend} (${layoutText(s.layout)}), dim ${s.dim}`);
             bar?.start(s.total - s.skipped, 0, { hours: '0.00', rejected: 0, speed: '' });
           },
           onProgress: (p) => {
@@ -142,7 +156,7 @@ export function register(program: Command): void {
         process.stdout.write(
           `embedded ${summary.embedded}, skipped ${summary.skipped} (already embedded), rejected ${summary.rejected}${reasons ? ` (${reasons}; see ${flags.out}/rejects.jsonl)` : ''}\n` +
             `${summary.out}: ${summary.setCount} vectors, ${(summary.audioSeconds / 3600).toFixed(3)} h audio this run, ${fmtDuration(summary.elapsedSeconds)}\n` +
-            `${formatTimings(summary.timings, summary.elapsedSeconds)}\n`,
+            `${formatTimings(summary.timings, summary.elapsedSeconds, summary.layout.sessions)}\n`,
         );
       } catch (e) {
         bar?.stop();

@@ -1,0 +1,26 @@
+// Messages between a SessionPoolEmbedder and its session workers (session-worker.ts): each
+// worker loads its own copy of the model, then embeds the parts of chunks it is given.
+import type { EncoderDtype } from '../../core/encoder/embedding-set.ts';
+import type { EmbedOptions, EmbedResult, ModelSource } from '../../core/encoder/worker-api.ts';
+import type { EmbedTimings } from './embed-chunk.ts';
+import type { RejectRow } from './io.ts';
+import type { FileRow } from './prepare-protocol.ts';
+
+export interface SessionWorkerInit {
+  model: ModelSource;
+  dtype: EncoderDtype;
+  cacheDir: string;
+  /** onnxruntime intra-op threads of this worker's session. */
+  threads: number;
+  spinning?: boolean;
+}
+
+export type ToSessionWorker =
+  | { type: 'init'; load: SessionWorkerInit; options: EmbedOptions }
+  | { type: 'part'; chunk: number; rows: FileRow[] };
+
+export type FromSessionWorker =
+  | { type: 'ready' }
+  | { type: 'init-error'; message: string }
+  /** A part's outcome; `row` indexes the part's rows. `timings`: this part's alone. */
+  | { type: 'part'; chunk: number; embedded: { row: number; duration: number; results: EmbedResult[] }[]; rejects: { row: number; reject: RejectRow }[]; timings: EmbedTimings };

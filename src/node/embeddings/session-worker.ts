@@ -1,0 +1,68 @@
+// Worker thread of a SessionPoolEmbedder: its own encoder session on a share of the cores, and
+// every step for the rows it is given, in turn: read, decode, plan, features, encoder, pooling.
+// Sessions side by side beat one session over all cores when the model is small: onnxruntime
+// threads meet at every operator, and a small model's operators are short.
+import { parentPort } from 'node:worker_threads';
+import { preparePlannedBatch } from '../../core/encoder/pipeline.ts';
+import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
+import { loadEncoder, type NodeEncoder } from '../encoder/load.ts';
+import { embedPlannedChunk, noTimings } from './embed-chunk.ts';
+import type { FileRow } from './prepare-protocol.ts';
+import { SegmentReader } from './segment-reader.ts';
+import type { FromSessionWorker, ToSessionWorker } from './session-pool-protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('session-worker.ts must run in a worker thread');
+const post = (msg: FromSessionWorker): void => port.postMessage(msg);
+
+const reader = new SegmentReader();
+let state: { encoder: NodeEncoder; options: EmbedOptions } | undefined;
+let lastDone: number | undefined;
+
+async function embedPart(chunk: number, rows: FileRow[], arrived: number): Promise<void> {
+  if (!state) throw new Error('session worker: part before init');
+  const { encoder, options } = state;
+  const timings = noTimings();
+  if (lastDone !== undefined) timings.waitMs = Math.max(0, arrived - lastDone);
+  let start = performance.now();
+  const read = reader.readChunk(rows, encoder.extractor, options);
+  timings.readMs = performance.now() - start;
+  const paths = read.segments.map((s) => rows[s.row]!.path);
+  const batchAt = (b: number) => {
+    start = performance.now();
+    try {
+      return preparePlannedBatch(encoder.extractor, read.plan, read.plan.batches[b]!, read.samples, paths);
+    } catch (e) {
+      return (e as Error).message;
+    } finally {
+      timings.featuresMs += performance.now() - start;
+    }
+  };
+  const outcome = await embedPlannedChunk(encoder.session, rows, read, batchAt, timings);
+  const index = new Map(rows.map((r, i) => [r, i]));
+  const byId = new Map(rows.map((r, i) => [r.id, i]));
+  post({
+    type: 'part',
+    chunk,
+    embedded: outcome.embedded.map((e) => ({ row: index.get(e.row)!, duration: e.duration, results: e.results })),
+    rejects: outcome.rejects.map((r) => ({ row: byId.get(r.id)!, reject: r })),
+    timings,
+  });
+  lastDone = performance.now();
+}
+
+// One message at a time: run() yields to the event loop, and the next part must wait its turn.
+let queue = Promise.resolve();
+port.on('message', (msg: ToSessionWorker) => {
+  const arrived = performance.now();
+  queue = queue.then(async () => {
+    if (msg.type === 'init') {
+      try {
+        state = { encoder: await loadEncoder(msg.load.model, msg.load.dtype, { cacheDir: msg.load.cacheDir, threads: msg.load.threads, spinning: msg.load.spinning }), options: msg.options };
+        post({ type: 'ready' });
+      } catch (e) {
+        post({ type: 'init-error', message: (e as Error).message });
+      }
+    } else await embedPart(msg.chunk, msg.rows, arrived);
+  });
+});
