@@ -1,9 +1,12 @@
 // npm run bench:encoder — on the same WAV segments, for the tiny model and a larger generated
 // one (hidden 256, 8 layers):
 //   full pipeline  = read + decode WAV, resample check, features, session.run, pooling, as
-//                    `saturi embed` runs it (FileEmbedder: files read and features made in a
-//                    worker thread while the session runs on the main thread)
-//   bare session   = session.run only, on the same padded batches prepared beforehand
+//                    `saturi embed` runs it: its default layout on this machine (sessions side by
+//                    side, SessionPoolEmbedder, when the copies fit), and one session with files
+//                    read and features made in a worker thread beside it (FileEmbedder)
+//   bare session   = session.run only, on the same padded batches prepared beforehand: by
+//                    onnxruntime's default session over all cores, and by the sessions of the
+//                    pool side by side, each on the batches its worker makes
 //   one thread     = the same pipeline, all steps in turn on the main thread (the browser
 //                    worker's way), to show what the overlap gains
 // → pipeline overhead %, and the speed-up of length-bucketed batching over batch size 1; where
@@ -11,7 +14,7 @@
 // reach on this machine: the session's own work (bare, one thread) plus reading and features
 // (alone) spread perfectly over the cores.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, freemem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { encodeWav } from '../src/core/audio/wav-encode.ts';
@@ -20,6 +23,9 @@ import { embedSegments, planEmbedding, preparePlannedBatch, type PreparedBatch }
 import { BENCH_LARGE_CONFIG, TINY_CONFIG, parameterCount, type TinyConformerConfig } from '../src/core/onnx/tiny-conformer.ts';
 import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
 import { chunkBounds, DEFAULT_CHUNK_SIZE, FileEmbedder, timingsSince, type EmbedTimings, type FileRow } from '../src/node/embeddings/file-embedder.ts';
+import { SessionPoolEmbedder, sessionLayout } from '../src/node/embeddings/session-pool-embedder.ts';
+import { startTsWorker } from '../src/node/threads/ts-worker.ts';
+import type { ToBareWorker } from './bare-sessions.worker.ts';
 import { SegmentReader } from '../src/node/embeddings/segment-reader.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../src/node/io/file-source.ts';
@@ -84,7 +90,7 @@ async function withBusyCore(fn: () => Promise<void>): Promise<void> {
 const median = (t: readonly number[]): number => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
 const pct = (ratio: number): string => `${((ratio - 1) * 100).toFixed(1)} %`;
 
-async function fullPipeline(embedder: FileEmbedder, rows: FileRow[], split?: EmbedTimings[]): Promise<void> {
+async function fullPipeline(embedder: FileEmbedder | SessionPoolEmbedder, rows: FileRow[], split?: EmbedTimings[]): Promise<void> {
   const before = { ...embedder.timings };
   for await (const chunk of embedder.embed(rows)) if (chunk.rejects.length) throw new Error(chunk.rejects[0]!.reason);
   split?.push(timingsSince(before, embedder.timings));
@@ -94,17 +100,42 @@ async function fullPipeline(embedder: FileEmbedder, rows: FileRow[], split?: Emb
 function prepareAlone(enc: NodeEncoder, rows: FileRow[], batchSize: number): void {
   const reader = new SegmentReader();
   for (const [from, to] of chunkBounds(rows.length, DEFAULT_CHUNK_SIZE)) {
-    reader.startChunk();
     const chunk = rows.slice(from, to);
-    const samples = chunk.map((r) => {
-      const s = reader.read(r);
-      if (!(s instanceof Float32Array)) throw new Error(s.reason);
-      return s;
-    });
-    const ids = chunk.map((r) => r.id);
-    const plan = planEmbedding(samples.map((s, i) => ({ id: ids[i]!, length: s.length })), enc.extractor, { mode: 'eval', batchSize });
-    for (const batch of plan.batches) preparePlannedBatch(enc.extractor, plan, batch, samples, ids);
+    const read = reader.readChunk(chunk, enc.extractor, { mode: 'eval', batchSize });
+    if (read.rejects.length) throw new Error(read.rejects[0]!.reason);
+    const ids = read.segments.map((s) => chunk[s.row]!.id);
+    for (const batch of read.plan.batches) preparePlannedBatch(enc.extractor, read.plan, batch, read.samples, ids);
   }
+}
+
+/** The batches each session of a pool of `n` makes (rows dealt as SessionPoolEmbedder deals them), prepared up front. */
+function preparedLikePool(enc: NodeEncoder, clips: Float32Array[], n: number, batchSize: number): PreparedBatch[][] {
+  const opts = { mode: 'eval', batchSize } as const;
+  const out: PreparedBatch[][] = Array.from({ length: n }, () => []);
+  for (const [from, to] of chunkBounds(clips.length, DEFAULT_CHUNK_SIZE * n, n)) {
+    for (let k = 0; k < n; k++) {
+      const part = clips.slice(from, to).filter((_, j) => j % n === k);
+      const ids = part.map((_, i) => `${from}:${k}:${i}`);
+      const plan = planEmbedding(part.map((c, i) => ({ id: ids[i]!, length: c.length })), enc.extractor, opts);
+      out[k]!.push(...plan.batches.map((batch) => preparePlannedBatch(enc.extractor, plan, batch, part, ids)));
+    }
+  }
+  return out;
+}
+
+/** Sessions in worker threads, one per list of batches; run() runs them all at once and resolves when the last is done. */
+async function bareSessions(enc: NodeEncoder, threads: number, lists: PreparedBatch[][]): Promise<{ run: () => Promise<void>; close: () => Promise<void> }> {
+  const workers = lists.map(() => startTsWorker(new URL('./bare-sessions.worker.ts', import.meta.url)));
+  const ask = (w: (typeof workers)[number], m: ToBareWorker) => new Promise<void>((resolve, reject) => {
+    w.once('message', () => resolve());
+    w.once('error', reject);
+    w.postMessage(m);
+  });
+  await Promise.all(workers.map((w, k) => ask(w, { type: 'init', load: { ...enc.reload, threads }, batches: lists[k]! })));
+  return {
+    run: async () => void (await Promise.all(workers.map((w) => ask(w, { type: 'run' })))),
+    close: async () => void (await Promise.all(workers.map((w) => w.terminate()))),
+  };
 }
 
 async function inTurn(enc: NodeEncoder, files: string[], batchSize: number): Promise<void> {
@@ -144,6 +175,55 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
   const audioSeconds = clips.reduce((a, c) => a + c.length / SR, 0);
   console.log(`\n${name}: hidden ${cfg.hidden}, ${cfg.layers} layers, ~${(parameterCount(cfg) / 1e6).toFixed(2)} M parameters${written ? ` (generated in ${genMs.toFixed(0)} ms)` : ''}; ${listed.length} segments (${files.length} files × ${repeat}), ${audioSeconds.toFixed(0)} s of audio`);
   const line = (label: string, ms: number): string => `    ${label.padEnd(50)} ${ms.toFixed(0).padStart(7)} ms   ${(audioSeconds / (ms / 1000)).toFixed(0).padStart(6)}× real time`;
+  // Overhead three ways, since a shared machine's speed drifts between rounds: medians, the
+  // median of each round's full/bare (neighbours in time), and best round against best round.
+  const overheads = (times: Record<string, number[]>, full: string, bare: string): string => {
+    const m = (k: string) => median(times[k]!);
+    const perRound = median(times[full]!.map((f, r) => f / times[bare]![r]!));
+    const best = Math.min(...times[full]!) / Math.min(...times[bare]!);
+    return `${pct(m(full) / m(bare))} of medians, ${pct(perRound)} median by round, ${pct(best)} best against best`;
+  };
+  {
+    // As `saturi embed` runs it here by default.
+    const main = await loadEncoder(dir, 'fp32');
+    const layout = sessionLayout('auto', undefined, availableParallelism(), main.memoryBytes, freemem());
+    if (layout.sessions > 1) {
+      const threads = layout.threads!;
+      // saturi embed's default batch size on a CPU is 1; bucketed batches of BATCH for comparison.
+      const sizes = [1, BATCH];
+      const prepared = sizes.map((b) => preparedLikePipeline(main, clips, b));
+      const bare = await Promise.all(sizes.map((b) => bareSessions(main, threads, preparedLikePool(main, clips, layout.sessions, b))));
+      const pools = await Promise.all(sizes.map((batchSize) => SessionPoolEmbedder.start(layout.sessions, { ...main.reload, threads }, { mode: 'eval', batchSize })));
+      const split: EmbedTimings[] = [];
+      const variants: Record<string, () => Promise<void>> = {};
+      sizes.forEach((b, i) => {
+        variants[`bareDefault${b}`] = async () => {
+          for (const p of prepared[i]!) await main.session.run(p.features, p.mask64, p.batch, p.frames);
+        };
+        variants[`barePool${b}`] = bare[i]!.run;
+        variants[`full${b}`] = () => fullPipeline(pools[i]!, fileRows, b === 1 ? split : undefined);
+      });
+      const times = await interleavedTimes(variants, reps);
+      for (const b of bare) await b.close();
+      for (const p of pools) await p.close();
+      const m = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
+      console.log(`  as saturi embed runs it here: ${layout.sessions} sessions side by side, ${threads} thread${threads === 1 ? '' : 's'} each, each reading, making features and running the encoder for its rows:`);
+      sizes.forEach((b, i) => {
+        const batches = b === 1 ? 'batch size 1 (saturi embed\'s default on a CPU)' : `bucketed batches of ${b}`;
+        console.log(`   ${batches}:`);
+        console.log(line(`bare session.run, onnxruntime's default session, ${prepared[i]!.length} batches`, m[`bareDefault${b}`]!));
+        console.log(line(`bare session.run, ${layout.sessions} sessions side by side`, m[`barePool${b}`]!));
+        console.log(line('full pipeline', m[`full${b}`]!));
+        console.log(`    pipeline overhead against the default session's bare run: ${overheads(times, `full${b}`, `bareDefault${b}`)}`);
+        console.log(`    pipeline overhead against the same sessions' bare run:   ${overheads(times, `full${b}`, `barePool${b}`)}`);
+      });
+      console.log(`    bucketed batching speed-up over batch size 1:      ${(m.full1! / m[`full${BATCH}`]!).toFixed(2)}×`);
+      const med = (key: keyof EmbedTimings): string => `${median(split.slice(1).map((t) => t[key])).toFixed(0)} ms`;
+      console.log(`    full pipeline's time, batch size 1 (median round, summed over the sessions): encoder ${med('encoderMs')}, reading ${med('readMs')}, features ${med('featuresMs')}, waiting for work ${med('waitMs')}`);
+    } else console.log(`  as saturi embed runs it here: one session beside the feature worker (${availableParallelism()} cores, ${(main.memoryBytes / 2 ** 20).toFixed(0)} MB a copy, ${(freemem() / 2 ** 30).toFixed(1)} GB free), below`);
+    await main.dispose();
+  }
+  console.log('  one session, files read and features made in a worker thread beside it (FileEmbedder):');
   const sessions = [
     { label: `onnxruntime's defaults (threads for ${cpus().length} cores, idle threads spin)`, load: {} },
     { label: 'default threads, idle threads sleep (spinning: false)', load: { spinning: false } },
@@ -183,14 +263,10 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
     }
     if (load.threads === 1) oneThreadBare = bare;
     const full = m.full!;
-    // Overhead three ways, since a shared machine's speed drifts between rounds: medians, the
-    // median of each round's full/bare (neighbours in time), and best round against best round.
-    const perRound = median(times.full!.map((f, r) => f / times.bare![r]!));
-    const best = Math.min(...times.full!) / Math.min(...times.bare!);
-    console.log(`  session with ${label}:`);
+    console.log(`  one session with ${label}:`);
     console.log(line(`bare session.run, ${prepared.length} prepared batches`, bare));
     console.log(line(`full pipeline, bucketed batches of ${BATCH}`, full));
-    console.log(`    pipeline overhead (full / bare − 1):               ${pct(full / bare)} of medians, ${pct(perRound)} median by round, ${pct(best)} best against best`);
+    console.log(`    pipeline overhead (full / bare − 1):               ${overheads(times, 'full', 'bare')}`);
     if (all) {
       console.log(line('bare session.run, a thread busy with arithmetic', m.bareBusy!));
       console.log(`    what another busy thread costs the bare session:   ${pct(m.bareBusy! / bare)} (more runnable threads than cores: a descheduled onnxruntime thread holds up the others)`);
@@ -210,7 +286,7 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
   // its time alone) on these cores in less than their sum over the cores, nor beats the bare run.
   const cores = cpus().length;
   const least = Math.max(defaultBare, (oneThreadBare + alone) / cores);
-  console.log(`  least overhead any overlap could reach on ${cores} cores: ${pct(least / defaultBare)} (bare session at 1 thread ${oneThreadBare.toFixed(0)} ms + reading and features alone ${alone.toFixed(0)} ms, spread perfectly over ${cores} cores, against the default bare ${defaultBare.toFixed(0)} ms)`);
+  console.log(`  least overhead one session beside the feature worker could reach on ${cores} cores: ${pct(least / defaultBare)} (bare session at 1 thread ${oneThreadBare.toFixed(0)} ms + reading and features alone ${alone.toFixed(0)} ms, spread perfectly over ${cores} cores, against the default bare ${defaultBare.toFixed(0)} ms)`);
 }
 
 const tmp = tempDir('saturi-bench-encoder-');

@@ -11,7 +11,7 @@ import { toMono16k } from '../../src/core/audio/resample.ts';
 import { embedSegments, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../src/core/encoder/worker-api.ts';
 import { chunkBounds, FileEmbedder, timingsSince, type ChunkOutcome, type FileEmbedderOptions, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
-import { SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
+import { dealBySize, SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
 import { loadEncoder, type NodeEncoder } from '../../src/node/encoder/load.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../../src/node/io/file-source.ts';
@@ -19,6 +19,8 @@ import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
 import { tempDir } from '../helpers/paths.ts';
 
 const tmp = tempDir('saturi-file-embedder-');
+/** Tests whose worker threads each load onnxruntime and the model: slow on a busy machine. */
+const WORKER_TEST_MS = 180_000;
 const dir = join(tmp.dir, 'wav');
 let enc: NodeEncoder;
 const rows: FileRow[] = [];
@@ -82,8 +84,8 @@ describe('splitPreparedBatch', () => {
 /** Each embedder as the job makes it; a pool of 2 or 3 sessions whatever the machine's cores. */
 const embedders: [string, (opts: EmbedOptions, tuning?: FileEmbedderOptions) => Promise<FileEmbedder | SessionPoolEmbedder>, (rows: number, chunkSize: number) => number][] = [
   ['FileEmbedder', async (opts, tuning) => new FileEmbedder(enc.session, enc.preprocessorConfig, opts, tuning), (n, size) => chunkBounds(n, size).length],
-  ['SessionPoolEmbedder of 2', (opts, tuning) => SessionPoolEmbedder.start(2, { ...enc.reload, threads: 1 }, opts, tuning), (n, size) => chunkBounds(n, size * 2, 2).length],
-  ['SessionPoolEmbedder of 3', (opts, tuning) => SessionPoolEmbedder.start(3, { ...enc.reload, threads: 1 }, opts, tuning), (n, size) => chunkBounds(n, size * 3, 3).length],
+  ['SessionPoolEmbedder of 2', (opts, tuning) => SessionPoolEmbedder.start(2, { ...enc.reload, threads: 1 }, opts, tuning), (n, size) => Math.ceil(n / (size * 2))],
+  ['SessionPoolEmbedder of 3', (opts, tuning) => SessionPoolEmbedder.start(3, { ...enc.reload, threads: 1 }, opts, tuning), (n, size) => Math.ceil(n / (size * 3))],
 ];
 
 describe.each(embedders)('%s', (_name, make, chunkCount) => {
@@ -110,7 +112,7 @@ describe.each(embedders)('%s', (_name, make, chunkCount) => {
         await embedder.close();
       }
     }
-  });
+  }, WORKER_TEST_MS);
 
   it('windows mode gives every window of a long file', async () => {
     const embedder = await make({ mode: 'windows', windowSeconds: 1, batchSize: 2 });
@@ -122,7 +124,7 @@ describe.each(embedders)('%s', (_name, make, chunkCount) => {
     } finally {
       await embedder.close();
     }
-  });
+  }, WORKER_TEST_MS);
 
   it('rejects unreadable, corrupt, too-short and non-finite files with the reason and embeds the rest', async () => {
     writeFileSync(join(dir, 'corrupt.wav'), new Uint8Array(200).fill(3));
@@ -147,7 +149,7 @@ describe.each(embedders)('%s', (_name, make, chunkCount) => {
     } finally {
       await embedder.close();
     }
-  });
+  }, WORKER_TEST_MS);
 
 });
 
@@ -243,12 +245,29 @@ describe('SessionPoolEmbedder', () => {
     } finally {
       await pool.close();
     }
-  });
+  }, WORKER_TEST_MS);
 
   it('fails to start with the loader\'s error, naming the model folder, when a session cannot load the model', async () => {
     const missing = join(tmp.dir, 'no-model');
     await expect(SessionPoolEmbedder.start(2, { model: missing, dtype: 'fp32', cacheDir: tmp.dir, threads: 1 }, { mode: 'eval' })).rejects.toThrow(missing);
     await expect(SessionPoolEmbedder.start(0, { ...enc.reload, threads: 1 }, { mode: 'eval' })).rejects.toThrow(/sessions must be a whole number/);
+  }, WORKER_TEST_MS);
+});
+
+describe('dealBySize', () => {
+  it('gives each session about the same bytes, largest first to the least loaded, rows in order', () => {
+    const sizes = [100, 900, 300, 300, 500, 100, 700];
+    const files = sizes.map((n, i) => {
+      const f = join(tmp.dir, `deal-${i}.bin`);
+      writeFileSync(f, new Uint8Array(n));
+      return f;
+    });
+    const parts = dealBySize([...files, join(tmp.dir, 'absent.wav')], 3);
+    expect(parts.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    parts.forEach((p) => expect(p).toEqual([...p].sort((a, b) => a - b)));
+    const loads = parts.map((p) => p.reduce((a, j) => a + (sizes[j] ?? 0), 0));
+    expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(100); // 900 | 700+100 | 500+300+100(+absent)… within one small file
+    expect(dealBySize(files.slice(0, 2), 4)).toEqual([[1], [0], [], []]);
   });
 });
 

@@ -6,6 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import type { EncoderSession } from '../../core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
 import type { PreprocessorConfig } from '../../core/features/preprocessor-config.ts';
+import { Mailbox } from '../threads/mailbox.ts';
 import { startTsWorker } from '../threads/ts-worker.ts';
 import { chunkBounds, DEFAULT_CHUNK_SIZE, embedPlannedChunk, noTimings, type ChunkOutcome, type EmbedTimings, type FileEmbedderOptions } from './embed-chunk.ts';
 import type { FileRow, FromPrepareWorker, ToPrepareWorker } from './prepare-protocol.ts';
@@ -13,13 +14,9 @@ import type { FileRow, FromPrepareWorker, ToPrepareWorker } from './prepare-prot
 export type { FileRow } from './prepare-protocol.ts';
 export { chunkBounds, DEFAULT_CHUNK_SIZE, timingsSince, type ChunkOutcome, type EmbeddedFile, type EmbedTimings, type FileEmbedderOptions } from './embed-chunk.ts';
 
-type Waiter = { resolve: (m: FromPrepareWorker) => void; reject: (e: Error) => void };
-
 export class FileEmbedder {
   private readonly worker: Worker;
-  private readonly arrived = new Map<string, FromPrepareWorker>();
-  private readonly waiting = new Map<string, Waiter>();
-  private failure: Error | undefined;
+  private readonly mailbox = new Mailbox<FromPrepareWorker>();
   private nextChunk = 0;
   /** Summed over every embed() call of this embedder. */
   readonly timings: EmbedTimings = noTimings();
@@ -33,9 +30,9 @@ export class FileEmbedder {
   ) {
     this.worker = startTsWorker(new URL('./prepare-worker.ts', import.meta.url));
     this.worker.on('message', (m: FromPrepareWorker) => this.deliver(m));
-    this.worker.on('error', (e: Error) => this.fail(new Error(`feature worker failed: ${e.message}`)));
+    this.worker.on('error', (e: Error) => this.mailbox.fail(new Error(`feature worker failed: ${e.message}`)));
     this.worker.on('exit', (code) => {
-      if (!this.closed) this.fail(new Error(`feature worker exited with code ${code}`));
+      if (!this.closed) this.mailbox.fail(new Error(`feature worker exited with code ${code}`));
     });
     this.post({ type: 'init', preprocessorConfig, options });
   }
@@ -51,30 +48,13 @@ export class FileEmbedder {
   private deliver(m: FromPrepareWorker): void {
     if (m.type === 'plan') this.timings.readMs += m.ms;
     else this.timings.featuresMs += m.ms;
-    const key = m.type === 'plan' ? FileEmbedder.key(m.chunk) : FileEmbedder.key(m.chunk, m.batch);
-    const w = this.waiting.get(key);
-    if (w) {
-      this.waiting.delete(key);
-      w.resolve(m);
-    } else this.arrived.set(key, m);
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const w of this.waiting.values()) w.reject(e);
-    this.waiting.clear();
+    this.mailbox.deliver(m.type === 'plan' ? FileEmbedder.key(m.chunk) : FileEmbedder.key(m.chunk, m.batch), m);
   }
 
   private async take(key: string): Promise<FromPrepareWorker> {
-    const m = this.arrived.get(key);
-    if (m) {
-      this.arrived.delete(key);
-      return m;
-    }
-    if (this.failure) throw this.failure;
     const start = performance.now();
     try {
-      return await new Promise<FromPrepareWorker>((resolve, reject) => this.waiting.set(key, { resolve, reject }));
+      return await this.mailbox.take(key);
     } finally {
       this.timings.waitMs += performance.now() - start;
     }

@@ -1,10 +1,13 @@
 // Segment files → embeddings on several encoder sessions at once, each in its own worker thread
 // with its own copy of the model and a share of the cores, each doing every step for its rows
-// (session-worker.ts). The rows of a chunk are dealt round-robin to the workers, so each gets
-// segments of every length, and chunks are queued ahead so that no worker waits for the others
-// until the last one. Results come back in row order, as FileEmbedder gives them.
+// (session-worker.ts). The rows of a chunk are dealt to the workers by file size (the largest
+// to the least loaded), so that each gets about the same seconds of audio, and chunks are queued
+// ahead so that no worker waits for the others until the last one. Results come back in row
+// order, as FileEmbedder gives them.
+import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
+import { Mailbox } from '../threads/mailbox.ts';
 import { startTsWorker } from '../threads/ts-worker.ts';
 import { chunkBounds, DEFAULT_CHUNK_SIZE, noTimings, type ChunkOutcome, type EmbeddedFile, type EmbedTimings, type FileEmbedderOptions } from './embed-chunk.ts';
 import type { RejectRow } from './io.ts';
@@ -12,12 +15,9 @@ import type { FileRow } from './prepare-protocol.ts';
 import type { FromSessionWorker, SessionWorkerInit, ToSessionWorker } from './session-pool-protocol.ts';
 
 type Part = Extract<FromSessionWorker, { type: 'part' }>;
-type Waiter = { resolve: (m: Part) => void; reject: (e: Error) => void };
 
 export class SessionPoolEmbedder {
-  private readonly arrived = new Map<string, Part>();
-  private readonly waiting = new Map<string, Waiter>();
-  private failure: Error | undefined;
+  private readonly mailbox = new Mailbox<Part>();
   private nextChunk = 0;
   private closed = false;
   /** Summed over the sessions and every embed() call. */
@@ -31,9 +31,9 @@ export class SessionPoolEmbedder {
       w.on('message', (m: FromSessionWorker) => {
         if (m.type === 'part') this.deliver(`${m.chunk}:${k}`, m);
       });
-      w.on('error', (e: Error) => this.fail(new Error(`encoder session worker ${k + 1} of ${workers.length} failed: ${e.message}`)));
+      w.on('error', (e: Error) => this.mailbox.fail(new Error(`encoder session worker ${k + 1} of ${workers.length} failed: ${e.message}`)));
       w.on('exit', (code) => {
-        if (!this.closed) this.fail(new Error(`encoder session worker ${k + 1} of ${workers.length} exited with code ${code}`));
+        if (!this.closed) this.mailbox.fail(new Error(`encoder session worker ${k + 1} of ${workers.length} exited with code ${code}`));
       });
     });
   }
@@ -66,56 +66,38 @@ export class SessionPoolEmbedder {
 
   private deliver(key: string, m: Part): void {
     for (const k of ['readMs', 'featuresMs', 'encoderMs', 'waitMs'] as const) this.timings[k] += m.timings[k];
-    const w = this.waiting.get(key);
-    if (w) {
-      this.waiting.delete(key);
-      w.resolve(m);
-    } else this.arrived.set(key, m);
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const w of this.waiting.values()) w.reject(e);
-    this.waiting.clear();
-  }
-
-  private take(key: string): Promise<Part> {
-    const m = this.arrived.get(key);
-    if (m) {
-      this.arrived.delete(key);
-      return Promise.resolve(m);
-    }
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise<Part>((resolve, reject) => this.waiting.set(key, { resolve, reject }));
+    this.mailbox.deliver(key, m);
   }
 
   /** Embeds the rows chunk by chunk, yielding each chunk's embeddings and rejects in row order. */
   async *embed<R extends FileRow>(rows: readonly R[]): AsyncGenerator<ChunkOutcome<R>> {
     const n = this.workers.length;
-    // Chunks start with a row per session and grow to chunkSize rows per session.
-    const chunks = chunkBounds(rows.length, (this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE) * n, n).map(([from, to]) => rows.slice(from, to));
+    // Full chunks from the start: each session reads its own first rows, so none waits for a first file.
+    const size = (this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE) * n;
+    const chunks = chunkBounds(rows.length, size, size).map(([from, to]) => rows.slice(from, to));
     const first = this.nextChunk;
     this.nextChunk += chunks.length;
     const ahead = Math.max(0, this.tuning.ahead ?? 2);
-    const partOf = (chunk: readonly R[], k: number): R[] => chunk.filter((_, j) => j % n === k);
+    const dealt: number[][][] = []; // chunk → session → the chunk's rows it was given
     const request = (i: number): void => {
       if (i >= chunks.length) return;
-      this.workers.forEach((w, k) => {
-        const part = partOf(chunks[i]!, k);
-        if (part.length) w.postMessage({ type: 'part', chunk: first + i, rows: part.map(({ id, file, path }) => ({ id, file, path })) } satisfies ToSessionWorker);
+      dealt[i] = dealBySize(chunks[i]!.map((r) => r.file), n);
+      dealt[i]!.forEach((part, k) => {
+        if (part.length) this.workers[k]!.postMessage({ type: 'part', chunk: first + i, rows: part.map((j) => { const { id, file, path } = chunks[i]![j]!; return { id, file, path }; }), first: i === 0 } satisfies ToSessionWorker);
       });
     };
     for (let i = 0; i <= ahead; i++) request(i);
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i]!;
-      const parts = await Promise.all(this.workers.map((_, k) => (k < chunk.length ? this.take(`${first + i}:${k}`) : undefined)));
-      // Part k holds the chunk's rows k, k + n, k + 2n …
+      const parts = await Promise.all(dealt[i]!.map((part, k) => (part.length ? this.mailbox.take(`${first + i}:${k}`) : undefined)));
       const embedded: { at: number; file: EmbeddedFile<R> }[] = [];
       const rejects: { at: number; reject: RejectRow }[] = [];
       parts.forEach((p, k) => {
-        for (const e of p?.embedded ?? []) embedded.push({ at: e.row * n + k, file: { row: chunk[e.row * n + k]!, duration: e.duration, results: e.results } });
-        for (const r of p?.rejects ?? []) rejects.push({ at: r.row * n + k, reject: r.reject });
+        const at = dealt[i]![k]!;
+        for (const e of p?.embedded ?? []) embedded.push({ at: at[e.row]!, file: { row: chunk[at[e.row]!]!, duration: e.duration, results: e.results } });
+        for (const r of p?.rejects ?? []) rejects.push({ at: at[r.row]!, reject: r.reject });
       });
+      delete dealt[i];
       request(i + ahead + 1);
       yield {
         embedded: embedded.sort((a, b) => a.at - b.at).map((e) => e.file),
@@ -128,6 +110,30 @@ export class SessionPoolEmbedder {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * Deals files to `n` sessions so each gets about the same bytes (longest-first to the least
+ * loaded; bytes stand for seconds of audio): session → indices into `files`, ascending. A file
+ * that cannot be stat'ed counts as empty (its session reports why it cannot be read).
+ */
+export function dealBySize(files: readonly string[], n: number): number[][] {
+  const size = files.map((f) => {
+    try {
+      return statSync(f).size;
+    } catch {
+      return 0;
+    }
+  });
+  const parts: number[][] = Array.from({ length: n }, () => []);
+  const load = new Float64Array(n);
+  for (const j of files.map((_, j) => j).sort((a, b) => size[b]! - size[a]! || a - b)) {
+    let k = 0;
+    for (let q = 1; q < n; q++) if (load[q]! < load[k]!) k = q;
+    parts[k]!.push(j);
+    load[k] = load[k]! + size[j]!;
+  }
+  return parts.map((p) => p.sort((a, b) => a - b));
 }
 
 /** Encoder sessions side by side (1: one session beside a feature worker) and onnxruntime threads each. */

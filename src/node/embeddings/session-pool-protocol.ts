@@ -17,7 +17,8 @@ export interface SessionWorkerInit {
 
 export type ToSessionWorker =
   | { type: 'init'; load: SessionWorkerInit; options: EmbedOptions }
-  | { type: 'part'; chunk: number; rows: FileRow[] };
+  /** `first`: the first part of an embed() call (the session's idle time before it is not waiting for work). */
+  | { type: 'part'; chunk: number; rows: FileRow[]; first: boolean };
 
 export type FromSessionWorker =
   | { type: 'ready' }

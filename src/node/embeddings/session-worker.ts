@@ -19,11 +19,11 @@ const reader = new SegmentReader();
 let state: { encoder: NodeEncoder; options: EmbedOptions } | undefined;
 let lastDone: number | undefined;
 
-async function embedPart(chunk: number, rows: FileRow[], arrived: number): Promise<void> {
+async function embedPart(chunk: number, rows: FileRow[], waitedSince: number | undefined, arrived: number): Promise<void> {
   if (!state) throw new Error('session worker: part before init');
   const { encoder, options } = state;
   const timings = noTimings();
-  if (lastDone !== undefined) timings.waitMs = Math.max(0, arrived - lastDone);
+  if (waitedSince !== undefined) timings.waitMs = Math.max(0, arrived - waitedSince);
   let start = performance.now();
   const read = reader.readChunk(rows, encoder.extractor, options);
   timings.readMs = performance.now() - start;
@@ -63,6 +63,6 @@ port.on('message', (msg: ToSessionWorker) => {
       } catch (e) {
         post({ type: 'init-error', message: (e as Error).message });
       }
-    } else await embedPart(msg.chunk, msg.rows, arrived);
+    } else await embedPart(msg.chunk, msg.rows, msg.first ? undefined : lastDone, arrived);
   });
 });
