@@ -79,11 +79,15 @@ export class SessionPoolEmbedder {
     this.nextChunk += chunks.length;
     const ahead = Math.max(0, this.tuning.ahead ?? 2);
     const dealt: number[][][] = []; // chunk → session → the chunk's rows it was given
+    const started = new Array<boolean>(n).fill(false); // sessions given a part in this call
     const request = (i: number): void => {
       if (i >= chunks.length) return;
       dealt[i] = dealBySize(chunks[i]!.map((r) => r.file), n);
       dealt[i]!.forEach((part, k) => {
-        if (part.length) this.workers[k]!.postMessage({ type: 'part', chunk: first + i, rows: part.map((j) => { const { id, file, path } = chunks[i]![j]!; return { id, file, path }; }), first: i === 0 } satisfies ToSessionWorker);
+        if (!part.length) return;
+        const rowsOut = part.map((j): FileRow => ({ id: chunks[i]![j]!.id, file: chunks[i]![j]!.file, path: chunks[i]![j]!.path }));
+        this.workers[k]!.postMessage({ type: 'part', chunk: first + i, rows: rowsOut, first: !started[k] } satisfies ToSessionWorker);
+        started[k] = true;
       });
     };
     for (let i = 0; i <= ahead; i++) request(i);
