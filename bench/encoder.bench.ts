@@ -23,7 +23,7 @@ import { embedSegments, planEmbedding, preparePlannedBatch, type PreparedBatch }
 import { BENCH_LARGE_CONFIG, TINY_CONFIG, parameterCount, type TinyConformerConfig } from '../src/core/onnx/tiny-conformer.ts';
 import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
 import { chunkBounds, DEFAULT_CHUNK_SIZE, FileEmbedder, timingsSince, type EmbedTimings, type FileRow } from '../src/node/embeddings/file-embedder.ts';
-import { SessionPoolEmbedder, sessionLayout } from '../src/node/embeddings/session-pool-embedder.ts';
+import { PARTS_PER_SESSION, partsBySize, SessionPoolEmbedder, sessionLayout } from '../src/node/embeddings/session-pool-embedder.ts';
 import { startTsWorker } from '../src/node/threads/ts-worker.ts';
 import type { ToBareWorker } from './bare-sessions.worker.ts';
 import { SegmentReader } from '../src/node/embeddings/segment-reader.ts';
@@ -108,16 +108,21 @@ function prepareAlone(enc: NodeEncoder, rows: FileRow[], batchSize: number): voi
   }
 }
 
-/** The batches each session of a pool of `n` makes (rows dealt as SessionPoolEmbedder deals them), prepared up front. */
-function preparedLikePool(enc: NodeEncoder, clips: Float32Array[], n: number, batchSize: number): PreparedBatch[][] {
+/**
+ * The batches the sessions of a pool of `n` make: each chunk cut into parts as SessionPoolEmbedder
+ * cuts it, prepared up front, the parts handed round in turn (the pool hands them out as sessions
+ * finish, which comes to about the same for parts this even).
+ */
+function preparedLikePool(enc: NodeEncoder, files: string[], clips: Float32Array[], n: number, batchSize: number): PreparedBatch[][] {
   const opts = { mode: 'eval', batchSize } as const;
   const out: PreparedBatch[][] = Array.from({ length: n }, () => []);
-  for (const [from, to] of chunkBounds(clips.length, DEFAULT_CHUNK_SIZE * n, n)) {
-    for (let k = 0; k < n; k++) {
-      const part = clips.slice(from, to).filter((_, j) => j % n === k);
-      const ids = part.map((_, i) => `${from}:${k}:${i}`);
+  let turn = 0;
+  for (const [from, to] of chunkBounds(clips.length, DEFAULT_CHUNK_SIZE * n, DEFAULT_CHUNK_SIZE * n)) {
+    for (const rows of partsBySize(files.slice(from, to), Math.ceil(DEFAULT_CHUNK_SIZE / PARTS_PER_SESSION))) {
+      const part = rows.map((j) => clips[from + j]!);
+      const ids = rows.map((j) => `${from + j}`);
       const plan = planEmbedding(part.map((c, i) => ({ id: ids[i]!, length: c.length })), enc.extractor, opts);
-      out[k]!.push(...plan.batches.map((batch) => preparePlannedBatch(enc.extractor, plan, batch, part, ids)));
+      out[turn++ % n]!.push(...plan.batches.map((batch) => preparePlannedBatch(enc.extractor, plan, batch, part, ids)));
     }
   }
   return out;
@@ -192,7 +197,7 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
       // saturi embed's default batch size on a CPU is 1; bucketed batches of BATCH for comparison.
       const sizes = [1, BATCH];
       const prepared = sizes.map((b) => preparedLikePipeline(main, clips, b));
-      const bare = await Promise.all(sizes.map((b) => bareSessions(main, threads, preparedLikePool(main, clips, layout.sessions, b))));
+      const bare = await Promise.all(sizes.map((b) => bareSessions(main, threads, preparedLikePool(main, listed, clips, layout.sessions, b))));
       const pools = await Promise.all(sizes.map((batchSize) => SessionPoolEmbedder.start(layout.sessions, { ...main.reload, threads }, { mode: 'eval', batchSize })));
       const split: EmbedTimings[] = [];
       const variants: Record<string, () => Promise<void>> = {};

@@ -11,7 +11,7 @@ import { toMono16k } from '../../src/core/audio/resample.ts';
 import { embedSegments, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../src/core/encoder/worker-api.ts';
 import { chunkBounds, FileEmbedder, timingsSince, type ChunkOutcome, type FileEmbedderOptions, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
-import { dealBySize, SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
+import { partsBySize, SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
 import { loadEncoder, type NodeEncoder } from '../../src/node/encoder/load.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../../src/node/io/file-source.ts';
@@ -254,20 +254,18 @@ describe('SessionPoolEmbedder', () => {
   }, WORKER_TEST_MS);
 });
 
-describe('dealBySize', () => {
-  it('gives each session about the same bytes, largest first to the least loaded, rows in order', () => {
+describe('partsBySize', () => {
+  it('cuts a chunk into parts of similar sizes, largest first, each listing its rows in order', () => {
     const sizes = [100, 900, 300, 300, 500, 100, 700];
     const files = sizes.map((n, i) => {
-      const f = join(tmp.dir, `deal-${i}.bin`);
+      const f = join(tmp.dir, `part-${i}.bin`);
       writeFileSync(f, new Uint8Array(n));
       return f;
     });
-    const parts = dealBySize([...files, join(tmp.dir, 'absent.wav')], 3);
-    expect(parts.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    parts.forEach((p) => expect(p).toEqual([...p].sort((a, b) => a - b)));
-    const loads = parts.map((p) => p.reduce((a, j) => a + (sizes[j] ?? 0), 0));
-    expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(100); // 900 | 700+100 | 500+300+100(+absent)… within one small file
-    expect(dealBySize(files.slice(0, 2), 4)).toEqual([[1], [0], [], []]);
+    // sizes by row: 900 (1), 700 (6), 500 (4), 300 (2, 3), 100 (0, 5), then the missing file (0 bytes)
+    expect(partsBySize([...files, join(tmp.dir, 'absent.wav')], 3)).toEqual([[1, 4, 6], [0, 2, 3], [5, 7]]);
+    expect(partsBySize(files, 100)).toEqual([[0, 1, 2, 3, 4, 5, 6]]);
+    expect(partsBySize([], 4)).toEqual([]);
   });
 });
 

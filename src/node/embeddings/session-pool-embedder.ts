@@ -1,9 +1,9 @@
 // Segment files → embeddings on several encoder sessions at once, each in its own worker thread
 // with its own copy of the model and a share of the cores, each doing every step for its rows
-// (session-worker.ts). The rows of a chunk are dealt to the workers by file size (the largest
-// to the least loaded), so that each gets about the same seconds of audio, and chunks are queued
-// ahead so that no worker waits for the others until the last one. Results come back in row
-// order, as FileEmbedder gives them.
+// (session-worker.ts). A chunk's rows are sorted by file size (bytes stand for seconds of audio)
+// and cut into parts of similar lengths, largest first; a session gets the next part when it
+// hands one back (two at a time, so it never waits on a message), so the sessions finish
+// within a small part of each other. Results come back in row order, as FileEmbedder gives them.
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
@@ -16,8 +16,15 @@ import type { FromSessionWorker, SessionWorkerInit, ToSessionWorker } from './se
 
 type Part = Extract<FromSessionWorker, { type: 'part' }>;
 
+/** A chunk is cut into about this many parts per session: the more, the closer the sessions finish. */
+export const PARTS_PER_SESSION = 4;
+
 export class SessionPoolEmbedder {
   private readonly mailbox = new Mailbox<Part>();
+  /** Parts each session holds (being embedded or queued in its thread). */
+  private readonly outstanding: number[];
+  /** Hands queued parts to sessions with room (the embed() call in progress sets it). */
+  private dispatch = (): void => {};
   private nextChunk = 0;
   private closed = false;
   /** Summed over the sessions and every embed() call. */
@@ -27,9 +34,13 @@ export class SessionPoolEmbedder {
     private readonly workers: Worker[],
     private readonly tuning: FileEmbedderOptions,
   ) {
+    this.outstanding = workers.map(() => 0);
     workers.forEach((w, k) => {
       w.on('message', (m: FromSessionWorker) => {
-        if (m.type === 'part') this.deliver(`${m.chunk}:${k}`, m);
+        if (m.type !== 'part') return;
+        this.outstanding[k]!--;
+        this.deliver(m.key, m);
+        this.dispatch();
       });
       w.on('error', (e: Error) => this.mailbox.fail(new Error(`encoder session worker ${k + 1} of ${workers.length} failed: ${e.message}`)));
       w.on('exit', (code) => {
@@ -72,36 +83,46 @@ export class SessionPoolEmbedder {
   /** Embeds the rows chunk by chunk, yielding each chunk's embeddings and rejects in row order. */
   async *embed<R extends FileRow>(rows: readonly R[]): AsyncGenerator<ChunkOutcome<R>> {
     const n = this.workers.length;
+    const chunkSize = this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE;
     // Full chunks from the start: each session reads its own first rows, so none waits for a first file.
-    const size = (this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE) * n;
-    const chunks = chunkBounds(rows.length, size, size).map(([from, to]) => rows.slice(from, to));
+    const chunks = chunkBounds(rows.length, chunkSize * n, chunkSize * n).map(([from, to]) => rows.slice(from, to));
+    const partSize = Math.max(1, Math.ceil(chunkSize / PARTS_PER_SESSION));
     const first = this.nextChunk;
     this.nextChunk += chunks.length;
     const ahead = Math.max(0, this.tuning.ahead ?? 2);
-    const dealt: number[][][] = []; // chunk → session → the chunk's rows it was given
+    const parts: number[][][] = []; // chunk → part → the chunk's rows in it
+    const queue: { chunk: number; part: number }[] = [];
     const started = new Array<boolean>(n).fill(false); // sessions given a part in this call
+    const dispatch = (): void => {
+      for (let k = 0; k < n && queue.length; k++) {
+        while (this.outstanding[k]! < 2 && queue.length) {
+          const { chunk, part } = queue.shift()!;
+          const rowsOut = parts[chunk]![part]!.map((j): FileRow => ({ id: chunks[chunk]![j]!.id, file: chunks[chunk]![j]!.file, path: chunks[chunk]![j]!.path }));
+          this.workers[k]!.postMessage({ type: 'part', key: `${first + chunk}:${part}`, rows: rowsOut, first: !started[k] } satisfies ToSessionWorker);
+          started[k] = true;
+          this.outstanding[k]!++;
+        }
+      }
+    };
+    this.dispatch = dispatch;
     const request = (i: number): void => {
       if (i >= chunks.length) return;
-      dealt[i] = dealBySize(chunks[i]!.map((r) => r.file), n);
-      dealt[i]!.forEach((part, k) => {
-        if (!part.length) return;
-        const rowsOut = part.map((j): FileRow => ({ id: chunks[i]![j]!.id, file: chunks[i]![j]!.file, path: chunks[i]![j]!.path }));
-        this.workers[k]!.postMessage({ type: 'part', chunk: first + i, rows: rowsOut, first: !started[k] } satisfies ToSessionWorker);
-        started[k] = true;
-      });
+      parts[i] = partsBySize(chunks[i]!.map((r) => r.file), partSize);
+      parts[i]!.forEach((_, p) => queue.push({ chunk: i, part: p }));
+      dispatch();
     };
     for (let i = 0; i <= ahead; i++) request(i);
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i]!;
-      const parts = await Promise.all(dealt[i]!.map((part, k) => (part.length ? this.mailbox.take(`${first + i}:${k}`) : undefined)));
+      const done = await Promise.all(parts[i]!.map((_, p) => this.mailbox.take(`${first + i}:${p}`)));
       const embedded: { at: number; file: EmbeddedFile<R> }[] = [];
       const rejects: { at: number; reject: RejectRow }[] = [];
-      parts.forEach((p, k) => {
-        const at = dealt[i]![k]!;
-        for (const e of p?.embedded ?? []) embedded.push({ at: at[e.row]!, file: { row: chunk[at[e.row]!]!, duration: e.duration, results: e.results } });
-        for (const r of p?.rejects ?? []) rejects.push({ at: at[r.row]!, reject: r.reject });
+      done.forEach((d, p) => {
+        const at = parts[i]![p]!;
+        for (const e of d.embedded) embedded.push({ at: at[e.row]!, file: { row: chunk[at[e.row]!]!, duration: e.duration, results: e.results } });
+        for (const r of d.rejects) rejects.push({ at: at[r.row]!, reject: r.reject });
       });
-      delete dealt[i];
+      delete parts[i];
       request(i + ahead + 1);
       yield {
         embedded: embedded.sort((a, b) => a.at - b.at).map((e) => e.file),
@@ -117,11 +138,12 @@ export class SessionPoolEmbedder {
 }
 
 /**
- * Deals files to `n` sessions so each gets about the same bytes (longest-first to the least
- * loaded; bytes stand for seconds of audio): session → indices into `files`, ascending. A file
- * that cannot be stat'ed counts as empty (its session reports why it cannot be read).
+ * A chunk's files cut into parts of `partSize` (the last may be smaller) by size, largest first:
+ * part → indices into `files`, ascending. Bytes stand for seconds of audio, so a part holds
+ * clips of similar lengths (batched with little padding) and the last parts handed out are the
+ * smallest. A file that cannot be stat'ed counts as empty (its session says why it cannot be read).
  */
-export function dealBySize(files: readonly string[], n: number): number[][] {
+export function partsBySize(files: readonly string[], partSize: number): number[][] {
   const size = files.map((f) => {
     try {
       return statSync(f).size;
@@ -129,15 +151,10 @@ export function dealBySize(files: readonly string[], n: number): number[][] {
       return 0;
     }
   });
-  const parts: number[][] = Array.from({ length: n }, () => []);
-  const load = new Float64Array(n);
-  for (const j of files.map((_, j) => j).sort((a, b) => size[b]! - size[a]! || a - b)) {
-    let k = 0;
-    for (let q = 1; q < n; q++) if (load[q]! < load[k]!) k = q;
-    parts[k]!.push(j);
-    load[k] = load[k]! + size[j]!;
-  }
-  return parts.map((p) => p.sort((a, b) => a - b));
+  const order = files.map((_, j) => j).sort((a, b) => size[b]! - size[a]! || a - b);
+  const parts: number[][] = [];
+  for (let p = 0; p < order.length; p += partSize) parts.push(order.slice(p, p + partSize).sort((a, b) => a - b));
+  return parts;
 }
 
 /** Encoder sessions side by side (1: one session beside a feature worker) and onnxruntime threads each. */

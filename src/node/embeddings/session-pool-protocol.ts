@@ -17,11 +17,11 @@ export interface SessionWorkerInit {
 
 export type ToSessionWorker =
   | { type: 'init'; load: SessionWorkerInit; options: EmbedOptions }
-  /** `first`: the first part of an embed() call (the session's idle time before it is not waiting for work). */
-  | { type: 'part'; chunk: number; rows: FileRow[]; first: boolean };
+  /** `key` names the part in the answer; `first`: this session's first part of an embed() call (its idle time before is not waiting for work). */
+  | { type: 'part'; key: string; rows: FileRow[]; first: boolean };
 
 export type FromSessionWorker =
   | { type: 'ready' }
   | { type: 'init-error'; message: string }
   /** A part's outcome; `row` indexes the part's rows. `timings`: this part's alone. */
-  | { type: 'part'; chunk: number; embedded: { row: number; duration: number; results: EmbedResult[] }[]; rejects: { row: number; reject: RejectRow }[]; timings: EmbedTimings };
+  | { type: 'part'; key: string; embedded: { row: number; duration: number; results: EmbedResult[] }[]; rejects: { row: number; reject: RejectRow }[]; timings: EmbedTimings };

@@ -19,7 +19,7 @@ const reader = new SegmentReader();
 let state: { encoder: NodeEncoder; options: EmbedOptions } | undefined;
 let lastDone: number | undefined;
 
-async function embedPart(chunk: number, rows: FileRow[], waitedSince: number | undefined, arrived: number): Promise<void> {
+async function embedPart(key: string, rows: FileRow[], waitedSince: number | undefined, arrived: number): Promise<void> {
   if (!state) throw new Error('session worker: part before init');
   const { encoder, options } = state;
   const timings = noTimings();
@@ -43,7 +43,7 @@ async function embedPart(chunk: number, rows: FileRow[], waitedSince: number | u
   const byId = new Map(rows.map((r, i) => [r.id, i]));
   post({
     type: 'part',
-    chunk,
+    key,
     embedded: outcome.embedded.map((e) => ({ row: index.get(e.row)!, duration: e.duration, results: e.results })),
     rejects: outcome.rejects.map((r) => ({ row: byId.get(r.id)!, reject: r })),
     timings,
@@ -63,6 +63,6 @@ port.on('message', (msg: ToSessionWorker) => {
       } catch (e) {
         post({ type: 'init-error', message: (e as Error).message });
       }
-    } else await embedPart(msg.chunk, msg.rows, msg.first ? undefined : lastDone, arrived);
+    } else await embedPart(msg.key, msg.rows, msg.first ? undefined : lastDone, arrived);
   });
 });
