@@ -216,18 +216,18 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
       const options: EmbedOptions = { mode: opts.split === 'train' ? 'train' : 'eval', seed, maxLengthSeconds, batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE };
       // A job of one segment or none has no use for more sessions.
       const layout = todo.length > 1 ? sessionLayout(opts.sessions ?? 'auto', opts.threads, availableParallelism(), encoder.memoryBytes, freemem()) : { sessions: 1, threads: opts.threads };
-      let embedder: FileEmbedder | SessionPoolEmbedder;
-      if (layout.sessions > 1) {
-        embedder = await SessionPoolEmbedder.start(layout.sessions, { ...encoder.reload, threads: layout.threads! }, options, { chunkSize: opts.chunkSize });
-        // The workers hold their own copies; this one only gave the manifest its facts.
-        if (ownsEncoder) {
+      const embedder =
+        layout.sessions > 1
+          ? await SessionPoolEmbedder.start(layout.sessions, { ...encoder.reload, threads: layout.threads! }, options, { chunkSize: opts.chunkSize })
+          : new FileEmbedder(encoder.session, encoder.preprocessorConfig, options, { chunkSize: opts.chunkSize });
+      try {
+        // The pool's workers hold their own copies; this one only gave the manifest its facts.
+        if (layout.sessions > 1 && ownsEncoder) {
           ownsEncoder = false;
           await encoder.dispose();
         }
-      } else embedder = new FileEmbedder(encoder.session, encoder.preprocessorConfig, options, { chunkSize: opts.chunkSize });
-      opts.onStart?.({ total: rows.length, skipped, resumed, repaired, backend: encoder.info.backend, dim: encoder.session.dim, layout });
-      report();
-      try {
+        opts.onStart?.({ total: rows.length, skipped, resumed, repaired, backend: encoder.info.backend, dim: encoder.session.dim, layout });
+        report();
         for await (const chunk of embedder.embed(todo)) {
           for (const r of chunk.rejects) {
             reject(r);
