@@ -110,19 +110,22 @@ function prepareAlone(enc: NodeEncoder, rows: FileRow[], batchSize: number): voi
 
 /**
  * The batches the sessions of a pool of `n` make: each chunk cut into parts as SessionPoolEmbedder
- * cuts it, prepared up front, the parts handed round in turn (the pool hands them out as sessions
- * finish, which comes to about the same for parts this even).
+ * cuts it, prepared up front, each part to the session with the least audio so far (the pool
+ * hands parts out as sessions finish, which comes to about the same).
  */
 function preparedLikePool(enc: NodeEncoder, files: string[], clips: Float32Array[], n: number, batchSize: number): PreparedBatch[][] {
   const opts = { mode: 'eval', batchSize } as const;
   const out: PreparedBatch[][] = Array.from({ length: n }, () => []);
-  let turn = 0;
+  const load = new Float64Array(n);
   for (const [from, to] of chunkBounds(clips.length, DEFAULT_CHUNK_SIZE * n, DEFAULT_CHUNK_SIZE * n)) {
-    for (const rows of partsBySize(files.slice(from, to), Math.ceil(DEFAULT_CHUNK_SIZE / PARTS_PER_SESSION))) {
+    for (const rows of partsBySize(files.slice(from, to), Math.ceil((to - from) / (n * PARTS_PER_SESSION)))) {
       const part = rows.map((j) => clips[from + j]!);
       const ids = rows.map((j) => `${from + j}`);
       const plan = planEmbedding(part.map((c, i) => ({ id: ids[i]!, length: c.length })), enc.extractor, opts);
-      out[turn++ % n]!.push(...plan.batches.map((batch) => preparePlannedBatch(enc.extractor, plan, batch, part, ids)));
+      let k = 0;
+      for (let q = 1; q < n; q++) if (load[q]! < load[k]!) k = q;
+      load[k] = load[k]! + part.reduce((a, c) => a + c.length, 0);
+      out[k]!.push(...plan.batches.map((batch) => preparePlannedBatch(enc.extractor, plan, batch, part, ids)));
     }
   }
   return out;
@@ -131,11 +134,16 @@ function preparedLikePool(enc: NodeEncoder, files: string[], clips: Float32Array
 /** Sessions in worker threads, one per list of batches; run() runs them all at once and resolves when the last is done. */
 async function bareSessions(enc: NodeEncoder, threads: number, lists: PreparedBatch[][]): Promise<{ run: () => Promise<void>; close: () => Promise<void> }> {
   const workers = lists.map(() => startTsWorker(new URL('./bare-sessions.worker.ts', import.meta.url)));
-  const ask = (w: (typeof workers)[number], m: ToBareWorker) => new Promise<void>((resolve, reject) => {
-    w.once('message', () => resolve());
-    w.once('error', reject);
-    w.postMessage(m);
-  });
+  const ask = (w: (typeof workers)[number], m: ToBareWorker) =>
+    new Promise<void>((resolve, reject) => {
+      const failed = (e: Error) => reject(e);
+      w.once('message', () => {
+        w.off('error', failed);
+        resolve();
+      });
+      w.once('error', failed);
+      w.postMessage(m);
+    });
   await Promise.all(workers.map((w, k) => ask(w, { type: 'init', load: { ...enc.reload, threads }, batches: lists[k]! })));
   return {
     run: async () => void (await Promise.all(workers.map((w) => ask(w, { type: 'run' })))),

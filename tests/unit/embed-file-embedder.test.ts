@@ -237,6 +237,13 @@ describe('SessionPoolEmbedder', () => {
     try {
       expect(pool.sessions).toBe(2);
       await collect(pool, rows);
+      // 11 rows: about four parts per session, and both sessions embed some
+      expect(pool.partsDone.reduce((a, b) => a + b)).toBe(Math.ceil(rows.length / Math.ceil(rows.length / 8)));
+      expect(Math.min(...pool.partsDone)).toBeGreaterThan(0);
+      // two rows, two parts: one each, not both to the first session
+      const before = [...pool.partsDone];
+      await collect(pool, rows.slice(0, 2));
+      expect(pool.partsDone.map((d, k) => d - before[k]!)).toEqual([1, 1]);
       const t = pool.timings;
       expect(t.readMs).toBeGreaterThan(0);
       expect(t.featuresMs).toBeGreaterThan(0);

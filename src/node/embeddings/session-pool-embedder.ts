@@ -23,6 +23,8 @@ export class SessionPoolEmbedder {
   private readonly mailbox = new Mailbox<Part>();
   /** Parts each session holds (being embedded or queued in its thread). */
   private readonly outstanding: number[];
+  /** Parts each session has embedded, over every embed() call. */
+  readonly partsDone: number[];
   /** Hands queued parts to sessions with room (the embed() call in progress sets it). */
   private dispatch = (): void => {};
   private nextChunk = 0;
@@ -35,10 +37,12 @@ export class SessionPoolEmbedder {
     private readonly tuning: FileEmbedderOptions,
   ) {
     this.outstanding = workers.map(() => 0);
+    this.partsDone = workers.map(() => 0);
     workers.forEach((w, k) => {
       w.on('message', (m: FromSessionWorker) => {
         if (m.type !== 'part') return;
         this.outstanding[k]!--;
+        this.partsDone[k]!++;
         this.deliver(m.key, m);
         this.dispatch();
       });
@@ -86,28 +90,30 @@ export class SessionPoolEmbedder {
     const chunkSize = this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE;
     // Full chunks from the start: each session reads its own first rows, so none waits for a first file.
     const chunks = chunkBounds(rows.length, chunkSize * n, chunkSize * n).map(([from, to]) => rows.slice(from, to));
-    const partSize = Math.max(1, Math.ceil(chunkSize / PARTS_PER_SESSION));
     const first = this.nextChunk;
     this.nextChunk += chunks.length;
     const ahead = Math.max(0, this.tuning.ahead ?? 2);
     const parts: number[][][] = []; // chunk → part → the chunk's rows in it
     const queue: { chunk: number; part: number }[] = [];
     const started = new Array<boolean>(n).fill(false); // sessions given a part in this call
+    // Each part to the session holding the fewest (at most two: one being embedded, one queued).
     const dispatch = (): void => {
-      for (let k = 0; k < n && queue.length; k++) {
-        while (this.outstanding[k]! < 2 && queue.length) {
-          const { chunk, part } = queue.shift()!;
-          const rowsOut = parts[chunk]![part]!.map((j): FileRow => ({ id: chunks[chunk]![j]!.id, file: chunks[chunk]![j]!.file, path: chunks[chunk]![j]!.path }));
-          this.workers[k]!.postMessage({ type: 'part', key: `${first + chunk}:${part}`, rows: rowsOut, first: !started[k] } satisfies ToSessionWorker);
-          started[k] = true;
-          this.outstanding[k]!++;
-        }
+      while (queue.length) {
+        let k = 0;
+        for (let q = 1; q < n; q++) if (this.outstanding[q]! < this.outstanding[k]!) k = q;
+        if (this.outstanding[k]! >= 2) return;
+        const { chunk, part } = queue.shift()!;
+        const rowsOut = parts[chunk]![part]!.map((j): FileRow => ({ id: chunks[chunk]![j]!.id, file: chunks[chunk]![j]!.file, path: chunks[chunk]![j]!.path }));
+        this.workers[k]!.postMessage({ type: 'part', key: `${first + chunk}:${part}`, rows: rowsOut, first: !started[k] } satisfies ToSessionWorker);
+        started[k] = true;
+        this.outstanding[k]!++;
       }
     };
     this.dispatch = dispatch;
     const request = (i: number): void => {
       if (i >= chunks.length) return;
-      parts[i] = partsBySize(chunks[i]!.map((r) => r.file), partSize);
+      // About PARTS_PER_SESSION parts per session, however short the chunk (a job's last one).
+      parts[i] = partsBySize(chunks[i]!.map((r) => r.file), Math.ceil(chunks[i]!.length / (n * PARTS_PER_SESSION)));
       parts[i]!.forEach((_, p) => queue.push({ chunk: i, part: p }));
       dispatch();
     };
