@@ -2,9 +2,11 @@
 // the Hugging Face URL layout, then offline from the cache folder; errors name the URL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
+import { encodeWav } from '../../src/core/audio/wav-encode.ts';
+import { SessionPoolEmbedder } from '../../src/node/embeddings/session-pool-embedder.ts';
 import { loadEncoder } from '../../src/node/encoder/load.ts';
 import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/tiny-model.ts';
 import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
@@ -96,6 +98,17 @@ describe('model loading by repo id through the hub code', () => {
     const second = await loadEncoder(REPO, 'fp32', { cacheDir });
     const e2 = (await embedSegments(second.session, second.extractor, [{ id: 'a', samples }], { mode: 'eval' }))[0]!.embedding;
     expect(Array.from(e2)).toEqual(Array.from(e1));
+    expect(hub.requests.length).toBe(before);
+    // saturi embed's session workers load the model again by the same repo id, from the same cache.
+    expect(second.reload).toEqual({ model: { id: REPO, revision: 'main' }, dtype: 'fp32', cacheDir });
+    const wav = join(tmp.dir, 'a.wav');
+    writeFileSync(wav, encodeWav(samples, 16000, { float: true, bitsPerSample: 32 }));
+    const pool = await SessionPoolEmbedder.start(2, { ...second.reload, threads: 1 }, { mode: 'eval' });
+    try {
+      for await (const chunk of pool.embed([{ id: 'a', file: wav, path: 'a.wav' }])) expect(Array.from(chunk.embedded[0]!.results[0]!.embedding)).toEqual(Array.from(e1));
+    } finally {
+      await pool.close();
+    }
     expect(hub.requests.length).toBe(before);
     await second.dispose();
 
