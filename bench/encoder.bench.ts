@@ -23,7 +23,7 @@ import { embedSegments, planEmbedding, preparePlannedBatch, type PreparedBatch }
 import { BENCH_LARGE_CONFIG, TINY_CONFIG, parameterCount, type TinyConformerConfig } from '../src/core/onnx/tiny-conformer.ts';
 import { loadEncoder, type NodeEncoder } from '../src/node/encoder/load.ts';
 import { chunkBounds, DEFAULT_CHUNK_SIZE, FileEmbedder, timingsSince, type EmbedTimings, type FileRow } from '../src/node/embeddings/file-embedder.ts';
-import { PARTS_PER_SESSION, partsBySize, SessionPoolEmbedder, sessionLayout } from '../src/node/embeddings/session-pool-embedder.ts';
+import { chunkParts, leastIndex, poolChunks, SessionPoolEmbedder, sessionLayout } from '../src/node/embeddings/session-pool-embedder.ts';
 import { startTsWorker } from '../src/node/threads/ts-worker.ts';
 import type { ToBareWorker } from './bare-sessions.worker.ts';
 import { SegmentReader } from '../src/node/embeddings/segment-reader.ts';
@@ -117,13 +117,12 @@ function preparedLikePool(enc: NodeEncoder, files: string[], clips: Float32Array
   const opts = { mode: 'eval', batchSize } as const;
   const out: PreparedBatch[][] = Array.from({ length: n }, () => []);
   const load = new Float64Array(n);
-  for (const [from, to] of chunkBounds(clips.length, DEFAULT_CHUNK_SIZE * n, DEFAULT_CHUNK_SIZE * n)) {
-    for (const rows of partsBySize(files.slice(from, to), Math.ceil((to - from) / (n * PARTS_PER_SESSION)))) {
+  for (const [from, to] of poolChunks(clips.length, n)) {
+    for (const rows of chunkParts(files.slice(from, to), n)) {
       const part = rows.map((j) => clips[from + j]!);
       const ids = rows.map((j) => `${from + j}`);
       const plan = planEmbedding(part.map((c, i) => ({ id: ids[i]!, length: c.length })), enc.extractor, opts);
-      let k = 0;
-      for (let q = 1; q < n; q++) if (load[q]! < load[k]!) k = q;
+      const k = leastIndex(load);
       load[k] = load[k]! + part.reduce((a, c) => a + c.length, 0);
       out[k]!.push(...plan.batches.map((batch) => preparePlannedBatch(enc.extractor, plan, batch, part, ids)));
     }

@@ -51,6 +51,14 @@ export function timingsSince(before: EmbedTimings, now: EmbedTimings): EmbedTimi
   return { readMs: now.readMs - before.readMs, featuresMs: now.featuresMs - before.featuresMs, encoderMs: now.encoderMs - before.encoderMs, waitMs: now.waitMs - before.waitMs };
 }
 
+/** Adds `t` into `into` (a pool sums its sessions' timings). */
+export function addTimings(into: EmbedTimings, t: EmbedTimings): void {
+  into.readMs += t.readMs;
+  into.featuresMs += t.featuresMs;
+  into.encoderMs += t.encoderMs;
+  into.waitMs += t.waitMs;
+}
+
 /** Rows per chunk once the pipeline runs: bounds the decoded audio and features held at once. */
 export const DEFAULT_CHUNK_SIZE = 64;
 

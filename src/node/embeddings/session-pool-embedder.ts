@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
 import { Mailbox } from '../threads/mailbox.ts';
 import { startTsWorker } from '../threads/ts-worker.ts';
-import { chunkBounds, DEFAULT_CHUNK_SIZE, noTimings, type ChunkOutcome, type EmbeddedFile, type EmbedTimings, type FileEmbedderOptions } from './embed-chunk.ts';
+import { addTimings, chunkBounds, DEFAULT_CHUNK_SIZE, noTimings, type ChunkOutcome, type EmbeddedFile, type EmbedTimings, type FileEmbedderOptions } from './embed-chunk.ts';
 import type { RejectRow } from './io.ts';
 import type { FileRow } from './prepare-protocol.ts';
 import type { FromSessionWorker, SessionWorkerInit, ToSessionWorker } from './session-pool-protocol.ts';
@@ -17,7 +17,27 @@ import type { FromSessionWorker, SessionWorkerInit, ToSessionWorker } from './se
 type Part = Extract<FromSessionWorker, { type: 'part' }>;
 
 /** A chunk is cut into about this many parts per session: the more, the closer the sessions finish. */
-export const PARTS_PER_SESSION = 4;
+const PARTS_PER_SESSION = 4;
+
+/** Index of the smallest value (the first of equals). */
+export function leastIndex(values: ArrayLike<number>): number {
+  let k = 0;
+  for (let q = 1; q < values.length; q++) if (values[q]! < values[k]!) k = q;
+  return k;
+}
+
+/**
+ * How a pool of `sessions` pages through `total` rows: chunks of `chunkSize` rows per session,
+ * full from the start (each session reads its own first rows, so none waits for a first file).
+ */
+export function poolChunks(total: number, sessions: number, chunkSize = DEFAULT_CHUNK_SIZE): [number, number][] {
+  return chunkBounds(total, chunkSize * sessions, chunkSize * sessions);
+}
+
+/** A chunk's files cut into about PARTS_PER_SESSION parts per session, however short the chunk (a job's last one). */
+export function chunkParts(files: readonly string[], sessions: number): number[][] {
+  return partsBySize(files, Math.ceil(files.length / (sessions * PARTS_PER_SESSION)));
+}
 
 export class SessionPoolEmbedder {
   private readonly mailbox = new Mailbox<Part>();
@@ -25,8 +45,10 @@ export class SessionPoolEmbedder {
   private readonly outstanding: number[];
   /** Parts each session has embedded, over every embed() call. */
   readonly partsDone: number[];
-  /** Hands queued parts to sessions with room (the embed() call in progress sets it). */
-  private dispatch = (): void => {};
+  /** Parts not yet handed to a session, in order (the embed() call in progress fills it). */
+  private readonly queue: { key: string; rows: FileRow[] }[] = [];
+  /** Sessions given a part in the embed() call in progress. */
+  private readonly started: boolean[];
   private nextChunk = 0;
   private closed = false;
   /** Summed over the sessions and every embed() call. */
@@ -38,6 +60,7 @@ export class SessionPoolEmbedder {
   ) {
     this.outstanding = workers.map(() => 0);
     this.partsDone = workers.map(() => 0);
+    this.started = workers.map(() => false);
     workers.forEach((w, k) => {
       w.on('message', (m: FromSessionWorker) => {
         if (m.type !== 'part') return;
@@ -80,42 +103,38 @@ export class SessionPoolEmbedder {
   }
 
   private deliver(key: string, m: Part): void {
-    for (const k of ['readMs', 'featuresMs', 'encoderMs', 'waitMs'] as const) this.timings[k] += m.timings[k];
+    addTimings(this.timings, m.timings);
     this.mailbox.deliver(key, m);
+  }
+
+  /** Hands queued parts out, each to the session holding the fewest (at most two: one being embedded, one queued). */
+  private dispatch(): void {
+    while (this.queue.length) {
+      const k = leastIndex(this.outstanding);
+      if (this.outstanding[k]! >= 2) return;
+      const { key, rows } = this.queue.shift()!;
+      this.workers[k]!.postMessage({ type: 'part', key, rows, first: !this.started[k] } satisfies ToSessionWorker);
+      this.started[k] = true;
+      this.outstanding[k]!++;
+    }
   }
 
   /** Embeds the rows chunk by chunk, yielding each chunk's embeddings and rejects in row order. */
   async *embed<R extends FileRow>(rows: readonly R[]): AsyncGenerator<ChunkOutcome<R>> {
     const n = this.workers.length;
-    const chunkSize = this.tuning.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    // Full chunks from the start: each session reads its own first rows, so none waits for a first file.
-    const chunks = chunkBounds(rows.length, chunkSize * n, chunkSize * n).map(([from, to]) => rows.slice(from, to));
+    const chunks = poolChunks(rows.length, n, this.tuning.chunkSize).map(([from, to]) => rows.slice(from, to));
     const first = this.nextChunk;
     this.nextChunk += chunks.length;
     const ahead = Math.max(0, this.tuning.ahead ?? 2);
     const parts: number[][][] = []; // chunk → part → the chunk's rows in it
-    const queue: { chunk: number; part: number }[] = [];
-    const started = new Array<boolean>(n).fill(false); // sessions given a part in this call
-    // Each part to the session holding the fewest (at most two: one being embedded, one queued).
-    const dispatch = (): void => {
-      while (queue.length) {
-        let k = 0;
-        for (let q = 1; q < n; q++) if (this.outstanding[q]! < this.outstanding[k]!) k = q;
-        if (this.outstanding[k]! >= 2) return;
-        const { chunk, part } = queue.shift()!;
-        const rowsOut = parts[chunk]![part]!.map((j): FileRow => ({ id: chunks[chunk]![j]!.id, file: chunks[chunk]![j]!.file, path: chunks[chunk]![j]!.path }));
-        this.workers[k]!.postMessage({ type: 'part', key: `${first + chunk}:${part}`, rows: rowsOut, first: !started[k] } satisfies ToSessionWorker);
-        started[k] = true;
-        this.outstanding[k]!++;
-      }
-    };
-    this.dispatch = dispatch;
+    this.queue.length = 0;
+    this.started.fill(false);
     const request = (i: number): void => {
       if (i >= chunks.length) return;
-      // About PARTS_PER_SESSION parts per session, however short the chunk (a job's last one).
-      parts[i] = partsBySize(chunks[i]!.map((r) => r.file), Math.ceil(chunks[i]!.length / (n * PARTS_PER_SESSION)));
-      parts[i]!.forEach((_, p) => queue.push({ chunk: i, part: p }));
-      dispatch();
+      const chunk = chunks[i]!;
+      parts[i] = chunkParts(chunk.map((r) => r.file), n);
+      parts[i]!.forEach((rowsIn, p) => this.queue.push({ key: `${first + i}:${p}`, rows: rowsIn.map((j): FileRow => ({ id: chunk[j]!.id, file: chunk[j]!.file, path: chunk[j]!.path })) }));
+      this.dispatch();
     };
     for (let i = 0; i <= ahead; i++) request(i);
     for (let i = 0; i < chunks.length; i++) {
