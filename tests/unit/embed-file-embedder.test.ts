@@ -11,7 +11,7 @@ import { toMono16k } from '../../src/core/audio/resample.ts';
 import { embedSegments, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../src/core/encoder/worker-api.ts';
 import { chunkBounds, FileEmbedder, timingsSince, type ChunkOutcome, type FileEmbedderOptions, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
-import { partsBySize, SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
+import { chunkParts, partsBySize, SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
 import { loadEncoder, type NodeEncoder } from '../../src/node/encoder/load.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../../src/node/io/file-source.ts';
@@ -237,8 +237,10 @@ describe('SessionPoolEmbedder', () => {
     try {
       expect(pool.sessions).toBe(2);
       await collect(pool, rows);
-      // 11 rows: about four parts per session, and both sessions embed some
-      expect(pool.partsDone.reduce((a, b) => a + b)).toBe(Math.ceil(rows.length / Math.ceil(rows.length / 8)));
+      // 11 rows: one chunk, cut as chunkParts cuts it for two sessions, and both sessions embed some
+      const parts = chunkParts(rows.map((r) => r.file), 2);
+      expect(parts.length).toBeGreaterThan(4);
+      expect(pool.partsDone.reduce((a, b) => a + b)).toBe(parts.length);
       expect(Math.min(...pool.partsDone)).toBeGreaterThan(0);
       // two rows, two parts: one each, not both to the first session
       const before = [...pool.partsDone];
@@ -262,17 +264,30 @@ describe('SessionPoolEmbedder', () => {
 });
 
 describe('partsBySize', () => {
-  it('cuts a chunk into parts of similar sizes, largest first, each listing its rows in order', () => {
+  it('cuts a chunk largest first into parts that shrink with the bytes left, each listing its rows in order', () => {
     const sizes = [100, 900, 300, 300, 500, 100, 700];
     const files = sizes.map((n, i) => {
       const f = join(tmp.dir, `part-${i}.bin`);
       writeFileSync(f, new Uint8Array(n));
       return f;
     });
-    // sizes by row: 900 (1), 700 (6), 500 (4), 300 (2, 3), 100 (0, 5), then the missing file (0 bytes)
-    expect(partsBySize([...files, join(tmp.dir, 'absent.wav')], 3)).toEqual([[1, 4, 6], [0, 2, 3], [5, 7]]);
-    expect(partsBySize(files, 100)).toEqual([[0, 1, 2, 3, 4, 5, 6]]);
+    // by size: 900 (1), 700 (6), 500 (4), 300 (2, 3), 100 (0, 5), then the missing file (0 bytes).
+    // A half of what is left each time: 900 + 700 ≥ 2900/2, 500 + 300 ≥ 1300/2, 300 ≥ 500/2,
+    // 100 ≥ 200/2, then 100 and the empty file with it.
+    expect(partsBySize([...files, join(tmp.dir, 'absent.wav')], 2)).toEqual([[1, 6], [2, 4], [3], [0], [5, 7]]);
+    expect(partsBySize(files, 1)).toEqual([[0, 1, 2, 3, 4, 5, 6]]);
     expect(partsBySize([], 4)).toEqual([]);
+  });
+
+  it('gives a long chunk of equal files large parts first and single files last, every file once', () => {
+    const f = join(tmp.dir, 'equal.bin');
+    writeFileSync(f, new Uint8Array(1000));
+    const parts = partsBySize(Array.from({ length: 128 }, () => f), 4);
+    const lengths = parts.map((p) => p.length);
+    expect(lengths[0]).toBe(32);
+    expect(lengths.every((n, i) => i === 0 || n <= lengths[i - 1]!)).toBe(true);
+    expect(lengths.at(-1)).toBe(1);
+    expect(parts.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 128 }, (_, i) => i));
   });
 });
 

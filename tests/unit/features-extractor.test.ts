@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/config/validate.ts';
 import {
+  BatchBuffers,
   DEFAULT_PREPROCESSOR_CONFIG,
   FeatureError,
   MIN_SAMPLES,
@@ -106,6 +107,26 @@ describe('SeamlessFeatureExtractor', () => {
       expect(Array.from(m.subarray(0, single.frames))).toEqual(Array.from(single.mask));
       expect(m.subarray(single.frames).every((v) => v === 0)).toBe(true);
     });
+  });
+
+  it('writes a batch into reused buffers the same as into fresh arrays, whatever the batch before left there', () => {
+    const buffers = new BatchBuffers();
+    const long = fe.extractBatch([signal(16000, 9), signal(12000, 10)], undefined, buffers);
+    const first = long.features.buffer;
+    expect(long.features.length).toBe(2 * long.frames * 160);
+    // A shorter batch after a longer one: the same memory, and no value of the longer batch left in it.
+    const clips = [signal(400 + 160 * 60, 11), signal(400 + 160 * 31, 12)];
+    const fresh = fe.extractBatch(clips);
+    const reused = fe.extractBatch(clips, undefined, buffers);
+    expect(reused.features.buffer).toBe(first);
+    expect(reused.features.length).toBe(fresh.features.length);
+    expect(Array.from(reused.features)).toEqual(Array.from(fresh.features));
+    expect(Array.from(reused.mask)).toEqual(Array.from(fresh.mask));
+    // A longer batch than the buffers hold: they grow.
+    const longer = [signal(48000, 13), signal(47000, 14)];
+    const grown = fe.extractBatch(longer, undefined, buffers);
+    expect(grown.features.buffer).not.toBe(first);
+    expect(Array.from(grown.features)).toEqual(Array.from(fe.extractBatch(longer).features));
   });
 
   it('names the bad clip of a batch', () => {

@@ -1,5 +1,6 @@
 // Segments → embeddings, the same in the browser worker and in Node: plan crops, bucket
 // clips by length, extract features per batch, run the encoder, masked-mean pool.
+import { BatchBuffers } from '../features/batch-buffers.ts';
 import type { SeamlessFeatureExtractor } from '../features/seamless-feature-extractor.ts';
 import { planBatches } from './batching.ts';
 import { DEFAULT_MAX_LENGTH_SECONDS, planCrops, type CropSpan } from './crop.ts';
@@ -97,10 +98,13 @@ export interface PreparedBatch {
   rows: Int32Array;
 }
 
-/** Features and masks of one batch of clips (16 kHz mono). */
-export function prepareBatch(extractor: SeamlessFeatureExtractor, clips: readonly Float32Array[], names?: readonly string[]): PreparedBatch {
-  const fb = extractor.extractBatch(clips, names);
-  const mask64 = new BigInt64Array(fb.mask.length);
+/**
+ * Features and masks of one batch of clips (16 kHz mono); with `buffers`, written into them
+ * (valid until their next use) instead of fresh arrays.
+ */
+export function prepareBatch(extractor: SeamlessFeatureExtractor, clips: readonly Float32Array[], names?: readonly string[], buffers?: BatchBuffers): PreparedBatch {
+  const fb = extractor.extractBatch(clips, names, buffers);
+  const mask64 = buffers ? buffers.takeMask64(fb.mask.length) : new BigInt64Array(fb.mask.length);
   for (let i = 0; i < mask64.length; i++) mask64[i] = fb.mask[i] ? 1n : 0n;
   const rows = Int32Array.from(clips, (c) => extractor.rowsFor(c.length));
   return { features: fb.features, mask: fb.mask, mask64, batch: fb.batch, frames: fb.frames, rows };
@@ -108,7 +112,7 @@ export function prepareBatch(extractor: SeamlessFeatureExtractor, clips: readonl
 
 /**
  * Prepares batch `batch` of a plan from the planned segments' samples; `names` (one per
- * segment) name a clip in errors.
+ * segment) name a clip in errors; `buffers` as in prepareBatch.
  */
 export function preparePlannedBatch(
   extractor: SeamlessFeatureExtractor,
@@ -116,12 +120,14 @@ export function preparePlannedBatch(
   batch: readonly number[],
   samples: readonly Float32Array[],
   names: readonly string[],
+  buffers?: BatchBuffers,
 ): PreparedBatch {
   const clips = batch.map((i) => plan.clips[i]!);
   return prepareBatch(
     extractor,
     clips.map((c) => samples[c.segment]!.subarray(c.span.start, c.span.end)),
     clips.map((c) => names[c.segment]!),
+    buffers,
   );
 }
 
@@ -219,10 +225,12 @@ export async function embedSegments(
   const results: EmbedResult[] = new Array(plan.clips.length);
   let done = 0;
   let secondsDone = 0;
+  // Two sets of buffers: batch b + 1 is made while batch b runs.
+  const buffers = [new BatchBuffers(), new BatchBuffers()];
   // A batch whose features fail is reported in its turn, after the batches before it.
   const tryPrepare = (b: number): PreparedBatch | Error => {
     try {
-      return preparePlannedBatch(extractor, plan, plan.batches[b]!, samples, ids);
+      return preparePlannedBatch(extractor, plan, plan.batches[b]!, samples, ids, buffers[b % 2]);
     } catch (e) {
       return e as Error;
     }

@@ -1,4 +1,5 @@
 // w2v-BERT 2.0 feature extraction (SeamlessM4TFeatureExtractor recipe), environment-free.
+export { BatchBuffers } from './batch-buffers.ts';
 export { FeatureError } from './errors.ts';
 export { FFT_SIZE, FRAME_LENGTH, FRAME_SHIFT, KaldiFbank, LOG_FLOOR, kaldiFrameCount } from './fbank.ts';
 export { kaldiMel, kaldiMelFilterbank, poveyWindow, type SparseMelFilterbank } from './kaldi-mel.ts';

@@ -1,6 +1,7 @@
 // w2v-BERT 2.0 input features: the SeamlessM4TFeatureExtractor recipe (shared/specs/model.md), driven
 // by preprocessor_config.json. Log-mel frames are written straight into the output buffer, whose
 // row-major [frames, 80] layout is already the stacked [frames/2, 160] layout, so stacking is free.
+import type { BatchBuffers } from './batch-buffers.ts';
 import { FeatureError } from './errors.ts';
 import { FRAME_LENGTH, FRAME_SHIFT, KaldiFbank, kaldiFrameCount } from './fbank.ts';
 import { WasmKaldiFbank, wasmSimdAvailable } from './wasm-fbank.ts';
@@ -72,17 +73,18 @@ export class SeamlessFeatureExtractor {
 
   /**
    * Features of several clips padded to the longest (right padding with `padding_value`, mask 0).
-   * Each item equals its own `extract`, followed by padding rows.
+   * Each item equals its own `extract`, followed by padding rows. With `buffers`, the batch is
+   * written into them (valid until their next use) instead of fresh arrays.
    */
-  extractBatch(clips: readonly Float32Array[], names?: readonly string[]): ExtractedBatch {
+  extractBatch(clips: readonly Float32Array[], names?: readonly string[], buffers?: BatchBuffers): ExtractedBatch {
     if (clips.length === 0) throw new RangeError('extractBatch needs at least one clip');
     let rows = 0;
     clips.forEach((c, b) => {
       this.check(c, names?.[b] ?? `clip ${b}`);
       rows = Math.max(rows, this.rowsFor(c.length));
     });
-    const features = new Float32Array(clips.length * rows * this.rowSize);
-    const mask = new Int32Array(clips.length * rows);
+    const values = clips.length * rows * this.rowSize;
+    const { features, mask } = buffers ? buffers.take(values, clips.length * rows) : { features: new Float32Array(values), mask: new Int32Array(clips.length * rows) };
     clips.forEach((c, b) => this.fill(c, names?.[b] ?? `clip ${b}`, features, b * rows * this.rowSize, mask, b * rows, rows));
     return { features, mask, batch: clips.length, frames: rows };
   }

@@ -1,9 +1,10 @@
 // Segment files → embeddings on several encoder sessions at once, each in its own worker thread
 // with its own copy of the model and a share of the cores, each doing every step for its rows
 // (session-worker.ts). A chunk's rows are sorted by file size (bytes stand for seconds of audio)
-// and cut into parts of similar lengths, largest first; a session gets the next part when it
-// hands one back (two at a time, so it never waits on a message), so the sessions finish
-// within a small part of each other. Results come back in row order, as FileEmbedder gives them.
+// and cut into parts of similar lengths, largest first and shrinking as the chunk's audio runs
+// out; a session gets the next part when it hands one back (two at a time, so it never waits on
+// a message), so the sessions finish within a small part of each other. Results come back in
+// row order, as FileEmbedder gives them.
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
@@ -16,8 +17,13 @@ import type { FromSessionWorker, SessionWorkerInit, ToSessionWorker } from './se
 
 type Part = Extract<FromSessionWorker, { type: 'part' }>;
 
-/** A chunk is cut into about this many parts per session: the more, the closer the sessions finish. */
-const PARTS_PER_SESSION = 4;
+/**
+ * Each part holds 1/(GUIDE · sessions) of the chunk's audio not yet cut into parts ("guided
+ * self-scheduling"): large parts first, then smaller and smaller, so the sessions finish within a
+ * small part of each other. Equal parts (four per session) left one session idle for up to 20 %
+ * of a short job while the other finished its last part.
+ */
+const GUIDE = 2;
 
 /** Index of the smallest value (the first of equals). */
 export function leastIndex(values: ArrayLike<number>): number {
@@ -34,9 +40,9 @@ export function poolChunks(total: number, sessions: number, chunkSize = DEFAULT_
   return chunkBounds(total, chunkSize * sessions, chunkSize * sessions);
 }
 
-/** A chunk's files cut into about PARTS_PER_SESSION parts per session, however short the chunk (a job's last one). */
+/** A chunk's files cut into parts for `sessions` sessions (partsBySize), however short the chunk (a job's last one). */
 export function chunkParts(files: readonly string[], sessions: number): number[][] {
-  return partsBySize(files, Math.ceil(files.length / (sessions * PARTS_PER_SESSION)));
+  return partsBySize(files, GUIDE * sessions);
 }
 
 export class SessionPoolEmbedder {
@@ -163,12 +169,13 @@ export class SessionPoolEmbedder {
 }
 
 /**
- * A chunk's files cut into parts of `partSize` (the last may be smaller) by size, largest first:
- * part → indices into `files`, ascending. Bytes stand for seconds of audio, so a part holds
- * clips of similar lengths (batched with little padding) and the last parts handed out are the
- * smallest. A file that cannot be stat'ed counts as empty (its session says why it cannot be read).
+ * A chunk's files cut into parts by size, largest first: part → indices into `files`, ascending.
+ * Each part takes at least one file and as many more as reach 1/`share` of the bytes not yet in a
+ * part, so parts shrink towards the end. Bytes stand for seconds of audio, so a part holds clips
+ * of similar lengths (batched with little padding). A file that cannot be stat'ed counts as empty
+ * and joins the part before it (its session says why it cannot be read).
  */
-export function partsBySize(files: readonly string[], partSize: number): number[][] {
+export function partsBySize(files: readonly string[], share: number): number[][] {
   const size = files.map((f) => {
     try {
       return statSync(f).size;
@@ -177,8 +184,19 @@ export function partsBySize(files: readonly string[], partSize: number): number[
     }
   });
   const order = files.map((_, j) => j).sort((a, b) => size[b]! - size[a]! || a - b);
+  let left = size.reduce((a, b) => a + b, 0);
   const parts: number[][] = [];
-  for (let p = 0; p < order.length; p += partSize) parts.push(order.slice(p, p + partSize).sort((a, b) => a - b));
+  for (let i = 0; i < order.length; ) {
+    const target = left / share;
+    const part: number[] = [];
+    let bytes = 0;
+    do {
+      bytes += size[order[i]!]!;
+      part.push(order[i++]!);
+    } while (i < order.length && (bytes < target || size[order[i]!] === 0));
+    left -= bytes;
+    parts.push(part.sort((a, b) => a - b));
+  }
   return parts;
 }
 

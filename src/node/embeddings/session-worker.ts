@@ -4,6 +4,7 @@
 // threads meet at every operator, and a small model's operators are short.
 import { parentPort } from 'node:worker_threads';
 import { preparePlannedBatch } from '../../core/encoder/pipeline.ts';
+import { BatchBuffers } from '../../core/features/batch-buffers.ts';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
 import { loadEncoder, type NodeEncoder } from '../encoder/load.ts';
 import { embedPlannedChunk, noTimings } from './embed-chunk.ts';
@@ -16,6 +17,8 @@ if (!port) throw new Error('session-worker.ts must run in a worker thread');
 const post = (msg: FromSessionWorker): void => port.postMessage(msg);
 
 const reader = new SegmentReader();
+// Each batch is run before the next is made: one set of buffers serves them all.
+const buffers = new BatchBuffers();
 let state: { encoder: NodeEncoder; options: EmbedOptions } | undefined;
 let lastDone: number | undefined;
 
@@ -31,7 +34,7 @@ async function embedPart(key: string, rows: FileRow[], waitedSince: number | und
   const batchAt = (b: number) => {
     start = performance.now();
     try {
-      return preparePlannedBatch(encoder.extractor, read.plan, read.plan.batches[b]!, read.samples, paths);
+      return preparePlannedBatch(encoder.extractor, read.plan, read.plan.batches[b]!, read.samples, paths, buffers);
     } catch (e) {
       return (e as Error).message;
     } finally {
