@@ -1,6 +1,7 @@
 // saturi embed end to end: CSV (relative paths) → embedding set, rejects with reasons,
 // resume, deterministic shards + merge, and the vectors equal an in-process run.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as ort from 'onnxruntime-node';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
@@ -13,6 +14,8 @@ import { embedSegments } from '../../src/core/encoder/pipeline.ts';
 import { toMono16k } from '../../src/core/audio/resample.ts';
 import { readWavFile } from '../../src/node/io/file-source.ts';
 import { parseShard, runEmbedJob, shardOf } from '../../src/node/embeddings/embed-job.ts';
+import type { SessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
+import type { LoadProgress } from '../../src/core/encoder/worker-api.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/paths.ts';
 
@@ -144,6 +147,52 @@ describe('saturi embed', () => {
     expect(full.manifest.crop).toEqual({ mode: 'first' });
     await encoder.dispose();
   }, 60_000);
+
+  it('with sessions side by side, loads the model only in the sessions: the first reports the load, and this thread makes no onnxruntime session', async () => {
+    const reference = await readEmbeddingSet(join(root, 'emb-all'));
+    const created = vi.spyOn(ort.InferenceSession, 'create');
+    try {
+      const runJob = async (sessions: number, out: string) => {
+        const progress: LoadProgress[] = [];
+        const layouts: SessionLayout[] = [];
+        const summary = await runEmbedJob({
+          csv: csv(), out, model: DEFAULT_TINY_MODEL_DIR, dtype: 'fp32', split: 'train', batchSize: 3, maxLengthSeconds: 2, sessions,
+          onLoadProgress: (p) => progress.push(p),
+          onStart: (s) => {
+            layouts.push(s.layout);
+            expect(s.dim).toBe(TINY_CONFIG.hidden);
+          },
+        });
+        expect(summary.embedded).toBe(GOOD);
+        expect(layouts).toEqual([summary.layout]);
+        // The load's last step, whichever thread loaded the model.
+        expect(progress.filter((p) => p.status === 'session').length).toBe(1);
+        const set = await readEmbeddingSet(out);
+        expect(set.manifest.dim).toBe(TINY_CONFIG.hidden);
+        expect(set.manifest.feature_config).toEqual(reference.manifest.feature_config);
+        expect(set.manifest.encoder).toEqual(reference.manifest.encoder);
+        for (const row of reference.rows) {
+          const k = set.rows.findIndex((r) => r.id === row.id);
+          const j = reference.rows.indexOf(row);
+          expect(Array.from(set.vectors.subarray(k * set.manifest.dim, (k + 1) * set.manifest.dim))).toEqual(Array.from(reference.vectors.subarray(j * set.manifest.dim, (j + 1) * set.manifest.dim)));
+        }
+        return summary.layout;
+      };
+      expect(await runJob(2, join(root, 'emb-pool-load'))).toMatchObject({ sessions: 2, featureWorker: false });
+      expect(created).not.toHaveBeenCalled();
+      // Good rows only, all embedded already: nothing to do, and the first session (loaded before
+      // that was known) is the job's one session.
+      const good = join(root, 'data', 'good.csv');
+      writeFileSync(good, readFileSync(csv(), 'utf8').split('\n').slice(0, 4).join('\n') + '\n');
+      const again = await runEmbedJob({ csv: good, out: join(root, 'emb-pool-load'), model: DEFAULT_TINY_MODEL_DIR, dtype: 'fp32', split: 'train', batchSize: 3, maxLengthSeconds: 2, sessions: 2 });
+      expect(again).toMatchObject({ embedded: 0, skipped: 3, rejected: 0, layout: { sessions: 1, featureWorker: false } });
+      expect(created).not.toHaveBeenCalled();
+      expect(await runJob(1, join(root, 'emb-one-load'))).toMatchObject({ sessions: 1, featureWorker: true });
+      expect(created).toHaveBeenCalledTimes(1);
+    } finally {
+      created.mockRestore();
+    }
+  }, 120_000);
 
   it('refuses bad flags with exit code 2', async () => {
     expect((await runCli(['embed', '--out', join(root, 'x')])).code).toBe(2);

@@ -294,16 +294,16 @@ describe('partsBySize', () => {
 describe('sessionLayout', () => {
   const GB = 2 ** 30;
   it('auto: a session per core while the copies fit in half the free memory, the cores shared out', () => {
-    expect(sessionLayout('auto', undefined, 8, 0.1 * GB, 16 * GB)).toEqual({ sessions: 8, threads: 1 });
+    expect(sessionLayout('auto', undefined, 8, 0.1 * GB, 16 * GB)).toEqual({ sessions: 8, threads: 1, featureWorker: false });
     // 2.3 GB copies (w2v-BERT fp32) in 8 GB free: one fits in half of it, so one session over all cores
-    expect(sessionLayout('auto', undefined, 8, 2.3 * GB, 8 * GB)).toEqual({ sessions: 1, threads: undefined });
-    expect(sessionLayout('auto', undefined, 8, 2.3 * GB, 20 * GB)).toEqual({ sessions: 4, threads: 2 });
-    expect(sessionLayout('auto', 4, 8, 0.1 * GB, 16 * GB)).toEqual({ sessions: 2, threads: 4 });
-    expect(sessionLayout('auto', undefined, 1, 0.1 * GB, 16 * GB)).toEqual({ sessions: 1, threads: undefined });
+    expect(sessionLayout('auto', undefined, 8, 2.3 * GB, 8 * GB)).toEqual({ sessions: 1, threads: undefined, featureWorker: true });
+    expect(sessionLayout('auto', undefined, 8, 2.3 * GB, 20 * GB)).toEqual({ sessions: 4, threads: 2, featureWorker: false });
+    expect(sessionLayout('auto', 4, 8, 0.1 * GB, 16 * GB)).toEqual({ sessions: 2, threads: 4, featureWorker: false });
+    expect(sessionLayout('auto', undefined, 1, 0.1 * GB, 16 * GB)).toEqual({ sessions: 1, threads: undefined, featureWorker: true });
   });
   it('a number is taken as given, with the cores shared out unless threads are given', () => {
-    expect(sessionLayout(3, undefined, 8, 5 * GB, 1 * GB)).toEqual({ sessions: 3, threads: 2 });
-    expect(sessionLayout(2, undefined, 1, 0, 0)).toEqual({ sessions: 2, threads: 1 });
-    expect(sessionLayout(1, 3, 8, 0, 0)).toEqual({ sessions: 1, threads: 3 });
+    expect(sessionLayout(3, undefined, 8, 5 * GB, 1 * GB)).toEqual({ sessions: 3, threads: 2, featureWorker: false });
+    expect(sessionLayout(2, undefined, 1, 0, 0)).toEqual({ sessions: 2, threads: 1, featureWorker: false });
+    expect(sessionLayout(1, 3, 8, 0, 0)).toEqual({ sessions: 1, threads: 3, featureWorker: true });
   });
 });

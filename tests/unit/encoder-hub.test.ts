@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
 import { SessionPoolEmbedder } from '../../src/node/embeddings/session-pool-embedder.ts';
+import { runEmbedJob } from '../../src/node/embeddings/embed-job.ts';
+import { readEmbeddingSet } from '../../src/node/embeddings/io.ts';
 import { loadEncoder } from '../../src/node/encoder/load.ts';
 import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/tiny-model.ts';
 import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
@@ -26,7 +28,7 @@ interface HubServer {
 function startHub(files: { omit?: string[] } = {}): Promise<HubServer> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
+    requests.push(`${req.method} ${req.url}${req.headers.range ? ` (${req.headers.range})` : ''}`);
     const url = decodeURIComponent(req.url ?? '');
     // The hub layout, and a plain folder URL (/static/tiny-w2v-bert/<file>) for loading by URL.
     const hub = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url);
@@ -118,6 +120,50 @@ describe('model loading by repo id through the hub code', () => {
     expect(Array.from(e3)).toEqual(Array.from(e1));
     await local.dispose();
   });
+
+  it('saturi embed with sessions side by side: the first session downloads by repo id with byte progress, the others load from its cache', async () => {
+    const hub = await startHub();
+    const cacheDir = join(tmp.dir, 'cache-job');
+    env.remoteHost = hub.url;
+    const wavs = [0, 1, 2].map((i) => {
+      const f = join(tmp.dir, `job-${i}.wav`);
+      writeFileSync(f, encodeWav(samples.subarray(0, 8000 + 4000 * i), 16000, { float: true, bitsPerSample: 32 }));
+      return f;
+    });
+    const csv = join(tmp.dir, 'job.csv');
+    writeFileSync(csv, ['path,dialect', ...wavs.map((f) => `${f},Jeju-do`)].join('\n') + '\n');
+    const progress: LoadProgress[] = [];
+    let oneLoad: string[];
+    try {
+      // What one load into an empty cache asks the hub for.
+      await (await loadEncoder(REPO, 'fp32', { cacheDir: join(tmp.dir, 'cache-one') })).dispose();
+      oneLoad = hub.requests.splice(0);
+      expect(oneLoad).toContain(`GET /${REPO}/resolve/main/onnx/model.onnx_data`);
+      const summary = await runEmbedJob({ csv, out: join(tmp.dir, 'job-set'), model: REPO, dtype: 'fp32', split: 'eval', cacheDir, sessions: 2, onLoadProgress: (p) => progress.push(p) });
+      expect(summary.layout).toMatchObject({ sessions: 2, featureWorker: false });
+      expect(summary.embedded).toBe(3);
+    } finally {
+      await hub.close();
+    }
+    // Each file downloaded once, as by one load: the second session read the first one's cache.
+    // (transformers.js may also ask for a byte range 0-0 of a file, for its size.)
+    const downloads = (requests: string[]) => requests.filter((r) => !r.endsWith(')')).sort();
+    expect(downloads(hub.requests)).toEqual(downloads(oneLoad));
+    expect(downloads(hub.requests)).toContain(`GET /${REPO}/resolve/main/onnx/model.onnx_data`);
+    const dataSize = statSync(join(DEFAULT_TINY_MODEL_DIR, 'onnx', 'model.onnx_data')).size;
+    expect(progress.filter((p) => p.file === 'onnx/model.onnx_data' && p.status === 'done').at(-1)).toMatchObject({ loaded: dataSize, total: dataSize });
+    expect(progress.some((p) => p.status === 'download')).toBe(true);
+    const set = await readEmbeddingSet(join(tmp.dir, 'job-set'));
+    expect(set.manifest.encoder).toEqual({ id: REPO, revision: 'main' });
+    const local = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
+    try {
+      const k = set.rows.findIndex((r) => r.path === wavs[1]);
+      const e = (await embedSegments(local.session, local.extractor, [{ id: 'b', samples: samples.subarray(0, 12000) }], { mode: 'eval' }))[0]!.embedding;
+      expect(Array.from(set.vectors.subarray(k * set.manifest.dim, (k + 1) * set.manifest.dim))).toEqual(Array.from(e));
+    } finally {
+      await local.dispose();
+    }
+  }, 60_000);
 
   it('loads a model folder by URL, cached under that URL', async () => {
     const hub = await startHub();

@@ -11,9 +11,9 @@ import { createManifest, type EncoderDtype, type EmbeddingIndexRow } from '../..
 import { DEFAULT_CROP_SEED, DEFAULT_MAX_LENGTH_SECONDS } from '../../core/encoder/crop.ts';
 import { DEFAULT_BATCH_SIZE } from '../../core/encoder/pipeline.ts';
 import type { EmbedOptions, LoadProgress, ModelSource } from '../../core/encoder/worker-api.ts';
-import { loadEncoder, type NodeEncoder } from '../encoder/load.ts';
+import { defaultModelCacheDir, encoderFacts, hubSettings, loadEncoder, type NodeEncoder } from '../encoder/load.ts';
 import { FileEmbedder, type EmbedTimings } from './file-embedder.ts';
-import { SessionPoolEmbedder, sessionLayout, type SessionLayout } from './session-pool-embedder.ts';
+import { SessionPoolEmbedder, sessionLayout, type FirstSession, type SessionLayout } from './session-pool-embedder.ts';
 import { EmbeddingSetAppender, appendReject, readRejects, writeRejects, type RejectRow } from './io.ts';
 
 export class EmbedInputError extends Error {
@@ -179,14 +179,33 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
   const rows = csv.rows.filter((r) => inShard(r.id));
   const csvRejects = csv.rejects.filter((r) => inShard(r.id));
 
-  const encoder = opts.encoder ?? (await loadEncoder(opts.model, opts.dtype, { cacheDir: opts.cacheDir, threads: opts.threads, onProgress: opts.onLoadProgress }));
-  let ownsEncoder = !opts.encoder;
+  const options: EmbedOptions = { mode: opts.split === 'train' ? 'train' : 'eval', seed, maxLengthSeconds, batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE };
+  const tuning = { chunkSize: opts.chunkSize };
+  const requested = opts.sessions ?? 'auto';
+  const cores = availableParallelism();
+  // Where the cores allow sessions side by side, the model is loaded first in the pool's first
+  // session, and this thread loads no copy of its own: a 2.3 GB model loaded twice costs seconds
+  // and, for a while, the memory of one more copy. The set's facts (dim, feature config) come
+  // from that session; how many more sessions to start is decided once the copy's size is known.
+  const byCores = sessionLayout(requested, opts.threads, cores, 0, Infinity);
+  let first: FirstSession | undefined;
+  let encoder: NodeEncoder | undefined = opts.encoder;
+  let ownsEncoder = false;
+  const loadHere = async (): Promise<NodeEncoder> => {
+    ownsEncoder = true;
+    return (encoder = await loadEncoder(opts.model, opts.dtype, { cacheDir: opts.cacheDir, threads: opts.threads, onProgress: opts.onLoadProgress }));
+  };
+  if (!encoder && rows.length > 1 && !byCores.featureWorker) {
+    const load = { model: opts.model, dtype: opts.dtype, cacheDir: opts.cacheDir ?? defaultModelCacheDir(), threads: byCores.threads!, hub: hubSettings() };
+    first = await SessionPoolEmbedder.startFirst(load, options, opts.onLoadProgress);
+  } else if (!encoder) await loadHere();
   try {
+    const facts = first ? first.facts : encoderFacts(encoder!);
     const manifest = createManifest({
-      encoder: { id: encoder.info.modelId, revision: encoder.info.revision },
+      encoder: { id: facts.info.modelId, revision: facts.info.revision },
       dtype: opts.dtype,
-      dim: encoder.session.dim,
-      feature_config: { ...encoder.preprocessorConfig },
+      dim: facts.dim,
+      feature_config: { ...facts.preprocessorConfig },
       max_length_seconds: maxLengthSeconds,
       labels: [...LABEL_NAMES],
       crop: opts.split === 'train' ? { mode: 'random', seed } : { mode: 'first' },
@@ -213,20 +232,29 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
 
       let embeddedCount = 0;
       let timings: EmbedTimings;
-      const options: EmbedOptions = { mode: opts.split === 'train' ? 'train' : 'eval', seed, maxLengthSeconds, batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE };
-      // A job of one segment or none has no use for more sessions.
-      const layout = todo.length > 1 ? sessionLayout(opts.sessions ?? 'auto', opts.threads, availableParallelism(), encoder.memoryBytes, freemem()) : { sessions: 1, threads: opts.threads };
-      const embedder =
-        layout.sessions > 1
-          ? await SessionPoolEmbedder.start(layout.sessions, { ...encoder.reload, threads: layout.threads! }, options, { chunkSize: opts.chunkSize })
-          : new FileEmbedder(encoder.session, encoder.preprocessorConfig, options, { chunkSize: opts.chunkSize });
-      try {
-        // The pool's workers hold their own copies; this one only gave the manifest its facts.
-        if (layout.sessions > 1 && ownsEncoder) {
-          ownsEncoder = false;
-          await encoder.dispose();
+      // A job of one segment or none has no use for more sessions: the first alone does it, or one here.
+      let layout: SessionLayout;
+      if (todo.length > 1) layout = sessionLayout(requested, opts.threads, cores, facts.memoryBytes, freemem());
+      else layout = first ? { sessions: 1, threads: first.load.threads, featureWorker: false } : { sessions: 1, threads: opts.threads, featureWorker: true };
+      let embedder: FileEmbedder | SessionPoolEmbedder;
+      if (!layout.featureWorker) {
+        const pooled = first;
+        first = undefined;
+        if (pooled && pooled.load.threads === layout.threads) embedder = await SessionPoolEmbedder.fromFirst(pooled, layout.sessions, tuning);
+        else {
+          // Memory for fewer sessions than cores: each gets more threads than the first was loaded with.
+          await pooled?.close();
+          embedder = await SessionPoolEmbedder.start(layout.sessions, { ...facts.reload, threads: layout.threads! }, options, tuning);
         }
-        opts.onStart?.({ total: rows.length, skipped, resumed, repaired, backend: encoder.info.backend, dim: encoder.session.dim, layout });
+      } else {
+        // One copy only: this thread's, beside a feature worker.
+        await first?.close();
+        first = undefined;
+        const here = encoder ?? (await loadHere());
+        embedder = new FileEmbedder(here.session, here.preprocessorConfig, options, tuning);
+      }
+      try {
+        opts.onStart?.({ total: rows.length, skipped, resumed, repaired, backend: facts.info.backend, dim: facts.dim, layout });
         report();
         for await (const chunk of embedder.embed(todo)) {
           for (const r of chunk.rejects) {
@@ -234,7 +262,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
             progress.rejected++;
           }
           if (chunk.embedded.length) {
-            const dim = encoder.session.dim;
+            const dim = facts.dim;
             const vectors = new Float32Array(chunk.embedded.length * dim);
             const indexRows: EmbeddingIndexRow[] = chunk.embedded.map(({ row, duration, results }, i) => {
               vectors.set(results[0]!.embedding, i * dim);
@@ -276,6 +304,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
       appender.close();
     }
   } finally {
-    if (ownsEncoder) await encoder.dispose();
+    await first?.close();
+    if (ownsEncoder) await encoder?.dispose();
   }
 }

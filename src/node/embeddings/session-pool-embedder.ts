@@ -7,7 +7,8 @@
 // row order, as FileEmbedder gives them.
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
+import type { EmbedOptions, LoadProgress } from '../../core/encoder/worker-api.ts';
+import type { EncoderFacts } from '../encoder/load.ts';
 import { Mailbox } from '../threads/mailbox.ts';
 import { startTsWorker } from '../threads/ts-worker.ts';
 import { addTimings, chunkBounds, DEFAULT_CHUNK_SIZE, noTimings, type ChunkOutcome, type EmbeddedFile, type EmbedTimings, type FileEmbedderOptions } from './embed-chunk.ts';
@@ -82,26 +83,48 @@ export class SessionPoolEmbedder {
     });
   }
 
-  /** Starts `sessions` workers, each loading the model as `load` says; resolves once all are loaded. */
-  static async start(sessions: number, load: SessionWorkerInit, options: EmbedOptions, tuning: FileEmbedderOptions = {}): Promise<SessionPoolEmbedder> {
+  /**
+   * Starts `sessions` workers, each loading the model as `load` says: the first alone (it may
+   * download the model into the cache, with `onProgress`), then the others from the cache, side
+   * by side. Resolves once all are loaded.
+   */
+  static async start(sessions: number, load: SessionWorkerInit, options: EmbedOptions, tuning: FileEmbedderOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<SessionPoolEmbedder> {
     if (!Number.isInteger(sessions) || sessions < 1) throw new RangeError(`sessions must be a whole number ≥ 1, got ${sessions}`);
-    const workers = Array.from({ length: sessions }, () => startTsWorker(new URL('./session-worker.ts', import.meta.url)));
+    return SessionPoolEmbedder.fromFirst(await SessionPoolEmbedder.startFirst(load, options, onProgress), sessions, tuning);
+  }
+
+  /**
+   * Starts a pool's first session alone: what the model is (dim, feature config, the memory a
+   * copy takes) is known from it before deciding how many more to start (fromFirst), so the
+   * main thread need not load a copy of its own.
+   */
+  static async startFirst(load: SessionWorkerInit, options: EmbedOptions, onProgress?: (p: LoadProgress) => void): Promise<FirstSession> {
+    const worker = startTsWorker(new URL('./session-worker.ts', import.meta.url));
     try {
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              w.once('message', (m: FromSessionWorker) => (m.type === 'ready' ? resolve() : reject(new Error(m.type === 'init-error' ? m.message : `unexpected ${m.type}`))));
-              w.once('error', reject);
-              w.postMessage({ type: 'init', load, options } satisfies ToSessionWorker);
-            }),
-        ),
-      );
+      const facts = await initWorker(worker, { type: 'init', load, options, progress: onProgress !== undefined }, onProgress);
+      return { worker, facts, load, options, close: async () => void (await worker.terminate()) };
     } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await worker.terminate();
       throw e;
     }
-    return new SessionPoolEmbedder(workers, tuning);
+  }
+
+  /** A pool of `sessions` sessions around a first one: the others load the same model (from the cache) with the first's settings. */
+  static async fromFirst(first: FirstSession, sessions: number, tuning: FileEmbedderOptions = {}): Promise<SessionPoolEmbedder> {
+    if (!Number.isInteger(sessions) || sessions < 1) {
+      await first.close();
+      throw new RangeError(`sessions must be a whole number ≥ 1, got ${sessions}`);
+    }
+    const more = Array.from({ length: sessions - 1 }, () => startTsWorker(new URL('./session-worker.ts', import.meta.url)));
+    // The first load resolved the model (a hub id to its revision, a folder to its full path).
+    const load: SessionWorkerInit = { ...first.load, ...first.facts.reload };
+    try {
+      await Promise.all(more.map((w) => initWorker(w, { type: 'init', load, options: first.options })));
+    } catch (e) {
+      await Promise.all([first.worker, ...more].map((w) => w.terminate()));
+      throw e;
+    }
+    return new SessionPoolEmbedder([first.worker, ...more], tuning);
   }
 
   get sessions(): number {
@@ -168,6 +191,36 @@ export class SessionPoolEmbedder {
   }
 }
 
+/** A pool's first session, loaded and idle: see SessionPoolEmbedder.startFirst. */
+export interface FirstSession {
+  worker: Worker;
+  /** The loaded model, as the worker reports it. */
+  facts: EncoderFacts;
+  load: SessionWorkerInit;
+  options: EmbedOptions;
+  /** Stops the worker (when no pool is made of it). */
+  close(): Promise<void>;
+}
+
+/** Sends a worker its init message; resolves with what it loaded, passing its load progress on. */
+function initWorker(worker: Worker, init: Extract<ToSessionWorker, { type: 'init' }>, onProgress?: (p: LoadProgress) => void): Promise<EncoderFacts> {
+  return new Promise<EncoderFacts>((resolve, reject) => {
+    const onMessage = (m: FromSessionWorker): void => {
+      if (m.type === 'load-progress') {
+        onProgress?.(m.progress);
+        return;
+      }
+      worker.off('message', onMessage);
+      worker.off('error', reject);
+      if (m.type === 'ready') resolve(m.facts);
+      else reject(new Error(m.type === 'init-error' ? m.message : `unexpected ${m.type}`));
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.postMessage(init);
+  });
+}
+
 /**
  * A chunk's files cut into parts by size, largest first: part → indices into `files`, ascending.
  * Each part takes at least one file and as many more as reach 1/`share` of the bytes not yet in a
@@ -200,11 +253,16 @@ export function partsBySize(files: readonly string[], share: number): number[][]
   return parts;
 }
 
-/** Encoder sessions side by side (1: one session beside a feature worker) and onnxruntime threads each. */
+/** Encoder sessions side by side and onnxruntime threads each. */
 export interface SessionLayout {
   sessions: number;
   /** Per session; undefined: onnxruntime's own choice (one session only). */
   threads?: number;
+  /**
+   * One session on this thread with reading and features in a worker beside it (FileEmbedder),
+   * rather than sessions in worker threads each doing every step (SessionPoolEmbedder).
+   */
+  featureWorker: boolean;
 }
 
 /**
@@ -221,6 +279,6 @@ export function sessionLayout(requested: number | 'auto', threads: number | unde
     const byMemory = Math.floor(freeBytes / 2 / Math.max(modelBytes, 1));
     sessions = Math.max(1, Math.min(byCores, byMemory));
   }
-  if (sessions === 1) return { sessions, threads };
-  return { sessions, threads: threads ?? Math.max(1, Math.floor(cores / sessions)) };
+  if (sessions === 1) return { sessions, threads, featureWorker: true };
+  return { sessions, threads: threads ?? Math.max(1, Math.floor(cores / sessions)), featureWorker: false };
 }

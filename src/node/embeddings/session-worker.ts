@@ -5,8 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import { preparePlannedBatch } from '../../core/encoder/pipeline.ts';
 import { BatchBuffers } from '../../core/features/batch-buffers.ts';
-import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
-import { loadEncoder, type NodeEncoder } from '../encoder/load.ts';
+import type { EmbedOptions, LoadProgress } from '../../core/encoder/worker-api.ts';
+import { encoderFacts, loadEncoder, useHubSettings, type NodeEncoder } from '../encoder/load.ts';
 import { embedPlannedChunk, noTimings } from './embed-chunk.ts';
 import type { FileRow } from './prepare-protocol.ts';
 import { SegmentReader } from './segment-reader.ts';
@@ -61,8 +61,11 @@ port.on('message', (msg: ToSessionWorker) => {
   queue = queue.then(async () => {
     if (msg.type === 'init') {
       try {
-        state = { encoder: await loadEncoder(msg.load.model, msg.load.dtype, { cacheDir: msg.load.cacheDir, threads: msg.load.threads, spinning: msg.load.spinning }), options: msg.options };
-        post({ type: 'ready' });
+        if (msg.load.hub) useHubSettings(msg.load.hub);
+        const onProgress = msg.progress ? (progress: LoadProgress) => post({ type: 'load-progress', progress }) : undefined;
+        const encoder = await loadEncoder(msg.load.model, msg.load.dtype, { cacheDir: msg.load.cacheDir, threads: msg.load.threads, spinning: msg.load.spinning, onProgress });
+        state = { encoder, options: msg.options };
+        post({ type: 'ready', facts: encoderFacts(encoder) });
       } catch (e) {
         post({ type: 'init-error', message: (e as Error).message });
       }

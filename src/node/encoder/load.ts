@@ -27,6 +27,29 @@ export interface NodeEncoder {
   dispose(): Promise<void>;
 }
 
+/** What a job needs to know of a loaded encoder (a pool's worker sends it to the main thread). */
+export type EncoderFacts = Pick<NodeEncoder, 'preprocessorConfig' | 'info' | 'reload' | 'memoryBytes'> & { dim: number };
+
+export function encoderFacts(e: NodeEncoder): EncoderFacts {
+  return { preprocessorConfig: e.preprocessorConfig, info: e.info, reload: e.reload, memoryBytes: e.memoryBytes, dim: e.session.dim };
+}
+
+/** Where this thread's transformers.js fetches hub files from (a pool's worker threads are told the same). */
+export interface HubSettings {
+  remoteHost: string;
+  remotePathTemplate: string;
+}
+
+export function hubSettings(): HubSettings {
+  return { remoteHost: tf.env.remoteHost, remotePathTemplate: tf.env.remotePathTemplate };
+}
+
+/** Makes this thread's transformers.js fetch hub files as `h` says (a worker thread, told by its parent). */
+export function useHubSettings(h: HubSettings): void {
+  tf.env.remoteHost = h.remoteHost;
+  tf.env.remotePathTemplate = h.remotePathTemplate;
+}
+
 export interface NodeLoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Where hub / URL downloads are kept (default $SATURI_MODEL_CACHE or ~/.cache/saturi/models). */

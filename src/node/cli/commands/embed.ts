@@ -51,8 +51,12 @@ function formatTimings(t: EmbedTimings, elapsedSeconds: number, sessions: number
   );
 }
 
-const layoutText = (l: SessionLayout): string =>
-  l.sessions > 1 ? `${l.sessions} sessions side by side, ${l.threads} thread${l.threads === 1 ? '' : 's'} each` : `one session${l.threads ? ` of ${l.threads} threads` : ''} beside a feature worker`;
+const threadsText = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
+const layoutText = (l: SessionLayout): string => {
+  if (l.sessions > 1) return `${l.sessions} sessions side by side, ${threadsText(l.threads!)} each`;
+  const session = `one session${l.threads ? ` of ${threadsText(l.threads)}` : ''}`;
+  return l.featureWorker ? `${session} beside a feature worker` : `${session} in a worker thread`;
+};
 
 export function register(program: Command): void {
   program
