@@ -14,6 +14,7 @@ import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/ti
 import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
 import { embedSegments } from '../../src/core/encoder/pipeline.ts';
 import type { LoadProgress } from '../../src/core/encoder/worker-api.ts';
+import { ModelLoadError } from '../../src/core/encoder/hf-loader.ts';
 import { tempDir } from '../helpers/paths.ts';
 
 const REPO = 'saturi-test/tiny-w2v-bert';
@@ -185,7 +186,17 @@ describe('model loading by repo id through the hub code', () => {
     const hub = await startHub({ omit: ['onnx/model_fp16.onnx'] });
     try {
       env.remoteHost = hub.url;
-      await expect(loadEncoder(REPO, 'fp16', { cacheDir: join(tmp.dir, 'cache-b') })).rejects.toThrow(`${hub.url}${REPO}/resolve/main/onnx/model_fp16.onnx`);
+      const missing = `${hub.url}${REPO}/resolve/main/onnx/model_fp16.onnx`;
+      await expect(loadEncoder(REPO, 'fp16', { cacheDir: join(tmp.dir, 'cache-b') })).rejects.toThrow(missing);
+      // The same from saturi embed's first session, in a worker thread: still a ModelLoadError (the CLI's exit 2) naming the URL.
+      const wav = join(tmp.dir, 'missing-job.wav');
+      writeFileSync(wav, encodeWav(samples, 16000));
+      const csv = join(tmp.dir, 'missing-job.csv');
+      writeFileSync(csv, `path,dialect\n${wav},Jeju-do\n${wav.replace('.wav', '-2.wav')},Jeju-do\n`);
+      const job = runEmbedJob({ csv, out: join(tmp.dir, 'missing-job-set'), model: REPO, dtype: 'fp16', split: 'eval', cacheDir: join(tmp.dir, 'cache-b2'), sessions: 2 });
+      await expect(job).rejects.toThrow(missing);
+      await expect(job).rejects.toBeInstanceOf(ModelLoadError);
+      await expect(job).rejects.toMatchObject({ location: missing });
     } finally {
       await hub.close();
     }

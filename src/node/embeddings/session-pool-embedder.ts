@@ -7,6 +7,7 @@
 // row order, as FileEmbedder gives them.
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
+import { ModelLoadError } from '../../core/encoder/hf-loader.ts';
 import type { EmbedOptions, LoadProgress } from '../../core/encoder/worker-api.ts';
 import type { EncoderFacts } from '../encoder/load.ts';
 import { Mailbox } from '../threads/mailbox.ts';
@@ -213,7 +214,8 @@ function initWorker(worker: Worker, init: Extract<ToSessionWorker, { type: 'init
       worker.off('message', onMessage);
       worker.off('error', reject);
       if (m.type === 'ready') resolve(m.facts);
-      else reject(new Error(m.type === 'init-error' ? m.message : `unexpected ${m.type}`));
+      else if (m.type === 'init-error') reject(m.location === undefined ? new Error(m.message) : new ModelLoadError(m.message, m.location));
+      else reject(new Error(`unexpected ${m.type} from a session worker`));
     };
     worker.on('message', onMessage);
     worker.once('error', reject);

@@ -28,6 +28,7 @@ export type ToSessionWorker =
 export type FromSessionWorker =
   | { type: 'load-progress'; progress: LoadProgress }
   | { type: 'ready'; facts: EncoderFacts }
-  | { type: 'init-error'; message: string }
+  /** `location`: the file or URL a ModelLoadError names (the main thread rebuilds it as one). */
+  | { type: 'init-error'; message: string; location?: string }
   /** A part's outcome; `row` indexes the part's rows. `timings`: this part's alone. */
   | { type: 'part'; key: string; embedded: { row: number; duration: number; results: EmbedResult[] }[]; rejects: { row: number; reject: RejectRow }[]; timings: EmbedTimings };

@@ -3,6 +3,7 @@
 // Sessions side by side beat one session over all cores when the model is small: onnxruntime
 // threads meet at every operator, and a small model's operators are short.
 import { parentPort } from 'node:worker_threads';
+import { ModelLoadError } from '../../core/encoder/hf-loader.ts';
 import { preparePlannedBatch } from '../../core/encoder/pipeline.ts';
 import { BatchBuffers } from '../../core/features/batch-buffers.ts';
 import type { EmbedOptions, LoadProgress } from '../../core/encoder/worker-api.ts';
@@ -67,7 +68,7 @@ port.on('message', (msg: ToSessionWorker) => {
         state = { encoder, options: msg.options };
         post({ type: 'ready', facts: encoderFacts(encoder) });
       } catch (e) {
-        post({ type: 'init-error', message: (e as Error).message });
+        post({ type: 'init-error', message: (e as Error).message, location: e instanceof ModelLoadError ? e.location : undefined });
       }
     } else await embedPart(msg.key, msg.rows, msg.first ? undefined : lastDone, arrived);
   });
