@@ -1,8 +1,7 @@
 // Reused output buffers for padded feature batches. A fresh [batch, frames, 160] array per batch
 // costs the kernel's page faults on first write (~0.3 ms per 10 s of audio, a quarter of the
 // features' time); a worker that embeds batch after batch writes into the same memory instead.
-
-const grown = (have: number, need: number): number => (need > have ? Math.ceil(need * 1.25) : have);
+import { grownCapacity as grown } from '../io/capacity.ts';
 
 /**
  * Buffers for one padded batch at a time: what `take` returns stays valid until the next `take`.

@@ -1,6 +1,7 @@
 // Segment files of an embedding job as 16 kHz mono samples, with the reason a file cannot be
 // embedded instead of an exception: the feature worker reads thousands of files per job.
 import { AudioError } from '../../core/audio/errors.ts';
+import { grownCapacity as grown } from '../../core/io/capacity.ts';
 import { toMono16k } from '../../core/audio/resample.ts';
 import { PCM16_BLOCK, WasmPcm16 } from '../../core/audio/wasm-pcm16.ts';
 import { decodeWav, wavInfoOf, type WavInfo } from '../../core/audio/wav.ts';
@@ -14,8 +15,6 @@ import type { FileRow, ReadSegmentInfo } from './prepare-protocol.ts';
 
 /** Rate of the samples SegmentReader returns. */
 export const SEGMENT_SAMPLE_RATE = 16000;
-
-const grown = (have: number, need: number): number => (need > have ? Math.ceil(need * 1.25) : have);
 
 /**
  * Reads segment files of a chunk as 16 kHz mono samples, allocating almost nothing per chunk:

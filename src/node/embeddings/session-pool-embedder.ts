@@ -90,7 +90,8 @@ export class SessionPoolEmbedder {
    * by side. Resolves once all are loaded.
    */
   static async start(sessions: number, load: SessionWorkerInit, options: EmbedOptions, tuning: FileEmbedderOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<SessionPoolEmbedder> {
-    if (!Number.isInteger(sessions) || sessions < 1) throw new RangeError(`sessions must be a whole number ≥ 1, got ${sessions}`);
+    const bad = sessionsError(sessions);
+    if (bad) throw bad;
     return SessionPoolEmbedder.fromFirst(await SessionPoolEmbedder.startFirst(load, options, onProgress), sessions, tuning);
   }
 
@@ -112,9 +113,10 @@ export class SessionPoolEmbedder {
 
   /** A pool of `sessions` sessions around a first one: the others load the same model (from the cache) with the first's settings. */
   static async fromFirst(first: FirstSession, sessions: number, tuning: FileEmbedderOptions = {}): Promise<SessionPoolEmbedder> {
-    if (!Number.isInteger(sessions) || sessions < 1) {
+    const bad = sessionsError(sessions);
+    if (bad) {
       await first.close();
-      throw new RangeError(`sessions must be a whole number ≥ 1, got ${sessions}`);
+      throw bad;
     }
     const more = Array.from({ length: sessions - 1 }, () => startTsWorker(new URL('./session-worker.ts', import.meta.url)));
     // The first load resolved the model (a hub id to its revision, a folder to its full path).
@@ -191,6 +193,9 @@ export class SessionPoolEmbedder {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
+
+const sessionsError = (sessions: number): RangeError | undefined =>
+  Number.isInteger(sessions) && sessions >= 1 ? undefined : new RangeError(`sessions must be a whole number ≥ 1, got ${sessions}`);
 
 /** A pool's first session, loaded and idle: see SessionPoolEmbedder.startFirst. */
 export interface FirstSession {

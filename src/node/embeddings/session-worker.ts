@@ -43,12 +43,12 @@ async function embedPart(key: string, rows: FileRow[], waitedSince: number | und
     }
   };
   const outcome = await embedPlannedChunk(encoder.session, rows, read, batchAt, timings);
-  const index = new Map(rows.map((r, i) => [r, i]));
+  // Back to the part's row indices (ids are unique within a job).
   const byId = new Map(rows.map((r, i) => [r.id, i]));
   post({
     type: 'part',
     key,
-    embedded: outcome.embedded.map((e) => ({ row: index.get(e.row)!, duration: e.duration, results: e.results })),
+    embedded: outcome.embedded.map((e) => ({ row: byId.get(e.row.id)!, duration: e.duration, results: e.results })),
     rejects: outcome.rejects.map((r) => ({ row: byId.get(r.id)!, reject: r })),
     timings,
   });
