@@ -27,6 +27,7 @@ import { chunkParts, leastIndex, poolChunks, SessionPoolEmbedder, sessionLayout 
 import { startTsWorker } from '../src/node/threads/ts-worker.ts';
 import type { ToBareWorker } from './bare-sessions.worker.ts';
 import { SegmentReader } from '../src/node/embeddings/segment-reader.ts';
+import { BatchBuffers } from '../src/core/features/batch-buffers.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../src/node/io/file-source.ts';
 import { tempDir } from '../tests/helpers/paths.ts';
@@ -99,13 +100,27 @@ async function fullPipeline(embedder: FileEmbedder | SessionPoolEmbedder, rows: 
 /** The feature worker's work (read, decode, plan, features) on this thread with nothing else running. */
 function prepareAlone(enc: NodeEncoder, rows: FileRow[], batchSize: number): void {
   const reader = new SegmentReader();
-  for (const [from, to] of chunkBounds(rows.length, DEFAULT_CHUNK_SIZE)) {
+  for (const [from, to] of chunkBounds(rows.length, DEFAULT_CHUNK_SIZE)) prepareRows(enc, reader, rows.slice(from, to), batchSize);
+}
+
+/**
+ * The sessions' work but the encoder (read, decode, plan, features into reused buffers), part by
+ * part as SessionPoolEmbedder cuts the job for `n` sessions, on this thread with nothing else running.
+ */
+function prepareAloneLikePool(enc: NodeEncoder, rows: FileRow[], n: number, batchSize: number): void {
+  const reader = new SegmentReader();
+  const buffers = new BatchBuffers();
+  for (const [from, to] of poolChunks(rows.length, n)) {
     const chunk = rows.slice(from, to);
-    const read = reader.readChunk(chunk, enc.extractor, { mode: 'eval', batchSize });
-    if (read.rejects.length) throw new Error(read.rejects[0]!.reason);
-    const ids = read.segments.map((s) => chunk[s.row]!.id);
-    for (const batch of read.plan.batches) preparePlannedBatch(enc.extractor, read.plan, batch, read.samples, ids);
+    for (const part of chunkParts(chunk.map((r) => r.path), n)) prepareRows(enc, reader, part.map((j) => chunk[j]!), batchSize, buffers);
   }
+}
+
+function prepareRows(enc: NodeEncoder, reader: SegmentReader, rows: FileRow[], batchSize: number, buffers?: BatchBuffers): void {
+  const read = reader.readChunk(rows, enc.extractor, { mode: 'eval', batchSize });
+  if (read.rejects.length) throw new Error(read.rejects[0]!.reason);
+  const ids = read.segments.map((s) => rows[s.row]!.id);
+  for (const batch of read.plan.batches) preparePlannedBatch(enc.extractor, read.plan, batch, read.samples, ids, buffers);
 }
 
 /**
@@ -130,22 +145,25 @@ function preparedLikePool(enc: NodeEncoder, files: string[], clips: Float32Array
   return out;
 }
 
-/** Sessions in worker threads, one per list of batches; run() runs them all at once and resolves when the last is done. */
-async function bareSessions(enc: NodeEncoder, threads: number, lists: PreparedBatch[][]): Promise<{ run: () => Promise<void>; close: () => Promise<void> }> {
+/**
+ * Sessions in worker threads, one per list of batches; run() runs them all at once and resolves
+ * when the last is done, with the sessions' session.run time summed.
+ */
+async function bareSessions(enc: NodeEncoder, threads: number, lists: PreparedBatch[][]): Promise<{ run: () => Promise<number>; close: () => Promise<void> }> {
   const workers = lists.map(() => startTsWorker(new URL('./bare-sessions.worker.ts', import.meta.url)));
   const ask = (w: (typeof workers)[number], m: ToBareWorker) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<number>((resolve, reject) => {
       const failed = (e: Error) => reject(e);
-      w.once('message', () => {
+      w.once('message', (ms: number) => {
         w.off('error', failed);
-        resolve();
+        resolve(ms);
       });
       w.once('error', failed);
       w.postMessage(m);
     });
   await Promise.all(workers.map((w, k) => ask(w, { type: 'init', load: { ...enc.reload, threads }, batches: lists[k]! })));
   return {
-    run: async () => void (await Promise.all(workers.map((w) => ask(w, { type: 'run' })))),
+    run: async () => (await Promise.all(workers.map((w) => ask(w, { type: 'run' })))).reduce((a, ms) => a + ms, 0),
     close: async () => void (await Promise.all(workers.map((w) => w.terminate()))),
   };
 }
@@ -207,14 +225,19 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
       const bare = await Promise.all(sizes.map((b) => bareSessions(main, threads, preparedLikePool(main, listed, clips, layout.sessions, b))));
       const pools = await Promise.all(sizes.map((batchSize) => SessionPoolEmbedder.start(layout.sessions, { ...main.reload, threads }, { mode: 'eval', batchSize })));
       const split: EmbedTimings[] = [];
+      const bareSummed: number[] = []; // batch size 1: the bare sessions' session.run time, summed, per round
       const variants: Record<string, () => Promise<void>> = {};
       sizes.forEach((b, i) => {
         variants[`bareDefault${b}`] = async () => {
           for (const p of prepared[i]!) await main.session.run(p.features, p.mask64, p.batch, p.frames);
         };
-        variants[`barePool${b}`] = bare[i]!.run;
+        variants[`barePool${b}`] = async () => {
+          const ms = await bare[i]!.run();
+          if (b === 1) bareSummed.push(ms);
+        };
         variants[`full${b}`] = () => fullPipeline(pools[i]!, fileRows, b === 1 ? split : undefined);
       });
+      variants.aloneLikePool = async () => prepareAloneLikePool(main, fileRows, layout.sessions, 1);
       const times = await interleavedTimes(variants, reps);
       for (const b of bare) await b.close();
       for (const p of pools) await p.close();
@@ -230,8 +253,20 @@ async function benchModel(name: string, dir: string, cfg: TinyConformerConfig, f
         console.log(`    pipeline overhead against the same sessions' bare run:   ${overheads(times, `full${b}`, `barePool${b}`)}`);
       });
       console.log(`    bucketed batching speed-up over batch size 1:      ${(m.full1! / m[`full${BATCH}`]!).toFixed(2)}×`);
-      const med = (key: keyof EmbedTimings): string => `${median(split.slice(1).map((t) => t[key])).toFixed(0)} ms`;
+      const medMs = (key: keyof EmbedTimings): number => median(split.slice(1).map((t) => t[key]));
+      const med = (key: keyof EmbedTimings): string => `${medMs(key).toFixed(0)} ms`;
       console.log(`    full pipeline's time, batch size 1 (median round, summed over the sessions): encoder ${med('encoderMs')}, reading ${med('readMs')}, features ${med('featuresMs')}, waiting for work ${med('waitMs')}`);
+      // No schedule does the encoder's work (the least it took: bare, or in the pipeline, where it
+      // includes pooling) and the rest (its time on one thread with nothing else running) on these
+      // cores in less than their sum over the cores.
+      const encoderWork = Math.min(median(bareSummed), medMs('encoderMs'));
+      const least = Math.max(m.barePool1!, (encoderWork + m.aloneLikePool!) / layout.sessions);
+      console.log(line('reading + features alone, one thread, parts and buffers as the sessions', m.aloneLikePool!));
+      console.log(
+        `    least overhead against the same sessions' bare run any schedule could reach, batch size 1: ${pct(least / m.barePool1!)} ` +
+          `(encoder ${encoderWork.toFixed(0)} ms, the least of the bare run's ${median(bareSummed).toFixed(0)} ms and the pipeline's ${med('encoderMs')} summed over the sessions, ` +
+          `+ reading and features alone ${m.aloneLikePool!.toFixed(0)} ms, spread perfectly over the ${layout.sessions} sessions: ${least.toFixed(0)} ms, against the bare ${m.barePool1!.toFixed(0)} ms)`,
+      );
     } else console.log(`  as saturi embed runs it here: one session beside the feature worker (${availableParallelism()} cores, ${(main.memoryBytes / 2 ** 20).toFixed(0)} MB a copy, ${(freemem() / 2 ** 30).toFixed(1)} GB free), below`);
     await main.dispose();
   }

@@ -126,7 +126,7 @@ const cpu = median(cpuTimes[0]!);
 const exact = clips.map((x) => (oursWasm.extract(x), oursWasm.lastClip));
 console.log(
   `float32 kernel vs float64 only: ${(median(cpuTimes[1]!) / cpu).toFixed(2)}× (CPU), ${(median(times[1]!) / median(times[0]!)).toFixed(2)}× (wall); ` +
-    `frame groups redone in float64: ${exact.map((e) => `${e?.exactGroups}/${e?.groups}`).join(', ')}`,
+    `frame pairs redone in float64: ${exact.map((e) => `${e?.exactPairs}/${e?.pairs}`).join(', ')}`,
 );
 console.log(
   `\ntargets (CPU time, saturi wasm SIMD): ≥ 5× faster than transformers.js → ${(refCpu / cpu).toFixed(1)}× ${refCpu / cpu >= 5 ? 'MET' : 'NOT MET'}; ` +

@@ -11,6 +11,7 @@ import {
   wasmKernel64Bytes,
   wasmKernelBytes,
   wasmSimdAvailable,
+  SAFE_MEL_RATIO,
 } from '../../src/core/features/index.ts';
 import { resample } from '../../src/core/audio/resample.ts';
 
@@ -138,7 +139,7 @@ describe('WebAssembly SIMD fbank', () => {
       const b = new Float32Array(frames * 80 + 5).fill(-99);
       expect(js.compute(x, a)).toBe(frames);
       expect(wasm.compute(x, b, 5)).toBe(frames);
-      expect(wasm.lastClip.exactGroups).toBe(Math.ceil(frames / 4));
+      expect(wasm.lastClip.exactPairs).toBe(Math.ceil(frames / 2));
       expect(b.subarray(0, 5).every((v) => v === -99)).toBe(true);
       // same float64 arithmetic: only the float32 rounding of the output differs
       expect(maxDiff(a, b, 5)).toBeLessThan(1e-5);
@@ -174,7 +175,7 @@ describe('WebAssembly SIMD fbank', () => {
       const b = new Float32Array(frames * 80);
       js.compute(x, a);
       wasm.compute(x, b);
-      expect(wasm.lastClip.exactGroups).toBeLessThan(wasm.lastClip.groups); // float32 did run
+      expect(wasm.lastClip.exactPairs).toBeLessThan(wasm.lastClip.pairs); // float32 did run
       expect(maxDiff(a, b)).toBeLessThan(2e-4);
     }
   });
@@ -198,7 +199,7 @@ describe('WebAssembly SIMD fbank', () => {
       js.compute(x, a);
       wasm.compute(x, b);
       f32only.compute(x, c);
-      expect(wasm.lastClip.exactGroups).toBe(wasm.lastClip.groups);
+      expect(wasm.lastClip.exactPairs).toBe(wasm.lastClip.pairs);
       expect(maxDiff(a, b)).toBeLessThan(1e-5);
       expect(maxDiff(a, c)).toBeGreaterThan(1e-2); // why: float32 alone is far off here
     }
@@ -215,14 +216,42 @@ describe('WebAssembly SIMD fbank', () => {
     const b = new Float32Array(frames * 80);
     wasm.compute(x, a);
     f64.compute(x, b);
-    const { groups, exactGroups } = wasm.lastClip;
-    expect(exactGroups).toBeGreaterThan(groups * 0.3);
-    expect(exactGroups).toBeLessThan(groups * 0.7);
+    const { pairs, exactPairs } = wasm.lastClip;
+    expect(exactPairs).toBeGreaterThan(pairs * 0.3);
+    expect(exactPairs).toBeLessThan(pairs * 0.7);
     expect(maxDiff(a, b)).toBeLessThan(2e-4);
     // the clean stretch (frames well inside it) is float64 exactly
     const f0 = Math.ceil((16000 * 3) / 160) + 4;
     const f1 = Math.floor((16000 * 6 - 400) / 160) - 4;
     expect(maxDiff(a.subarray(f0 * 80, f1 * 80), b.subarray(f0 * 80, f1 * 80))).toBe(0);
+  });
+
+  it('redoes a flagged pair of frames alone, not its whole group of four', () => {
+    // Noise with a clean stretch under exactly frames 42 and 43 (lanes 2–3 of group 10): only they
+    // have empty upper bins. The group's other two frames stay float32.
+    const x = noisy(12000);
+    x.set(clean(160 * 43 + 400 - 160 * 42), 160 * 42);
+    const js = new KaldiFbank(80);
+    const wasm = new WasmKaldiFbank(80);
+    const f64 = new WasmKaldiFbank64(80);
+    const frames = kaldiFrameCount(x.length);
+    const ref = new Float32Array(frames * 80);
+    const a = new Float32Array(frames * 80);
+    const b = new Float32Array(frames * 80);
+    js.compute(x, ref);
+    // the float64 flag rule on the reference: frames 42 and 43 are the only weak ones
+    const weak = Array.from({ length: frames }, (_, f) => {
+      const e = Array.from(ref.subarray(f * 80, f * 80 + 80), Math.exp);
+      return Math.min(...e) < SAFE_MEL_RATIO * e.reduce((s, v) => s + v, 0);
+    });
+    expect(weak.flatMap((w, f) => (w ? [f] : []))).toEqual([42, 43]);
+    wasm.compute(x, a);
+    f64.compute(x, b);
+    expect(wasm.lastClip).toEqual({ pairs: Math.ceil(frames / 2), exactPairs: 1 });
+    const rows = (v: Float32Array, f0: number, f1: number) => v.subarray(f0 * 80, f1 * 80);
+    expect(maxDiff(rows(a, 42, 44), rows(b, 42, 44))).toBe(0); // float64, as the float64 kernel
+    expect(maxDiff(rows(a, 40, 42), rows(b, 40, 42))).toBeGreaterThan(0); // float32
+    expect(maxDiff(a, ref)).toBeLessThan(2e-4);
   });
 
   it('grows its memory for long clips and still matches after shorter ones', () => {

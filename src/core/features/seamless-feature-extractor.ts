@@ -51,8 +51,8 @@ export class SeamlessFeatureExtractor {
     this.backend = backend;
   }
 
-  /** wasm backend: the last clip's groups of four frames, and how many were redone in float64. */
-  get lastClip(): { groups: number; exactGroups: number } | undefined {
+  /** wasm backend: the last clip's pairs of frames, and how many were redone in float64. */
+  get lastClip(): { pairs: number; exactPairs: number } | undefined {
     return this.fbank instanceof WasmKaldiFbank ? this.fbank.lastClip : undefined;
   }
 

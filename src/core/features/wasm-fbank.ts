@@ -9,7 +9,7 @@
 // framing + DC + pre-emphasis + window 19 %, normalisation and copy-out 5–7 %. Every stage halves
 // with four lanes instead of two; pre-emphasis reads each sample once and the normalisation makes
 // one statistics pass instead of two: ~0.65 µs per frame for the float32 kernel, ~0.75 µs with the
-// float64 redo of flagged frames (~5 % of groups on speech-like clips). bench:features (10 s
+// float64 redo of flagged frames (~5 % of groups of four on speech-like clips, fewer pairs). bench:features (10 s
 // speech-like clips, 2-core EPYC shared with other work, CPU-time medians): ~0.97 ms per clip, of
 // which ~0.3 ms is writing into the freshly allocated output (page faults, the same for every
 // implementation), against ~1.58 ms for the float64 kernel alone: 1.6× less CPU, ~10 000× real
@@ -19,9 +19,11 @@
 // Accuracy: float32 FFT rounding adds ~1e-7 of a frame's energy to every bin, so a mel bin ~100 dB
 // below the frame (audio upsampled from 8 kHz, clean tones, 16-bit silence between harmonics) can
 // come out 0.1–3 off in log, against a 1e-3 parity contract with transformers.js. The kernel flags
-// each group of four frames where some mel energy is below SAFE_MEL_RATIO of its frame's total;
-// flagged groups are redone in float64, and a chunk that is mostly flagged sends the next ones
-// straight to float64 (so band-limited clips cost about what float64 alone does). Unflagged
+// each frame where some mel energy is below SAFE_MEL_RATIO of its frame's total; the pairs of
+// frames holding a flagged one are redone in float64 (pairs, not the group of four: on the bench's
+// tone clips 4.8 % of pairs against 8.7 % of groups, 13 % less time in all), and a chunk that is
+// mostly flagged sends the next ones straight to float64 (so band-limited clips cost about what
+// float64 alone does). Unflagged
 // log-mels are within ~2e-4 of float64; normalised features within 1e-4 of transformers.js on
 // speech-like clips, 5e-4 at worst (16-bit audio upsampled from 8 kHz, whose few unflagged frames
 // sit near the threshold). The frame mean is summed in float64 and removed as hi + lo, so a DC
@@ -140,7 +142,7 @@ class ConstPool {
 
 /**
  * `fbank(samplesPtr, groups, logMelPtr, flagsPtr)`: log-mels of `groups` groups of four frames as
- * f32x4 [group][bin] at logMelPtr, and per group an i32 at flagsPtr: non-zero when float32 may be
+ * f32x4 [group][bin] at logMelPtr, and per group an i32x4 at flagsPtr, one per frame: non-zero when float32 may be
  * too coarse for one of its frames (SAFE_MEL_RATIO).
  */
 function fbankKernel(layout: Layout, pool: ConstPool): { code: Code; v128Locals: number } {
@@ -211,47 +213,55 @@ function fbankKernel(layout: Layout, pool: ConstPool): { code: Code; v128Locals:
     stage.melFilterbank(MELTAB, layout.melTabEnd, OUT, acc, () => kf(0), () => {
       c.get(total).get(acc).f32x4Add().set(total);
       c.get(thr).get(acc).f32x4Add().set(thr).get(flag).get(acc).f32x4Min().set(flag);
-      // log(max(acc, eps)): x = 2^k·m with m ∈ [√½, √2), log m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.172.
-      c.get(acc);
-      kf(LOG_FLOOR);
-      c.f32x4Max().tee(acc);
-      k(i32x4(0x007fffff));
-      c.v128And();
-      k(i32x4(0x3f800000));
-      c.v128Or().set(lm);
-      c.get(lm);
-      kf(Math.SQRT2);
-      c.f32x4Gt().set(lmask);
-      c.get(lm);
-      kf(0.5);
-      c.f32x4Mul().get(lm).get(lmask).v128Bitselect().set(lm);
-      // k = biased exponent − 127, + 1 where m was halved (the mask's lanes are −1 there)
-      c.get(acc).i32(23).i32x4ShrU();
-      k(i32x4(127));
-      c.i32x4Sub().get(lmask).i32x4Sub().f32x4ConvertI32x4S().set(acc);
-      c.get(lm);
-      kf(1);
-      c.f32x4Sub().get(lm);
-      kf(1);
-      c.f32x4Add().f32x4Div().tee(ls).get(ls).f32x4Mul().set(lz);
-      // 2s·(1 + z/3 + z²/5 + z³/7): truncation error < z⁴/9 < 1e-7 relative
-      c.get(lz);
-      kf(1 / 7);
-      c.f32x4Mul();
-      for (const d of [5, 3]) {
-        kf(1 / d);
-        c.f32x4Add().get(lz).f32x4Mul();
-      }
-      kf(1);
-      c.f32x4Add().get(ls).f32x4Mul().tee(lz).get(lz).f32x4Add().get(acc);
-      kf(LN2_LO);
-      c.f32x4Mul().f32x4Add().get(acc);
-      kf(LN2_HI);
-      c.f32x4Mul().f32x4Add().set(acc);
     });
+    // The logs in a loop of their own, over the group's stored mel energies (p walks them): without
+    // the mel sums' short inner loops in between, the series of one bin overlaps the next (~3 %).
+    c.get(OUT).i32(layout.numMel * V).i32Sub().set(p);
+    c.loop();
+    c.get(p).v128Load(0).set(acc);
+    // log(max(acc, eps)): x = 2^k·m with m ∈ [√½, √2), log m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.172.
+    c.get(acc);
+    kf(LOG_FLOOR);
+    c.f32x4Max().tee(acc);
+    k(i32x4(0x007fffff));
+    c.v128And();
+    k(i32x4(0x3f800000));
+    c.v128Or().set(lm);
+    c.get(lm);
+    kf(Math.SQRT2);
+    c.f32x4Gt().set(lmask);
+    c.get(lm);
+    kf(0.5);
+    c.f32x4Mul().get(lm).get(lmask).v128Bitselect().set(lm);
+    // k = biased exponent − 127, + 1 where m was halved (the mask's lanes are −1 there)
+    c.get(acc).i32(23).i32x4ShrU();
+    k(i32x4(127));
+    c.i32x4Sub().get(lmask).i32x4Sub().f32x4ConvertI32x4S().set(acc);
+    c.get(lm);
+    kf(1);
+    c.f32x4Sub().get(lm);
+    kf(1);
+    c.f32x4Add().f32x4Div().tee(ls).get(ls).f32x4Mul().set(lz);
+    // 2s·(1 + z/3 + z²/5 + z³/7): truncation error < z⁴/9 < 1e-7 relative
+    c.get(lz);
+    kf(1 / 7);
+    c.f32x4Mul();
+    for (const d of [5, 3]) {
+      kf(1 / d);
+      c.f32x4Add().get(lz).f32x4Mul();
+    }
+    kf(1);
+    c.f32x4Add().get(ls).f32x4Mul().tee(lz).get(lz).f32x4Add().get(acc);
+    kf(LN2_LO);
+    c.f32x4Mul().f32x4Add().get(acc);
+    kf(LN2_HI);
+    c.f32x4Mul().f32x4Add().set(acc);
+    c.get(p).get(acc).v128Store(0);
+    c.get(p).i32(V).i32Add().tee(p).get(OUT).i32Ne().brIf(0);
+    c.end();
     // flag: the weakest mel energy below SAFE_MEL_RATIO of the frame's total
-    c.get(FL).get(flag).get(thr).i32(0).v128Load32Splat(RATIO).f32x4Mul().f32x4Lt().v128AnyTrue().i32Store(0);
-    c.get(FL).i32(4).i32Add().set(FL);
+    c.get(FL).get(flag).get(thr).i32(0).v128Load32Splat(RATIO).f32x4Mul().f32x4Lt().v128Store(0);
+    c.get(FL).i32(V).i32Add().set(FL);
 
     c.get(S).i32(LANES * SHIFT_BYTES).i32Add().set(S);
     c.get(GROUPS).i32(1).i32Sub().tee(GROUPS).brIf(0);
@@ -414,8 +424,8 @@ export class WasmKaldiFbank {
   private f32 = new Float32Array(0);
   private i32 = new Int32Array(0);
   private ratio = SAFE_MEL_RATIO;
-  /** Frame groups of the last clip redone in float64, and all its groups (for tests and benchmarks). */
-  lastClip = { groups: 0, exactGroups: 0 };
+  /** Frame pairs of the last clip redone in float64, and all its pairs (for tests and benchmarks). */
+  lastClip = { pairs: 0, exactPairs: 0 };
 
   constructor(numMelBins: number, sampleRate = 16000) {
     this.numMelBins = numMelBins;
@@ -476,7 +486,7 @@ export class WasmKaldiFbank {
     const readEnd = Math.max(LANES * FRAME_SHIFT * (groups - 1) + (LANES - 1) * FRAME_SHIFT + FRAME_LENGTH, samples.length);
     const sPtr = this.layout.dynamic;
     const flags = sPtr + Math.ceil((readEnd * 4) / V) * V;
-    const logMel = flags + CHUNK * 4;
+    const logMel = flags + CHUNK * V;
     const features = logMel + groups * nMel * V;
     const need = features + groups * LANES * nMel * 4;
     if (need > this.memory.buffer.byteLength) this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
@@ -485,16 +495,21 @@ export class WasmKaldiFbank {
     const i32 = this.i32;
     f32.set(samples, sPtr / 4);
     f32.fill(0, sPtr / 4 + samples.length, sPtr / 4 + readEnd);
-    // Chunk by chunk: float32, then its flagged groups (runs of them at once) in float64. A chunk
-    // mostly flagged (band-limited or very clean audio) sends the next few straight to float64, so
-    // such clips cost about what float64 alone does.
-    let exactGroups = 0;
+    // Chunk by chunk: float32, then its flagged frames in float64, by pairs (the float64 kernel's
+    // two lanes; a pair holds half a group, so a frame flagged alone costs half what its group
+    // would), runs of flagged pairs at once. A chunk mostly flagged (band-limited or very clean
+    // audio) sends the next few straight to float64, so such clips cost about what float64 alone does.
+    const pairs = Math.ceil(frames / 2);
+    let exactPairs = 0;
     let skip = 0; // chunks to send straight to float64 after a mostly flagged one; doubles while they keep coming
-    const redo = (g0: number, g1: number) => {
-      const n = Math.min(LANES * g1, frames) - LANES * g0;
-      this.exact.computeGroups(samples, LANES * g0, n, f32, logMel / 4 + g0 * nMel * LANES, name);
-      exactGroups += g1 - g0;
+    const redo = (p0: number, p1: number) => {
+      const n = Math.min(2 * p1, frames) - 2 * p0;
+      this.exact.computeGroups(samples, 2 * p0, n, f32, logMel / 4 + (p0 >> 1) * nMel * LANES, name);
+      exactPairs += Math.min(p1, pairs) - p0;
     };
+    // Pair p of the chunk: lanes 2(p & 1) and 2(p & 1) + 1 of its group's flags, the second only
+    // when it is a frame of the clip (a junk lane past the end may look weak: it is half zeros).
+    const flaggedPair = (c0: number, p: number) => (i32[flags / 4 + 2 * p]! | (4 * c0 + 2 * p + 1 < frames ? i32[flags / 4 + 2 * p + 1]! : 0)) !== 0;
     for (let c0 = 0; c0 < groups; ) {
       const c1 = Math.min(groups, c0 + CHUNK);
       this.fbank(sPtr + c0 * LANES * SHIFT_BYTES, c1 - c0, logMel + c0 * nMel * V, flags);
@@ -502,25 +517,27 @@ export class WasmKaldiFbank {
       // total means a non-finite sample (which the log floor would otherwise hide).
       const t = this.layout.total / 4;
       if (!(f32[t]! + f32[t + 1]! + f32[t + 2]! + f32[t + 3]! < Infinity)) throw nonFiniteSampleError(name, samples);
+      // The junk lanes past the clip's last frame are never redone.
+      const chunkPairs = Math.min(2 * (c1 - c0), pairs - 2 * c0);
       let flagged = 0;
-      for (let g = c0; g < c1; g++) {
-        if (i32[flags / 4 + g - c0] === 0) continue;
-        let e = g + 1;
-        while (e < c1 && i32[flags / 4 + e - c0] !== 0) e++;
-        redo(g, e);
-        flagged += e - g;
-        g = e;
+      for (let p = 0; p < chunkPairs; p++) {
+        if (!flaggedPair(c0, p)) continue;
+        let e = p + 1;
+        while (e < chunkPairs && flaggedPair(c0, e)) e++;
+        redo(2 * c0 + p, 2 * c0 + e);
+        flagged += e - p;
+        p = e;
       }
-      if (2 * flagged > c1 - c0) {
+      if (2 * flagged > chunkPairs) {
         skip = Math.min(MAX_SKIP, skip === 0 ? FIRST_SKIP : 2 * skip);
         c0 = Math.min(groups, c1 + skip * CHUNK);
-        if (c0 > c1) redo(c1, c0);
+        if (c0 > c1) redo(2 * c1, 2 * c0);
       } else {
         skip = 0;
         c0 = c1;
       }
     }
-    this.lastClip = { groups, exactGroups };
+    this.lastClip = { pairs, exactPairs };
     return { logMel, features, groups };
   }
 

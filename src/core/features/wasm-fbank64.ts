@@ -312,17 +312,20 @@ export class WasmKaldiFbank64 {
   }
 
   /**
-   * Log-mels of frames `first … first + frames − 1` of `samples` (inside the clip; `first` a multiple
-   * of 4) into `out` in wasm-fbank.ts's layout: groups of four frames, [group][bin][frame % 4] from
+   * Log-mels of frames `first … first + frames − 1` of `samples` (inside the clip; `first` even)
+   * into `out` in wasm-fbank.ts's layout: groups of four frames, [group][bin][frame % 4] from
    * `outIndex` (the group of frame `first`).
    */
   computeGroups(samples: Float32Array, first: number, frames: number, out: Float32Array, outIndex: number, name = 'clip'): void {
+    if (first % 2 !== 0) throw new RangeError(`computeGroups: first frame ${first} is odd`);
     const nMel = this.numMelBins;
     const { logMel } = this.runKernel(samples, frames, name, first * FRAME_SHIFT, (frames - 1) * FRAME_SHIFT + FRAME_LENGTH, true);
     const f64 = this.f64;
-    // pair j = frames 2j, 2j+1 = lanes 0–1 or 2–3 of group j >> 1
+    // pair j = frames first + 2j, first + 2j + 1 = lanes 0–1 or 2–3 of its group (pair J of the group at outIndex)
+    const lane0 = (first >> 1) & 1;
     for (let j = 0, src = logMel / 8; j < (frames + 1) >> 1; j++, src += 2 * nMel) {
-      const dst = outIndex + (j >> 1) * 4 * nMel + 2 * (j & 1);
+      const J = j + lane0;
+      const dst = outIndex + (J >> 1) * 4 * nMel + 2 * (J & 1);
       const both = 2 * j + 1 < frames;
       for (let m = 0; m < nMel; m++) {
         out[dst + 4 * m] = f64[src + 2 * m]!;
