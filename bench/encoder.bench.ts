@@ -110,10 +110,12 @@ function prepareAlone(enc: NodeEncoder, rows: FileRow[], batchSize: number): voi
 function prepareAloneLikePool(enc: NodeEncoder, rows: FileRow[], n: number, batchSize: number): void {
   const reader = new SegmentReader();
   const buffers = new BatchBuffers();
-  for (const [from, to] of poolChunks(rows.length, n)) {
-    const chunk = rows.slice(from, to);
-    for (const part of chunkParts(chunk.map((r) => r.path), n)) prepareRows(enc, reader, part.map((j) => chunk[j]!), batchSize, buffers);
-  }
+  for (const part of poolParts(rows.map((r) => r.path), n)) prepareRows(enc, reader, part.map((i) => rows[i]!), batchSize, buffers);
+}
+
+/** The job's rows (indices into `files`) part by part, as SessionPoolEmbedder cuts a job for `n` sessions. */
+function* poolParts(files: string[], n: number): Generator<number[]> {
+  for (const [from, to] of poolChunks(files.length, n)) for (const rows of chunkParts(files.slice(from, to), n)) yield rows.map((j) => from + j);
 }
 
 function prepareRows(enc: NodeEncoder, reader: SegmentReader, rows: FileRow[], batchSize: number, buffers?: BatchBuffers): void {
@@ -132,15 +134,13 @@ function preparedLikePool(enc: NodeEncoder, files: string[], clips: Float32Array
   const opts = { mode: 'eval', batchSize } as const;
   const out: PreparedBatch[][] = Array.from({ length: n }, () => []);
   const load = new Float64Array(n);
-  for (const [from, to] of poolChunks(clips.length, n)) {
-    for (const rows of chunkParts(files.slice(from, to), n)) {
-      const part = rows.map((j) => clips[from + j]!);
-      const ids = rows.map((j) => `${from + j}`);
-      const plan = planEmbedding(part.map((c, i) => ({ id: ids[i]!, length: c.length })), enc.extractor, opts);
-      const k = leastIndex(load);
-      load[k] = load[k]! + part.reduce((a, c) => a + c.length, 0);
-      out[k]!.push(...plan.batches.map((batch) => preparePlannedBatch(enc.extractor, plan, batch, part, ids)));
-    }
+  for (const rows of poolParts(files, n)) {
+    const part = rows.map((i) => clips[i]!);
+    const ids = rows.map((i) => `${i}`);
+    const plan = planEmbedding(part.map((c, i) => ({ id: ids[i]!, length: c.length })), enc.extractor, opts);
+    const k = leastIndex(load);
+    load[k] = load[k]! + part.reduce((a, c) => a + c.length, 0);
+    out[k]!.push(...plan.batches.map((batch) => preparePlannedBatch(enc.extractor, plan, batch, part, ids)));
   }
   return out;
 }

@@ -9,9 +9,9 @@
 // framing + DC + pre-emphasis + window 19 %, normalisation and copy-out 5–7 %. Every stage halves
 // with four lanes instead of two; pre-emphasis reads each sample once and the normalisation makes
 // one statistics pass instead of two: ~0.65 µs per frame for the float32 kernel, ~0.75 µs with the
-// float64 redo of flagged frames (~5 % of groups of four on speech-like clips, fewer pairs). bench:features (10 s
-// speech-like clips, 2-core EPYC shared with other work, CPU-time medians): ~0.97 ms per clip, of
-// which ~0.3 ms is writing into the freshly allocated output (page faults, the same for every
+// float64 redo of flagged frames (~5 % of groups of four on speech-like clips, fewer pairs).
+// bench:features (10 s speech-like clips, 2-core EPYC shared with other work, CPU-time medians):
+// ~0.97 ms per clip, of which ~0.3 ms is writing into the freshly allocated output (page faults, the same for every
 // implementation), against ~1.58 ms for the float64 kernel alone: 1.6× less CPU, ~10 000× real
 // time, ~17× faster than transformers.js on one thread. Band-limited clips (every frame redone in
 // float64) cost ~1.15× the float64 kernel alone.
@@ -23,9 +23,8 @@
 // frames holding a flagged one are redone in float64 (pairs, not the group of four: on the bench's
 // tone clips 4.8 % of pairs against 8.7 % of groups, 13 % less time in all), and a chunk that is
 // mostly flagged sends the next ones straight to float64 (so band-limited clips cost about what
-// float64 alone does). Unflagged
-// log-mels are within ~2e-4 of float64; normalised features within 1e-4 of transformers.js on
-// speech-like clips, 5e-4 at worst (16-bit audio upsampled from 8 kHz, whose few unflagged frames
+// float64 alone does). Unflagged log-mels are within ~2e-4 of float64; normalised features within
+// 1e-4 of transformers.js on speech-like clips, 5e-4 at worst (16-bit audio upsampled from 8 kHz, whose few unflagged frames
 // sit near the threshold). The frame mean is summed in float64 and removed as hi + lo, so a DC
 // offset costs no precision; the per-bin statistics are float64, as in the reference.
 //
