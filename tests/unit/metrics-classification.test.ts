@@ -39,6 +39,20 @@ describe('classification metrics (hand-computed)', () => {
     expect(text).toContain('confusion matrix');
   });
 
+  it('macro averages leave out a class absent from both labels and predictions, as sklearn does', () => {
+    // sklearn.metrics.precision_recall_fscore_support([0,0,1,1], [0,1,1,1], average='macro',
+    // zero_division=0) → (0.8333, 0.75, 0.7333): class 2 exists in the label set only.
+    const m = classificationMetrics([0, 0, 1, 1], [0, 1, 1, 1], labels);
+    expect(m.precision).toBeCloseTo((1 + 2 / 3) / 2, 12);
+    expect(m.recall).toBeCloseTo((0.5 + 1) / 2, 12);
+    expect(m.f1).toBeCloseTo((2 / 3 + 0.8) / 2, 12);
+    expect(m.perClass[2]).toEqual({ label: 'c', precision: 0, recall: 0, f1: 0, support: 0 });
+    // A class that is only predicted still counts (precision 0).
+    const n = classificationMetrics([0, 0, 1, 1], [0, 2, 1, 1], labels);
+    expect(n.recall).toBeCloseTo((0.5 + 1 + 0) / 3, 12);
+    expect(classificationMetrics([], [], labels).f1).toBe(0);
+  });
+
   it('argmax takes the first maximum; eval loss from logits is the weighted cross entropy', () => {
     expect([...argmaxRows([1, 3, 3, 0, 0, -1], 2, 3)]).toEqual([1, 0]);
     // logits row 0 [ln 2, 0] label 0: p = 2/3; row 1 [0, 0] label 1: p = 1/2

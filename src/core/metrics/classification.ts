@@ -14,7 +14,12 @@ export interface ClassReport {
 export interface ClassificationMetrics {
   numSamples: number;
   accuracy: number;
-  /** Macro averages over all classes (a class without predictions/samples contributes 0). */
+  /**
+   * Macro averages over the classes present in the labels or the predictions, as sklearn's
+   * `average='macro'` without `labels=` (the original evaluation): a class with samples but no
+   * predictions, or predictions but no samples, contributes 0; a class with neither (the elder
+   * corpora have no 서울·경기) is left out rather than counted as 0.
+   */
   precision: number;
   recall: number;
   f1: number;
@@ -42,6 +47,7 @@ export function classificationMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike
   const confusion = confusionMatrix(yTrue, yPred, L);
   let correct = 0;
   const perClass: ClassReport[] = [];
+  let present = 0;
   for (let c = 0; c < L; c++) {
     correct += confusion[c][c];
     let predicted = 0;
@@ -55,8 +61,10 @@ export function classificationMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike
     const recall = safeDiv(tp, support);
     const f1 = safeDiv(2 * precision * recall, precision + recall);
     perClass.push({ label: labels[c], precision, recall, f1, support });
+    if (support + predicted > 0) present++;
   }
-  const mean = (k: 'precision' | 'recall' | 'f1'): number => (L === 0 ? 0 : perClass.reduce((s, r) => s + r[k], 0) / L);
+  // Absent classes have precision = recall = f1 = 0, so summing all and dividing by the present count is the same.
+  const mean = (k: 'precision' | 'recall' | 'f1'): number => safeDiv(perClass.reduce((s, r) => s + r[k], 0), present);
   return {
     numSamples: yTrue.length,
     accuracy: safeDiv(correct, yTrue.length),
