@@ -121,6 +121,12 @@ describe('embedding set format', () => {
     expect(() => mergeEmbeddingSets([a, conflict], ['s1', 's2'])).toThrow(/s2: id "a-0" is also in s1 with a different embedding/);
     const other = { ...b, manifest: { ...b.manifest, dtype: 'fp16' as const } };
     expect(() => mergeEmbeddingSets([a, other], ['s1', 's2'])).toThrow(/s2: cannot be merged with s1: dtype differs/);
+    // Training crops (random, seeded) and evaluation crops (first 20 s) are not one set.
+    const crop = (c: EmbeddingManifest['crop'], set: typeof a) => ({ ...set, manifest: { ...set.manifest, crop: c } });
+    expect(() => mergeEmbeddingSets([crop({ mode: 'random', seed: 42 }, a), crop({ mode: 'first' }, b)], ['s1', 's2'])).toThrow(/s2: cannot be merged with s1: crop differs \(random seed 42 vs first\)/);
+    expect(() => mergeEmbeddingSets([crop({ mode: 'random', seed: 42 }, a), crop({ mode: 'random', seed: 7 }, b)], ['s1', 's2'])).toThrow(/crop differs \(random seed 42 vs random seed 7\)/);
+    expect(mergeEmbeddingSets([crop({ mode: 'random', seed: 42 }, a), crop({ mode: 'random', seed: 42 }, b)]).manifest.count).toBe(5);
+    expect(mergeEmbeddingSets([crop({ mode: 'first' }, a), b]).manifest.count).toBe(5);
   });
 });
 

@@ -70,6 +70,20 @@ describe('safetensors', () => {
     new DataView(file.buffer).setBigUint64(0, BigInt(bad.byteLength), true);
     file.set(bad, 8);
     await expect(readHeader(bytesSource(file, 'bad.safetensors'))).rejects.toThrow(/8 bytes for shape \[3\] F32 \(12 expected\)/);
+    // Offsets must tile the data from 0, and __metadata__ map names to strings, as the reference reader checks.
+    const header = (h: object, dataBytes: number) => {
+      const json = new TextEncoder().encode(JSON.stringify(h));
+      const f = new Uint8Array(8 + json.byteLength + dataBytes);
+      new DataView(f.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+      f.set(json, 8);
+      return bytesSource(f, 'offsets.safetensors');
+    };
+    const t = (b: number) => ({ dtype: 'F32', shape: [2], data_offsets: [b, b + 8] });
+    await expect(readHeader(header({ a: t(0), b: t(4) }, 12))).rejects.toThrow(/offsets\.safetensors: tensor "b" starts at 4, but the data before it ends at 8 \(overlapping tensors\)/);
+    await expect(readHeader(header({ a: t(0), b: t(12) }, 20))).rejects.toThrow(/tensor "b" starts at 12, .* ends at 8 \(a gap between tensors\)/);
+    await expect(readHeader(header({ a: t(0) }, 12))).rejects.toThrow(/the tensors end at byte 8 of the data, but the file holds 12 bytes after the header/);
+    await expect(readHeader(header({ __metadata__: { format: 1 }, a: t(0) }, 8))).rejects.toThrow(/__metadata__ must map names to strings/);
+    expect(Object.keys((await readHeader(header({ b: t(8), a: t(0) }, 16))).tensors)).toEqual(['b', 'a']);
     const src = bytesSource(bytes, 'ok');
     await expect(readTensors(src, await readHeader(src), ['missing'])).rejects.toThrow(/has no tensor "missing"/);
   });

@@ -269,6 +269,11 @@ export function manifestIncompatibility(a: EmbeddingManifest, b: EmbeddingManife
   if (a.dim !== b.dim) return `dim differs (${a.dim} vs ${b.dim})`;
   if (a.pooling !== b.pooling) return `pooling differs (${a.pooling} vs ${b.pooling})`;
   if (a.max_length_seconds !== b.max_length_seconds) return `max_length_seconds differs (${a.max_length_seconds} vs ${b.max_length_seconds})`;
+  // Sets written before the crop was recorded say nothing: only two known crops are compared.
+  if (a.crop && b.crop && (a.crop.mode !== b.crop.mode || (a.crop.mode === 'random' && a.crop.seed !== b.crop.seed))) {
+    const crop = (m: EmbeddingManifest) => `${m.crop!.mode}${m.crop!.mode === 'random' ? ` seed ${m.crop!.seed}` : ''}`;
+    return `crop differs (${crop(a)} vs ${crop(b)})`;
+  }
   if (a.labels.join('\u0000') !== b.labels.join('\u0000')) return `labels differ (${a.labels.join(',')} vs ${b.labels.join(',')})`;
   for (const k of FEATURE_NUMBER_KEYS) {
     if (a.feature_config[k] !== b.feature_config[k]) return `feature_config.${k} differs (${a.feature_config[k]} vs ${b.feature_config[k]})`;

@@ -53,6 +53,9 @@ export function parseHeaderJson(text: string, headerLength: number, source: stri
   let metadata: Record<string, string> | undefined;
   for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
     if (name === '__metadata__') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+        throw new SafetensorsError(source, '__metadata__ must map names to strings');
+      }
       metadata = v as Record<string, string>;
       continue;
     }
@@ -66,6 +69,15 @@ export function parseHeaderJson(text: string, headerLength: number, source: stri
     if (dataLength !== undefined && e > dataLength) throw new SafetensorsError(source, `tensor "${name}" ends at ${e}, past the end of the data (${dataLength} bytes; truncated file?)`);
     tensors[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [b, e] };
   }
+  // As the reference reader: the tensors tile the data from 0 with no gap or overlap (a header
+  // whose offsets do not is corrupt, and reading it would return some other tensor's bytes).
+  let end = 0;
+  for (const [name, t] of Object.entries(tensors).sort((x, y) => x[1].data_offsets[0] - y[1].data_offsets[0] || x[1].data_offsets[1] - y[1].data_offsets[1])) {
+    const [b, e] = t.data_offsets;
+    if (b !== end) throw new SafetensorsError(source, `tensor "${name}" starts at ${b}, but the data before it ends at ${end} (${b < end ? 'overlapping' : 'a gap between'} tensors)`);
+    end = e;
+  }
+  if (dataLength !== undefined && end !== dataLength) throw new SafetensorsError(source, `the tensors end at byte ${end} of the data, but the file holds ${dataLength} bytes after the header`);
   return { tensors, metadata, dataStart: 8 + headerLength, headerLength };
 }
 
