@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { loadHead } from '../../src/node/head/head-source.ts';
 import { PARAM_NAMES } from '../../src/core/head/types.ts';
+import { exportHead } from '../../src/core/head/hf-format.ts';
 import { runTrainFromConfig } from '../../src/node/head/train-run.ts';
 import { runEvalFromConfig } from '../../src/node/head/eval-run.ts';
 
@@ -151,5 +152,23 @@ describe('saturi train / eval', () => {
     const after = await loadHead(join(tmp.dir, 'run-finetune', 'head'));
     // a tiny learning rate: the parameters stay next to the starting head (not a fresh init)
     for (let i = 0; i < 50; i++) expect(Math.abs(after.head.params.w1[i] - start.head.params.w1[i])).toBeLessThan(1e-6);
+  });
+
+  it('a head started from one with use_weighted_layer_sum is exported without it: it was trained on last_hidden_state', async () => {
+    const start = await loadHead(join(tmp.dir, 'run-full', 'head'));
+    const weighted = join(tmp.dir, 'head-weighted');
+    mkdirSync(weighted);
+    const files = exportHead({ ...start.head, layerWeights: new Float32Array(25).fill(0.04) }, { baseConfig: { use_weighted_layer_sum: true } });
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(weighted, name), data);
+    expect(JSON.parse(readFileSync(join(weighted, 'config.json'), 'utf8')).use_weighted_layer_sum).toBe(true);
+    const lines: string[] = [];
+    const cfg = writeConfig('from-weighted', { model_name_or_path: weighted, max_steps: 2, eval_steps: 0, save_steps: 1, save_total_limit: 1, warmup_steps: 0 });
+    expect((await runTrainFromConfig(cfg, { print: (l: string) => lines.push(l) })).finished).toBe(true);
+    expect(lines.join('\n')).toMatch(/warning: .*use_weighted_layer_sum/);
+    for (const sub of ['head', 'checkpoint-2']) {
+      const config = JSON.parse(readFileSync(join(tmp.dir, 'run-from-weighted', sub, 'config.json'), 'utf8'));
+      expect(config.use_weighted_layer_sum, sub).toBe(false);
+      expect((await loadHead(join(tmp.dir, 'run-from-weighted', sub))).head.layerWeights, sub).toBeUndefined();
+    }
   });
 });

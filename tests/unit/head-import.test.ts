@@ -142,6 +142,13 @@ describe('head export', () => {
         expect(saturi.head).toEqual({ type: spec.type, input_dim: 32, hidden_size: spec.hiddenSize, num_labels: 6, activation: spec.activation, dropout: spec.dropout });
         expect(saturi.encoder.dtype).toBe('fp16');
         const back = await loadHead(dir);
+        if (spec.type === 'mlp') {
+          // Without saturi_head.json its tensors would pass for a linear head: refused, not misread.
+          const bare = join(tmp.dir, 'mlp-bare');
+          mkdirSync(bare);
+          for (const n of ['model.safetensors', 'config.json']) writeFileSync(join(bare, n), files[n as keyof typeof files]);
+          await expect(loadHead(bare)).rejects.toThrow(/config\.json.*saturi "mlp" head \(saturi_head_type\).*saturi_head\.json/);
+        }
         expect(back.head.spec).toEqual(head.spec);
         expect(back.head.labels).toEqual(head.labels);
         for (const p of PARAM_NAMES) expect(back.head.params[p]).toEqual(head.params[p]);

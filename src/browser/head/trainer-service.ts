@@ -32,12 +32,9 @@ export function createTrainerService(opts: TrainerServiceOptions = {}): TrainerW
       });
       control = new TrainControl();
       try {
-        const result = await runTraining({ config, spec, labels, train: trainSet, eval: evalSet, engine, params, opt: freshAdamState(params), control, onEvent: (e) => onEvent(e), stepEventIntervalMs: options.stepEventIntervalMs });
-        if ('head' in start && start.head.layerWeights) {
-          result.head.layerWeights = start.head.layerWeights;
-          result.lastHead.layerWeights = start.head.layerWeights;
-        }
-        return result;
+        // A head trained here works on the masked mean of last_hidden_state: it carries no
+        // layer_weights of the head it started from (its export says use_weighted_layer_sum false).
+        return await runTraining({ config, spec, labels, train: trainSet, eval: evalSet, engine, params, opt: freshAdamState(params), control, onEvent: (e) => onEvent(e), stepEventIntervalMs: options.stepEventIntervalMs });
       } finally {
         control = null;
         await engine.dispose();

@@ -90,6 +90,9 @@ export async function importHead(model: ByteSource, configValue: unknown, opts: 
   if (opts.saturi !== undefined) {
     saturi = parseSaturiHead(opts.saturi, 'saturi_head.json');
     spec = { type: saturi.head.type, inputDim: saturi.head.input_dim, hiddenSize: saturi.head.hidden_size, numLabels: saturi.head.num_labels, activation: saturi.head.activation, dropout: saturi.head.dropout };
+  } else if (config.saturi_head_type !== undefined && config.saturi_head_type !== 'hf') {
+    // Its tensors have the linear head's names and shapes: read as one, it would give wrong logits.
+    throw new HeadFormatError(cfgSource, `says this is a saturi ${JSON.stringify(config.saturi_head_type)} head (saturi_head_type), whose activation and dropout are in saturi_head.json: import that file with it`);
   }
   validateSpec(spec);
   for (const p of PARAM_NAMES) {

@@ -64,7 +64,6 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
   // Starting head: a fresh seeded init, or model_name_or_path.
   let spec = headSpecFromConfig(cfg, train.dim, LABEL_NAMES.length);
   let startParams: HeadTensors;
-  let layerWeights: Float32Array | undefined;
   let baseConfig: Record<string, unknown> | undefined;
   if (cfg.model_name_or_path) {
     const { imported, head } = await loadConfiguredHead(configPath, cfg.model_name_or_path);
@@ -74,7 +73,8 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
     for (const w of imported.warnings) print(`warning: ${w}`);
     spec = head.spec;
     startParams = head.params;
-    layerWeights = head.layerWeights;
+    // The head is trained on the masked mean of last_hidden_state: its export says
+    // use_weighted_layer_sum false and drops the old layer_weights, whatever it started from.
     baseConfig = imported.config;
   } else {
     startParams = initHeadParams(spec, cfg.seed);
@@ -109,7 +109,7 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
   mkdirSync(outputDir, { recursive: true });
   writeFileSync(join(outputDir, 'config.json'), configJson);
 
-  const labelsHead = { spec, labels: [...LABEL_NAMES], layerWeights };
+  const labelsHead = { spec, labels: [...LABEL_NAMES] };
   const exportBase = {
     encoder: { id: train.manifest.encoder.id, revision: train.manifest.encoder.revision, dtype: train.manifest.dtype },
     training: resolvedConfig as unknown as Record<string, unknown>,
@@ -161,7 +161,7 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
       print(`stopped after step ${result.steps}; rerun the same command to resume from the last checkpoint`);
       return { outputDir, steps: result.steps, finished: false, resumedFrom };
     }
-    const head: Head = { ...result.head, layerWeights };
+    const head: Head = result.head;
     // Metrics of the exported head (the best one with load_best_model_at_end, else the last step's).
     const weights = classWeights(train.labels, spec.numLabels, cfg.class_weights);
     let exported: EvalReport | undefined;
