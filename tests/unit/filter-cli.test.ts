@@ -1,8 +1,9 @@
 // `saturi filter`: keeps rows whose WAV opens, is mono and lasts >= 3 s,
 // judged from the header; dropped rows carry their reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { makeWav } from '../helpers/aihub-corpus.ts';
@@ -69,5 +70,27 @@ describe('saturi filter', () => {
     const e = await runCli(['filter', '--csv', bad, '--out', join(dir, 'x.csv')]);
     expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/bad\.csv: no "path" column/);
+    // A missing CSV or a folder: a clear error and exit 2, not an unhandled stream error.
+    for (const [csv, code] of [[join(dir, 'nothere.csv'), 'ENOENT'], [dir, 'EISDIR']]) {
+      const m = await runCli(['filter', '--csv', csv, '--out', join(dir, 'y.csv')]);
+      expect(m.code, m.stderr).toBe(2);
+      expect(m.stderr).toContain(`${csv}: cannot read (${code})`);
+      expect(m.stderr).not.toMatch(/Unhandled 'error' event|at .*node:internal/);
+    }
+  });
+
+  it("reads relative paths from the CSV's folder, whatever the working folder, and rebases them for the output's", async () => {
+    mkdirSync(join(dir, 'rel', 'w'), { recursive: true });
+    mkdirSync(join(dir, 'out'), { recursive: true });
+    writeFileSync(join(dir, 'rel', 'w', 'ok.wav'), files['long.wav']![0]!);
+    const input = join(dir, 'rel', 'in.csv');
+    writeFileSync(input, 'name,path,dialect\nok,w/ok.wav,Jeju-do\nshort,../short.wav,Jeju-do\n');
+    const r = await runCli(['filter', '--csv', relative(tmpdir(), input), '--out', join(dir, 'rel', 'kept.csv'), '--dropped', join(dir, 'out', 'dropped.csv')], { cwd: tmpdir() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readCsv(join(dir, 'rel', 'kept.csv')).map((k) => k.path)).toEqual(['w/ok.wav']);
+    expect(readCsv(join(dir, 'out', 'dropped.csv')).map((k) => [k.path, k.reason])).toEqual([['../short.wav', 'too_short']]);
+    const moved = await runCli(['filter', '--csv', input, '--out', join(dir, 'out', 'kept.csv')]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(readCsv(join(dir, 'out', 'kept.csv')).map((k) => k.path)).toEqual(['../rel/w/ok.wav']);
   });
 });

@@ -85,5 +85,19 @@ describe('saturi split', () => {
     const e = await runCli(['split', '--csv', bad, '--out', join(dir, 'x')]);
     expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/bad\.csv: missing column\(s\) dialect/);
+    const m = await runCli(['split', '--csv', join(dir, 'nothere.csv'), '--out', join(dir, 'x')]);
+    expect(m.code, m.stderr).toBe(2);
+    expect(m.stderr).toContain(`${join(dir, 'nothere.csv')}: cannot read (ENOENT)`);
+  });
+
+  it("rebases relative paths onto the output folder, so they still name the CSV's files", async () => {
+    const rel = join(dir, 'rel.csv');
+    const rows = readCsv(input).map((r) => ({ ...r, path: `audio/${r.name}` }));
+    writeFileSync(rel, stringify(rows, { header: true, columns: ['name', 'path', 'dialect', 'speaker', 'duration', 'source'] }));
+    const r = await runCli(['split', '--csv', rel, '--out', join(dir, 'rel-out'), '--per-class-train', '20', '--per-class-eval', '5', '--seed', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const train = readCsv(join(dir, 'rel-out', 'train.csv'));
+    expect(train.length).toBeGreaterThan(0);
+    for (const t of train) expect(t.path).toBe(`../audio/${t.name}`);
   });
 });

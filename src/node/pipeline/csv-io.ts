@@ -3,9 +3,9 @@
 // half-written CSV that a rerun or the next step would take as complete.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { once } from 'node:events';
-import { parse } from 'csv-parse';
+import { parse, type Options } from 'csv-parse';
 import { stringify, type Stringifier } from 'csv-stringify';
 import type { CsvRecord } from '../../core/dataset/rows.ts';
 
@@ -60,15 +60,33 @@ export class CsvFileWriter<Row extends object> {
   }
 }
 
+/** `path` parsed by csv-parse. pipe() does not forward the file's errors (a missing file, a folder): they are handed to the parser, so the reader's loop throws them instead of an unhandled 'error' event ending the process. */
+function parsed(path: string, options: Options) {
+  const file = createReadStream(path);
+  const parser = parse(options);
+  file.on('error', (e) => parser.destroy(e));
+  return file.pipe(parser);
+}
+
 /** Rows of a CSV file with a header, as objects keyed by column name. */
 export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
-  const parser = createReadStream(path).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }));
-  for await (const record of parser) yield record as CsvRecord;
+  for await (const record of parsed(path, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true })) yield record as CsvRecord;
 }
 
 /** The header of a CSV file (its column names). */
 export async function readCsvColumns(path: string): Promise<string[]> {
-  const parser = createReadStream(path).pipe(parse({ to_line: 1, bom: true }));
-  for await (const record of parser) return record as string[];
+  for await (const record of parsed(path, { to_line: 1, bom: true })) return record as string[];
   return [];
+}
+
+/**
+ * A row's `path` as it must be written in a CSV at `toCsv` when it was read from `fromCsv`: paths
+ * are relative to their CSV's folder (as `saturi embed` reads them), so a relative one is rebased
+ * onto the new CSV's folder; absolute ones are kept.
+ */
+export function rebasedPath(path: string, fromCsv: string, toCsv: string): string {
+  if (!path || isAbsolute(path)) return path;
+  const from = dirname(resolve(fromCsv));
+  const to = dirname(resolve(toCsv));
+  return from === to ? path : relative(to, resolve(from, path)).split(sep).join('/');
 }

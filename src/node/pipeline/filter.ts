@@ -1,10 +1,10 @@
 // `saturi filter`: keeps the CSV rows whose WAV opens, is mono and lasts at
 // least minSeconds (from the header alone), in parallel batches; the dropped
 // rows go to a second CSV with the reason.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { countReasons, type ReasonCounts } from '../../core/dataset/reasons.ts';
 import type { CsvRecord } from '../../core/dataset/rows.ts';
-import { CsvFileWriter, readCsv, readCsvColumns } from './csv-io.ts';
+import { CsvFileWriter, readCsv, readCsvColumns, rebasedPath } from './csv-io.ts';
 import { mapOrdered } from './ordered.ts';
 import { WorkerPool } from './pool.ts';
 import type { ProbeResult } from './tasks.ts';
@@ -31,11 +31,19 @@ export interface FilterSummary {
 
 export class FilterInputError extends Error {}
 
-async function* batches(paths: string[], size: number): AsyncGenerator<CsvRecord[]> {
-  let batch: CsvRecord[] = [];
-  for (const path of paths) {
-    for await (const row of readCsv(path)) {
-      batch.push(row);
+interface Row {
+  row: CsvRecord;
+  csv: string;
+  file: string;
+}
+
+/** Rows in batches, each with its file's absolute path (relative paths are relative to their CSV's folder, as `saturi embed` reads them). */
+async function* batches(csvs: string[], size: number): AsyncGenerator<Row[]> {
+  let batch: Row[] = [];
+  for (const csv of csvs) {
+    const dir = dirname(resolve(csv));
+    for await (const row of readCsv(csv)) {
+      batch.push({ row, csv, file: row.path ? resolve(dir, row.path) : '' });
       if (batch.length >= size) {
         yield batch;
         batch = [];
@@ -67,19 +75,19 @@ export async function runFilter(o: FilterOptions): Promise<FilterSummary> {
     await mapOrdered(
       batches(o.csv, o.batchSize ?? 64),
       o.workers * 2,
-      (rows) => pool.run<ProbeResult>({ kind: 'probe', paths: rows.map((r) => (r.path ? resolve(r.path) : '')), minSeconds: o.minSeconds }),
+      (rows) => pool.run<ProbeResult>({ kind: 'probe', paths: rows.map((r) => r.file), minSeconds: o.minSeconds }),
       async (result, rows) => {
         for (let i = 0; i < rows.length; i++) {
-          const row = rows[i]!;
+          const { row: read, csv } = rows[i]!;
           const outcome = result.outcomes[i]!;
           summary.total++;
           if (outcome.reason === undefined) {
             summary.kept++;
-            await keptOut.write(row);
+            await keptOut.write({ ...read, path: rebasedPath(read.path ?? '', csv, o.out) });
           } else {
             summary.dropped++;
             countReasons([{ reason: outcome.reason }], summary.reasons);
-            await droppedOut?.write({ ...row, reason: outcome.reason, detail: outcome.detail });
+            await droppedOut?.write({ ...read, path: rebasedPath(read.path ?? '', csv, o.dropped!), reason: outcome.reason, detail: outcome.detail });
           }
         }
       },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { splitRows, type SplitOptions, type SplitResult } from '../../core/dataset/split-rules.ts';
 import { REQUIRED_COLUMNS, type CsvRecord } from '../../core/dataset/rows.ts';
-import { CsvFileWriter, readCsv, readCsvColumns } from './csv-io.ts';
+import { CsvFileWriter, readCsv, readCsvColumns, rebasedPath } from './csv-io.ts';
 
 export interface SplitRunOptions extends SplitOptions {
   csv: string;
@@ -38,7 +38,7 @@ export async function runSplit(o: SplitRunOptions): Promise<SplitSummary> {
   for (const [path, list] of [[trainCsv, result.train], [evalCsv, result.eval]] as const) {
     const w = await CsvFileWriter.open<CsvRecord>(path, columns);
     try {
-      for (const r of list) await w.write(r);
+      for (const r of list) await w.write({ ...r, path: rebasedPath(r.path ?? '', o.csv, path) });
       await w.close();
     } catch (e) {
       await w.abort();

@@ -14,8 +14,8 @@ export function register(program: Command): void {
   program
     .command('filter')
     .description('keep the CSV rows whose WAV opens, is mono and lasts at least --min-seconds (header only, in parallel)')
-    .requiredOption('--csv <files...>', 'input CSV(s) with a path column (several: rows of all, same columns)')
-    .requiredOption('--out <file>', 'CSV of the kept rows')
+    .requiredOption('--csv <files...>', "input CSV(s) with a path column, relative paths from the CSV's folder (several: rows of all, same columns)")
+    .requiredOption('--out <file>', 'CSV of the kept rows (relative paths rebased onto its folder)')
     .option('--dropped <file>', 'CSV of the dropped rows with reason and detail')
     .option('--min-seconds <s>', 'shortest file kept', '3')
     .option('--workers <n>', 'worker threads (default: one per core)')

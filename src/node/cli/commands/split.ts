@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .command('split')
     .description('balanced, seeded train/eval split per dialect class, speaker-disjoint by default; writes train.csv and eval.csv')
     .requiredOption('--csv <file>', 'input CSV (name,path,dialect[,speaker,…])')
-    .requiredOption('--out <dir>', 'folder for train.csv and eval.csv')
+    .requiredOption('--out <dir>', 'folder for train.csv and eval.csv (relative paths rebased onto it)')
     .option('--per-class-train <n>', 'training rows per class (fewer if a class has fewer)', '150000')
     .option('--per-class-eval <n>', 'evaluation rows per class (fewer if a class has fewer)', '30000')
     .option('--seed <n>', 'random seed: the same seed gives the same files', '42')
