@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pseudoRandomBytes } from '../helpers/archives.ts';
@@ -8,7 +8,8 @@ import { tempDir } from '../helpers/paths.ts';
 import { AihubClient } from '../../src/node/aihub/client.ts';
 import { downloadDataset, downloadFiles } from '../../src/node/aihub/download.ts';
 import { downloadFilekey } from '../../src/node/aihub/download-filekey.ts';
-import { loadState } from '../../src/node/aihub/state.ts';
+import { loadState, type CompletedEntry } from '../../src/node/aihub/state.ts';
+import { mergePieces } from '../../src/node/aihub/pieces.ts';
 
 const KEY = 'TEST-KEY-3f9a1c77-e2b4';
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -64,8 +65,10 @@ describe('AIHub download (against the mock server)', () => {
   });
 
   it('downloads two filekeys in parallel, one request each, pieces merged numerically: byte-identical', async () => {
-    const summary = await downloadDataset({ client: client(), dataset: '118', filekeys: ['37495', '37496'], outDir: out, concurrency: 2, ...fast });
+    // A filekey named twice is downloaded once (two downloads would write the same files at once).
+    const summary = await downloadDataset({ client: client(), dataset: '118', filekeys: ['37495', '37496', '37495'], outDir: out, concurrency: 3, ...fast });
     expect(summary.ok).toBe(true);
+    expect(summary.outcomes.map((o) => o.filekey)).toEqual(['37495', '37496']);
     expectIdentical();
     const downloads = mock.downloads();
     expect(downloads.map((r) => r.query.fileSn).sort()).toEqual(['37495', '37496']);
@@ -144,6 +147,24 @@ describe('AIHub download (against the mock server)', () => {
     } finally {
       await big.close();
     }
+  });
+
+  it('a run stopped while removing merged pieces finishes on the rerun (the merged file is kept, leftovers removed)', async () => {
+    const base = 'data/audio.zip';
+    const bytes = pseudoRandomBytes(6 * 1000, 5);
+    const completed: CompletedEntry[] = Array.from({ length: 6 }, (_, i) => ({ type: 'file', name: `${base}.part${i}`, size: 1000 }));
+    mkdirSync(join(out, 'data'), { recursive: true });
+    // Merged (renamed into place), then stopped after removing part0–part2.
+    writeFileSync(join(out, base), bytes);
+    for (let i = 3; i < 6; i++) writeFileSync(join(out, `${base}.part${i}`), bytes.subarray(i * 1000, (i + 1) * 1000));
+    const merged = await mergePieces(out, completed);
+    expect(merged).toEqual([{ name: base, path: join(out, base), pieces: 6, size: 6000 }]);
+    expect(allFiles(out)).toEqual([join('data', 'audio.zip')]);
+    expect(sha(readFileSync(join(out, base)))).toBe(sha(bytes));
+    // A piece missing with no merged file is still an error naming it.
+    rmSync(join(out, base));
+    for (let i = 1; i < 6; i++) writeFileSync(join(out, `${base}.part${i}`), bytes.subarray(i * 1000, (i + 1) * 1000));
+    await expect(mergePieces(out, completed)).rejects.toThrow(/audio\.zip: piece data\/audio\.zip\.part0 has no bytes on disk, expected 1000/);
   });
 
   it('a server that ignores Range restarts the filekey cleanly and the result is still identical', async () => {

@@ -35,7 +35,10 @@ export async function downloadFiles(opts: DownloadOptions): Promise<DownloadSumm
   await mkdir(opts.outDir, { recursive: true });
   // A refused key or expired approval is the same answer for every other request: stop starting new ones.
   let stop: AihubError | null = null;
-  const outcomes = await runPool(opts.jobs, opts.concurrency ?? 4, async (job): Promise<JobOutcome> => {
+  // A filekey named twice would be two downloads writing one state file and one partial file at once.
+  const seen = new Set<string>();
+  const jobs = opts.jobs.filter((j) => !seen.has(`${j.dataset}/${j.filekey}`) && !!seen.add(`${j.dataset}/${j.filekey}`));
+  const outcomes = await runPool(jobs, opts.concurrency ?? 4, async (job): Promise<JobOutcome> => {
     if (stop) return { ...job, error: `not started: ${stop.message}` };
     try {
       const result = await downloadFilekey(opts.client, { ...job, outDir: opts.outDir, events: opts.events, retries: opts.retries, retryDelayMs: opts.retryDelayMs, maxRetryDelayMs: opts.maxRetryDelayMs });

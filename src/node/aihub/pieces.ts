@@ -58,7 +58,8 @@ async function sizeOf(path: string): Promise<number | null> {
  * Merges every group of pieces into its file: pieces must be numbered without gaps (from 0 or 1)
  * and each must have the size its tar header gave; the merged file must have the sum of them.
  * Pieces are removed only after the merged file checked out. Idempotent: a group already merged
- * (pieces gone, file of the right size present) is accepted as is.
+ * (pieces gone, or some left by a run stopped while removing them, and the file of the right size
+ * present) is accepted, its leftover pieces removed.
  */
 export async function mergePieces(outDir: string, completed: CompletedEntry[]): Promise<MergedFile[]> {
   const merged: MergedFile[] = [];
@@ -73,7 +74,10 @@ export async function mergePieces(outDir: string, completed: CompletedEntry[]): 
     });
     const paths = pieces.map((p) => resolveEntryPath(outDir, p.name)!);
     const sizes = await Promise.all(paths.map(sizeOf));
-    if (sizes.every((s) => s === null) && (await sizeOf(target)) === total) {
+    // The rename is the merge's commit point: a file of the full size with pieces gone means a
+    // run merged it and was stopped while removing them (all gone, or only some): finish that.
+    if (sizes.some((s) => s === null) && (await sizeOf(target)) === total) {
+      for (const [i, p] of paths.entries()) if (sizes[i] !== null) await rm(p, { force: true });
       merged.push({ name: base, path: target, pieces: pieces.length, size: total });
       continue;
     }
