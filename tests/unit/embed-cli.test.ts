@@ -145,6 +145,30 @@ describe('saturi embed', () => {
     expect(full.rows.map((r) => r.id).sort()).toEqual(Array.from({ length: GOOD }, (_, i) => `audio/g${i}.wav`).sort());
     expect(full.rows.every((r) => r.split === 'eval')).toBe(true);
     expect(full.manifest.crop).toEqual({ mode: 'first' });
+
+    // A corrected CSV (one dialect, one speaker): the rerun updates those index rows, keeps every vector.
+    const fixed = join(root, 'data', 'train-fixed.csv');
+    const lines = readFileSync(csv(), 'utf8').split('\n');
+    lines[1] = lines[1]!.replace(`,${LABEL_NAMES[0]},spk0,`, ',Jeju-do,spk0,');
+    lines[2] = lines[2]!.replace(',spk1,', ',spk9,');
+    writeFileSync(fixed, lines.join('\n'));
+    const starts: { updated: number }[] = [];
+    const again = await runEmbedJob({ csv: fixed, out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, sessions: 1, onStart: (s) => starts.push(s) });
+    expect([again.embedded, again.skipped, starts[0]!.updated]).toEqual([0, GOOD, 2]);
+    const relabelled = await readEmbeddingSet(out);
+    const byId = (set: typeof full, id: string) => set.rows.find((r) => r.id === id)!;
+    expect(byId(relabelled, 'audio/g0.wav')).toEqual({ ...byId(full, 'audio/g0.wav'), dialect: 'Jeju-do' });
+    expect(byId(relabelled, 'audio/g1.wav')).toEqual({ ...byId(full, 'audio/g1.wav'), speaker: 'spk9' });
+    expect(relabelled.rows.map((r) => r.id)).toEqual(full.rows.map((r) => r.id));
+    expect(Array.from(relabelled.vectors)).toEqual(Array.from(full.vectors));
+    // Appending after the rewrite goes to the new index file: a new row lands after the rewritten ones.
+    writeFileSync(join(root, 'data', 'audio', 'late.wav'), encodeWav(tone(1, 16000, 333), 16000));
+    writeFileSync(fixed, lines.join('\n').trimEnd() + '\nlate.wav,audio/late.wav,Jeju-do,spk1,1,s\n');
+    const late = await runEmbedJob({ csv: fixed, out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, sessions: 1 });
+    expect(late.embedded).toBe(1);
+    const withLate = await readEmbeddingSet(out);
+    expect(withLate.rows.map((r) => r.id)).toEqual([...full.rows.map((r) => r.id), 'audio/late.wav']);
+    expect(byId(withLate, 'audio/g0.wav').dialect).toBe('Jeju-do');
     await encoder.dispose();
   }, 60_000);
 

@@ -138,7 +138,8 @@ export interface EmbedJobOptions {
   /** Segments read and embedded per step (bounds memory; default 64). */
   chunkSize?: number;
   onLoadProgress?: (p: LoadProgress) => void;
-  onStart?: (info: { total: number; skipped: number; resumed: number; repaired: string[]; backend: string; dim: number; layout: SessionLayout }) => void;
+  /** `updated`: rows already embedded whose name, path, dialect or speaker the CSV changed (index updated, vector kept). */
+  onStart?: (info: { total: number; skipped: number; updated: number; resumed: number; repaired: string[]; backend: string; dim: number; layout: SessionLayout }) => void;
   onProgress?: (p: EmbedJobProgress) => void;
   /** Use an already loaded encoder (tests, benchmarks). */
   encoder?: NodeEncoder;
@@ -214,6 +215,16 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
     try {
       const todo = rows.filter((r) => !appender.has(r.id));
       const skipped = rows.length - todo.length;
+      // A row already embedded whose CSV line changed (a corrected dialect, a renamed or moved
+      // file): its index row follows the CSV; the vector, made from the audio, is kept.
+      const updates: EmbeddingIndexRow[] = [];
+      for (const r of rows) {
+        const had = appender.row(r.id);
+        if (!had || (had.name === r.name && had.path === r.path && had.dialect === r.dialect && (had.speaker ?? '') === (r.speaker ?? ''))) continue;
+        const { speaker: _, ...rest } = had;
+        updates.push({ ...rest, name: r.name, path: r.path, dialect: r.dialect, ...(r.speaker ? { speaker: r.speaker } : {}) });
+      }
+      appender.updateRows(updates);
 
       // Rejects of earlier runs are retried (the file may have been fixed); the file is rewritten at the end.
       const previous = readRejects(opts.out).filter((r) => inShard(r.id));
@@ -254,7 +265,7 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
         embedder = new FileEmbedder(here.session, here.preprocessorConfig, options, tuning);
       }
       try {
-        opts.onStart?.({ total: rows.length, skipped, resumed, repaired, backend: facts.info.backend, dim: facts.dim, layout });
+        opts.onStart?.({ total: rows.length, skipped, updated: updates.length, resumed, repaired, backend: facts.info.backend, dim: facts.dim, layout });
         report();
         for await (const chunk of embedder.embed(todo)) {
           for (const r of chunk.rejects) {

@@ -78,7 +78,8 @@ export interface AppenderOpenResult {
  * is complete; on reopen, a torn index line and vectors without a row are cut off.
  */
 export class EmbeddingSetAppender {
-  private readonly ids = new Set<string>();
+  /** The set's index rows by id, in file order (Map order). */
+  private readonly rows = new Map<string, EmbeddingIndexRow>();
   private vecFd: number;
   private idxFd: number;
   private closed = false;
@@ -90,7 +91,7 @@ export class EmbeddingSetAppender {
     vecFd: number,
     idxFd: number,
   ) {
-    for (const r of existingRows) this.ids.add(r.id);
+    for (const r of existingRows) this.rows.set(r.id, r);
     this.vecFd = vecFd;
     this.idxFd = idxFd;
   }
@@ -162,12 +163,33 @@ export class EmbeddingSetAppender {
 
   /** True when `id` is already in the set (skip it when resuming). */
   has(id: string): boolean {
-    return this.ids.has(id);
+    return this.rows.has(id);
   }
 
-  /** Ids already embedded (read-only view). */
-  get embeddedIds(): ReadonlySet<string> {
-    return this.ids;
+  /** The index row of an embedded id. */
+  row(id: string): EmbeddingIndexRow | undefined {
+    return this.rows.get(id);
+  }
+
+  /**
+   * Replaces the index rows of embedded ids (a label corrected in the CSV: the vector, made from
+   * the audio alone, stays). index.jsonl is rewritten atomically, so a crash leaves the old or
+   * the new one, never half of each.
+   */
+  updateRows(updates: readonly EmbeddingIndexRow[]): void {
+    if (this.closed) throw new Error('EmbeddingSetAppender: update after close');
+    if (updates.length === 0) return;
+    const labels = new Set(this.manifest.labels);
+    for (const u of updates) {
+      if (!this.rows.has(u.id)) throw new EmbeddingSetError(this.dir, `update: id "${u.id}" is not in the set`);
+      if (!labels.has(u.dialect)) throw new EmbeddingSetError(this.dir, `update: id "${u.id}" has dialect "${u.dialect}", not one of ${this.manifest.labels.join(', ')}`);
+    }
+    for (const u of updates) this.rows.set(u.id, u);
+    const iPath = join(this.dir, INDEX_FILE);
+    writeFileAtomicSync(iPath, serializeIndex([...this.rows.values()]), { fsync: true });
+    // The append descriptor still points at the replaced file.
+    closeSync(this.idxFd);
+    this.idxFd = openSync(iPath, 'a');
   }
 
   /** Appends rows with their vectors (rows.length × dim values) and makes them durable. */
@@ -180,7 +202,7 @@ export class EmbeddingSetAppender {
     const labels = new Set(this.manifest.labels);
     const batchIds = new Set<string>();
     for (const r of rows) {
-      if (this.ids.has(r.id) || batchIds.has(r.id)) throw new EmbeddingSetError(this.dir, `append: id "${r.id}" is already in the set`);
+      if (this.rows.has(r.id) || batchIds.has(r.id)) throw new EmbeddingSetError(this.dir, `append: id "${r.id}" is already in the set`);
       batchIds.add(r.id);
       if (!labels.has(r.dialect)) throw new EmbeddingSetError(this.dir, `append: id "${r.id}" has dialect "${r.dialect}", not one of ${this.manifest.labels.join(', ')}`);
     }
@@ -194,7 +216,7 @@ export class EmbeddingSetAppender {
     for (const r of rows) text += serializeIndexRow(r) + '\n';
     writeAll(this.idxFd, Buffer.from(text, 'utf8'));
     fsyncSync(this.idxFd);
-    for (const r of rows) this.ids.add(r.id);
+    for (const r of rows) this.rows.set(r.id, r);
     this.manifest.count += rows.length;
     this.writeManifest();
   }

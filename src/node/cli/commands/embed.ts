@@ -140,6 +140,7 @@ export function register(program: Command): void {
           },
           onStart: (s) => {
             for (const r of s.repaired) log(`repaired after an interrupted run: ${r}`);
+            if (s.updated) log(`updated ${s.updated} already embedded segment${s.updated === 1 ? '' : 's'} whose CSV line changed (dialect, name, speaker or path); their embeddings are kept`);
             log(`embedding ${s.total - s.skipped} segments (${split}${shard ? `, shard ${shard.index}/${shard.count}` : ''}; ${s.skipped} already in ${flags.out}) on ${s.backend} (${layoutText(s.layout)}), dim ${s.dim}`);
             bar?.start(s.total - s.skipped, 0, { hours: '0.00', rejected: 0, speed: '' });
           },
