@@ -154,6 +154,31 @@ describe('saturi train / eval', () => {
     for (let i = 0; i < 50; i++) expect(Math.abs(after.head.params.w1[i] - start.head.params.w1[i])).toBeLessThan(1e-6);
   });
 
+  it('warns when the eval set, or the set a head is evaluated on, was not embedded like the training set, and when it is empty', async () => {
+    const q8 = join(tmp.dir, 'emb-test-q8');
+    await writeLabelledSet(q8, clusteredVectors(40, 20, 2), 'test', undefined, [], { dtype: 'q8' });
+    const empty = join(tmp.dir, 'emb-empty');
+    await writeLabelledSet(empty, clusteredVectors(0, 20, 2), 'test');
+    for (const [name, evalFile, warning] of [
+      ['q8-eval', q8, /warning: eval_file .*emb-test-q8 was not embedded like train_file .*emb-train \(dtype differs \(fp32 vs q8\), train vs eval\)/],
+      ['empty-eval', empty, /warning: eval_file .*emb-empty holds no embeddings: no evaluation, and load_best_model_at_end has no best to load/],
+    ] as const) {
+      const lines: string[] = [];
+      const cfg = writeConfig(name, { eval_file: evalFile, max_steps: 2, eval_steps: 0, save_steps: 0 });
+      expect((await runTrainFromConfig(cfg, { print: (l: string) => lines.push(l) })).finished).toBe(true);
+      expect(lines.join('\n')).toMatch(warning);
+    }
+    const evalCfg = join(tmp.dir, 'eval-kinds.json');
+    const evalWith = async (set: string) => {
+      writeFileSync(evalCfg, JSON.stringify({ model_name_or_path: join(tmp.dir, 'run-full'), eval_file: set }));
+      const lines: string[] = [];
+      await runEvalFromConfig(evalCfg, { print: (l) => lines.push(l) });
+      return lines.join('\n');
+    };
+    expect(await evalWith(q8)).toMatch(/warning: the head was trained on embeddings of facebook\/w2v-bert-2\.0@main \(fp32\) but .*emb-test-q8 holds facebook\/w2v-bert-2\.0@main \(q8\)/);
+    expect(await evalWith(testDir)).toBe('');
+  });
+
   it('a head started from one with use_weighted_layer_sum is exported without it: it was trained on last_hidden_state', async () => {
     const start = await loadHead(join(tmp.dir, 'run-full', 'head'));
     const weighted = join(tmp.dir, 'head-weighted');

@@ -37,7 +37,7 @@ export function manifestFor(dim: number, count: number): EmbeddingManifest {
   };
 }
 
-export async function writeLabelledSet(dir: string, set: LabelledVectors, split: string, labelOverride?: (i: number) => string, extraLabels: string[] = []): Promise<void> {
+export async function writeLabelledSet(dir: string, set: LabelledVectors, split: string, labelOverride?: (i: number) => string, extraLabels: string[] = [], manifestOver: Partial<EmbeddingManifest> = {}): Promise<void> {
   const n = set.labels.length;
   const rows: EmbeddingIndexRow[] = Array.from({ length: n }, (_, i) => ({
     id: `${split}-${i}`,
@@ -47,7 +47,7 @@ export async function writeLabelledSet(dir: string, set: LabelledVectors, split:
     split,
     duration: 3 + (i % 5),
   }));
-  const manifest = manifestFor(set.dim, n);
+  const manifest = { ...manifestFor(set.dim, n), ...manifestOver };
   manifest.labels.push(...extraLabels);
   await writeEmbeddingSet(dir, manifest, set.vectors, rows);
 }

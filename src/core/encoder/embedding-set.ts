@@ -260,14 +260,28 @@ export function validateEmbeddingSet(set: EmbeddingSet, source = 'embedding set'
   }
 }
 
-/** Why two sets cannot be merged or appended to each other; null when compatible. */
-export function manifestIncompatibility(a: EmbeddingManifest, b: EmbeddingManifest): string | null {
+/**
+ * Why the vectors of two sets are not the same kind of embedding (encoder, dtype, dim, pooling,
+ * features); null when they are. A head trained on one and evaluated on the other is measured on
+ * inputs it never saw.
+ */
+export function embeddingsIncompatibility(a: EmbeddingManifest, b: EmbeddingManifest): string | null {
   if (a.encoder.id !== b.encoder.id || a.encoder.revision !== b.encoder.revision) {
     return `encoder differs (${a.encoder.id}@${a.encoder.revision} vs ${b.encoder.id}@${b.encoder.revision})`;
   }
   if (a.dtype !== b.dtype) return `dtype differs (${a.dtype} vs ${b.dtype})`;
   if (a.dim !== b.dim) return `dim differs (${a.dim} vs ${b.dim})`;
   if (a.pooling !== b.pooling) return `pooling differs (${a.pooling} vs ${b.pooling})`;
+  for (const k of FEATURE_NUMBER_KEYS) {
+    if (a.feature_config[k] !== b.feature_config[k]) return `feature_config.${k} differs (${a.feature_config[k]} vs ${b.feature_config[k]})`;
+  }
+  return null;
+}
+
+/** Why two sets cannot be merged or appended to each other; null when compatible. */
+export function manifestIncompatibility(a: EmbeddingManifest, b: EmbeddingManifest): string | null {
+  const kind = embeddingsIncompatibility(a, b);
+  if (kind) return kind;
   if (a.max_length_seconds !== b.max_length_seconds) return `max_length_seconds differs (${a.max_length_seconds} vs ${b.max_length_seconds})`;
   // Sets written before the crop was recorded say nothing: only two known crops are compared.
   if (a.crop && b.crop && (a.crop.mode !== b.crop.mode || (a.crop.mode === 'random' && a.crop.seed !== b.crop.seed))) {
@@ -275,9 +289,6 @@ export function manifestIncompatibility(a: EmbeddingManifest, b: EmbeddingManife
     return `crop differs (${crop(a)} vs ${crop(b)})`;
   }
   if (a.labels.join('\u0000') !== b.labels.join('\u0000')) return `labels differ (${a.labels.join(',')} vs ${b.labels.join(',')})`;
-  for (const k of FEATURE_NUMBER_KEYS) {
-    if (a.feature_config[k] !== b.feature_config[k]) return `feature_config.${k} differs (${a.feature_config[k]} vs ${b.feature_config[k]})`;
-  }
   return null;
 }
 

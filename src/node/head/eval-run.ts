@@ -12,7 +12,8 @@ import { createNodeEngine } from './engine.ts';
 import { loadConfiguredHead } from './head-source.ts';
 import { loadLabelledSet } from './labelled-set.ts';
 
-export async function runEvalFromConfig(configPath: string): Promise<EvalReport> {
+export async function runEvalFromConfig(configPath: string, opts: { print?: (line: string) => void } = {}): Promise<EvalReport> {
+  const print = opts.print ?? ((l: string) => process.stderr.write(l + '\n'));
   let text: string;
   try {
     text = readFileSync(configPath, 'utf8');
@@ -21,9 +22,15 @@ export async function runEvalFromConfig(configPath: string): Promise<EvalReport>
   }
   const cfg = parseEvalConfig(parseJsonConfig(text, configPath), configPath);
   const set = await loadLabelledSet(cfg.eval_file, cfg.label_column_name, configPath, 'eval_file');
-  const { head } = await loadConfiguredHead(configPath, cfg.model_name_or_path);
+  const { head, imported } = await loadConfiguredHead(configPath, cfg.model_name_or_path);
   if (head.spec.inputDim !== set.dim) {
     throw new ConfigError(configPath, 'eval_file', `${set.dir} has ${set.dim}-dimensional embeddings but the head ${cfg.model_name_or_path} takes ${head.spec.inputDim}`);
+  }
+  // A head exported by saturi records the embeddings it was trained on.
+  const trainedOn = imported.saturi?.encoder;
+  const e = set.manifest;
+  if (trainedOn && (trainedOn.id !== e.encoder.id || trainedOn.revision !== e.encoder.revision || trainedOn.dtype !== e.dtype)) {
+    print(`warning: the head was trained on embeddings of ${trainedOn.id}@${trainedOn.revision} (${trainedOn.dtype}) but ${set.dir} holds ${e.encoder.id}@${e.encoder.revision} (${e.dtype}): the metrics measure it on inputs it was not trained on`);
   }
   const engine = await createNodeEngine(head.spec, { engine: cfg.engine, threads: cfg.intra_op_num_threads });
   try {

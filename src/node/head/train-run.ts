@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { ConfigError, parseJsonConfig } from '../../core/config/validate.ts';
+import { embeddingsIncompatibility } from '../../core/encoder/embedding-set.ts';
 import { evaluateEngine } from '../../core/head/evaluate.ts';
 import { initHeadParams } from '../../core/head/init.ts';
 import { classWeights } from '../../core/head/loss-weights.ts';
@@ -60,6 +61,9 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
   if (evalSet && evalSet.dim !== train.dim) {
     throw new ConfigError(configPath, 'eval_file', `${evalSet.dir} has ${evalSet.dim}-dimensional embeddings but ${train.dir} has ${train.dim}`);
   }
+  const otherKind = evalSet && embeddingsIncompatibility(train.manifest, evalSet.manifest);
+  if (otherKind) print(`warning: eval_file ${evalSet!.dir} was not embedded like train_file ${train.dir} (${otherKind}, train vs eval): the metrics measure the head on embeddings it was not trained on`);
+  if (evalSet && evalSet.vectors.length === 0) print(`warning: eval_file ${evalSet.dir} holds no embeddings: no evaluation${cfg.load_best_model_at_end ? ', and load_best_model_at_end has no best to load' : ''}`);
 
   // Starting head: a fresh seeded init, or model_name_or_path.
   let spec = headSpecFromConfig(cfg, train.dim, LABEL_NAMES.length);
