@@ -13,7 +13,7 @@ import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
 import { embedSegments } from '../../src/core/encoder/pipeline.ts';
 import { toMono16k } from '../../src/core/audio/resample.ts';
 import { readWavFile } from '../../src/node/io/file-source.ts';
-import { parseShard, runEmbedJob, shardOf } from '../../src/node/embeddings/embed-job.ts';
+import { parseShard, runEmbedJob, shardOf, splitFromCsvName } from '../../src/node/embeddings/embed-job.ts';
 import type { SessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
 import type { LoadProgress } from '../../src/core/encoder/worker-api.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -108,6 +108,10 @@ describe('saturi embed', () => {
     const m = await runCli(['embed', 'merge', ...shards, '--out', merged]);
     expect(m.stdout).toMatch(/merged 3 sets/);
     expect(m.code).toBe(0);
+    // A second merge into the same folder would replace the set: refused, the set kept.
+    const again = await runCli(['embed', 'merge', shards[0]!, '--out', merged]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`${merged}: already holds an embedding set; merge into a new folder`);
     const full = await readEmbeddingSet(join(root, 'emb-all'));
     const got = await readEmbeddingSet(merged);
     expect(got.rows.map((r) => r.id).sort()).toEqual(full.rows.map((r) => r.id).sort());
@@ -217,6 +221,11 @@ describe('saturi embed', () => {
       created.mockRestore();
     }
   }, 120_000);
+
+  it('guesses the split from the words of the CSV name, not from substrings', () => {
+    for (const name of ['eval.csv', 'data/test.csv', 'kss_test.csv', 'my-valid-set.csv', 'Validation.csv', 'dev.csv', 'train_eval.csv', 'evaluation.csv', 'testing.csv']) expect(splitFromCsvName(name), name).toBe('eval');
+    for (const name of ['train.csv', 'latest.csv', 'contest.csv', 'devices.csv', 'evaluator/train.csv']) expect(splitFromCsvName(name), name).toBe('train');
+  });
 
   it('refuses bad flags with exit code 2', async () => {
     expect((await runCli(['embed', '--out', join(root, 'x')])).code).toBe(2);

@@ -30,6 +30,16 @@ export interface Shard {
 }
 
 /** Parses "k/N" (k = 0 … N−1). */
+/**
+ * The split a CSV's name implies when --split is not given: eval when one of its words (split at
+ * anything but a letter) is eval, evaluation, test, testing, valid, validation or dev, as in eval.csv or
+ * kss_test.csv; else train. Words, not substrings: latest.csv and contest.csv are training sets.
+ */
+export function splitFromCsvName(csvPath: string): 'train' | 'eval' {
+  const words = basename(csvPath).replace(/\.[^.]*$/, '').toLowerCase().split(/[^a-z]+/);
+  return words.some((w) => ['eval', 'evaluation', 'test', 'testing', 'valid', 'validation', 'dev'].includes(w)) ? 'eval' : 'train';
+}
+
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   if (!m) throw new EmbedInputError(`--shard must look like k/N (e.g. 0/4), got "${text}"`);

@@ -284,6 +284,8 @@ export function writeRejects(dir: string, rows: readonly RejectRow[]): void {
 
 /** Merges shard folders into one set at `out` (see mergeEmbeddingSets for the rules). */
 export async function mergeEmbeddingSetDirs(dirs: readonly string[], out: string): Promise<EmbeddingSet> {
+  // Replacing a set (perhaps one of the inputs, or days of embedding) is never what a merge means.
+  if (existsSync(join(out, MANIFEST_FILE))) throw new EmbeddingSetError(out, 'already holds an embedding set; merge into a new folder (or remove this one first)');
   const sets: EmbeddingSet[] = [];
   for (const d of dirs) sets.push(await readEmbeddingSet(d));
   const merged = mergeEmbeddingSets(sets, dirs);

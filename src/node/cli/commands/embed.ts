@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .option('--revision <rev>', 'hub revision (branch, tag or commit)', 'main')
     .option('--dtype <dtype>', 'encoder weights: fp32 | fp16 | q8', 'q8')
     .option('--out <dir>', 'embedding set folder (created, or resumed when it exists)')
-    .option('--split <split>', 'train (seeded random 20 s crop) | eval (first 20 s); default: eval when the CSV name says eval/test/valid, else train')
+    .option('--split <split>', 'train (seeded random 20 s crop) | eval (first 20 s); default: eval when a word of the CSV name is eval, evaluation, test, testing, valid, validation or dev (eval.csv, my_test.csv), else train')
     .option('--shard <k/N>', 'embed only shard k of N (k = 0 … N−1), chosen by a hash of the id')
     // On a CPU, batch size 1 measured fastest (npm run bench:encoder); larger batches pay off on GPUs.
     .option('--batch-size <n>', 'segments per encoder run (batched by similar length)', '1')
@@ -93,9 +93,8 @@ export function register(program: Command): void {
       if (!flags.csv) throw new UserError('embed needs --csv <file> (or use "saturi embed merge")');
       if (!flags.out) throw new UserError('embed needs --out <dir>');
       if (!DTYPES.includes(flags.dtype)) throw new UserError(`--dtype must be one of ${DTYPES.join(', ')}, got "${flags.dtype}"`);
-      const { basename } = await import('node:path');
-      let split = flags.split;
-      if (split === undefined) split = /eval|test|valid/i.test(basename(flags.csv)) ? 'eval' : 'train';
+      const { splitFromCsvName } = await import('../../embeddings/embed-job.ts');
+      const split = flags.split ?? splitFromCsvName(flags.csv);
       if (split !== 'train' && split !== 'eval') throw new UserError(`--split must be train or eval, got "${split}"`);
       const maxLength = Number(flags.maxLength);
       if (!(maxLength > 0)) throw new UserError(`--max-length must be a positive number, got "${flags.maxLength}"`);
