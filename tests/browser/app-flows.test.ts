@@ -189,7 +189,12 @@ describe('the built app', () => {
 
   it('trains a head well above chance and shows the confusion matrix', async () => {
     await goto(page, base, 'train');
-    await fillTrainForm(page, SMALL_TRAINING);
+    // A value the trainer cannot use (β1 = 1 divides by a zero bias correction) is refused, naming the key, before any run starts.
+    await fillTrainForm(page, { ...SMALL_TRAINING, adam_beta1: '1' });
+    await page.locator('train-page #start').click();
+    await expect.poll(() => page.locator('train-page #error').textContent()).toMatch(/key "adam_beta1" must be < 1, got 1/);
+    expect(await page.locator('train-page #run-detail').count()).toBe(0);
+    await fillTrainForm(page, { ...SMALL_TRAINING, adam_beta1: '0.9' });
     const t0 = await now(page);
     await page.locator('train-page #start').click();
     await waitInShadow(page, 'train-page', '#run-detail[data-status="done"]');

@@ -61,6 +61,39 @@ describe('onnxruntime engine = TypeScript reference', () => {
   }
 });
 
+describe('gradient clipping (max_grad_norm, as the Hugging Face Trainer)', () => {
+  const specs: HeadSpec[] = [
+    { type: 'hf', inputDim: 24, hiddenSize: 12, numLabels: 6, activation: 'none', dropout: 0 },
+    { type: 'mlp', inputDim: 24, hiddenSize: 12, numLabels: 6, activation: 'relu', dropout: 0.2 },
+  ];
+  for (const spec of specs) {
+    it(`clips the same way on every engine, and clipping changes the run (${spec.type})`, async () => {
+      const params = initHeadParams(spec, 42);
+      // Far below the gradients' norm, so every step is clipped.
+      const clipped = config({ max_grad_norm: 0.01 });
+      const run = async (engine: ReferenceEngine | OrtEngine, cfg: HeadTrainingConfig) => {
+        await runTraining({ config: cfg, spec, labels: [...LABEL_NAMES], train, eval: evalSet, engine, params, opt: freshAdamState(params) });
+        const state = await engine.read();
+        await engine.dispose();
+        return state;
+      };
+      const ref = await run(new ReferenceEngine(spec), clipped);
+      for (const adam of ['host', 'graph'] as const) {
+        const onnx = await run(await ortEngine(spec, { adam }), clipped);
+        for (const p of PARAM_NAMES) {
+          expect(relDiff(onnx.params[p], ref.params[p]), `${adam} ${p}`).toBeLessThan(1e-4);
+          expect(relDiff(onnx.opt.m[p], ref.opt.m[p]), `${adam} m ${p}`).toBeLessThan(1e-4);
+        }
+      }
+      // The first moment averages clipped gradients: far smaller than without clipping.
+      const free = await run(new ReferenceEngine(spec), config({ max_grad_norm: 0 }));
+      const norm = (s: typeof ref) => Math.sqrt(PARAM_NAMES.reduce((a, p) => a + s.opt.m[p].reduce((b, x) => b + x * x, 0), 0));
+      expect(norm(ref)).toBeLessThan(0.011);
+      expect(norm(free)).toBeGreaterThan(10 * norm(ref));
+    });
+  }
+});
+
 describe('trainer loop', () => {
   const spec: HeadSpec = { type: 'hf', inputDim: 24, hiddenSize: 12, numLabels: 6, activation: 'none', dropout: 0 };
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random/rng.ts';
 import { initHeadParams } from '../../src/core/head/init.ts';
 import { headLossAndGrads, weightedCrossEntropy } from '../../src/core/head/reference.ts';
-import { adamwStep, ADAMW_DEFAULTS } from '../../src/core/head/adamw.ts';
+import { adamwScalars, adamwStep, adamwUpdateTensor, ADAMW_DEFAULTS, clipCoefficient, gradSumOfSquares } from '../../src/core/head/adamw.ts';
+import { SimdAdamW } from '../../src/core/head/adamw-simd.ts';
 import { linearScheduleFactor, learningRateAt } from '../../src/core/head/schedule.ts';
 import { classWeights, weightedTargets } from '../../src/core/head/loss-weights.ts';
 import { erf } from '../../src/core/head/activation.ts';
@@ -150,6 +151,39 @@ describe('AdamW (PyTorch semantics)', () => {
     expect(state.v.w1[0]).toBeCloseTo(0.00031225, 14);
     expect(params.w1[0]).toBeCloseTo(w1Before * (1 - 0.001) - 0.1 * mHat / denom * 1, 12);
     expect(ADAMW_DEFAULTS).toEqual({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  });
+});
+
+describe('gradient clipping and the SIMD AdamW kernel', () => {
+  it("clip coefficient is torch's clip_grad_norm_: min(1, max_norm / (‖g‖ + 1e-6)); 0 is off", () => {
+    expect(clipCoefficient(25, 1)).toBeCloseTo(1 / (5 + 1e-6), 15);
+    expect(clipCoefficient(25, 10)).toBe(1);
+    expect(clipCoefficient(25, 0)).toBe(1);
+    expect(clipCoefficient(0, 1)).toBe(1);
+    expect(gradSumOfSquares([Float32Array.of(3, 4), Float32Array.of(12)])).toBe(169);
+  });
+
+  it('sums squares in float64 and scales the gradient as adamw.ts does, on tensors of any length', () => {
+    const sizes = [7, 1001, 4, 1];
+    const kernel = new SimdAdamW(sizes, ADAMW_DEFAULTS);
+    const rng = new Rng(3, 'simd-adamw');
+    const js = sizes.map((n, t) => {
+      for (const a of [kernel.param[t], kernel.grad[t], kernel.m[t]]) rng.fillUniform(a, -1, 1);
+      rng.fillUniform(kernel.v[t], 0, 1);
+      return { p: kernel.param[t].slice(), g: kernel.grad[t].slice(), m: kernel.m[t].slice(), v: kernel.v[t].slice() };
+    });
+    expect(kernel.gradSumOfSquares()).toBeCloseTo(gradSumOfSquares(js.map((t) => t.g)), 9);
+    const [g0, m0] = [js[1].g[0], js[1].m[0]];
+    const s = adamwScalars(ADAMW_DEFAULTS, 1e-3, 3);
+    sizes.forEach((_, t) => {
+      kernel.update(t, s, t % 2 === 0, 0.3);
+      adamwUpdateTensor(js[t].p, js[t].g, js[t].m, js[t].v, ADAMW_DEFAULTS, s, t % 2 === 0, 0.3);
+      for (const [k, mine, ref] of [['p', kernel.param[t], js[t].p], ['m', kernel.m[t], js[t].m], ['v', kernel.v[t], js[t].v]] as const) {
+        for (let i = 0; i < ref.length; i++) expect(Math.abs(mine[i] - ref[i]), `${k}[${t}][${i}]`).toBeLessThan(2e-6 * (1 + Math.abs(ref[i])));
+      }
+    });
+    // The moments saw 0.3·g: m ← m + (1 − β1)(0.3·g − m).
+    expect(kernel.m[1][0]).toBeCloseTo(m0 + 0.1 * (0.3 * g0 - m0), 6);
   });
 });
 

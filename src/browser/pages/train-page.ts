@@ -16,6 +16,7 @@ import { newId, type StoredRun, type StoredSetRecord } from '../store/store.ts';
 import { DEFAULT_TRAINING_CONFIG, type EngineKind, type HeadTrainingConfig, type TrainEvent } from '../../core/head/worker-api.ts';
 import type { Activation, HeadSpec, HeadType } from '../../core/head/types.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
+import { checkTrainingConfig } from '../../core/head/train-config.ts';
 
 /** The form: training keys of configs/train-head.json plus the head's type and sizes. */
 export interface TrainForm extends HeadTrainingConfig {
@@ -37,7 +38,7 @@ export const DEFAULT_FORM: TrainForm = {
 
 const NUMBER_KEYS: (keyof TrainForm)[] = [
   'learning_rate', 'weight_decay', 'warmup_steps', 'num_train_epochs', 'max_steps', 'per_device_train_batch_size', 'per_device_eval_batch_size',
-  'seed', 'eval_steps', 'logging_steps', 'save_steps', 'classifier_proj_size', 'mlp_hidden_size', 'mlp_dropout', 'adam_beta1', 'adam_beta2', 'adam_epsilon',
+  'seed', 'eval_steps', 'logging_steps', 'save_steps', 'classifier_proj_size', 'mlp_hidden_size', 'mlp_dropout', 'adam_beta1', 'adam_beta2', 'adam_epsilon', 'max_grad_norm',
 ];
 const BOOL_KEYS: (keyof TrainForm)[] = ['load_best_model_at_end', 'class_weights'];
 
@@ -130,6 +131,7 @@ export class TrainPage extends LitElement {
       if (!train.count) throw new Error(t('train.emptyTrain'));
       if (evalData && evalData.dim !== train.dim) throw new Error(t('train.dimMismatch'));
       const config: HeadTrainingConfig = Object.fromEntries(Object.keys(DEFAULT_TRAINING_CONFIG).map((k) => [k, f[k as keyof TrainForm]])) as unknown as HeadTrainingConfig;
+      checkTrainingConfig(config, t('train.config'));
       // Same mapping as headSpecFromConfig (src/core/head/train-config.ts).
       const spec: HeadSpec =
         f.head_type === 'hf'

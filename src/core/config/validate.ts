@@ -18,6 +18,8 @@ export interface FieldSpec {
   required?: boolean;
   min?: number;
   max?: number;
+  /** Exclusive upper bound (Adam's betas: 1 would divide by a zero bias correction). */
+  below?: number;
   oneOf?: readonly unknown[];
 }
 
@@ -56,7 +58,7 @@ export function validateConfig<T>(value: unknown, schema: Schema, source: string
   }
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!(key in schema)) throw new ConfigError(source, path + key, `is not a known key (known: ${Object.keys(schema).join(', ')})`);
+    if (!Object.hasOwn(schema, key)) throw new ConfigError(source, path + key, `is not a known key (known: ${Object.keys(schema).join(', ')})`);
   }
   for (const [key, spec] of Object.entries(schema)) {
     const v = obj[key];
@@ -69,6 +71,7 @@ export function validateConfig<T>(value: unknown, schema: Schema, source: string
     if (typeof v === 'number') {
       if (spec.min !== undefined && v < spec.min) throw new ConfigError(source, name, `must be >= ${spec.min}, got ${v}`);
       if (spec.max !== undefined && v > spec.max) throw new ConfigError(source, name, `must be <= ${spec.max}, got ${v}`);
+      if (spec.below !== undefined && !(v < spec.below)) throw new ConfigError(source, name, `must be < ${spec.below}, got ${v}`);
     }
     if (spec.oneOf && !spec.oneOf.includes(v)) {
       throw new ConfigError(source, name, `must be one of ${spec.oneOf.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`);

@@ -38,7 +38,27 @@ export function adamwScalars(h: AdamWHyper, lr: number, t: number): AdamWStepSca
   };
 }
 
-/** One AdamW update of one tensor, in place. Works for float32 (engine) and float64 (reference) arrays. */
+/** Σ g² over gradient tensors, in float64 (the clipping norm's square). */
+export function gradSumOfSquares(grads: readonly ArrayLike<number>[]): number {
+  let s = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+  return s;
+}
+
+/**
+ * Gradient clipping as the Hugging Face Trainer does it (`max_grad_norm`, default 1.0, through
+ * torch.nn.utils.clip_grad_norm_): every gradient is multiplied by min(1, max_norm / (‖g‖ + 1e-6)),
+ * ‖g‖ the L2 norm of all gradients together. 0 (or undefined) turns it off: 1.
+ */
+export function clipCoefficient(sumOfSquares: number, maxNorm: number | undefined): number {
+  if (!maxNorm) return 1;
+  return Math.min(1, maxNorm / (Math.sqrt(sumOfSquares) + 1e-6));
+}
+
+/**
+ * One AdamW update of one tensor, in place, with the gradient `grad·gradScale` (the clipping
+ * coefficient). Works for float32 (engine) and float64 (reference) arrays.
+ */
 export function adamwUpdateTensor(
   param: Float32Array | Float64Array,
   grad: ArrayLike<number>,
@@ -47,6 +67,7 @@ export function adamwUpdateTensor(
   h: AdamWHyper,
   s: AdamWStepScalars,
   decay: boolean,
+  gradScale = 1,
 ): void {
   const b1c = 1 - h.beta1;
   const b2 = h.beta2;
@@ -56,7 +77,7 @@ export function adamwUpdateTensor(
   const ss = s.stepSize;
   const bc = s.bc2Sqrt;
   for (let i = 0; i < param.length; i++) {
-    const g = grad[i];
+    const g = grad[i] * gradScale;
     const mi = m[i] + b1c * (g - m[i]);
     const vi = b2 * v[i] + b2c * g * g;
     m[i] = mi;

@@ -14,6 +14,8 @@ export interface StepInput {
   mask?: Float32Array;
   batch: number;
   scalars: AdamWStepScalars;
+  /** Clip the gradients to this global L2 norm before the step (adamw.ts clipCoefficient); 0 or absent: off. */
+  maxGradNorm?: number;
 }
 
 export interface HeadEngine {

@@ -19,7 +19,7 @@ import type { AdamWHyper } from './adamw.ts';
 import type { HeadSpec, ParamName } from './types.ts';
 import { DECAYED, PARAM_NAMES, paramShape } from './types.ts';
 
-export const TRAIN_INPUTS = { x: 'x', yw: 'yw', mask: 'dropout_mask', decay: 'decay_factor', stepSize: 'step_size', bc2Sqrt: 'bc2_sqrt' } as const;
+export const TRAIN_INPUTS = { x: 'x', yw: 'yw', mask: 'dropout_mask', decay: 'decay_factor', stepSize: 'step_size', bc2Sqrt: 'bc2_sqrt', maxGradNorm: 'max_grad_norm' } as const;
 export const LOSS_OUTPUT = 'loss';
 
 export const paramInput = (p: ParamName): string => p;
@@ -172,6 +172,11 @@ export function buildTrainGraph(spec: HeadSpec, opts: TrainGraphOptions): Uint8A
   const decay = g.input(TRAIN_INPUTS.decay, 'float32', [1]);
   const stepSize = g.input(TRAIN_INPUTS.stepSize, 'float32', [1]);
   const bc2Sqrt = g.input(TRAIN_INPUTS.bc2Sqrt, 'float32', [1]);
+  // Clipping (adamw.ts clipCoefficient): grads × min(1, max_norm / (‖g‖ + 1e-6)), ‖g‖ over all of them.
+  const maxNorm = g.input(TRAIN_INPUTS.maxGradNorm, 'float32', [1]);
+  const sumSq = PARAM_NAMES.map((p) => g.op('ReduceSumSquare', [grads[p]], { keepdims: 0 })).reduce((a, b) => g.op('Add', [a, b]));
+  const norm = g.op('Add', [g.op('Sqrt', [sumSq]), konst(g, f32(1e-6), [], 'float32', 'clip_eps')]);
+  const clip = g.op('Min', [g.op('Div', [maxNorm, norm]), konst(g, f32(1), [1], 'float32', 'one')]);
   const { beta1, beta2, eps } = opts.hyper;
   const c1 = konst(g, f32(1 - beta1), [], 'float32', 'one_minus_beta1');
   const cb2 = konst(g, f32(beta2), [], 'float32', 'beta2');
@@ -181,7 +186,7 @@ export function buildTrainGraph(spec: HeadSpec, opts: TrainGraphOptions): Uint8A
     const shape = paramShape(spec, p);
     const m = g.input(momentInput('m', p), 'float32', shape);
     const v = g.input(momentInput('v', p), 'float32', shape);
-    const grad = grads[p];
+    const grad = g.op('Mul', [grads[p], clip]);
     // Same operation order as adamw.ts / torch.optim.AdamW.
     const m1 = g.op('Add', [m, g.op('Mul', [g.op('Sub', [grad, m]), c1])], {}, newMomentOutput('m', p));
     const v1 = g.op('Add', [g.op('Mul', [v, cb2]), g.op('Mul', [g.op('Mul', [grad, grad]), c2])], {}, newMomentOutput('v', p));

@@ -3,7 +3,7 @@
 // onnxruntime-web WebGPU EP. The runtime module is injected so this file stays
 // environment-free.
 import type * as OrtCommon from 'onnxruntime-common';
-import { ADAMW_DEFAULTS, adamwUpdateTensor, type AdamWHyper } from './adamw.ts';
+import { ADAMW_DEFAULTS, adamwUpdateTensor, clipCoefficient, gradSumOfSquares, type AdamWHyper } from './adamw.ts';
 import { SimdAdamW, simdAvailable } from './adamw-simd.ts';
 import type { HeadEngine, StepInput } from './engine.ts';
 import {
@@ -164,6 +164,8 @@ export class OrtEngine implements HeadEngine {
       feeds[TRAIN_INPUTS.decay] = new this.ort.Tensor('float32', new Float32Array([s.decayFactor]), [1]);
       feeds[TRAIN_INPUTS.stepSize] = new this.ort.Tensor('float32', new Float32Array([s.stepSize]), [1]);
       feeds[TRAIN_INPUTS.bc2Sqrt] = new this.ort.Tensor('float32', new Float32Array([s.bc2Sqrt]), [1]);
+      // No clipping: an infinite norm bound gives the coefficient min(1, ∞) = 1.
+      feeds[TRAIN_INPUTS.maxGradNorm] = new this.ort.Tensor('float32', new Float32Array([input.maxGradNorm || Infinity]), [1]);
       const out = await this.trainSession.run(feeds);
       const loss = (out[LOSS_OUTPUT].data as Float32Array)[0];
       out[LOSS_OUTPUT].dispose();
@@ -188,14 +190,16 @@ export class OrtEngine implements HeadEngine {
         return got === view || got.every((x, j) => Object.is(x, view[j]));
       });
     }
+    const kernel = host.kernel;
+    if (kernel && !this.gradsInPlace) PARAM_NAMES.forEach((n, i) => kernel.grad[i].set(out[gradOutput(n)].data as Float32Array));
+    let clip = 1;
+    if (input.maxGradNorm) {
+      const sumSq = kernel ? kernel.gradSumOfSquares() : gradSumOfSquares(PARAM_NAMES.map((n) => out[gradOutput(n)].data as Float32Array));
+      clip = clipCoefficient(sumSq, input.maxGradNorm);
+    }
     PARAM_NAMES.forEach((n, i) => {
-      const grad = out[gradOutput(n)].data as Float32Array;
-      if (host.kernel) {
-        if (!this.gradsInPlace) host.kernel.grad[i].set(grad);
-        host.kernel.update(i, s, DECAYED[n]);
-      } else {
-        adamwUpdateTensor(host.params[n], grad, host.m[n], host.v[n], this.hyper, s, DECAYED[n]);
-      }
+      if (kernel) kernel.update(i, s, DECAYED[n], clip);
+      else adamwUpdateTensor(host.params[n], out[gradOutput(n)].data as Float32Array, host.m[n], host.v[n], this.hyper, s, DECAYED[n], clip);
     });
     this.step_ += 1;
     return (out[LOSS_OUTPUT].data as Float32Array)[0];

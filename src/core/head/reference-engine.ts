@@ -1,7 +1,7 @@
 // The TypeScript reference as an engine: float32 storage, the formulas of
 // reference.ts and adamw.ts. Slow (plain loops), but needs nothing else, and it
 // is what the ONNX engines are checked against.
-import { ADAMW_DEFAULTS, adamwUpdateTensor, type AdamWHyper } from './adamw.ts';
+import { ADAMW_DEFAULTS, adamwUpdateTensor, clipCoefficient, gradSumOfSquares, type AdamWHyper } from './adamw.ts';
 import type { HeadEngine, StepInput } from './engine.ts';
 import { headForward, headLossAndGrads } from './reference.ts';
 import { cloneTensors, DECAYED, PARAM_NAMES, type AdamState, type HeadSpec, type HeadTensors } from './types.ts';
@@ -24,7 +24,8 @@ export class ReferenceEngine implements HeadEngine {
   async step(input: StepInput): Promise<number> {
     const { params, opt } = this.state();
     const { loss, grads } = headLossAndGrads(this.spec, params, input.x, input.yw, input.batch, input.mask);
-    for (const p of PARAM_NAMES) adamwUpdateTensor(params[p], grads[p], opt.m[p], opt.v[p], this.hyper, input.scalars, DECAYED[p]);
+    const clip = clipCoefficient(gradSumOfSquares(PARAM_NAMES.map((p) => grads[p])), input.maxGradNorm);
+    for (const p of PARAM_NAMES) adamwUpdateTensor(params[p], grads[p], opt.m[p], opt.v[p], this.hyper, input.scalars, DECAYED[p], clip);
     opt.step += 1;
     return loss;
   }

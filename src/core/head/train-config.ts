@@ -51,9 +51,10 @@ const TRAIN_SCHEMA: Schema = {
   save_total_limit: { type: 'number|null', min: 1 },
   load_best_model_at_end: { type: 'boolean' },
   class_weights: { type: 'boolean' },
-  adam_beta1: { type: 'number', min: 0, max: 1 },
-  adam_beta2: { type: 'number', min: 0, max: 1 },
+  adam_beta1: { type: 'number', min: 0, below: 1 },
+  adam_beta2: { type: 'number', min: 0, below: 1 },
   adam_epsilon: { type: 'number', min: 0 },
+  max_grad_norm: { type: 'number', min: 0 },
   model_name_or_path: { type: 'string|null' },
   head_type: { type: 'string', oneOf: ['hf', 'mlp'] },
   classifier_proj_size: { type: 'integer', min: 1 },
@@ -95,6 +96,16 @@ export function headSpecFromConfig(cfg: TrainHeadConfig, inputDim: number, numLa
   return cfg.head_type === 'hf'
     ? { type: 'hf', inputDim, hiddenSize: cfg.classifier_proj_size, numLabels, activation: 'none', dropout: 0 }
     : { type: 'mlp', inputDim, hiddenSize: cfg.mlp_hidden_size, numLabels, activation: cfg.mlp_activation, dropout: cfg.mlp_dropout };
+}
+
+/**
+ * Checks the training keys of a config made elsewhere (the app's training form) against the same
+ * rules as a config file: an error names the key (`source`: where the values came from).
+ */
+export function checkTrainingConfig(config: HeadTrainingConfig, source: string): void {
+  const schema: Schema = {};
+  for (const k of Object.keys(DEFAULT_TRAINING_CONFIG)) schema[k] = { ...TRAIN_SCHEMA[k]!, required: true };
+  validateConfig(config, schema, source);
 }
 
 export function trainingPart(cfg: TrainHeadConfig): HeadTrainingConfig {

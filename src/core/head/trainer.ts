@@ -207,7 +207,7 @@ export async function runTraining(input: TrainerInput): Promise<TrainResult> {
     weightedTargets(train.labels, idx, weights, ywbuf);
     if (maskbuf) dropoutMask(config.seed, step, b, H, spec.dropout, maskbuf);
     const lr = learningRateAt(config.learning_rate, step, config.warmup_steps, total);
-    const loss = await engine.step({ x: xbuf, yw: ywbuf, mask: maskbuf, batch: b, scalars: adamwScalars(hyper, lr, step + 1) });
+    const loss = await engine.step({ x: xbuf, yw: ywbuf, mask: maskbuf, batch: b, scalars: adamwScalars(hyper, lr, step + 1), maxGradNorm: config.max_grad_norm });
     state.global_step = step + 1;
     const done = state.global_step;
     state.log_loss_sum += loss;

@@ -28,6 +28,11 @@ export interface HeadTrainingConfig {
   adam_beta1: number;
   adam_beta2: number;
   adam_epsilon: number;
+  /**
+   * Clip the gradients to this global L2 norm before each step, as the Hugging Face Trainer does
+   * (its default 1.0, which the original recipe kept); 0 turns clipping off.
+   */
+  max_grad_norm: number;
   /** Stop after this many steps in total (-1 = num_train_epochs decides), like the HF `max_steps`. */
   max_steps: number;
 }
@@ -126,5 +131,6 @@ export const DEFAULT_TRAINING_CONFIG: HeadTrainingConfig = {
   adam_beta1: 0.9,
   adam_beta2: 0.999,
   adam_epsilon: 1e-8,
+  max_grad_norm: 1.0,
   max_steps: -1,
 };

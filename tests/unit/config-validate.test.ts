@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig, type Schema } from '../../src/core/config/validate.ts';
+import { parseTrainConfig } from '../../src/core/head/train-config.ts';
+
+describe('config validation', () => {
+  const schema: Schema = { rate: { type: 'number', min: 0, below: 1 } };
+
+  it('a key named after an Object prototype member is unknown, not accepted', () => {
+    for (const key of ['constructor', 'hasOwnProperty', 'toString', '__proto__']) {
+      const value = JSON.parse(`{"${key}": 5}`);
+      expect(() => validateConfig(value, schema, 'c.json'), key).toThrow(new RegExp(`c\\.json: key "${key}" is not a known key`));
+    }
+  });
+
+  it('an exclusive upper bound rejects the bound itself and names the key', () => {
+    expect(validateConfig({ rate: 0.999 }, schema, 'c.json')).toEqual({ rate: 0.999 });
+    expect(() => validateConfig({ rate: 1 }, schema, 'c.json')).toThrow('c.json: key "rate" must be < 1, got 1');
+  });
+
+  it("Adam's betas must be below 1 (1 divides by a zero bias correction: NaN weights)", () => {
+    const base = { train_file: 'emb/train', output_dir: 'runs/x' };
+    expect(parseTrainConfig({ ...base, adam_beta1: 0.9, adam_beta2: 0.999 }, 't.json').adam_beta2).toBe(0.999);
+    expect(() => parseTrainConfig({ ...base, adam_beta1: 1 }, 't.json')).toThrow('t.json: key "adam_beta1" must be < 1, got 1');
+    expect(() => parseTrainConfig({ ...base, adam_beta2: 1 }, 't.json')).toThrow('t.json: key "adam_beta2" must be < 1, got 1');
+  });
+});
