@@ -6,42 +6,63 @@ import type { EmbedOptions, EmbedProgress, EmbedResult, EmbedSegment, EncoderWor
 import { loadBrowserEncoder, type BrowserEncoder } from '../src/browser/encoder/load.ts';
 
 let encoder: BrowserEncoder | null = null;
-let cancelled = false;
+/** The call running now: cancel() stops it, not the calls queued behind it. */
+let current: { cancelled: boolean } | null = null;
 // Yield to the event loop between batches so a cancel() message is handled promptly.
 const yieldToEvents = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
+// One ONNX session serves every page (a classification while a dataset embeds): calls run one
+// after another, never interleaved on the session (onnxruntime-web cannot run two at once, and a
+// load() would dispose the session under a running embed()).
+let queue: Promise<unknown> = Promise.resolve();
+function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
 const api: EncoderWorkerApi = {
-  async load(model: ModelSource, dtype: EncoderDtype, backend?: BackendChoice, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
-    if (encoder) {
-      await encoder.dispose();
-      encoder = null;
-    }
-    encoder = await loadBrowserEncoder(model, dtype, backend ?? 'auto', onProgress);
-    return encoder.info;
+  load(model: ModelSource, dtype: EncoderDtype, backend?: BackendChoice, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+    return inTurn(async () => {
+      if (encoder) {
+        await encoder.dispose();
+        encoder = null;
+      }
+      encoder = await loadBrowserEncoder(model, dtype, backend ?? 'auto', onProgress);
+      return encoder.info;
+    });
   },
 
-  async embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void): Promise<EmbedResult[]> {
-    if (!encoder) throw new Error('encoder worker: call load() before embed()');
-    cancelled = false;
-    const results = await embedSegments(encoder.session, encoder.extractor, segments, opts, {
-      isCancelled: () => cancelled,
-      onBatch: yieldToEvents,
-      onProgress: onProgress ? (p) => void onProgress(p) : undefined,
+  embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void): Promise<EmbedResult[]> {
+    return inTurn(async () => {
+      if (!encoder) throw new Error('encoder worker: call load() before embed()');
+      const call = (current = { cancelled: false });
+      try {
+        const results = await embedSegments(encoder.session, encoder.extractor, segments, opts, {
+          isCancelled: () => call.cancelled,
+          onBatch: yieldToEvents,
+          onProgress: onProgress ? (p) => void onProgress(p) : undefined,
+        });
+        return transfer(
+          results,
+          results.map((r) => r.embedding.buffer as ArrayBuffer),
+        );
+      } finally {
+        if (current === call) current = null;
+      }
     });
-    return transfer(
-      results,
-      results.map((r) => r.embedding.buffer as ArrayBuffer),
-    );
   },
 
   cancel(): void {
-    cancelled = true;
+    if (current) current.cancelled = true;
   },
 
   async dispose(): Promise<void> {
-    cancelled = true;
-    if (encoder) await encoder.dispose();
-    encoder = null;
+    if (current) current.cancelled = true;
+    await inTurn(async () => {
+      if (encoder) await encoder.dispose();
+      encoder = null;
+    });
   },
 };
 

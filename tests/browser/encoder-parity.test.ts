@@ -32,6 +32,7 @@ type Api = {
   load(model: string, dtype: string, backend: string): Promise<{ info?: LoadResult; error?: string; progress: LoadProgress[] }>;
   embed(s: typeof segments, o: EmbedOptions): Promise<{ id: string; embedding: number[]; frames: number }[]>;
   cancelRightAway(s: typeof segments, o: EmbedOptions): Promise<{ outcome: string; events: number[] }>;
+  twoAtOnce(a: typeof segments, b: typeof segments, o: EmbedOptions): Promise<{ order: string[]; results: { id: string; embedding: number[] }[][] }>;
   ticksDuringJob(count: number, seconds: number, o: EmbedOptions): Promise<{ ticks: number; ms: number }>;
   cacheEntries(): Promise<string[]>;
   gpu(): Promise<{ adapter: boolean; shaderF16: boolean }>;
@@ -139,6 +140,18 @@ describe('encoder worker in the browser', () => {
     const r = await call('cancelRightAway', many, { mode: 'eval', batchSize: 1 });
     expect(r.outcome).toBe('AbortError: embedding cancelled');
     expect(r.events.length).toBeLessThanOrEqual(2);
+
+    // Two jobs at once (a classification while a dataset embeds) take the session in turn, never
+    // interleaved (in the app, interleaved runs on the 8-bit model hung both for good): every batch
+    // of the first before any of the second, and each gets what it would get alone.
+    await call('load', MODEL, 'q8', 'wasm');
+    const a = many.slice(0, 6);
+    const b = many.slice(6);
+    const both = await call('twoAtOnce', a, b, { mode: 'eval', batchSize: 2 });
+    expect(both.order).toEqual(['a', 'a', 'a', 'b', 'b', 'b']);
+    const alone = [await call('embed', a, { mode: 'eval', batchSize: 2 }), await call('embed', b, { mode: 'eval', batchSize: 2 })];
+    expect(both.results.map((r) => r.map((x) => x.id))).toEqual([a.map((s) => s.id), b.map((s) => s.id)]);
+    both.results.forEach((res, k) => res.forEach((r, i) => expect(r.embedding).toEqual(alone[k]![i]!.embedding)));
 
     // One big batch: were the encoder on the page's thread, no timer could fire until it ended.
     const t = await call('ticksDuringJob', 12, 8, { mode: 'eval', batchSize: 12, maxPaddingFraction: 10 });

@@ -101,9 +101,12 @@ export interface EmbedResult {
 
 export interface EncoderWorkerApi {
   load(model: ModelSource, dtype: EncoderDtype, backend?: BackendChoice, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
-  /** One result per segment (per window in 'windows' mode), in input order. Rejects with an error named 'AbortError' after cancel(). */
+  /**
+   * One result per segment (per window in 'windows' mode), in input order. Rejects with an error
+   * named 'AbortError' after cancel(). Calls from several pages run one after another, in order.
+   */
   embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void): Promise<EmbedResult[]>;
-  /** Stops the running embed() between batches. */
+  /** Stops the running embed() between batches (not the calls queued behind it). */
   cancel(): void;
   /** Releases the session and its GPU / WASM memory. */
   dispose(): Promise<void>;

@@ -39,6 +39,19 @@ const api = {
     }
     return { outcome, events };
   },
+  /** Two jobs sent at once (a classification while a dataset embeds): each resolves, with its own results. */
+  async twoAtOnce(a: { id: string; samples: number[] }[], b: { id: string; samples: number[] }[], opts: EmbedOptions) {
+    // The order in which the worker reports batches done: 'a' or 'b' per batch.
+    const order: string[] = [];
+    const send = (segs: { id: string; samples: number[] }[], tag: string) =>
+      worker.embed(
+        segs.map((s) => ({ id: s.id, samples: Float32Array.from(s.samples) })),
+        opts,
+        proxy(() => void order.push(tag)),
+      );
+    const [ra, rb] = await Promise.all([send(a, 'a'), send(b, 'b')]);
+    return { order, results: [ra, rb].map((res) => res.map((r) => ({ id: r.id, embedding: Array.from(r.embedding) }))) };
+  },
   /** Counts page timer ticks while the worker runs one big batch of `count` clips of `seconds` (made here, before timing). */
   async ticksDuringJob(count: number, seconds: number, opts: EmbedOptions) {
     const segments = Array.from({ length: count }, (_, i) => ({
