@@ -86,6 +86,10 @@ const m = {
   'dataset.loadingEncoder': { ko: '인코더를 불러오는 중…', en: 'Loading the encoder…' },
   'dataset.imported': { ko: '"{name}" 세트를 가져왔습니다 ({n}개).', en: 'Imported the set "{name}" ({n} rows).' },
   'dataset.resuming': { ko: '"{name}" 폴더의 작업을 이어서 합니다.', en: 'Resuming the job of the folder "{name}".' },
+  'dataset.encoderChanged': {
+    ko: '"{name}" 세트는 이어서 할 수 없습니다: {why}. 설정에서 그 인코더로 되돌리거나 새 세트를 만드세요.',
+    en: 'The set "{name}" cannot be resumed: {why}. Switch back to that encoder in Settings, or start a new set.',
+  },
   'dataset.reopenToResume': {
     ko: '이어서 하려면 같은 폴더 "{name}"를 다시 여세요. 이미 끝난 항목은 건너뜁니다.',
     en: 'To resume, open the same folder "{name}" again; finished items are skipped.',
@@ -100,6 +104,10 @@ const m = {
   'dataset.progress': {
     ko: '{done}/{total}개 · 오디오 {audio} · 남은 시간 {eta} · 건너뜀 {rejected}',
     en: '{done}/{total} segments · audio {audio} · ETA {eta} · skipped {rejected}',
+  },
+  'dataset.noCsv': {
+    ko: '이 폴더에는 CSV 파일이 없습니다. 녹음 파일 목록으로 name, path, dialect 열이 있는 CSV(saturi split이 만드는 train.csv / eval.csv 등)를 같은 폴더에 두세요. path는 CSV가 있는 폴더 기준입니다.',
+    en: 'This folder has no CSV file. Put a CSV listing the recordings, with name, path and dialect columns (such as the train.csv / eval.csv that saturi split writes), in the folder; paths are relative to the CSV\'s folder.',
   },
   'dataset.rejects': { ko: '읽지 못한 파일 {n}개', en: '{n} files could not be used' },
   'dataset.pause': { ko: '일시 정지', en: 'Pause' },
@@ -151,6 +159,7 @@ const m = {
   'train.st.done': { ko: '완료', en: 'done' },
   'train.st.cancelled': { ko: '취소됨', en: 'cancelled' },
   'train.st.failed': { ko: '실패', en: 'failed' },
+  'train.st.interrupted': { ko: '중단됨 (페이지를 다시 불러옴)', en: 'interrupted (the page was reloaded)' },
 
   'evaluate.title': { ko: '평가와 헤드 관리', en: 'Evaluate and manage heads' },
   'evaluate.intro': {

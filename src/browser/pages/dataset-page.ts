@@ -13,6 +13,7 @@ import { encoderChoice, loadEncoder } from '../services/workers.ts';
 import type { StoredJob, StoredSetRecord } from '../store/store.ts';
 import type { LoadProgress } from '../../core/encoder/worker-api.ts';
 import { LABELS } from '../../core/config/labels.ts';
+import { encoderMismatch, type EmbeddingManifest } from '../../core/encoder/embedding-set.ts';
 
 /** Runners survive page switches (the job keeps going while the user looks at another page). */
 const runners = new Map<string, EmbeddingJobRunner>();
@@ -115,7 +116,7 @@ export class DatasetPage extends LitElement {
     try {
       const s = await store();
       const zipFile = files.find((f) => f.name.toLowerCase().endsWith('.zip'));
-      const rec = zipFile ? await importSetFromZip(s, zipFile) : await importSetFromFolder(s, folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || 'embeddings');
+      const rec = zipFile ? await importSetFromZip(s, zipFile) : await importSetFromFolder(s, folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || `embeddings · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`);
       this.notice = t('dataset.imported', { name: rec.name, n: rec.count });
       await this.refresh();
     } catch (err) {
@@ -161,8 +162,15 @@ export class DatasetPage extends LitElement {
     try {
       const settings = await getSettings();
       this.busy = t('dataset.loadingEncoder');
-      await loadEncoder(settings, await encoderChoice(settings), (p) => this.showLoad(p));
+      const loaded = await loadEncoder(settings, await encoderChoice(settings), (p) => this.showLoad(p));
       this.busy = '';
+      // One set, one encoder: rows from another model or dtype would be mixed in silently.
+      const set = await s.getSet(setId);
+      const why = set && encoderMismatch(set.manifest as unknown as EmbeddingManifest, loaded);
+      if (why) {
+        this.error = t('dataset.encoderChanged', { name: set!.name, why });
+        return;
+      }
       const runner = new EmbeddingJobRunner(s, setId, folder, (p) => this.onJobProgress(setId, p));
       runners.set(setId, runner);
       this.requestUpdate();
@@ -210,7 +218,10 @@ export class DatasetPage extends LitElement {
 
   private async deleteSet(set: StoredSetRecord) {
     if (!confirm(t('dataset.confirmDelete', { name: set.name }))) return;
-    runners.get(set.id)?.pause();
+    // The job stops first: a batch finishing after the delete would write its job back.
+    await runners.get(set.id)?.stop();
+    runners.delete(set.id);
+    lastProgress.delete(set.id);
     await (await store()).deleteSet(set.id);
     notifyChanged('sets');
   }
@@ -241,6 +252,7 @@ export class DatasetPage extends LitElement {
     return html`<section class="card" id="scan">
       <h3>${t('dataset.found', { folder: this.folder?.name ?? '' })}</h3>
       <p>${t('dataset.scanSummary', { csvs: sc.csvs.length, rows: sc.items.length })}</p>
+      ${sc.csvs.length === 0 ? html`<p class="error" role="alert" id="no-csv">${t('dataset.noCsv')}</p>` : ''}
       <div class="table-wrap"><table>
         <thead><tr><th>${t('common.dialect')}</th><th class="num">${t('dataset.rows')}</th></tr></thead>
         <tbody>${LABELS.map((l) => html`<tr><td>${l.korean} <small class="muted">${l.romanized}</small></td><td class="num">${sc.counts[l.label] ?? 0}</td></tr>`)}</tbody>
@@ -288,6 +300,13 @@ export class DatasetPage extends LitElement {
     </div>`;
   }
 
+  /** The files a finished job skipped, with the reason: kept in view after the job card is gone. */
+  private renderSetRejects(setId: string) {
+    const job = this.jobs.find((j) => j.setId === setId && j.status === 'done');
+    if (!job?.rejects.length) return '';
+    return html`<details class="set-rejects"><summary>${t('dataset.rejects', { n: job.rejects.length })}</summary><pre class="log">${job.rejects.map((r) => `${r.id}: ${r.reason}`).join('\n')}</pre></details>`;
+  }
+
   override render() {
     void this.i18n;
     const activeJobs = this.jobs.filter((j) => j.status !== 'done' || runners.get(j.setId)?.isRunning);
@@ -317,7 +336,7 @@ export class DatasetPage extends LitElement {
               <thead><tr><th>${t('common.name')}</th><th class="num">${t('dataset.rows')}</th><th class="num">dim</th><th>${t('dataset.encoder')}</th><th></th></tr></thead>
               <tbody>${this.sets.map(
                 (s) => html`<tr class="set-row" data-set=${s.id} data-count=${s.count}>
-                  <td><b>${s.name}</b></td><td class="num" data-label=${t('dataset.rows')}>${s.count}</td><td class="num" data-label="dim">${s.dim}</td>
+                  <td><b>${s.name}</b>${this.renderSetRejects(s.id)}</td><td class="num" data-label=${t('dataset.rows')}>${s.count}</td><td class="num" data-label="dim">${s.dim}</td>
                   <td class="muted" data-label=${t('dataset.encoder')}>${String((s.manifest.encoder as { id?: string } | undefined)?.id ?? '').split('/').slice(-3).join('/')} · ${String(s.manifest.dtype ?? '')}</td>
                   <td class="actions"><div class="row"><button class="secondary export" @click=${() => this.exportSet(s.id)}>${t('common.export')}</button>
                   <button class="danger delete" @click=${() => this.deleteSet(s)}>${t('common.delete')}</button></div></td></tr>`,

@@ -77,6 +77,8 @@ export async function createDatasetJob(
 export class EmbeddingJobRunner {
   private pauseRequested = false;
   private running = false;
+  /** Settles when the run in progress has stopped (paused, finished or failed). */
+  private stoppedPromise: Promise<unknown> = Promise.resolve();
   constructor(
     private readonly store: SaturiStore,
     readonly setId: string,
@@ -92,10 +94,22 @@ export class EmbeddingJobRunner {
     this.pauseRequested = true;
   }
 
-  async run(): Promise<JobProgress> {
-    if (this.running) throw new Error('this job is already running');
+  /** Asks the run to stop after the batch in progress and waits until it has (before deleting its set). */
+  async stop(): Promise<void> {
+    this.pauseRequested = true;
+    await this.stoppedPromise.catch(() => undefined);
+  }
+
+  run(): Promise<JobProgress> {
+    if (this.running) return Promise.reject(new Error('this job is already running'));
     this.running = true;
     this.pauseRequested = false;
+    const run = this.runJob().finally(() => (this.running = false));
+    this.stoppedPromise = run;
+    return run;
+  }
+
+  private async runJob(): Promise<JobProgress> {
     const job = await this.store.getJob(this.setId);
     const set = await this.store.getSet(this.setId);
     if (!job || !set) throw new Error(`no embedding job for set ${this.setId}`);
@@ -112,7 +126,7 @@ export class EmbeddingJobRunner {
     const buffer = new AppendBuffer(this.store, this.setId, set.dim, { maxRows: FLUSH_ROWS, maxMs: FLUSH_MS });
     const flush = async () => {
       await buffer.commit();
-      await this.store.putJob(job);
+      if (await this.store.getSet(this.setId)) await this.store.putJob(job);
     };
     const progress = (status: StoredJob['status'], message?: string): JobProgress => {
       const elapsed = (performance.now() - t0) / 1000;
@@ -120,6 +134,8 @@ export class EmbeddingJobRunner {
       return { done: done.size, stored: storedBefore + buffer.committed, total: job.items.length, rejected: rejected.size, secondsDone, eta: processedHere ? (elapsed / processedHere) * left : NaN, status, ...(message ? { message } : {}) };
     };
     const save = async (status: StoredJob['status'], message?: string) => {
+      // A set deleted while its job ran takes its job with it: writing the job back would leave a ghost.
+      if (!(await this.store.getSet(this.setId))) return;
       job.status = status;
       if (message) job.message = message;
       else delete job.message;
@@ -202,8 +218,6 @@ export class EmbeddingJobRunner {
       this.onProgress(p);
       if (!(e instanceof QuotaError)) throw e;
       return p;
-    } finally {
-      this.running = false;
     }
   }
 

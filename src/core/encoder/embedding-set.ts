@@ -278,6 +278,17 @@ export function embeddingsIncompatibility(a: EmbeddingManifest, b: EmbeddingMani
   return null;
 }
 
+/**
+ * Why an encoder, as loaded, cannot add rows to a set embedded with `m` (the settings changed
+ * since the set was started); null when it is the set's own encoder.
+ */
+export function encoderMismatch(m: EmbeddingManifest, loaded: { modelId: string; revision: string; dtype: string; dim: number }): string | null {
+  if (loaded.modelId !== m.encoder.id || loaded.revision !== m.encoder.revision) return `the set was embedded with ${m.encoder.id}@${m.encoder.revision}, the encoder loaded now is ${loaded.modelId}@${loaded.revision}`;
+  if (loaded.dtype !== m.dtype) return `the set was embedded with dtype ${m.dtype}, the encoder loaded now is ${loaded.dtype}`;
+  if (loaded.dim !== m.dim) return `the set holds ${m.dim}-dimensional embeddings, the encoder loaded now makes ${loaded.dim}`;
+  return null;
+}
+
 /** Why two sets cannot be merged or appended to each other; null when compatible. */
 export function manifestIncompatibility(a: EmbeddingManifest, b: EmbeddingManifest): string | null {
   const kind = embeddingsIncompatibility(a, b);
