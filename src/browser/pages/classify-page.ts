@@ -14,7 +14,7 @@ import { waveformMessages } from '../i18n/component-messages.ts';
 import { decodeTo16k } from '../services/audio.ts';
 import { AppStateController, getSettings, saveSettings } from '../services/app-state.ts';
 import { activeHead, predict } from '../services/heads.ts';
-import { encoderDownloadPlan, type PlannedFile } from '../services/download-plan.ts';
+import { encoderDownloadPlan, planTotal, type PlannedFile } from '../services/download-plan.ts';
 import { modelLabel, type AppSettings, type ResolvedEncoder } from '../services/settings.ts';
 import { encoderChoice, encoderWorker, isEncoderLoaded, loadEncoder } from '../services/workers.ts';
 import { importPretrainedHead } from '../services/pretrained.ts';
@@ -247,14 +247,15 @@ export class ClassifyPage extends LitElement {
   }
 
   private renderPlan() {
-    const total = this.plan.reduce((a, f) => a + (f.cached ? 0 : (f.size ?? 0)), 0);
+    // Sizes the host did not tell: the total is at least what is known, not a figure.
+    const { known, complete } = planTotal(this.plan);
     return html`<section class="card" id="download-plan">
       <h3>${t('classify.planTitle')}</h3>
       <p class="muted">${t('classify.planText')}</p>
       <div class="table-wrap"><table>
         <thead><tr><th>${t('classify.file')}</th><th class="num">${t('classify.size')}</th></tr></thead>
         <tbody>${this.plan.map((f) => html`<tr><td>${f.file}</td><td class="num">${f.cached ? t('classify.cached') : f.size === null ? '?' : formatBytes(f.size)}</td></tr>`)}</tbody>
-        <tfoot><tr><th>${t('classify.total')}</th><th class="num">${formatBytes(total)}</th></tr></tfoot>
+        <tfoot><tr><th>${t('classify.total')}</th><th class="num" id="plan-total">${complete ? formatBytes(known) : known ? `≥ ${formatBytes(known)}` : '?'}</th></tr></tfoot>
       </table></div>
       <div class="row" style="margin-top:0.6rem">
         <button id="accept-download" @click=${() => this.acceptPlan()}>${t('classify.download')}</button>

@@ -42,6 +42,14 @@ const NUMBER_KEYS: (keyof TrainForm)[] = [
 ];
 const BOOL_KEYS: (keyof TrainForm)[] = ['load_best_model_at_end', 'class_weights'];
 
+/**
+ * A run's status as shown: one stored as running or paused that is not this page's live run was
+ * cut off by a reload or a closed tab (the trainer worker went with the page).
+ */
+function runStatus(r: StoredRun): StoredRun['status'] | 'interrupted' {
+  return (r.status === 'running' || r.status === 'paused') && live?.run.id !== r.id ? 'interrupted' : r.status;
+}
+
 /** The live run (kept across page switches). */
 interface Live {
   run: StoredRun;
@@ -106,7 +114,8 @@ export class TrainPage extends LitElement {
   }
 
   private setField(key: keyof TrainForm, raw: string | boolean) {
-    const v = BOOL_KEYS.includes(key) ? Boolean(raw) : NUMBER_KEYS.includes(key) ? Number(raw) : raw;
+    // An emptied number field is no value (Number('') would be a silent 0), refused at start.
+    const v = BOOL_KEYS.includes(key) ? Boolean(raw) : NUMBER_KEYS.includes(key) ? (String(raw).trim() === '' ? NaN : Number(raw)) : raw;
     this.form = { ...this.form, [key]: v } as TrainForm;
   }
 
@@ -208,7 +217,8 @@ export class TrainPage extends LitElement {
         training: { ...run.config, steps: result.steps, engine: result.engine, best_step: result.bestStep },
         ...(best ? { metrics: { eval_loss: best.eval_loss, eval_accuracy: best.eval_accuracy, eval_precision: best.eval_precision, eval_recall: best.eval_recall, eval_f1: best.eval_f1 } } : {}),
       });
-      await makeActive(headId);
+      // A cancelled run's head is kept but does not replace the head in use.
+      if (!result.cancelled) await makeActive(headId);
       run.status = result.cancelled ? 'cancelled' : 'done';
       run.headId = headId;
       run.metrics = {
@@ -318,7 +328,8 @@ export class TrainPage extends LitElement {
         <thead><tr><th>${t('train.compare')}</th><th>${t('common.name')}</th><th>${t('train.status')}</th><th class="num">steps</th><th class="num">eval_loss</th><th class="num">accuracy</th><th class="num">F1</th><th></th></tr></thead>
         <tbody>${this.runs.map((r) => {
           const best = (r.metrics?.best ?? r.metrics?.final) as Record<string, number> | undefined;
-          return html`<tr class="run-row" data-run=${r.id} data-status=${r.status}>
+          const status = runStatus(r);
+          return html`<tr class="run-row" data-run=${r.id} data-status=${status}>
             <td data-label=${t('train.compare')}><input type="checkbox" aria-label=${t('train.compare')} .checked=${this.compare.has(r.id)} @change=${(e: Event) => {
               const next = new Set(this.compare);
               if ((e.target as HTMLInputElement).checked) next.add(r.id);
@@ -326,7 +337,7 @@ export class TrainPage extends LitElement {
               this.compare = next;
             }} /></td>
             <td><button class="secondary" @click=${() => (this.selectedRun = r.id)}>${r.name}</button></td>
-            <td data-label=${t('train.status')}>${t(`train.st.${r.status}` as 'train.st.done')}</td>
+            <td data-label=${t('train.status')}>${t(`train.st.${status}` as 'train.st.done')}</td>
             <td class="num" data-label="steps">${(r.metrics?.steps as number | undefined) ?? r.log.at(-1)?.step ?? 0}</td>
             <td class="num" data-label="eval_loss">${best ? best.eval_loss.toFixed(4) : '–'}</td>
             <td class="num" data-label="accuracy">${best ? best.eval_accuracy.toFixed(3) : '–'}</td>
@@ -388,7 +399,7 @@ export class TrainPage extends LitElement {
         ${live && running ? html`<progress max=${live.totalSteps || 1} value=${live.steps.at(-1)?.[0] ?? 0}></progress>` : ''}
         ${this.error ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
       </section>
-      ${shown ? html`<section class="card" id="run-detail" data-status=${shown.status}><h3>${shown.name}</h3>${this.renderRunDetail(shown, live?.run.id === shown.id ? live.steps : [])}</section>` : ''}
+      ${shown ? html`<section class="card" id="run-detail" data-status=${runStatus(shown)}><h3>${shown.name}</h3>${this.renderRunDetail(shown, live?.run.id === shown.id ? live.steps : [])}</section>` : ''}
       <section class="card"><h3>${t('train.runs')}</h3>${this.renderRuns()}</section>
     `;
   }

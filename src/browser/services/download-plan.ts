@@ -12,6 +12,12 @@ export interface PlannedFile {
   cached: boolean;
 }
 
+/** Bytes still to download: known = the sum of the sizes given; complete = every uncached file's size is known. */
+export function planTotal(plan: readonly PlannedFile[]): { known: number; complete: boolean } {
+  const todo = plan.filter((f) => !f.cached);
+  return { known: todo.reduce((a, f) => a + (f.size ?? 0), 0), complete: todo.every((f) => f.size !== null) };
+}
+
 async function sizeOf(url: string): Promise<number | null> {
   try {
     const r = await fetch(url, { method: 'HEAD' });

@@ -38,7 +38,14 @@ export async function exportHeadZip(h: StoredHead): Promise<{ blob: Blob; fileNa
 /** A head from a zip of the exported folder, or from model.safetensors + config.json (+ saturi_head.json). */
 export async function importHeadFiles(files: File[]): Promise<StoredHead> {
   const byName: Record<string, Uint8Array> = {};
-  let name = files[0]?.name.replace(/\.zip$/i, '') ?? 'head';
+  // The head's name: the zip's or the folder's; loose files (a plain file picker) have neither, and
+  // the first file's name ("model.safetensors") would name the head and prefix every error.
+  let name = '';
+  for (const f of files) {
+    if (f.name.toLowerCase().endsWith('.zip')) name ||= f.name.replace(/\.zip$/i, '');
+    else if (f.webkitRelativePath?.includes('/')) name ||= f.webkitRelativePath.split('/')[0]!;
+  }
+  const at = (file: string) => (name ? `${name}/${file}` : file);
   for (const f of files) {
     const bytes = new Uint8Array(await f.arrayBuffer());
     if (f.name.toLowerCase().endsWith('.zip')) {
@@ -49,28 +56,28 @@ export async function importHeadFiles(files: File[]): Promise<StoredHead> {
       }
     } else {
       byName[f.name] = bytes;
-      if (f.webkitRelativePath) name = f.webkitRelativePath.split('/')[0];
     }
   }
-  if (!byName['model.safetensors']) throw new Error(`${name}: model.safetensors is missing`);
-  if (!byName['config.json']) throw new Error(`${name}: config.json is missing`);
+  const where = name ? `${name}: ` : '';
+  if (!byName['model.safetensors']) throw new Error(`${where}model.safetensors is missing`);
+  if (!byName['config.json']) throw new Error(`${where}config.json is missing`);
   const dec = new TextDecoder();
   const parse = (file: string) => {
     try {
       return JSON.parse(dec.decode(byName[file]));
     } catch (e) {
-      throw new Error(`${name}/${file}: ${(e as Error).message}`);
+      throw new Error(`${at(file)}: ${(e as Error).message}`);
     }
   };
-  const imported = await importHead(bytesSource(byName['model.safetensors'], `${name}/model.safetensors`), parse('config.json'), {
+  const imported = await importHead(bytesSource(byName['model.safetensors'], at('model.safetensors')), parse('config.json'), {
     ...(byName['saturi_head.json'] ? { saturi: parse('saturi_head.json') } : {}),
-    configSource: `${name}/config.json`,
+    configSource: at('config.json'),
   });
-  const head = alignLabels(imported.head, LABEL_NAMES, `${name}/config.json`);
+  const head = alignLabels(imported.head, LABEL_NAMES, at('config.json'));
   const info = imported.saturi;
   return {
     id: newId('head'),
-    name,
+    name: name || `head · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
     created: new Date().toISOString(),
     source: 'imported',
     head,
