@@ -6,6 +6,7 @@ import {
   createManifest,
   decodeEmbeddingSetFiles,
   encodeEmbeddingSetFiles,
+  encoderMismatch,
   mergeEmbeddingSets,
   parseIndex,
   parseManifest,
@@ -127,6 +128,17 @@ describe('embedding set format', () => {
     expect(() => mergeEmbeddingSets([crop({ mode: 'random', seed: 42 }, a), crop({ mode: 'random', seed: 7 }, b)], ['s1', 's2'])).toThrow(/crop differs \(random seed 42 vs random seed 7\)/);
     expect(mergeEmbeddingSets([crop({ mode: 'random', seed: 42 }, a), crop({ mode: 'random', seed: 42 }, b)]).manifest.count).toBe(5);
     expect(mergeEmbeddingSets([crop({ mode: 'first' }, a), b]).manifest.count).toBe(5);
+  });
+});
+
+describe('resuming a set with the encoder loaded now', () => {
+  it('names what differs from the set: model or revision, dtype, dimension', () => {
+    const m = manifest(4);
+    const loaded = { modelId: m.encoder.id, revision: m.encoder.revision, dtype: m.dtype, dim: 4 };
+    expect(encoderMismatch(m, loaded)).toBeNull();
+    expect(encoderMismatch(m, { ...loaded, dtype: 'fp32' })).toBe('the set was embedded with dtype q8, the encoder loaded now is fp32');
+    expect(encoderMismatch(m, { ...loaded, revision: 'abc' })).toMatch(/embedded with .*@main, the encoder loaded now is .*@abc/);
+    expect(encoderMismatch(m, { ...loaded, dim: 8 })).toBe('the set holds 4-dimensional embeddings, the encoder loaded now makes 8');
   });
 });
 
