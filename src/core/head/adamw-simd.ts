@@ -3,18 +3,16 @@
 // run scalar in float64 (~6 ns/element, ~5 ms per step for the 787 k
 // parameters of the 1024→768→6 head, more than the whole ONNX forward and
 // backward), and onnxruntime's elementwise ops take ~14 separate sweeps. One
-// fused SIMD pass is ~4× faster than the JS loop. The module is ~400 bytes,
+// fused SIMD pass is ~4× faster than the JS loop. The module is ~200 bytes,
 // emitted below so no binary is committed; the math is exactly adamw.ts's
-// (in float32, as PyTorch does it). Gradient clipping needs the norm of all
-// gradients before the first update: `sumsq` reads them once more (~6× faster
-// than a JS loop over the 787 k values) and the update multiplies by the
-// coefficient as it loads each gradient, so clipping adds no pass of its own.
+// (in float32, as PyTorch does it). Gradient clipping multiplies each gradient
+// by the coefficient as it is loaded (the norm comes from the ONNX graph), so
+// it adds no pass of its own.
 import type { AdamWHyper, AdamWStepScalars } from './adamw.ts';
 
 const I32 = 0x7f;
 const F32 = 0x7d;
 const V128 = 0x7b;
-const F64 = 0x7c;
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -40,12 +38,6 @@ const F32X4_ADD = simd(0xe4);
 const F32X4_SUB = simd(0xe5);
 const F32X4_MUL = simd(0xe6);
 const F32X4_DIV = simd(0xe7);
-const F64X2_PROMOTE_LOW = simd(0x5f);
-const F64X2_ADD = simd(0xf0);
-const F64X2_MUL = simd(0xf2);
-const F64X2_EXTRACT_LANE = (lane: number): number[] => [...simd(0x21), lane];
-const I8X16_SHUFFLE_HIGH = [...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-const V128_ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
 const tee = (i: number): number[] => [0x22, i];
@@ -55,8 +47,6 @@ const addr = (base: number, i: number): number[] => [...get(base), ...get(i), 0x
  * adamw(p, g, m, v: byte offsets, n: element count (multiple of 4),
  *       oneMinusBeta1, beta2, oneMinusBeta2, eps, decayFactor, stepSize, bc2Sqrt, gradScale: f32)
  *   — g·gradScale is the gradient (the clipping coefficient, 1 when not clipping: exact).
- * sumsq(g: byte offset, n: element count (multiple of 4)) → f64: Σ g², the squares summed in
- *   float64 (the clipping norm; two f64x2 accumulators, one per half of each f32x4).
  */
 function buildModule(): Uint8Array {
   // adamw: params 0..3 pointers, 4 n, 5..12 f32 scalars; locals 13 i, 14 end, 15..22 splats, 23 g, 24 m, 25 v
@@ -91,30 +81,11 @@ function buildModule(): Uint8Array {
   body.push(0x0c, 0, 0x0b, 0x0b); // br loop; end loop; end block
   body.push(0x0b); // end function
 
-  // sumsq: params 0 g, 1 n; locals 2 i, 3 end, 4 lo, 5 hi (f64x2 sums), 6 x
-  const sq: number[] = [];
-  const [SI, SEND, LO, HI, X] = [2, 3, 4, 5, 6];
-  sq.push(2, 2, I32, 3, V128);
-  sq.push(...get(1), 0x41, 2, 0x74, ...set(SEND));
-  sq.push(0x41, 0, ...set(SI));
-  sq.push(...V128_ZERO, ...set(LO), ...V128_ZERO, ...set(HI));
-  sq.push(0x02, 0x40, 0x03, 0x40);
-  sq.push(...get(SI), ...get(SEND), 0x4f, 0x0d, 1);
-  // lo += promote_low(x)², hi += promote_low(x's high half moved low)²
-  sq.push(...addr(0, SI), ...V128_LOAD(), ...set(X));
-  sq.push(...get(X), ...F64X2_PROMOTE_LOW, ...get(X), ...F64X2_PROMOTE_LOW, ...F64X2_MUL, ...get(LO), ...F64X2_ADD, ...set(LO));
-  sq.push(...get(X), ...get(X), ...I8X16_SHUFFLE_HIGH, ...set(X));
-  sq.push(...get(X), ...F64X2_PROMOTE_LOW, ...get(X), ...F64X2_PROMOTE_LOW, ...F64X2_MUL, ...get(HI), ...F64X2_ADD, ...set(HI));
-  sq.push(...get(SI), 0x41, 16, 0x6a, ...set(SI));
-  sq.push(0x0c, 0, 0x0b, 0x0b);
-  sq.push(...get(LO), ...get(HI), ...F64X2_ADD, ...tee(LO), ...F64X2_EXTRACT_LANE(0), ...get(LO), ...F64X2_EXTRACT_LANE(1), 0xa0); // f64.add
-  sq.push(0x0b);
-
-  const type = [2, 0x60, 13, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, 0, 0x60, 2, I32, I32, 1, F64];
+  const type = [1, 0x60, 13, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, 0];
   const imports = [1, ...str('e'), ...str('m'), 0x02, 0x00, 0x01]; // memory, min 1 page
-  const funcs = [2, 0, 1];
-  const exports = [2, ...str('adamw'), 0x00, 0, ...str('sumsq'), 0x00, 1];
-  const code = [2, ...uleb(body.length), ...body, ...uleb(sq.length), ...sq];
+  const funcs = [1, 0];
+  const exports = [1, ...str('adamw'), 0x00, 0];
+  const code = [1, ...uleb(body.length), ...body];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, type),
@@ -143,7 +114,6 @@ export function simdAvailable(): boolean {
 }
 
 type Fn = (p: number, g: number, m: number, v: number, n: number, b1c: number, b2: number, b2c: number, eps: number, df: number, ss: number, bc: number, gs: number) => void;
-type SumSq = (g: number, n: number) => number;
 
 /**
  * Parameters, gradients and moments of several tensors in one WebAssembly
@@ -157,7 +127,6 @@ export class SimdAdamW {
   readonly v: Float32Array[] = [];
   private readonly offsets: { p: number; g: number; m: number; v: number; n: number }[] = [];
   private readonly fn: Fn;
-  private readonly sumsq: SumSq;
 
   constructor(
     sizes: readonly number[],
@@ -170,7 +139,6 @@ export class SimdAdamW {
     const memory = new WebAssembly.Memory({ initial: Math.ceil(total / 65536) + 1 });
     const instance = new WebAssembly.Instance(mod, { e: { m: memory } });
     this.fn = instance.exports.adamw as Fn;
-    this.sumsq = instance.exports.sumsq as SumSq;
     let at = 0;
     const take = (n: number): number => {
       const o = at;
@@ -194,10 +162,4 @@ export class SimdAdamW {
     this.fn(o.p, o.g, o.m, o.v, o.n, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, decay ? s.decayFactor : 1, s.stepSize, s.bc2Sqrt, gradScale);
   }
 
-  /** Σ g² over the `grad` views of all tensors (float64 sums; the padding lanes are zeros). */
-  gradSumOfSquares(): number {
-    let s = 0;
-    for (const o of this.offsets) s += this.sumsq(o.g, o.n);
-    return s;
-  }
 }

@@ -3,13 +3,14 @@
 // onnxruntime-web WebGPU EP. The runtime module is injected so this file stays
 // environment-free.
 import type * as OrtCommon from 'onnxruntime-common';
-import { ADAMW_DEFAULTS, adamwUpdateTensor, clipCoefficient, gradSumOfSquares, type AdamWHyper } from './adamw.ts';
+import { ADAMW_DEFAULTS, adamwUpdateTensor, clipCoefficient, type AdamWHyper } from './adamw.ts';
 import { SimdAdamW, simdAvailable } from './adamw-simd.ts';
 import type { HeadEngine, StepInput } from './engine.ts';
 import {
   buildLogitsGraph,
   buildTrainGraph,
   gradOutput,
+  GRAD_SUM_SQ_OUTPUT,
   LOGITS_OUTPUT,
   LOSS_OUTPUT,
   momentInput,
@@ -124,7 +125,7 @@ export class OrtEngine implements HeadEngine {
       for (const n of PARAM_NAMES) tensors[n] = new this.ort.Tensor('float32', p[n], paramShape(this.spec, n));
       let gradFetches: Record<string, Tensor | null> | undefined;
       if (kernel && this.gradsInPlace !== false) {
-        gradFetches = { [LOSS_OUTPUT]: null };
+        gradFetches = { [LOSS_OUTPUT]: null, [GRAD_SUM_SQ_OUTPUT]: null };
         PARAM_NAMES.forEach((n, i) => (gradFetches![gradOutput(n)] = new this.ort.Tensor('float32', kernel.grad[i], paramShape(this.spec, n))));
       }
       this.host = { params: p, m, v, tensors, kernel, gradFetches };
@@ -192,11 +193,7 @@ export class OrtEngine implements HeadEngine {
     }
     const kernel = host.kernel;
     if (kernel && !this.gradsInPlace) PARAM_NAMES.forEach((n, i) => kernel.grad[i].set(out[gradOutput(n)].data as Float32Array));
-    let clip = 1;
-    if (input.maxGradNorm) {
-      const sumSq = kernel ? kernel.gradSumOfSquares() : gradSumOfSquares(PARAM_NAMES.map((n) => out[gradOutput(n)].data as Float32Array));
-      clip = clipCoefficient(sumSq, input.maxGradNorm);
-    }
+    const clip = clipCoefficient((out[GRAD_SUM_SQ_OUTPUT].data as Float32Array)[0]!, input.maxGradNorm);
     PARAM_NAMES.forEach((n, i) => {
       if (kernel) kernel.update(i, s, DECAYED[n], clip);
       else adamwUpdateTensor(host.params[n], out[gradOutput(n)].data as Float32Array, host.m[n], host.v[n], this.hyper, s, DECAYED[n], clip);
