@@ -233,6 +233,7 @@ describe('the built app', () => {
     await expect.poll(() => page.locator('dataset-page .set-row').filter({ hasText: 'ghost' }).count()).toBe(0);
     await page.waitForTimeout(1500); // a batch in flight would have written its job back by now
     expect(await page.locator('dataset-page .job').count()).toBe(0);
+    expect(await page.locator('dataset-page #error').count(), 'the deleted set is not reported as an error').toBe(0);
     await page.reload();
     await page.locator('dataset-page').waitFor();
     await page.waitForTimeout(500);

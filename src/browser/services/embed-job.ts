@@ -211,6 +211,8 @@ export class EmbeddingJobRunner {
       return p;
     } catch (e) {
       const msg = (e as Error).message;
+      // The set was deleted under the job (its batch could not be stored): nothing to keep or report.
+      if (!(await this.store.getSet(this.setId))) return progress('stopped');
       // Keep what was computed before the failure.
       await flush().catch(() => undefined);
       await save('stopped', msg);
