@@ -23,4 +23,13 @@ describe('config validation', () => {
     expect(() => parseTrainConfig({ ...base, adam_beta1: 1 }, 't.json')).toThrow('t.json: key "adam_beta1" must be < 1, got 1');
     expect(() => parseTrainConfig({ ...base, adam_beta2: 1 }, 't.json')).toThrow('t.json: key "adam_beta2" must be < 1, got 1');
   });
+
+  it('max_grad_norm defaults to the Trainer\'s 1.0 and initializer_range to null (nn.Linear); both are checked', () => {
+    const base = { train_file: 'emb/train', output_dir: 'runs/x' };
+    const cfg = parseTrainConfig(base, 't.json');
+    expect([cfg.max_grad_norm, cfg.initializer_range]).toEqual([1, null]);
+    expect(parseTrainConfig({ ...base, initializer_range: 0.02, max_grad_norm: 0 }, 't.json')).toMatchObject({ initializer_range: 0.02, max_grad_norm: 0 });
+    expect(() => parseTrainConfig({ ...base, max_grad_norm: -1 }, 't.json')).toThrow('t.json: key "max_grad_norm" must be >= 0, got -1');
+    expect(() => parseTrainConfig({ ...base, initializer_range: '0.02' }, 't.json')).toThrow(/t\.json: key "initializer_range" must be number\|null/);
+  });
 });

@@ -179,6 +179,16 @@ describe('saturi train / eval', () => {
     expect(await evalWith(testDir)).toBe('');
   });
 
+  it('initializer_range starts a fresh head as transformers does (biases 0), instead of nn.Linear', async () => {
+    for (const [name, range] of [['init-hf', 0.02], ['init-linear', null]] as const) {
+      const cfg = writeConfig(name, { initializer_range: range, learning_rate: 0, max_steps: 1, eval_steps: 0, save_steps: 0, eval_file: null });
+      expect((await runTrainFromConfig(cfg, quiet)).finished).toBe(true);
+      const { head } = await loadHead(join(tmp.dir, `run-${name}`, 'head'));
+      // learning_rate 0: the exported head is the initialisation itself.
+      expect(head.params.b1.every((v) => v === 0), name).toBe(range !== null);
+    }
+  });
+
   it('a head started from one with use_weighted_layer_sum is exported without it: it was trained on last_hidden_state', async () => {
     const start = await loadHead(join(tmp.dir, 'run-full', 'head'));
     const weighted = join(tmp.dir, 'head-weighted');

@@ -61,6 +61,31 @@ describe('head initialisation (nn.Linear)', () => {
     expect(initHeadParams(spec, 42).w1).toEqual(p.w1);
     expect(initHeadParams(spec, 43).w1).not.toEqual(p.w1);
   });
+
+  it("with initializer_range, as transformers' _init_weights: weights N(0, r²), biases 0, seeded", () => {
+    const spec: HeadSpec = { type: 'hf', inputDim: 400, hiddenSize: 100, numLabels: 6, activation: 'none', dropout: 0 };
+    const p = initHeadParams(spec, 42, 0.02);
+    const moments = (a: Float32Array) => {
+      let s = 0;
+      let s2 = 0;
+      let within = 0; // share within one standard deviation: 68.3 % for a normal, 57.7 % for a uniform
+      for (const v of a) {
+        s += v;
+        s2 += v * v;
+        if (Math.abs(v) < 0.02) within++;
+      }
+      return { mean: s / a.length, std: Math.sqrt(s2 / a.length - (s / a.length) ** 2), within: within / a.length };
+    };
+    const w1 = moments(p.w1);
+    expect(Math.abs(w1.mean)).toBeLessThan(4 * (0.02 / Math.sqrt(p.w1.length)));
+    expect(w1.std).toBeCloseTo(0.02, 3);
+    expect(w1.within).toBeCloseTo(0.683, 2);
+    expect(moments(p.w2).std).toBeGreaterThan(0.017);
+    expect(moments(p.w2).std).toBeLessThan(0.023);
+    expect([...p.b1, ...p.b2].every((v) => v === 0)).toBe(true);
+    expect(initHeadParams(spec, 42, 0.02).w1).toEqual(p.w1);
+    expect(initHeadParams(spec, 43, 0.02).w1).not.toEqual(p.w1);
+  });
 });
 
 describe('weighted cross entropy', () => {

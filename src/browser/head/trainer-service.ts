@@ -25,7 +25,7 @@ export function createTrainerService(opts: TrainerServiceOptions = {}): TrainerW
       if (control) throw new Error('a training run is already in progress in this worker');
       const spec = 'head' in start ? start.head.spec : start.spec;
       const labels = 'head' in start ? start.head.labels : start.labels;
-      const params: HeadTensors = 'head' in start ? start.head.params : initHeadParams(spec, config.seed);
+      const params: HeadTensors = 'head' in start ? start.head.params : initHeadParams(spec, config.seed, config.initializer_range ?? null);
       const engine = await createBrowserEngine(spec, options.engine ?? 'auto', {
         hyper: { beta1: config.adam_beta1, beta2: config.adam_beta2, eps: config.adam_epsilon, weightDecay: config.weight_decay },
         threads: opts.threads,

@@ -41,6 +41,8 @@ const NUMBER_KEYS: (keyof TrainForm)[] = [
   'seed', 'eval_steps', 'logging_steps', 'save_steps', 'classifier_proj_size', 'mlp_hidden_size', 'mlp_dropout', 'adam_beta1', 'adam_beta2', 'adam_epsilon', 'max_grad_norm',
 ];
 const BOOL_KEYS: (keyof TrainForm)[] = ['load_best_model_at_end', 'class_weights'];
+/** Numbers that may be left empty for null (initializer_range: empty = nn.Linear's initialisation). */
+const NULLABLE_KEYS: (keyof TrainForm)[] = ['initializer_range'];
 
 /**
  * A run's status as shown: one stored as running or paused that is not this page's live run was
@@ -115,7 +117,8 @@ export class TrainPage extends LitElement {
 
   private setField(key: keyof TrainForm, raw: string | boolean) {
     // An emptied number field is no value (Number('') would be a silent 0), refused at start.
-    const v = BOOL_KEYS.includes(key) ? Boolean(raw) : NUMBER_KEYS.includes(key) ? (String(raw).trim() === '' ? NaN : Number(raw)) : raw;
+    const empty = String(raw).trim() === '';
+    const v = BOOL_KEYS.includes(key) ? Boolean(raw) : NUMBER_KEYS.includes(key) ? (empty ? NaN : Number(raw)) : NULLABLE_KEYS.includes(key) ? (empty ? null : Number(raw)) : raw;
     this.form = { ...this.form, [key]: v } as TrainForm;
   }
 
@@ -278,7 +281,7 @@ export class TrainPage extends LitElement {
       return html`<label>${key}<select name=${key} ?disabled=${this.form.head_type === 'hf'} @change=${(e: Event) => this.setField(key, (e.target as HTMLSelectElement).value)}>
         ${['relu', 'gelu', 'tanh'].map((o) => html`<option value=${o} ?selected=${v === o}>${o}</option>`)}</select></label>`;
     }
-    return html`<label>${key}<input name=${key} type="number" step="any" .value=${String(v)} ?disabled=${(key === 'mlp_dropout' || key === 'mlp_hidden_size') ? this.form.head_type === 'hf' : key === 'classifier_proj_size' ? this.form.head_type === 'mlp' : false}
+    return html`<label>${key}<input name=${key} type="number" step="any" .value=${v === null ? '' : String(v)} placeholder=${v === null ? 'null' : ''} ?disabled=${(key === 'mlp_dropout' || key === 'mlp_hidden_size') ? this.form.head_type === 'hf' : key === 'classifier_proj_size' ? this.form.head_type === 'mlp' : false}
       @change=${(e: Event) => this.setField(key, (e.target as HTMLInputElement).value)} /></label>`;
   }
 

@@ -55,6 +55,7 @@ const TRAIN_SCHEMA: Schema = {
   adam_beta2: { type: 'number', min: 0, below: 1 },
   adam_epsilon: { type: 'number', min: 0 },
   max_grad_norm: { type: 'number', min: 0 },
+  initializer_range: { type: 'number|null', min: 0 },
   model_name_or_path: { type: 'string|null' },
   head_type: { type: 'string', oneOf: ['hf', 'mlp'] },
   classifier_proj_size: { type: 'integer', min: 1 },

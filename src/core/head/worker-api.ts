@@ -33,6 +33,12 @@ export interface HeadTrainingConfig {
    * (its default 1.0, which the original recipe kept); 0 turns clipping off.
    */
   max_grad_norm: number;
+  /**
+   * A fresh head's initialisation: null = PyTorch nn.Linear's (U(±1/√in), the default); a number =
+   * transformers' _init_weights for the head of from_pretrained (weights N(0, initializer_range²),
+   * biases 0; its config default is 0.02).
+   */
+  initializer_range: number | null;
   /** Stop after this many steps in total (-1 = num_train_epochs decides), like the HF `max_steps`. */
   max_steps: number;
 }
@@ -132,5 +138,6 @@ export const DEFAULT_TRAINING_CONFIG: HeadTrainingConfig = {
   adam_beta2: 0.999,
   adam_epsilon: 1e-8,
   max_grad_norm: 1.0,
+  initializer_range: null,
   max_steps: -1,
 };

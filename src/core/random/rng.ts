@@ -87,6 +87,17 @@ export class Rng {
     for (let i = 0; i < out.length; i++) out[i] = this.uniform(lo, hi);
   }
 
+  /** Fills `out` with N(mean, std²) values (Box–Muller, two values per pair of uniforms). */
+  fillNormal(out: Float32Array | Float64Array, mean: number, std: number): void {
+    for (let i = 0; i < out.length; i += 2) {
+      // 1 − u ∈ (0, 1]: the log is finite.
+      const r = Math.sqrt(-2 * Math.log(1 - this.nextFloat()));
+      const a = 2 * Math.PI * this.nextFloat();
+      out[i] = mean + std * r * Math.cos(a);
+      if (i + 1 < out.length) out[i + 1] = mean + std * r * Math.sin(a);
+    }
+  }
+
   /** Fisher–Yates shuffle in place. */
   shuffle<T extends { length: number; [i: number]: unknown }>(arr: T): T {
     for (let i = arr.length - 1; i > 0; i--) {

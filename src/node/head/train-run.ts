@@ -81,7 +81,7 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
     // use_weighted_layer_sum false and drops the old layer_weights, whatever it started from.
     baseConfig = imported.config;
   } else {
-    startParams = initHeadParams(spec, cfg.seed);
+    startParams = initHeadParams(spec, cfg.seed, cfg.initializer_range);
   }
 
   const outputDir = resolve(cfg.output_dir);
