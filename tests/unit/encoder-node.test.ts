@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/paths.ts';
 import { loadEncoder, type NodeEncoder } from '../../src/node/encoder/load.ts';
 import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/tiny-model.ts';
 import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
@@ -153,5 +155,20 @@ describe('Node encoder on the tiny model', () => {
   it('too-short clips and missing folders give clear errors', async () => {
     await expect(embedSegments(fp32.session, fp32.extractor, [{ id: 'tiny-clip', samples: new Float32Array(100) }], { mode: 'eval' })).rejects.toThrow(/tiny-clip/);
     await expect(loadEncoder('/nonexistent/model/folder', 'q8')).rejects.toThrow(/no such folder/);
+  });
+
+  it('a model folder without its external weights (model.onnx_data) is a ModelLoadError naming the file', async () => {
+    const tmp = tempDir('saturi-no-data-');
+    try {
+      cpSync(DEFAULT_TINY_MODEL_DIR, tmp.dir, { recursive: true });
+      rmSync(join(tmp.dir, 'onnx', 'model.onnx_data'));
+      const err = await loadEncoder(tmp.dir, 'fp32').then(() => null, (e: Error) => e);
+      expect(err?.name).toBe('ModelLoadError');
+      expect(err?.message).toMatch(/model\.onnx_data/);
+      // The other dtypes keep their weights inside the .onnx file: still fine.
+      await (await loadEncoder(tmp.dir, 'q8')).dispose();
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

@@ -20,6 +20,16 @@ export interface BrowserEncoder {
 
 const PREPROCESSOR_KEYS = ['feature_extractor_type', 'feature_size', 'num_mel_bins', 'sampling_rate', 'stride', 'padding_value', 'return_attention_mask', 'padding_side', 'processor_class'];
 
+/** hf-loader's trap, in a page or a worker: an unhandled rejection while loading is the load's error. */
+function trapStrayRejections(onError: (reason: unknown) => void): () => void {
+  const handler = (e: PromiseRejectionEvent): void => {
+    e.preventDefault();
+    onError(e.reason);
+  };
+  globalThis.addEventListener('unhandledrejection', handler);
+  return () => globalThis.removeEventListener('unhandledrejection', handler);
+}
+
 export async function loadBrowserEncoder(
   model: ModelSource | undefined,
   dtype: EncoderDtype,
@@ -34,13 +44,13 @@ export async function loadBrowserEncoder(
   let used = decision.backend;
   let loaded;
   try {
-    loaded = await loadWithTransformers(tf, source, { dtype, device: used, onProgress });
+    loaded = await loadWithTransformers(tf, source, { dtype, device: used, onProgress, trapStrayRejections });
   } catch (e) {
     // A WebGPU session can still fail (driver limits, an op the EP rejects): fall back when the caller let us choose.
     if (used !== 'webgpu' || backend !== 'auto' || (e as Error).name === 'ModelLoadError') throw e;
     notes.push(`WebGPU session failed (${(e as Error).message}): using WASM`);
     used = 'wasm';
-    loaded = await loadWithTransformers(tf, source, { dtype, device: used, onProgress });
+    loaded = await loadWithTransformers(tf, source, { dtype, device: used, onProgress, trapStrayRejections });
   }
   const picked = Object.fromEntries(Object.entries(loaded.preprocessorConfig).filter(([k]) => PREPROCESSOR_KEYS.includes(k)));
   const preprocessorConfig = parsePreprocessorConfig(picked, `${source.id} preprocessor_config.json`);

@@ -30,6 +30,13 @@ export interface HfLoadOptions {
   cacheDir?: string;
   /** Path joiner for local folders (Node's path.join); '/' concatenation otherwise. */
   joinPath?: (dir: string, file: string) => string;
+  /**
+   * Watches for rejections nobody handles while the model loads and hands them to `onError`;
+   * returns the function that stops watching. transformers.js fetches a model's external data
+   * (model.onnx_data) in a detached promise: a missing file or a dropped download is otherwise an
+   * unhandled rejection (Node ends the process with a stack trace) and a load that never ends.
+   */
+  trapStrayRejections?: (onError: (reason: unknown) => void) => () => void;
 }
 
 export interface HfLoadedModel {
@@ -139,8 +146,12 @@ async function load(tf: TransformersModule, source: ResolvedModelSource, opts: H
       return fail(e, 'preprocessor_config.json');
     }
     let model: Transformers.PreTrainedModel;
+    let stopTrap = (): void => {};
+    const stray = new Promise<never>((_, reject) => {
+      stopTrap = opts.trapStrayRejections?.(reject) ?? stopTrap;
+    });
     try {
-      model = await tf.Wav2Vec2BertModel.from_pretrained(id, {
+      const loading = tf.Wav2Vec2BertModel.from_pretrained(id, {
         revision: source.revision,
         dtype: opts.dtype,
         device: opts.device,
@@ -149,8 +160,11 @@ async function load(tf: TransformersModule, source: ResolvedModelSource, opts: H
         use_external_data_format: opts.dtype === 'fp32' ? { 'model.onnx': true } : undefined,
         session_options: opts.sessionOptions ?? {},
       } as never);
+      model = await Promise.race([loading, stray]);
     } catch (e) {
       return fail(e, modelFileFor(opts.dtype));
+    } finally {
+      stopTrap();
     }
     const sessions = (model as unknown as { sessions: Record<string, OrtSessionLike> }).sessions;
     const session = sessions.model;

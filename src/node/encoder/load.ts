@@ -77,6 +77,13 @@ const isFolder = (p: string): boolean => {
 
 const PREPROCESSOR_KEYS = ['feature_extractor_type', 'feature_size', 'num_mel_bins', 'sampling_rate', 'stride', 'padding_value', 'return_attention_mask', 'padding_side', 'processor_class'];
 
+/** hf-loader's trap: while it is set, a rejection nobody handles is the load's error, not the process's end. */
+function trapStrayRejections(onError: (reason: unknown) => void): () => void {
+  const handler = (reason: unknown): void => onError(reason);
+  process.on('unhandledRejection', handler);
+  return () => void process.off('unhandledRejection', handler);
+}
+
 export async function loadEncoder(model: ModelSource | undefined, dtype: EncoderDtype, opts: NodeLoadOptions = {}): Promise<NodeEncoder> {
   const src = resolveModelSource(model, { isLocalFolder: isFolder });
   const source: ResolvedModelSource = src.kind === 'path' ? { ...src, id: resolve(src.id), revision: 'local' } : src;
@@ -89,7 +96,7 @@ export async function loadEncoder(model: ModelSource | undefined, dtype: Encoder
   if (opts.spinning === false) sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
   const cacheDir = opts.cacheDir ?? defaultModelCacheDir();
   const rssBefore = process.memoryUsage.rss();
-  const loaded = await loadWithTransformers(tf, source, { dtype, device: 'cpu', onProgress: opts.onProgress, sessionOptions, joinPath: join, cacheDir });
+  const loaded = await loadWithTransformers(tf, source, { dtype, device: 'cpu', onProgress: opts.onProgress, sessionOptions, joinPath: join, cacheDir, trapStrayRejections });
   const memoryBytes = Math.max(0, process.memoryUsage.rss() - rssBefore);
   const where = source.kind === 'path' ? join(source.id, 'preprocessor_config.json') : `${source.id} preprocessor_config.json`;
   const picked = Object.fromEntries(Object.entries(loaded.preprocessorConfig).filter(([k]) => PREPROCESSOR_KEYS.includes(k)));
