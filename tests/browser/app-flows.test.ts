@@ -26,7 +26,7 @@ import {
   useTinyModel,
   waitInShadow,
 } from './app-driver.ts';
-import { classifyFile } from './classify-driver.ts';
+import { awaitResult, classifyFile } from './classify-driver.ts';
 
 const SHOTS = '/tmp/saturi-shots';
 /**
@@ -321,7 +321,16 @@ describe('the built app', () => {
     await classify(page, base, longWav);
     expect(await page.locator('classify-page #result').getAttribute('data-windows')).toBe('3');
     expect(await page.locator('classify-page #timeline .window').count()).toBe(3);
+    const whens = () => page.locator('classify-page #timeline .when').allTextContents();
+    expect(await whens()).toEqual(['0:00–0:20', '0:20–0:40', '0:25–0:45']);
     await shoot(page, 'classify-long');
+    // A selection from 5 s: the timeline gives the recording's times, as the per-window list does.
+    await page.locator('classify-page waveform-select .start-input').fill('5');
+    await page.locator('classify-page waveform-select .start-input').dispatchEvent('change');
+    await page.locator('classify-page #classify-selection').click();
+    await awaitResult(page, { region: { start: 5, end: 45 } });
+    expect(await whens()).toEqual(['0:05–0:25', '0:25–0:45']);
+    await classify(page, base, longWav);
     await page.setViewportSize({ width: 390, height: 844 });
     await shoot(page, 'phone-classify-long');
     for (const r of ['dataset', 'train', 'evaluate', 'settings']) {

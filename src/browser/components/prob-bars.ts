@@ -1,7 +1,7 @@
 // Horizontal bar chart of the six dialect probabilities: Korean name first, romanised beside.
 import { LitElement, css, html } from 'lit';
 import { LABELS } from '../../core/config/labels.ts';
-import { pct } from '../i18n/i18n.ts';
+import { formatDuration, pct, t } from '../i18n/i18n.ts';
 
 export class ProbBars extends LitElement {
   static override properties = { probs: { attribute: false }, caption: {} };
@@ -56,10 +56,10 @@ export class WindowTimeline extends LitElement {
   `;
 
   override render() {
-    return html`<div role="list" aria-label="timeline">
+    return html`<div role="list" aria-label=${t('classify.timeline')}>
         ${this.windows.map((win) => {
           const probs = Array.from(win.probs);
-          const when = `${fmt(win.start)}–${fmt(win.end)}`;
+          const when = `${formatDuration(win.start)}–${formatDuration(win.end)}`;
           return html`<div class="window" role="listitem" data-start=${win.start} data-end=${win.end}>
             <span class="when">${when}</span>
             <div class="bar" aria-label=${`${when}: ${probs.map((p, i) => `${LABELS[i].korean} ${pct(p)}`).join(', ')}`}>
@@ -72,8 +72,3 @@ export class WindowTimeline extends LitElement {
   }
 }
 customElements.define('window-timeline', WindowTimeline);
-
-function fmt(s: number): string {
-  const m = Math.floor(s / 60);
-  return `${m}:${String(Math.round(s % 60)).padStart(2, '0')}`;
-}

@@ -65,6 +65,7 @@ const m = {
     ko: '헤드 "{head}"는 {headDim}차원 임베딩을 기대하지만 인코더는 {dim}차원을 냅니다. 설정에서 맞는 인코더를 고르거나 다른 헤드를 쓰세요.',
     en: 'The head "{head}" expects {headDim}-dimensional embeddings but the encoder gives {dim}. Pick the matching encoder in Settings or another head.',
   },
+  'audio.cannotDecode': { ko: '브라우저가 이 파일을 디코딩할 수 없습니다 ({why})', en: 'the browser cannot decode this file ({why})' },
   'classify.tooShort': { ko: '{name}: 너무 짧습니다.', en: '{name}: too short.' },
   'classify.waveform': { ko: '녹음 파형', en: 'Recording waveform' },
   'classify.selectHint': {

@@ -40,6 +40,7 @@ export class ClassifyPage extends LitElement {
     phase: { state: true },
     error: { state: true },
     head: { state: true },
+    resultHead: { state: true },
     plan: { state: true },
     progress: { state: true },
     windows: { state: true },
@@ -56,6 +57,10 @@ export class ClassifyPage extends LitElement {
   phase: Phase = 'idle';
   error = '';
   head: StoredHead | undefined | null = null;
+  /** The head the shown result came from (the active head may change while it is shown). */
+  resultHead = '';
+  /** A classification is being started or run: a second click waits for it instead of starting another. */
+  private classifying = false;
   plan: PlannedFile[] = [];
   progress = new Map<string, LoadProgress>();
   windows: WindowResult[] = [];
@@ -114,6 +119,16 @@ export class ClassifyPage extends LitElement {
   }
 
   private async classify() {
+    if (this.classifying) return;
+    this.classifying = true;
+    try {
+      await this.classifyNow();
+    } finally {
+      this.classifying = false;
+    }
+  }
+
+  private async classifyNow() {
     const sel = this.selection();
     if (!sel) return;
     this.error = '';
@@ -124,6 +139,7 @@ export class ClassifyPage extends LitElement {
       const head = await activeHead();
       this.head = head;
       if (!head) throw new Error(t('classify.noHead'));
+      this.resultHead = head.name;
       const s = await getSettings();
       const choice = await encoderChoice(s);
       const key = `${modelLabel(s)}|${choice.dtype}`;
@@ -310,12 +326,12 @@ export class ClassifyPage extends LitElement {
       <prob-bars id="aggregate" .probs=${this.aggregate} caption=${t('classify.result')}></prob-bars>
       ${long
         ? html`<h3>${t('classify.timeline')}</h3>
-            <window-timeline id="timeline" .windows=${this.windows}></window-timeline>
+            <window-timeline id="timeline" .windows=${this.windows.map((w) => ({ ...w, start: c.start + w.start, end: c.start + w.end }))}></window-timeline>
             <details><summary>${t('classify.perWindow')}</summary>
               ${this.windows.map((w) => html`<h4 style="margin:0.6rem 0 0.2rem">${formatDuration(c.start + w.start)}–${formatDuration(c.start + w.end)}</h4><prob-bars class="window-bars" .probs=${w.probs}></prob-bars>`)}
             </details>`
         : ''}
-      <p class="muted">${this.backendNote} · ${t('classify.headUsed', { name: this.head?.name ?? '' })}</p>
+      <p class="muted">${this.backendNote} · ${t('classify.headUsed', { name: this.resultHead })}</p>
     </section>`;
   }
 

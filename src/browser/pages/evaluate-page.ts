@@ -202,15 +202,15 @@ export class EvaluatePage extends LitElement {
       <section class="card">
         <div class="row">
           <label>${t('evaluate.head')}<select id="eval-head" @change=${(e: Event) => (this.headId = (e.target as HTMLSelectElement).value)}>
-            ${this.heads.map((h) => html`<option value=${h.id} ?selected=${h.id === this.headId}>${h.name}</option>`)}</select></label>
+            ${this.heads.map((h) => html`<option value=${h.id} .selected=${h.id === this.headId}>${h.name}</option>`)}</select></label>
           <label>${t('evaluate.set')}<select id="eval-set" @change=${async (e: Event) => {
             this.setId = (e.target as HTMLSelectElement).value;
             this.split = '';
             this.splits = await splitsOf(await store(), this.setId);
-          }}>${this.sets.map((s) => html`<option value=${s.id} ?selected=${s.id === this.setId}>${s.name} (${s.count})</option>`)}</select></label>
+          }}>${this.sets.map((s) => html`<option value=${s.id} .selected=${s.id === this.setId}>${s.name} (${s.count})</option>`)}</select></label>
           <label>${t('evaluate.split')}<select id="eval-split" @change=${(e: Event) => (this.split = (e.target as HTMLSelectElement).value)}>
-            <option value="">${t('evaluate.allRows')}</option>
-            ${Object.entries(this.splits).map(([k, n]) => html`<option value=${k} ?selected=${k === this.split}>${k} (${n})</option>`)}</select></label>
+            <option value="" .selected=${this.split === ''}>${t('evaluate.allRows')}</option>
+            ${Object.entries(this.splits).map(([k, n]) => html`<option value=${k} .selected=${k === this.split}>${k} (${n})</option>`)}</select></label>
           <button id="evaluate" ?disabled=${!this.headId || !this.setId || !!this.busy} @click=${this.evaluate}>${t('evaluate.run')}</button>
         </div>
         ${this.busy ? html`<p class="muted" aria-live="polite">${this.busy}</p>` : ''}

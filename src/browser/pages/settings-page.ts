@@ -108,10 +108,10 @@ export class SettingsPage extends LitElement {
             : html`<p class="muted" id="tiny-status">./${TINY_MODEL_PATH} · ${this.tinyAvailable === null ? '…' : this.tinyAvailable ? t('settings.tinyOk') : t('settings.tinyMissing')}</p>`}
         <div class="row" style="margin-top:0.6rem">
           <label>${t('settings.dtype')}<select id="dtype" @change=${(e: Event) => this.update_({ dtype: (e.target as HTMLSelectElement).value as AppSettings['dtype'] })}>
-            ${(['auto', 'fp32', 'fp16', 'q8'] as const).map((d) => html`<option value=${d} ?selected=${s.dtype === d}>${d === 'auto' ? `auto (${autoDtype})` : d}</option>`)}
+            ${(['auto', 'fp32', 'fp16', 'q8'] as const).map((d) => html`<option value=${d} .selected=${s.dtype === d}>${d === 'auto' ? `auto (${autoDtype})` : d}</option>`)}
           </select></label>
           <label>${t('settings.backend')}<select id="backend" @change=${(e: Event) => this.update_({ backend: (e.target as HTMLSelectElement).value as AppSettings['backend'] })}>
-            ${(['auto', 'webgpu', 'wasm'] as const).map((d) => html`<option value=${d} ?selected=${s.backend === d}>${d}</option>`)}
+            ${(['auto', 'webgpu', 'wasm'] as const).map((d) => html`<option value=${d} .selected=${s.backend === d}>${d}</option>`)}
           </select></label>
           <span class="ok" aria-live="polite">${this.saved}</span>
         </div>

@@ -275,11 +275,11 @@ export class TrainPage extends LitElement {
     }
     if (key === 'head_type') {
       return html`<label>${key}<select name=${key} @change=${(e: Event) => this.setField(key, (e.target as HTMLSelectElement).value)}>
-        ${['hf', 'mlp'].map((o) => html`<option value=${o} ?selected=${v === o}>${o}</option>`)}</select></label>`;
+        ${['hf', 'mlp'].map((o) => html`<option value=${o} .selected=${v === o}>${o}</option>`)}</select></label>`;
     }
     if (key === 'mlp_activation') {
       return html`<label>${key}<select name=${key} ?disabled=${this.form.head_type === 'hf'} @change=${(e: Event) => this.setField(key, (e.target as HTMLSelectElement).value)}>
-        ${['relu', 'gelu', 'tanh'].map((o) => html`<option value=${o} ?selected=${v === o}>${o}</option>`)}</select></label>`;
+        ${['relu', 'gelu', 'tanh'].map((o) => html`<option value=${o} .selected=${v === o}>${o}</option>`)}</select></label>`;
     }
     return html`<label>${key}<input name=${key} type="number" step="any" .value=${v === null ? '' : String(v)} placeholder=${v === null ? 'null' : ''} ?disabled=${(key === 'mlp_dropout' || key === 'mlp_hidden_size') ? this.form.head_type === 'hf' : key === 'classifier_proj_size' ? this.form.head_type === 'mlp' : false}
       @change=${(e: Event) => this.setField(key, (e.target as HTMLInputElement).value)} /></label>`;
@@ -378,15 +378,15 @@ export class TrainPage extends LitElement {
             this.trainSetId = (e.target as HTMLSelectElement).value;
             this.splitInfo = await splitsOf(await store(), this.trainSetId);
           }}>
-            ${this.sets.map((s) => html`<option value=${s.id} ?selected=${s.id === this.trainSetId}>${s.name} (${s.count})</option>`)}
+            ${this.sets.map((s) => html`<option value=${s.id} .selected=${s.id === this.trainSetId}>${s.name} (${s.count})</option>`)}
           </select></label>
           <label>${t('train.evalSet')}<select id="eval-set" @change=${(e: Event) => (this.evalSetId = (e.target as HTMLSelectElement).value)}>
-            <option value="">${t('train.evalFromSplit')}</option>
-            ${this.sets.map((s) => html`<option value=${s.id} ?selected=${s.id === this.evalSetId}>${s.name} (${s.count})</option>`)}
+            <option value="" .selected=${!this.evalSetId}>${t('train.evalFromSplit')}</option>
+            ${this.sets.map((s) => html`<option value=${s.id} .selected=${s.id === this.evalSetId}>${s.name} (${s.count})</option>`)}
           </select></label>
         </div>
         <label>${t('train.engine')}<select id="engine" @change=${(e: Event) => (this.engine = (e.target as HTMLSelectElement).value as EngineKind | 'auto')}>
-          ${(['auto', ...this.engines] as const).map((k) => html`<option value=${k} ?selected=${k === this.engine}>${k}</option>`)}
+          ${(['auto', ...this.engines] as const).map((k) => html`<option value=${k} .selected=${k === this.engine}>${k}</option>`)}
         </select></label>
         <p class="muted">${t('train.splits')}: ${Object.entries(this.splitInfo).map(([k, n]) => `${k} ${n}`).join(', ') || '–'}</p>
         <details open>

@@ -5,6 +5,7 @@
 import { wrap, transfer, type Remote } from 'comlink';
 import type { AudioWorkerApi } from '../../../workers/audio.worker.ts';
 import { isWavHeader } from './wav-header.ts';
+import { t } from '../i18n/i18n.ts';
 
 let worker: Remote<AudioWorkerApi> | undefined;
 
@@ -37,7 +38,7 @@ export async function decodeTo16k(blob: Blob, name = (blob as File).name ?? 'aud
     const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: 1, sampleRate: 16000 });
     decoded = await ctx.decodeAudioData(buf);
   } catch (e) {
-    throw new DecodeError(name, `the browser cannot decode this file (${(e as Error).message || 'unknown format'})`);
+    throw new DecodeError(name, t('audio.cannotDecode', { why: (e as Error).message || 'unknown format' }));
   }
   const channels: Float32Array[] = [];
   for (let c = 0; c < decoded.numberOfChannels; c++) channels.push(decoded.getChannelData(c).slice());
