@@ -128,6 +128,9 @@ describe('saturi clip', () => {
     await expect(clipMedia({ source: junk, start: 0, end: 1, out })).rejects.toThrow(`${junk}: cannot be read as media`);
     await expect(clipMedia({ source: join(dir, 'missing.mkv'), start: 0, end: 1, out })).rejects.toThrow(`${join(dir, 'missing.mkv')}: no such file`);
     await expect(clipMedia({ source: media.m4a!, start: 0, end: 1, out: join(dir, 'no-dir', 'x.wav') })).rejects.toThrow(`${join(dir, 'no-dir', 'x.wav')}: its folder`);
+    // A folder given as the output: said before any work, nothing left behind.
+    await expect(clipMedia({ source: media.m4a!, start: 0, end: 1, out: dir })).rejects.toThrow(`${dir}: is a folder, not a file name`);
+    expect(existsSync(`${dir}.part`)).toBe(false);
     expect(existsSync(out)).toBe(false);
   });
 

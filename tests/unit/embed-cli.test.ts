@@ -233,6 +233,12 @@ describe('saturi embed', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--shard 3\/3/);
     expect(() => parseShard('1-3')).toThrow(/k\/N/);
+    // No length the manifest cannot record (Infinity), none too short for two 25 ms frames.
+    for (const n of ['Infinity', '0.01', '0', 'abc']) {
+      const r = await runCli(['embed', '--csv', csv(), '--out', join(root, 'x'), '--max-length', n]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--max-length must be a number of seconds of at least 0.035 (two 25 ms frames), got "${n}"`);
+    }
     for (const n of ['0', 'two']) {
       const r = await runCli(['embed', '--csv', csv(), '--out', join(root, 'x'), '--sessions', n]);
       expect(r.code).toBe(2);

@@ -89,6 +89,15 @@ describe('saturi runs', () => {
     expect(rows).toEqual(['b-mlp-lr5e-5', 'a-hf-lr1e-3']);
   });
 
+  it('an output in a missing folder, or a folder, is a clear error (exit 2), not a stack trace', async () => {
+    for (const [out, msg] of [[join(dir, 'nope', 'c.svg'), 'its folder'], [dir, 'the plot is written as .svg or .png'], [join(dir, 'nope', 'c.png'), 'its folder']] as const) {
+      const r = await runCli(['runs', 'plot', join(runsDir, 'a-hf-lr1e-3'), '--out', out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`saturi: ${out}: ${msg}`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('writes SVG curves whose paths follow the logged values, and a PNG', async () => {
     const out = join(dir, 'curves.svg');
     let r = await runCli(['runs', 'plot', join(runsDir, 'a-hf-lr1e-3'), join(runsDir, 'b-mlp-lr5e-5'), '--out', out]);

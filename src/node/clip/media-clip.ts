@@ -4,8 +4,9 @@
 // depends on codec frame sizes.
 import { mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { UserError } from '../cli/errors.ts';
+import { checkOutputFile } from '../io/output-file.ts';
 import { lastLine, runTool } from './external-tool.ts';
 import { formatTime } from './parse-time.ts';
 import { pcm16WavHeader } from './pcm-wav.ts';
@@ -68,8 +69,7 @@ export async function clipMedia(opts: ClipOptions): Promise<ClipResult> {
   const { source, start, end, out } = opts;
   if (!(start >= 0)) throw new UserError(`--start must be a time of at least 0, got ${start}`);
   if (!(end > start)) throw new UserError(`--end (${formatTime(end)}) must be after --start (${formatTime(start)})`);
-  const outDir = await stat(dirname(resolve(out))).catch(() => null);
-  if (!outDir?.isDirectory()) throw new UserError(`${out}: its folder ${dirname(resolve(out))} does not exist`);
+  await checkOutputFile(out);
   if (!isUrl(source)) {
     const st = await stat(source).catch(() => null);
     if (!st) throw new UserError(`${source}: no such file`);

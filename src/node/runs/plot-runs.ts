@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { UserError } from '../cli/errors.ts';
+import { checkOutputFile } from '../io/output-file.ts';
 import { lastLine, runTool } from '../clip/external-tool.ts';
 import { runCurvesSvg } from '../../core/plot/run-curves.ts';
 import type { RunInfo } from './read-run.ts';
@@ -10,6 +11,7 @@ import type { RunInfo } from './read-run.ts';
 export async function writeRunPlot(runs: RunInfo[], out: string): Promise<void> {
   const ext = extname(out).toLowerCase();
   if (ext !== '.svg' && ext !== '.png') throw new UserError(`${out}: the plot is written as .svg or .png`);
+  await checkOutputFile(out);
   const svg = runCurvesSvg(runs.map((r) => ({ name: r.name, log: r.log })));
   if (ext === '.svg') {
     await writeFile(out, svg);

@@ -96,8 +96,10 @@ export function register(program: Command): void {
       const { splitFromCsvName } = await import('../../embeddings/embed-job.ts');
       const split = flags.split ?? splitFromCsvName(flags.csv);
       if (split !== 'train' && split !== 'eval') throw new UserError(`--split must be train or eval, got "${split}"`);
+      const { MIN_SAMPLES } = await import('../../../core/features/seamless-feature-extractor.ts');
       const maxLength = Number(flags.maxLength);
-      if (!(maxLength > 0)) throw new UserError(`--max-length must be a positive number, got "${flags.maxLength}"`);
+      // Shorter than two 25 ms frames, every segment would be rejected; infinite, the manifest could not record it.
+      if (!(Number.isFinite(maxLength) && maxLength >= MIN_SAMPLES / 16000)) throw new UserError(`--max-length must be a number of seconds of at least ${MIN_SAMPLES / 16000} (two 25 ms frames), got "${flags.maxLength}"`);
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got "${flags.seed}"`);
       const { runEmbedJob, parseShard, EmbedInputError } = await import('../../embeddings/embed-job.ts');
