@@ -2,7 +2,7 @@
 // the Hugging Face URL layout, then offline from the cache folder; errors name the URL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
@@ -16,6 +16,7 @@ import { embedSegments } from '../../src/core/encoder/pipeline.ts';
 import type { LoadProgress } from '../../src/core/encoder/worker-api.ts';
 import { ModelLoadError } from '../../src/core/encoder/hf-loader.ts';
 import { tempDir } from '../helpers/paths.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const REPO = 'saturi-test/tiny-w2v-bert';
 
@@ -165,6 +166,24 @@ describe('model loading by repo id through the hub code', () => {
       await local.dispose();
     }
   }, 60_000);
+
+  it('saturi embed loads a repo id from the mirror HF_ENDPOINT names, as huggingface_hub does', async () => {
+    const hub = await startHub();
+    try {
+      const dir = join(tmp.dir, 'endpoint');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'a.wav'), encodeWav(samples, 16000));
+      writeFileSync(join(dir, 'set.csv'), 'name,path,dialect\na.wav,a.wav,Jeju-do\n');
+      const r = await runCli(['embed', '--csv', join(dir, 'set.csv'), '--model', REPO, '--dtype', 'q8', '--out', join(dir, 'emb')], {
+        env: { HF_ENDPOINT: hub.url.replace(/\/$/, ''), SATURI_MODEL_CACHE: join(dir, 'cache') },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/embedded 1,/);
+      expect(hub.requests.some((q) => q.includes(`/${REPO}/resolve/main/onnx/model_quantized.onnx`))).toBe(true);
+    } finally {
+      await hub.close();
+    }
+  });
 
   it('loads a model folder by URL, cached under that URL', async () => {
     const hub = await startHub();

@@ -104,6 +104,9 @@ describe('pretrained head import over HTTP range requests', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/imported head 64→16→6 \(F32, read \d+ of \d+ bytes\)/);
     expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+    const info = await runCli(['head', 'info', REPO, '--endpoint', server.url]);
+    expect(info.code, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ type: 'hf', input_dim: 64, hidden_size: 16 });
     const missing = await runCli(['head', 'import', 'nobody/nothing', '--out', join(tmp.dir, 'x')], { env: { HF_ENDPOINT: server.url } });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nobody\/nothing: cannot read config\.json.*HTTP 404/);

@@ -138,6 +138,7 @@ describe('saturi hub push-head', () => {
     expect(() => checkToken('abc')).toThrow(/must start with "hf_"/);
     expect((await resolveToken('hf_flag', { HF_TOKEN: 'hf_env' }, dir)).source).toBe('--token');
     expect((await resolveToken(undefined, { HF_TOKEN: 'hf_env' }, dir)).token).toBe('hf_env');
+    expect(await resolveToken(undefined, { HUGGING_FACE_HUB_TOKEN: ' hf_old ' }, dir)).toEqual({ token: 'hf_old', source: 'HF_TOKEN' });
 
     const broken = join(dir, 'broken-head');
     mkdirSync(broken);

@@ -40,6 +40,10 @@ export interface HubSettings {
   remotePathTemplate: string;
 }
 
+// huggingface_hub's mirror setting: HF_ENDPOINT stands for https://huggingface.co (read once, so a
+// caller that sets transformers.js's host itself, as the tests do, keeps it).
+if (process.env.HF_ENDPOINT) tf.env.remoteHost = `${process.env.HF_ENDPOINT.replace(/\/+$/, '')}/`;
+
 export function hubSettings(): HubSettings {
   return { remoteHost: tf.env.remoteHost, remotePathTemplate: tf.env.remotePathTemplate };
 }

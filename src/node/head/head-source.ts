@@ -11,6 +11,7 @@ import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { ConfigError } from '../../core/config/validate.ts';
 import { fileSource } from '../io/file-source.ts';
 import { UserError } from '../cli/errors.ts';
+import { resolveToken } from '../hub/token.ts';
 
 export interface HubOptions {
   /** Hub base URL; default $HF_ENDPOINT or https://huggingface.co (tests point it at 127.0.0.1). */
@@ -144,7 +145,7 @@ export function openBaseModel(spec: string, opts: HubOptions = {}): { source: By
 export async function loadConfiguredHead(configPath: string, spec: string) {
   let imported;
   try {
-    imported = await loadHead(spec);
+    imported = await loadHead(spec, { token: (await resolveToken(undefined)).token ?? undefined });
   } catch (e) {
     throw new ConfigError(configPath, 'model_name_or_path', `${spec}: ${(e as Error).message}`);
   }

@@ -26,7 +26,9 @@ export function parseDotEnv(text: string): Record<string, string> {
 
 export async function resolveToken(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ResolvedToken> {
   if (flag) return { token: flag, source: '--token' };
-  if (env.HF_TOKEN) return { token: env.HF_TOKEN, source: 'HF_TOKEN' };
+  // HUGGING_FACE_HUB_TOKEN: huggingface_hub's older name for the same variable.
+  const fromEnv = (env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN)?.trim();
+  if (fromEnv) return { token: fromEnv, source: 'HF_TOKEN' };
   const text = await readFile(join(cwd, '.env'), 'utf8').catch(() => null);
   const v = text === null ? undefined : parseDotEnv(text).HF_TOKEN;
   return v ? { token: v, source: '.env' } : { token: null, source: null };

@@ -24,10 +24,8 @@ export function register(program: Command): void {
     .option('--no-check-encoder', 'skip the frozen-encoder check')
     .action(async (source: string, opts: { out: string; revision: string; endpoint?: string; base: string; checkEncoder: boolean }) => {
       const { importHeadCommand } = await import('../../head/head-commands.ts');
-      const { readHfToken } = await import('../../head/token.ts');
-      const s = await asUserError(() =>
-        importHeadCommand(source, { out: opts.out, revision: opts.revision, endpoint: opts.endpoint, base: opts.base, checkEncoder: opts.checkEncoder, token: readHfToken() }),
-      );
+      const token = await hubToken();
+      const s = await asUserError(() => importHeadCommand(source, { out: opts.out, revision: opts.revision, endpoint: opts.endpoint, base: opts.base, checkEncoder: opts.checkEncoder, token }));
       const read = s.bytesRead !== undefined ? `, read ${s.bytesRead} of ${s.modelSize} bytes` : '';
       process.stdout.write(`imported head ${s.inputDim}→${s.hiddenSize}→${s.labels.length} (${s.dtype}${read}) to ${opts.out}\nlabels: ${s.labels.join(', ')}\n`);
     });
@@ -46,11 +44,19 @@ export function register(program: Command): void {
     .description('show a head: sizes, labels, dtype (reads only the header and the head tensors)')
     .argument('<source>', 'hub repo, URL, file or folder')
     .option('--revision <rev>', 'hub revision', 'main')
-    .action(async (source: string, opts: { revision: string }) => {
+    .option('--endpoint <url>', 'hub base URL (default $HF_ENDPOINT or https://huggingface.co)')
+    .action(async (source: string, opts: { revision: string; endpoint?: string }) => {
       const { loadHead } = await import('../../head/head-source.ts');
-      const h = await asUserError(() => loadHead(source, { revision: opts.revision }));
+      const token = await hubToken();
+      const h = await asUserError(() => loadHead(source, { revision: opts.revision, endpoint: opts.endpoint, token }));
       process.stdout.write(
         JSON.stringify({ type: h.head.spec.type, input_dim: h.head.spec.inputDim, hidden_size: h.head.spec.hiddenSize, labels: h.head.labels, dtype: h.dtype, use_weighted_layer_sum: h.useWeightedLayerSum, warnings: h.warnings }, null, 2) + '\n',
       );
     });
+}
+
+/** The token for private repos: HF_TOKEN in the environment or in ./.env (as the hub commands read it). */
+async function hubToken(): Promise<string | undefined> {
+  const { resolveToken } = await import('../../hub/token.ts');
+  return (await resolveToken(undefined)).token ?? undefined;
 }
