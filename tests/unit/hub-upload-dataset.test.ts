@@ -195,6 +195,18 @@ describe('saturi hub upload-dataset', () => {
     expect(r.stderr + r.stdout).not.toContain(hub.token);
     expect(hub.commits.filter((c) => c.repo === 'bob/dialects')).toHaveLength(6);
 
+    // The repo deleted on the Hub since (or another Hub): the state's commits are not there, so all are made again.
+    hub.repos.delete([...hub.repos.keys()].find((k) => k.includes('bob/dialects'))!);
+    const again = await runCli(['hub', 'upload-dataset', '--train', trainCsv, '--eval', evalCsv, '--repo', 'bob/dialects', '--batch-size', '2', '--hub-url', hub.url, '--state', stateFile], {
+      cwd: dir,
+      env: { HF_TOKEN: hub.token },
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('created dataset repo bob/dialects');
+    expect(again.stderr).toContain('the 6 batches it records as committed are not there; uploading all of them');
+    expect(hub.repo('dataset', 'bob/dialects')!.files.size).toBe(9 + 2 + 1);
+    expect(hub.commits.filter((c) => c.repo === 'bob/dialects')).toHaveLength(12);
+
     // A changed file list does not silently reuse the state.
     writeCsv(trainCsv, TRAIN.slice(0, 5));
     try {

@@ -134,6 +134,14 @@ export async function uploadDataset(o: UploadDatasetOptions): Promise<{ plan: Da
   o.log(describePlan(plan, o.repo, state, 3));
   const { created } = await ensureRepo(target, { private: o.private });
   o.log(created ? `created dataset repo ${o.repo}` : `dataset repo ${o.repo} exists`);
+  // A repo that had to be created holds none of the commits the state remembers (another Hub, or
+  // the repo deleted since): starting over is the only way to get every file there.
+  if (created && done.size > 0) {
+    o.log(`${o.stateFile}: the repo was just created, so the ${done.size} batches it records as committed are not there; uploading all of them`);
+    state.committed = [];
+    done.clear();
+    await saveState(o.stateFile, state);
+  }
   let committed = 0;
   for (const batch of plan.batches) {
     if (done.has(batch.index)) continue;
