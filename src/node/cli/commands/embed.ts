@@ -113,6 +113,7 @@ export function register(program: Command): void {
       }
       const tty = flags.progress && process.stderr.isTTY;
       const { SingleBar, Presets } = await import('cli-progress');
+      const { modelDownloadProgress } = await import('../download-progress.ts');
       const bar = tty
         ? new SingleBar(
             { format: 'embed {bar} {value}/{total} segments | {hours} h audio | {rejected} rejected | {speed} | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
@@ -135,10 +136,7 @@ export function register(program: Command): void {
           threads: flags.threads ? intFlag(flags.threads, '--threads') : undefined,
           sessions: flags.sessions === 'auto' ? 'auto' : intFlag(flags.sessions, '--sessions'),
           cacheDir: flags.cacheDir,
-          onLoadProgress: (p) => {
-            if (!flags.progress) return;
-            if (p.status === 'done') log(`model: ${p.file} ${(p.total / 1e6).toFixed(1)} MB`);
-          },
+          onLoadProgress: flags.progress ? modelDownloadProgress(!!tty, log) : undefined,
           onStart: (s) => {
             for (const r of s.repaired) log(`repaired after an interrupted run: ${r}`);
             if (s.updated) log(`updated ${s.updated} already embedded segment${s.updated === 1 ? '' : 's'} whose CSV line changed (dialect, name, speaker or path); their embeddings are kept`);
