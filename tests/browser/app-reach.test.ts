@@ -193,4 +193,17 @@ describe('the built app: region selection and Push to Hub', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('evaluate-page #push-dialog').evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
   });
+
+  it('a worker whose script cannot load (a tab left open across an update) is an error to reload, not an endless spinner', async () => {
+    const ctx = await browser.newContext({ serviceWorkers: 'block' });
+    try {
+      const p = await ctx.newPage();
+      await ctx.route('**/audio.worker*.js', (r) => r.fulfill({ status: 404, body: 'gone' }));
+      await goto(p, base, 'classify');
+      await p.locator('classify-page #file-input').setInputFiles(toneWav);
+      await expect.poll(() => p.locator('classify-page #error').textContent(), { timeout: 30_000 }).toMatch(/audio worker could not start.*Reload the page|audio 워커를 시작할 수 없습니다/);
+    } finally {
+      await ctx.close();
+    }
+  });
 });

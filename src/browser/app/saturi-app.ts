@@ -2,6 +2,7 @@
 // host and sub-path), language switch, and the active page.
 import { LitElement, css, html } from 'lit';
 import { I18nController, getLang, setLang, t } from '../i18n/i18n.ts';
+import { UPDATED_EVENT } from '../pwa/register.ts';
 import type { MessageKey } from '../i18n/messages.ts';
 import '../pages/classify-page.ts';
 import '../pages/dataset-page.ts';
@@ -18,8 +19,11 @@ function routeFromHash(): Route {
 }
 
 export class SaturiApp extends LitElement {
-  static override properties = { route: { state: true } };
+  static override properties = { route: { state: true }, newVersion: { state: true } };
   route: Route = routeFromHash();
+  /** A newer version took over this tab (pwa/register.ts): offer a reload. */
+  newVersion = false;
+  private readonly onUpdated = () => (this.newVersion = true);
   private readonly i18n = new I18nController(this);
   private readonly onHash = () => {
     this.route = routeFromHash();
@@ -45,6 +49,8 @@ export class SaturiApp extends LitElement {
       nav a { padding: 0.45rem 0.55rem; }
       .brand { font-size: 1.05rem; }
     }
+    .update { max-width: 60rem; margin: 0.6rem auto 0; padding: 0.5rem 1rem; background: #fff4d6; border: 1px solid #e7c45a; border-radius: 8px; display: flex; gap: 0.8rem; align-items: center; flex-wrap: wrap; }
+    .update button { font: inherit; padding: 0.25rem 0.8rem; border-radius: 6px; border: 1px solid #1d2b53; background: #1d2b53; color: #fff; cursor: pointer; }
     main { max-width: 60rem; margin: 0 auto; padding: 1rem; outline: none; }
     footer { max-width: 60rem; margin: 0 auto; padding: 1rem; font-size: 0.8rem; color: var(--muted, #5b6475); }
   `;
@@ -52,11 +58,13 @@ export class SaturiApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHash);
+    window.addEventListener(UPDATED_EVENT, this.onUpdated);
     document.documentElement.lang = getLang();
   }
 
   override disconnectedCallback(): void {
     window.removeEventListener('hashchange', this.onHash);
+    window.removeEventListener(UPDATED_EVENT, this.onUpdated);
     super.disconnectedCallback();
   }
 
@@ -93,6 +101,9 @@ export class SaturiApp extends LitElement {
           )}
         </nav>
       </header>
+      ${this.newVersion
+        ? html`<div class="update" role="status" id="update-banner">${t('app.updated')} <button @click=${() => location.reload()}>${t('app.reload')}</button></div>`
+        : ''}
       <main tabindex="-1">${this.page()}</main>
       <footer>${t('app.footer')}</footer>
     `;

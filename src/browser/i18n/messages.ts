@@ -65,6 +65,12 @@ const m = {
     ko: '헤드 "{head}"는 {headDim}차원 임베딩을 기대하지만 인코더는 {dim}차원을 냅니다. 설정에서 맞는 인코더를 고르거나 다른 헤드를 쓰세요.',
     en: 'The head "{head}" expects {headDim}-dimensional embeddings but the encoder gives {dim}. Pick the matching encoder in Settings or another head.',
   },
+  'app.workerFailed': {
+    ko: '{name} 워커를 시작할 수 없습니다. 다른 탭에서 Saturi가 업데이트된 것 같습니다. 페이지를 새로 고치세요.',
+    en: 'The {name} worker could not start: Saturi was probably updated in another tab. Reload the page.',
+  },
+  'app.updated': { ko: '새 버전의 Saturi가 적용되었습니다. 새로 고치면 새 버전을 씁니다.', en: 'A new version of Saturi is active. Reload to use it.' },
+  'app.reload': { ko: '새로 고침', en: 'Reload' },
   'audio.cannotDecode': { ko: '브라우저가 이 파일을 디코딩할 수 없습니다 ({why})', en: 'the browser cannot decode this file ({why})' },
   'classify.tooShort': { ko: '{name}: 너무 짧습니다.', en: '{name}: too short.' },
   'classify.waveform': { ko: '녹음 파형', en: 'Recording waveform' },

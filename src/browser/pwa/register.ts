@@ -10,6 +10,7 @@ const RELOADED_KEY = 'saturi-isolation-reload';
 export async function registerServiceWorker(): Promise<void> {
   if (!__SATURI_BUILD__ || !('serviceWorker' in navigator)) return;
   reloadWhenIsolationArrives();
+  announceUpdates();
   // Relative to the page: the site may live under any sub-path.
   const wb = new Workbox(new URL('sw.js', document.baseURI).href, { scope: new URL('./', document.baseURI).pathname });
   await wb.register();
@@ -31,4 +32,17 @@ function reloadWhenIsolationArrives(): void {
   };
   if (navigator.serviceWorker.controller) reload();
   else navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true });
+}
+
+/** Fired on window when a newer version's service worker takes over a page an older one controlled. */
+export const UPDATED_EVENT = 'saturi-updated';
+
+/**
+ * A new version takes over open tabs at once (its worker claims them), but a tab keeps running the
+ * old version's code, whose lazily loaded files the new version may no longer serve: say so, so
+ * the user reloads, instead of finding out from a feature that stops working.
+ */
+function announceUpdates(): void {
+  if (!navigator.serviceWorker.controller) return; // the first visit's takeover is not an update
+  navigator.serviceWorker.addEventListener('controllerchange', () => window.dispatchEvent(new Event(UPDATED_EVENT)), { once: true });
 }

@@ -1,7 +1,7 @@
 // App-wide state shared by the pages: the store, the settings and what the
 // device offers. Pages listen to 'saturi-state' to refresh.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { wrap } from 'comlink';
+import { guardedWorker } from './guarded-worker.ts';
 import type { GpuProbeWorkerApi } from '../../../workers/gpu-probe.worker.ts';
 import { openStore, type SaturiStore } from '../store/store.ts';
 import { probeWebGpu, type WebGpuProbe } from '../webgpu-probe.ts';
@@ -25,7 +25,7 @@ export function gpuProbe(): Promise<WebGpuProbe> {
     if (typeof Worker === 'undefined') return probeWebGpu();
     const worker = new Worker(new URL('../../../workers/gpu-probe.worker.ts', import.meta.url), { type: 'module', name: 'gpu-probe' });
     try {
-      return await wrap<GpuProbeWorkerApi>(worker).probe();
+      return await guardedWorker<GpuProbeWorkerApi>(worker, 'gpu-probe').probe();
     } catch (e) {
       return { available: false, shaderF16: false, computeWorks: false, error: `WebGPU probe worker: ${(e as Error).message}` };
     } finally {

@@ -2,15 +2,16 @@
 // WAV goes to the audio worker whole (same decoder and resampler as the Node
 // pipeline); other formats are decoded by the browser (decodeAudioData runs on
 // its own decoder thread) and only downmixed/resampled in the worker.
-import { wrap, transfer, type Remote } from 'comlink';
+import { transfer, type Remote } from 'comlink';
 import type { AudioWorkerApi } from '../../../workers/audio.worker.ts';
 import { isWavHeader } from './wav-header.ts';
 import { t } from '../i18n/i18n.ts';
+import { guardedWorker } from './guarded-worker.ts';
 
 let worker: Remote<AudioWorkerApi> | undefined;
 
 function audioWorker(): Remote<AudioWorkerApi> {
-  worker ??= wrap<AudioWorkerApi>(new Worker(new URL('../../../workers/audio.worker.ts', import.meta.url), { type: 'module', name: 'audio' }));
+  worker ??= guardedWorker<AudioWorkerApi>(new Worker(new URL('../../../workers/audio.worker.ts', import.meta.url), { type: 'module', name: 'audio' }), 'audio');
   return worker;
 }
 

@@ -1,5 +1,6 @@
 // The encoder and trainer workers, created on first use and shared by all pages.
-import { proxy, wrap, type Remote } from 'comlink';
+import { proxy, type Remote } from 'comlink';
+import { guardedWorker } from './guarded-worker.ts';
 import type { EncoderWorkerApi, LoadProgress, LoadResult } from '../../core/encoder/worker-api.ts';
 import type { TrainerWorkerApi } from '../../core/head/worker-api.ts';
 import { modelLabel, modelSource, type AppSettings, type ResolvedEncoder } from './settings.ts';
@@ -11,12 +12,12 @@ let trainer: Remote<TrainerWorkerApi> | undefined;
 let loaded: { key: string; result: Promise<LoadResult> } | undefined;
 
 export function encoderWorker(): Remote<EncoderWorkerApi> {
-  encoder ??= wrap<EncoderWorkerApi>(new Worker(new URL('../../../workers/encoder.worker.ts', import.meta.url), { type: 'module', name: 'encoder' }));
+  encoder ??= guardedWorker<EncoderWorkerApi>(new Worker(new URL('../../../workers/encoder.worker.ts', import.meta.url), { type: 'module', name: 'encoder' }), 'encoder');
   return encoder;
 }
 
 export function trainerWorker(): Remote<TrainerWorkerApi> {
-  trainer ??= wrap<TrainerWorkerApi>(new Worker(new URL('../../../workers/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' }));
+  trainer ??= guardedWorker<TrainerWorkerApi>(new Worker(new URL('../../../workers/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' }), 'trainer');
   return trainer;
 }
 
