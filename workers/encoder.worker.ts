@@ -2,7 +2,7 @@
 // ONNX session all run here, so the page never blocks. See src/core/encoder/worker-api.ts.
 import { expose, transfer } from 'comlink';
 import { embedSegments } from '../src/core/encoder/pipeline.ts';
-import type { EmbedOptions, EmbedProgress, EmbedResult, EmbedSegment, EncoderWorkerApi, LoadProgress, LoadResult, ModelSource, BackendChoice, EncoderDtype } from '../src/core/encoder/worker-api.ts';
+import type { EmbedOptions, EmbedProgress, EmbedResult, EmbedSegment, EncoderWorkerApi, ExpectedEncoder, LoadProgress, LoadResult, ModelSource, BackendChoice, EncoderDtype } from '../src/core/encoder/worker-api.ts';
 import { loadBrowserEncoder, type BrowserEncoder } from '../src/browser/encoder/load.ts';
 
 let encoder: BrowserEncoder | null = null;
@@ -33,9 +33,17 @@ const api: EncoderWorkerApi = {
     });
   },
 
-  embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void): Promise<EmbedResult[]> {
+  embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder): Promise<EmbedResult[]> {
     return inTurn(async () => {
       if (!encoder) throw new Error('encoder worker: call load() before embed()');
+      if (expected) {
+        const i = encoder.info;
+        if (i.modelId !== expected.modelId || i.revision !== expected.revision || i.dtype !== expected.dtype || i.dim !== expected.dim) {
+          const e = new Error(`the encoder loaded now is ${i.modelId}@${i.revision} (${i.dtype}), not ${expected.modelId}@${expected.revision} (${expected.dtype})`);
+          e.name = 'EncoderChangedError';
+          throw e;
+        }
+      }
       const call = (current = { cancelled: false });
       try {
         const results = await embedSegments(encoder.session, encoder.extractor, segments, opts, {
@@ -58,7 +66,7 @@ const api: EncoderWorkerApi = {
   },
 
   async dispose(): Promise<void> {
-    if (current) current.cancelled = true;
+    // After the running call, not by cancelling it: it may be another page's job.
     await inTurn(async () => {
       if (encoder) await encoder.dispose();
       encoder = null;

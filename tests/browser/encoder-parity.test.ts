@@ -10,7 +10,7 @@ import { loadEncoder } from '../../src/node/encoder/load.ts';
 import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/tiny-model.ts';
 import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
 import { embedSegments } from '../../src/core/encoder/pipeline.ts';
-import type { EmbedOptions, LoadProgress, LoadResult } from '../../src/core/encoder/worker-api.ts';
+import type { EmbedOptions, ExpectedEncoder, LoadProgress, LoadResult } from '../../src/core/encoder/worker-api.ts';
 
 const SR = 16000;
 const MODEL = '/models/tiny-w2v-bert/';
@@ -32,6 +32,7 @@ type Api = {
   load(model: string, dtype: string, backend: string): Promise<{ info?: LoadResult; error?: string; progress: LoadProgress[] }>;
   embed(s: typeof segments, o: EmbedOptions): Promise<{ id: string; embedding: number[]; frames: number }[]>;
   cancelRightAway(s: typeof segments, o: EmbedOptions): Promise<{ outcome: string; events: number[] }>;
+  embedExpecting(s: typeof segments, o: EmbedOptions, e: ExpectedEncoder): Promise<{ results?: number; error?: string }>;
   twoAtOnce(a: typeof segments, b: typeof segments, o: EmbedOptions): Promise<{ order: string[]; results: { id: string; embedding: number[] }[][] }>;
   ticksDuringJob(count: number, seconds: number, o: EmbedOptions): Promise<{ ticks: number; ms: number }>;
   cacheEntries(): Promise<string[]>;
@@ -144,9 +145,13 @@ describe('encoder worker in the browser', () => {
     // Two jobs at once (a classification while a dataset embeds) take the session in turn, never
     // interleaved (in the app, interleaved runs on the 8-bit model hung both for good): every batch
     // of the first before any of the second, and each gets what it would get alone.
-    await call('load', MODEL, 'q8', 'wasm');
+    const q8 = (await call('load', MODEL, 'q8', 'wasm')).info!;
+    // A call meant for another encoder (a dataset job whose set was embedded with fp32) is refused, not run on this one.
+    const meant = { modelId: q8.modelId, revision: q8.revision, dtype: 'q8' as const, dim: q8.dim };
+    expect(await call('embedExpecting', many.slice(0, 2), { mode: 'eval' }, meant)).toEqual({ results: 2 });
+    expect((await call('embedExpecting', many.slice(0, 2), { mode: 'eval' }, { ...meant, dtype: 'fp32' })).error).toMatch(/^EncoderChangedError: the encoder loaded now is .*\(q8\), not .*\(fp32\)$/);
     const a = many.slice(0, 6);
-    const b = many.slice(6);
+    const b = many.slice(6, 11); // 5 clips: its progress totals tell its batches from a's
     const both = await call('twoAtOnce', a, b, { mode: 'eval', batchSize: 2 });
     expect(both.order).toEqual(['a', 'a', 'a', 'b', 'b', 'b']);
     const alone = [await call('embed', a, { mode: 'eval', batchSize: 2 }), await call('embed', b, { mode: 'eval', batchSize: 2 })];

@@ -112,6 +112,10 @@ const m = {
     ko: '{done}/{total}개 · 오디오 {audio} · 남은 시간 {eta} · 건너뜀 {rejected}',
     en: '{done}/{total} segments · audio {audio} · ETA {eta} · skipped {rejected}',
   },
+  'dataset.encoderSwitched': {
+    ko: '인코더가 바뀌어 일시 정지했습니다 ({why}). 설정에서 이 세트의 인코더로 되돌린 뒤 이어서 하세요.',
+    en: 'Paused: the encoder changed ({why}). Switch back to this set\'s encoder in Settings, then resume.',
+  },
   'dataset.noCsv': {
     ko: '이 폴더에는 CSV 파일이 없습니다. 녹음 파일 목록으로 name, path, dialect 열이 있는 CSV(saturi split이 만드는 train.csv / eval.csv 등)를 같은 폴더에 두세요. path는 CSV가 있는 폴더 기준입니다.',
     en: 'This folder has no CSV file. Put a CSV listing the recordings, with name, path and dialect columns (such as the train.csv / eval.csv that saturi split writes), in the folder; paths are relative to the CSV\'s folder.',

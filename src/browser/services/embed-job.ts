@@ -5,14 +5,15 @@
 import { transfer } from 'comlink';
 import preprocessorConfig from '../../../configs/preprocessor_config.json' with { type: 'json' };
 import { LABEL_NAMES } from '../../core/config/labels.ts';
-import { createManifest } from '../../core/encoder/embedding-set.ts';
-import type { EmbedMode, EmbedSegment, LoadResult } from '../../core/encoder/worker-api.ts';
+import { createManifest, type EmbeddingManifest } from '../../core/encoder/embedding-set.ts';
+import type { EmbedMode, EmbedSegment, ExpectedEncoder, LoadResult } from '../../core/encoder/worker-api.ts';
 import { newId, type JobItem, type SaturiStore, type StoredJob, type StoredSetRecord } from '../store/store.ts';
 import { AppendBuffer } from '../store/append-buffer.ts';
 import { decodeManyTo16k } from './audio.ts';
 import { notifyChanged, requestPersistence, storageInfo } from './app-state.ts';
 import type { FolderSource } from './folder.ts';
 import { encoderWorker } from './workers.ts';
+import { t } from '../i18n/i18n.ts';
 
 export const MAX_LENGTH_SECONDS = 20;
 export const JOB_BATCH = 4;
@@ -143,6 +144,9 @@ export class EmbeddingJobRunner {
     };
     await save('running');
     this.onProgress(progress('running'));
+    // Every batch must run on the set's own encoder: another page may load another one meanwhile.
+    const m = set.manifest as unknown as EmbeddingManifest;
+    const expected: ExpectedEncoder = { modelId: m.encoder.id, revision: m.encoder.revision, dtype: m.dtype, dim: set.dim };
     try {
       // Train rows get the seeded random crop, the others the first 20 s: one mode per batch.
       const byMode = new Map<EmbedMode, JobItem[]>();
@@ -187,6 +191,8 @@ export class EmbeddingJobRunner {
             const results = await encoderWorker().embed(
               transfer(segments, segments.map((s) => s.samples.buffer)),
               { mode, seed: TRAIN_CROP_SEED, maxLengthSeconds: MAX_LENGTH_SECONDS, batchSize: JOB_BATCH },
+              undefined,
+              expected,
             );
             for (const r of results) {
               const it = batch.find((x) => x.id === r.id)!;
@@ -213,6 +219,15 @@ export class EmbeddingJobRunner {
       const msg = (e as Error).message;
       // The set was deleted under the job (its batch could not be stored): nothing to keep or report.
       if (!(await this.store.getSet(this.setId))) return progress('stopped');
+      // Another encoder was loaded (settings changed, another page used it): pause, keep what is done.
+      if ((e as Error).name === 'EncoderChangedError') {
+        await flush().catch(() => undefined);
+        const why = t('dataset.encoderSwitched', { why: msg });
+        await save('paused', why);
+        const p = progress('paused', why);
+        this.onProgress(p);
+        return p;
+      }
       // Keep what was computed before the failure.
       await flush().catch(() => undefined);
       await save('stopped', msg);

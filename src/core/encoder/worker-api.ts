@@ -99,15 +99,25 @@ export interface EmbedResult {
   embedding: Float32Array;
 }
 
+/** The encoder an embed() call is meant for (an embedding set's); another one loaded fails the call. */
+export interface ExpectedEncoder {
+  modelId: string;
+  revision: string;
+  dtype: EncoderDtype;
+  dim: number;
+}
+
 export interface EncoderWorkerApi {
   load(model: ModelSource, dtype: EncoderDtype, backend?: BackendChoice, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
   /**
    * One result per segment (per window in 'windows' mode), in input order. Rejects with an error
    * named 'AbortError' after cancel(). Calls from several pages run one after another, in order.
+   * With `expected`, it rejects with an error named 'EncoderChangedError' when the encoder loaded
+   * when its turn comes is another one (a page loaded a different model or dtype meanwhile).
    */
-  embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void): Promise<EmbedResult[]>;
+  embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder): Promise<EmbedResult[]>;
   /** Stops the running embed() between batches (not the calls queued behind it). */
   cancel(): void;
-  /** Releases the session and its GPU / WASM memory. */
+  /** Releases the session and its GPU / WASM memory, after the call running now. */
   dispose(): Promise<void>;
 }

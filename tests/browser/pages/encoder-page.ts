@@ -1,6 +1,6 @@
 // Drives the real encoder worker (workers/encoder.worker.ts) for tests/browser/encoder-*.test.ts.
 import { proxy, wrap } from 'comlink';
-import type { EmbedOptions, EncoderWorkerApi, LoadProgress } from '../../../src/core/encoder/worker-api.ts';
+import type { EmbedOptions, EncoderWorkerApi, ExpectedEncoder, LoadProgress } from '../../../src/core/encoder/worker-api.ts';
 
 const rawWorker = new Worker(new URL('/workers/encoder.worker.ts', import.meta.url), { type: 'module', name: 'encoder' });
 // A worker that fails to start (module error) would leave comlink calls pending forever: say so.
@@ -39,17 +39,28 @@ const api = {
     }
     return { outcome, events };
   },
+  /** embed() told which encoder it is meant for: the error's name and message, or the result count. */
+  async embedExpecting(segments: { id: string; samples: number[] }[], opts: EmbedOptions, expected: ExpectedEncoder) {
+    try {
+      const res = await worker.embed(segments.map((s) => ({ id: s.id, samples: Float32Array.from(s.samples) })), opts, undefined, expected);
+      return { results: res.length };
+    } catch (e) {
+      return { error: `${(e as Error).name}: ${(e as Error).message}` };
+    }
+  },
   /** Two jobs sent at once (a classification while a dataset embeds): each resolves, with its own results. */
   async twoAtOnce(a: { id: string; samples: number[] }[], b: { id: string; samples: number[] }[], opts: EmbedOptions) {
-    // The order in which the worker reports batches done: 'a' or 'b' per batch.
+    // The order in which the worker reports batches done: 'a' or 'b' per batch (told apart by their
+    // totals). One proxied callback for both: messages on one port keep their order, two ports would not.
     const order: string[] = [];
-    const send = (segs: { id: string; samples: number[] }[], tag: string) =>
+    const onProgress = proxy((p: { total: number }) => void order.push(p.total === a.length ? 'a' : 'b'));
+    const send = (segs: { id: string; samples: number[] }[]) =>
       worker.embed(
         segs.map((s) => ({ id: s.id, samples: Float32Array.from(s.samples) })),
         opts,
-        proxy(() => void order.push(tag)),
+        onProgress,
       );
-    const [ra, rb] = await Promise.all([send(a, 'a'), send(b, 'b')]);
+    const [ra, rb] = await Promise.all([send(a), send(b)]);
     return { order, results: [ra, rb].map((res) => res.map((r) => ({ id: r.id, embedding: Array.from(r.embedding) }))) };
   },
   /** Counts page timer ticks while the worker runs one big batch of `count` clips of `seconds` (made here, before timing). */
