@@ -48,20 +48,16 @@ const api = {
       return { error: `${(e as Error).name}: ${(e as Error).message}` };
     }
   },
-  /** Two jobs sent at once (a classification while a dataset embeds): each resolves, with its own results. */
-  async twoAtOnce(a: { id: string; samples: number[] }[], b: { id: string; samples: number[] }[], opts: EmbedOptions) {
-    // The order in which the worker reports batches done: 'a' or 'b' per batch (told apart by their
-    // totals). One proxied callback for both: messages on one port keep their order, two ports would not.
-    const order: string[] = [];
-    const onProgress = proxy((p: { total: number }) => void order.push(p.total === a.length ? 'a' : 'b'));
+  /** Two jobs sent at once, then cancel(): what became of each (results or the error). */
+  async twoThenCancel(a: { id: string; samples: number[] }[], b: { id: string; samples: number[] }[], opts: EmbedOptions) {
     const send = (segs: { id: string; samples: number[] }[]) =>
-      worker.embed(
-        segs.map((s) => ({ id: s.id, samples: Float32Array.from(s.samples) })),
-        opts,
-        onProgress,
+      worker.embed(segs.map((s) => ({ id: s.id, samples: Float32Array.from(s.samples) })), opts).then(
+        (res) => res.map((r) => ({ id: r.id, embedding: Array.from(r.embedding) })),
+        (e: Error) => `${e.name}: ${e.message}`,
       );
-    const [ra, rb] = await Promise.all([send(a), send(b)]);
-    return { order, results: [ra, rb].map((res) => res.map((r) => ({ id: r.id, embedding: Array.from(r.embedding) }))) };
+    const jobs = [send(a), send(b)];
+    await worker.cancel();
+    return Promise.all(jobs);
   },
   /** Counts page timer ticks while the worker runs one big batch of `count` clips of `seconds` (made here, before timing). */
   async ticksDuringJob(count: number, seconds: number, opts: EmbedOptions) {
