@@ -185,10 +185,12 @@ describe('saturi hub upload-dataset', () => {
     expect(after.committed.map((c: { index: number }) => c.index)).toEqual([0, 1, 2, 3, 4, 5]);
 
     // Through the CLI, a finished upload has nothing left to do (the repo exists: 409 is fine).
-    const r = await runCli(['hub', 'upload-dataset', '--train', trainCsv, '--eval', evalCsv, '--repo', 'bob/dialects', '--batch-size', '2', '--hub-url', hub.url, '--state', stateFile], {
-      cwd: dir,
-      env: { HF_TOKEN: hub.token },
-    });
+    const uploadCli = () =>
+      runCli(['hub', 'upload-dataset', '--train', trainCsv, '--eval', evalCsv, '--repo', 'bob/dialects', '--batch-size', '2', '--hub-url', hub.url, '--state', stateFile], {
+        cwd: dir,
+        env: { HF_TOKEN: hub.token },
+      });
+    const r = await uploadCli();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('dataset repo bob/dialects exists');
     expect(r.stderr).toContain('(0 commits this run, 6 from before)');
@@ -197,10 +199,7 @@ describe('saturi hub upload-dataset', () => {
 
     // The repo deleted on the Hub since (or another Hub): the state's commits are not there, so all are made again.
     hub.repos.delete([...hub.repos.keys()].find((k) => k.includes('bob/dialects'))!);
-    const again = await runCli(['hub', 'upload-dataset', '--train', trainCsv, '--eval', evalCsv, '--repo', 'bob/dialects', '--batch-size', '2', '--hub-url', hub.url, '--state', stateFile], {
-      cwd: dir,
-      env: { HF_TOKEN: hub.token },
-    });
+    const again = await uploadCli();
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('created dataset repo bob/dialects');
     expect(again.stderr).toContain('the 6 batches it records as committed are not there; uploading all of them');
