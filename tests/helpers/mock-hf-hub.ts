@@ -6,6 +6,7 @@
 //   POST /[datasets/]{ns}/{name}.git/info/lfs/objects/batch   → {transfer:"basic", objects:[{oid, size, actions.upload.href}]}
 //   PUT  {upload href}                                        raw bytes (sha256 checked against the oid)
 //   POST /api/{models|datasets}/{ns}/{name}/commit/{rev}      NDJSON: header, file (base64), lfsFile (oid)
+//   PUT  /api/{models|datasets}/{ns}/{name}/settings          {private: bool} (huggingface_hub update_repo_settings)
 // It records every request and the files each repo ends up with, checks the
 // bearer token, allows CORS (for the browser test), and can fail chosen
 // requests to exercise retries and resumes.
@@ -34,6 +35,8 @@ export interface MockRepo {
   id: string;
   private: boolean;
   files: Map<string, Buffer>;
+  /** Each visibility the settings endpoint set, in order. */
+  visibilityChanges: boolean[];
 }
 
 export interface FailureRule {
@@ -60,6 +63,8 @@ export interface MockHub {
   fail(rule: FailureRule): FailureRule;
   clearFailures(): void;
   repo(type: 'model' | 'dataset', id: string): MockRepo | undefined;
+  /** Put a repo on the hub as if someone had created it earlier. */
+  addRepo(type: 'model' | 'dataset', id: string, opts?: { private?: boolean }): MockRepo;
   close(): Promise<void>;
 }
 
@@ -132,7 +137,7 @@ export async function startMockHub(opts: { token?: string } = {}): Promise<MockH
         json(res, 409, { error: 'You already created this repo', url: `${base}/${id}` });
         return 409;
       }
-      repos.set(key(type, id), { type, id, private: p.visibility === 'private', files: new Map() });
+      repos.set(key(type, id), { type, id, private: p.visibility === 'private', files: new Map(), visibilityChanges: [] });
       json(res, 200, { url: `${base}/${type === 'dataset' ? 'datasets/' : ''}${id}`, id });
       return 200;
     }
@@ -171,6 +176,22 @@ export async function startMockHub(opts: { token?: string } = {}): Promise<MockH
       const oid = createHash('sha1').update(`commit-${++commitCounter}`).digest('hex');
       commits.push({ repo: repo.id, type, summary: String(header?.value.summary ?? ''), oid, files: [...staged.keys()] });
       json(res, 200, { success: true, commitOid: oid, commitUrl: `${base}/${type === 'dataset' ? 'datasets/' : ''}${repo.id}/commit/${oid}` });
+      return 200;
+    }
+
+    m = /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/settings$/.exec(path);
+    if (m && method === 'PUT') {
+      const repo = repos.get(key(m[1] === 'datasets' ? 'dataset' : 'model', m[2]!));
+      if (!repo) {
+        json(res, 404, { error: 'Repository not found' });
+        return 404;
+      }
+      const p = JSON.parse(body.toString('utf8')) as { private?: unknown };
+      if (typeof p.private === 'boolean') {
+        repo.private = p.private;
+        repo.visibilityChanges.push(p.private);
+      }
+      json(res, 200, {});
       return 200;
     }
 
@@ -233,6 +254,11 @@ export async function startMockHub(opts: { token?: string } = {}): Promise<MockH
       failures = [];
     },
     repo: (type, id) => repos.get(key(type, id)),
+    addRepo(type, id, o = {}) {
+      const r: MockRepo = { type, id, private: o.private ?? false, files: new Map(), visibilityChanges: [] };
+      repos.set(key(type, id), r);
+      return r;
+    },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

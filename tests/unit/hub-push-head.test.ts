@@ -125,6 +125,56 @@ describe('saturi hub push-head', () => {
     expect(hub.commits.length).toBe(before + 1);
   });
 
+  it('--private makes an existing public repo private, then uploads', async () => {
+    const existing = hub.addRepo('model', 'alice/was-public', { private: false });
+    const r = await runCli(['hub', 'push-head', headDir, '--repo', 'alice/was-public', '--private', '--hub-url', hub.url], {
+      env: { HF_TOKEN: hub.token, ...fastRetry },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('model repo alice/was-public existed; set its visibility to private');
+    expect(existing.private).toBe(true);
+    expect(existing.visibilityChanges).toEqual([true]);
+    const settings = hub.requests.filter((q) => q.path === '/api/models/alice/was-public/settings');
+    expect(settings.map((q) => [q.method, q.status, q.authorization])).toEqual([['PUT', 200, `Bearer ${hub.token}`]]);
+    // The visibility was set before any file went up.
+    const firstUpload = hub.requests.findIndex((q) => q.path.startsWith('/api/models/alice/was-public/preupload'));
+    expect(hub.requests.indexOf(settings[0]!)).toBeLessThan(firstUpload);
+    expect([...existing.files.keys()].sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'saturi_head.json']);
+
+    // Without --private, an existing repo's visibility is left alone (no settings call).
+    const other = hub.addRepo('model', 'alice/stays-private', { private: true });
+    const again = await runCli(['hub', 'push-head', headDir, '--repo', 'alice/stays-private', '--hub-url', hub.url], { env: { HF_TOKEN: hub.token, ...fastRetry } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('visibility');
+    expect(other.private).toBe(true);
+    expect(hub.requests.some((q) => q.path === '/api/models/alice/stays-private/settings')).toBe(false);
+  });
+
+  it('uploads nothing when the visibility of an existing repo cannot be set, and names the repo and the refusal', async () => {
+    const existing = hub.addRepo('model', 'alice/not-mine', { private: false });
+    hub.fail({ method: 'PUT', path: /^\/api\/models\/alice\/not-mine\/settings$/, status: 403, times: Infinity });
+    try {
+      const r = await runCli(['hub', 'push-head', headDir, '--repo', 'alice/not-mine', '--private', '--hub-url', hub.url], {
+        env: { HF_TOKEN: hub.token, ...fastRetry },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('could not make the existing model repo alice/not-mine private (HTTP 403: injected failure 403); not uploading to it');
+      expect(r.stderr + r.stdout).not.toContain(hub.token);
+      expect(r.stdout).not.toContain('pushed head');
+
+      // The core API (used by the app) refuses the same way.
+      await expect(
+        pushHead({ safetensors: fixture.safetensors, config: fixture.config }, { repo: 'alice/not-mine', accessToken: hub.token, hubUrl: hub.url, private: true, retry: { retries: 0 } }),
+      ).rejects.toThrow(/alice\/not-mine.*HTTP 403/);
+    } finally {
+      hub.clearFailures();
+    }
+    expect(existing.private).toBe(false);
+    expect(existing.files.size).toBe(0);
+    expect(hub.commits.some((c) => c.repo === 'alice/not-mine')).toBe(false);
+    expect(hub.requests.some((q) => q.path.startsWith('/api/models/alice/not-mine/preupload'))).toBe(false);
+  });
+
   it('fails clearly on a rejected token, a missing token, a missing file, or a hub that keeps failing', async () => {
     const wrong = 'hf_wrongSecretToken987654321';
     let r = await runCli(['hub', 'push-head', headDir, '--repo', 'alice/other', '--hub-url', hub.url, '--token', wrong], { env: fastRetry });

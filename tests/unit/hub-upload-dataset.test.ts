@@ -214,4 +214,38 @@ describe('saturi hub upload-dataset', () => {
       writeCsv(trainCsv, TRAIN);
     }
   });
+
+  it('--private makes an existing public dataset repo private before uploading, and stops if that is refused', async () => {
+    const upload = (repo: string, stateFile: string) =>
+      runCli(['hub', 'upload-dataset', '--train', trainCsv, '--repo', repo, '--batch-size', '10', '--private', '--hub-url', hub.url, '--state', stateFile], {
+        cwd: dir,
+        env: { HF_TOKEN: hub.token, SATURI_HUB_RETRY_DELAY_MS: '20' },
+      });
+    const existing = hub.addRepo('dataset', 'bob/was-public', { private: false });
+    const r = await upload('bob/was-public', join(dir, 'state-was-public.json'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('dataset repo bob/was-public exists');
+    expect(r.stderr).toContain('dataset repo bob/was-public: set its visibility to private');
+    expect(existing.private).toBe(true);
+    expect(existing.visibilityChanges).toEqual([true]);
+    expect(hub.requests.filter((q) => q.path === '/api/datasets/bob/was-public/settings').map((q) => [q.method, q.status])).toEqual([['PUT', 200]]);
+    expect(existing.files.size).toBe(TRAIN.length + 1 + 1); // audio, train/metadata.csv, README.md
+
+    const refused = hub.addRepo('dataset', 'bob/not-mine', { private: false });
+    hub.fail({ method: 'PUT', path: /^\/api\/datasets\/bob\/not-mine\/settings$/, status: 403, times: Infinity });
+    try {
+      const stateFile = join(dir, 'state-not-mine.json');
+      const bad = await upload('bob/not-mine', stateFile);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('could not make the existing dataset repo bob/not-mine private (HTTP 403: injected failure 403); not uploading to it');
+      expect(bad.stderr + bad.stdout).not.toContain(hub.token);
+      expect(existsSync(stateFile)).toBe(false);
+    } finally {
+      hub.clearFailures();
+    }
+    expect(refused.private).toBe(false);
+    expect(refused.files.size).toBe(0);
+    expect(hub.commits.some((c) => c.repo === 'bob/not-mine')).toBe(false);
+    expect(hub.requests.some((q) => q.path.startsWith('/api/datasets/bob/not-mine/preupload'))).toBe(false);
+  });
 });

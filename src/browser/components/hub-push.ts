@@ -179,7 +179,8 @@ export class HubPush extends LitElement {
         repo,
         accessToken: this.#token,
         hubUrl,
-        private: data.get('private') === 'on',
+        // Unchecked means "not asked", not "make it public": an existing private repo stays private.
+        private: data.get('private') === 'on' ? true : undefined,
         retry: this.retry,
         signal: this.#abort.signal,
         onProgress: (p) => this.#onProgress(p),

@@ -26,8 +26,63 @@ function hubFetch(target: HubTarget): typeof fetch {
   return retryingFetch(target.fetch ?? globalThis.fetch.bind(globalThis), target.retry);
 }
 
-/** Create the repo; an existing repo of ours (409) is fine. */
-export async function ensureRepo(target: HubTarget, opts: { private?: boolean } = {}): Promise<{ created: boolean }> {
+/** Why the Hub said no, from its JSON (`error`/`message`) or text body; empty when it gave none. */
+async function errorDetail(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const j = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const m = j.error ?? j.message;
+    if (typeof m === 'string' && m) return m;
+  } catch {
+    // not JSON: the text itself
+  }
+  return text.trim().slice(0, 300);
+}
+
+/**
+ * Set an existing repo's visibility, as huggingface_hub's update_repo_settings
+ * does: PUT {hub}/api/{models|datasets}/{repo}/settings {"private": bool}.
+ * Throws (a HubApiError for an HTTP refusal) naming the repo and the Hub's answer.
+ */
+export async function setRepoVisibility(target: HubTarget, isPrivate: boolean): Promise<void> {
+  const hub = (target.hubUrl ?? 'https://huggingface.co').replace(/\/$/, '');
+  const url = `${hub}/api/${target.type}s/${target.repo}/settings`;
+  const what = `could not make the existing ${target.type} repo ${target.repo} ${isPrivate ? 'private' : 'public'}`;
+  let res: Response;
+  try {
+    res = await hubFetch(target)(url, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${target.accessToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ private: isPrivate }),
+    });
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error)?.message ?? String(e)}; not uploading to it`);
+  }
+  if (!res.ok) {
+    const detail = await errorDetail(res);
+    throw new HubApiError(
+      url,
+      res.status,
+      res.headers.get('X-Request-Id') ?? undefined,
+      `${what} (HTTP ${res.status}${detail ? `: ${detail}` : ''}); not uploading to it`,
+    );
+  }
+  await res.body?.cancel().catch(() => undefined);
+}
+
+export interface EnsureRepoResult {
+  created: boolean;
+  /** Set when an existing repo's visibility was set as asked (`private`); absent when none was asked or the repo was created. */
+  visibilitySet?: 'private' | 'public';
+}
+
+/**
+ * Create the repo; an existing repo of ours (409) is fine. A visibility asked
+ * for (`private` given) is made to hold either way: on creation, and for an
+ * existing repo through the settings endpoint, so `--private` is never
+ * silently dropped. Without `private`, an existing repo is left as it is.
+ */
+export async function ensureRepo(target: HubTarget, opts: { private?: boolean } = {}): Promise<EnsureRepoResult> {
   try {
     await createRepo({
       repo: { type: target.type, name: target.repo },
@@ -38,9 +93,11 @@ export async function ensureRepo(target: HubTarget, opts: { private?: boolean } 
     });
     return { created: true };
   } catch (e) {
-    if (e instanceof HubApiError && e.statusCode === 409) return { created: false };
-    throw e;
+    if (!(e instanceof HubApiError && e.statusCode === 409)) throw e;
   }
+  if (opts.private === undefined) return { created: false };
+  await setRepoVisibility(target, opts.private);
+  return { created: false, visibilitySet: opts.private ? 'private' : 'public' };
 }
 
 export async function commitFiles(

@@ -33,6 +33,8 @@ export interface PushHeadResult {
   commitOid: string;
   files: { path: string; bytes: number }[];
   createdRepo: boolean;
+  /** Set when the repo existed and its visibility was set as `private` asked. */
+  visibilitySet?: 'private' | 'public';
 }
 
 function toBlob(b: Blob | ArrayBuffer | Uint8Array, type = 'application/octet-stream'): Blob {
@@ -59,7 +61,7 @@ export async function pushHead(head: HeadForHub, opts: PushHeadOptions): Promise
   const target: HubTarget = { repo, type: 'model', accessToken: checkToken(opts.accessToken), hubUrl: opts.hubUrl, retry: opts.retry, fetch: opts.fetch };
   const files = headUploadFiles(repo, head);
   opts.onProgress?.({ kind: 'phase', phase: 'creating-repo' });
-  const { created } = await ensureRepo(target, { private: opts.private });
+  const { created, visibilitySet } = await ensureRepo(target, { private: opts.private });
   const out = await commitFiles(target, files, opts.commitTitle ?? 'Upload Saturi dialect head', opts.onProgress, opts.signal);
   const hub = (opts.hubUrl ?? 'https://huggingface.co').replace(/\/$/, '');
   return {
@@ -68,5 +70,6 @@ export async function pushHead(head: HeadForHub, opts: PushHeadOptions): Promise
     commitOid: out.commit.oid,
     files: files.map((f) => ({ path: f.path, bytes: f.content.size })),
     createdRepo: created,
+    ...(visibilitySet ? { visibilitySet } : {}),
   };
 }

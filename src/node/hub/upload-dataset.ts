@@ -132,8 +132,9 @@ export async function uploadDataset(o: UploadDatasetOptions): Promise<{ plan: Da
   state ??= { repo: o.repo, planId: plan.id, batches: plan.batches.length, committed: [] };
   const done = new Set(state.committed.map((c) => c.index));
   o.log(describePlan(plan, o.repo, state, 3));
-  const { created } = await ensureRepo(target, { private: o.private });
+  const { created, visibilitySet } = await ensureRepo(target, { private: o.private });
   o.log(created ? `created dataset repo ${o.repo}` : `dataset repo ${o.repo} exists`);
+  if (visibilitySet) o.log(`dataset repo ${o.repo}: set its visibility to ${visibilitySet}`);
   // A repo that had to be created holds none of the commits the state remembers (another Hub, or
   // the repo deleted since): starting over is the only way to get every file there.
   if (created && done.size > 0) {

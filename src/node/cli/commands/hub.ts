@@ -19,7 +19,7 @@ export function register(program: Command): void {
   const common = (c: Command) =>
     c
       .requiredOption('--repo <namespace/name>', 'Hub repository')
-      .option('--private', 'create the repository as private')
+      .option('--private', 'make the repository private (created private, or an existing one switched to private)')
       .option('--hub-url <url>', 'Hub endpoint (default $HF_ENDPOINT or https://huggingface.co)', process.env.HF_ENDPOINT ?? 'https://huggingface.co')
       .option('--token <hf_token>', 'access token (else HF_TOKEN, else HF_TOKEN in ./.env)')
       .option('--retries <n>', 'retries per failed request (network errors, HTTP 5xx/429)', '3');
@@ -54,6 +54,7 @@ export function register(program: Command): void {
         },
       });
       for (const f of r.files) log(`  ${f.path} (${f.bytes} bytes)`);
+      if (r.visibilitySet) process.stdout.write(`model repo ${opts.repo} existed; set its visibility to ${r.visibilitySet}\n`);
       process.stdout.write(`pushed head to ${r.repoUrl} (commit ${r.commitOid})\n`);
     });
   });
