@@ -7,6 +7,10 @@ import { findRuns, pickBest, readRun } from '../../src/node/runs/read-run.ts';
 import { renderRunsTable, sortRuns } from '../../src/node/runs/runs-table.ts';
 import { niceTicks } from '../../src/core/plot/line-chart.ts';
 import { runCurvesSvg } from '../../src/core/plot/run-curves.ts';
+import { exportHead } from '../../src/core/head/hf-format.ts';
+import { initHeadParams } from '../../src/core/head/init.ts';
+import { TRAIN_CONFIG_DEFAULTS } from '../../src/core/head/train-config.ts';
+import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 
 const { dir, cleanup } = tempDir('saturi-runs-');
 const runsDir = join(dir, 'runs');
@@ -133,6 +137,62 @@ describe('saturi runs', () => {
 
   it('rejects a folder with no runs', async () => {
     await expect(findRuns([join(runsDir, 'notes')])).rejects.toThrow(`${join(runsDir, 'notes')}: not a training run folder and holds none`);
+  });
+});
+
+/** An exported head folder as the trainer writes head/ and each checkpoint folder (src/core/head/hf-format.ts exportHead). */
+function writeExportedHead(d: string, extra: Record<string, string> = {}): string {
+  const spec = { type: 'hf' as const, inputDim: 16, hiddenSize: 8, numLabels: LABEL_NAMES.length, activation: 'none' as const, dropout: 0 };
+  const files = exportHead({ spec, params: initHeadParams(spec, 1), labels: [...LABEL_NAMES] }, { training: { learning_rate: 1e-3, train_file: 'emb/train', output_dir: 'runs/x' } });
+  mkdirSync(d, { recursive: true });
+  for (const [name, data] of Object.entries({ ...files, ...extra })) writeFileSync(join(d, name), data);
+  return d;
+}
+
+describe('exported heads are not runs', () => {
+  it('a run\'s head/ or checkpoint-*/ given directly is a clear error naming it and its run', async () => {
+    const run = join(runsDir, 'a-hf-lr1e-3');
+    const head = writeExportedHead(join(run, 'head'));
+    const cp = writeExportedHead(join(run, 'checkpoint-100'), { 'trainer_state.json': '{"global_step": 100}' });
+    await expect(findRuns([head])).rejects.toThrow(`${head}: an exported head (config.json + model.safetensors), not a training run folder; point at its run folder ${run}`);
+    await expect(findRuns([cp])).rejects.toThrow(`${cp}: a training checkpoint (an exported head)`);
+    // The run itself still reads as before, and listing runsDir does not descend into heads.
+    expect(await findRuns([run])).toEqual([run]);
+    expect((await findRuns([runsDir])).map((d) => d.split('/').pop())).toEqual(['a-hf-lr1e-3', 'b-mlp-lr5e-5']);
+
+    for (const args of [['runs', head], ['runs', 'plot', head, '--out', join(dir, 'head.svg')]]) {
+      const r = await runCli(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`saturi: ${head}: an exported head`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('a folder of exported heads holds no runs; a just-started run (only the trainer\'s config.json) is one', async () => {
+    const exports = join(dir, 'exports');
+    writeExportedHead(join(exports, 'head-a'));
+    writeExportedHead(join(exports, 'head-b'));
+    await expect(findRuns([exports])).rejects.toThrow(
+      `${exports}: not a training run folder and holds none (a run has log.jsonl, metrics.json or the trainer's config.json); it holds exported heads (head-a, head-b), which are not runs`,
+    );
+    const r = await runCli(['runs', '--runs-dir', exports]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('it holds exported heads (head-a, head-b)');
+
+    // A head's config.json alone (no weights) is still not a run.
+    const configOnly = join(exports, 'config-only');
+    mkdirSync(configOnly);
+    writeFileSync(join(configOnly, 'config.json'), JSON.stringify({ architectures: ['Wav2Vec2BertForSequenceClassification'], model_type: 'wav2vec2-bert', id2label: { 0: 'a' } }));
+    await expect(findRuns([configOnly])).rejects.toThrow(`${configOnly}: an exported head`);
+
+    // The config.json train-run.ts writes first (resolved config + head spec), before any log line.
+    const fresh = join(exports, 'fresh-run');
+    mkdirSync(fresh);
+    const spec = { type: 'hf', inputDim: 16, hiddenSize: 8, numLabels: 6, activation: 'none', dropout: 0 };
+    writeFileSync(join(fresh, 'config.json'), JSON.stringify({ ...TRAIN_CONFIG_DEFAULTS, train_file: 'emb/train', output_dir: fresh, head: spec }, null, 2));
+    expect(await findRuns([exports])).toEqual([fresh]);
+    const info = await readRun(fresh);
+    expect(info).toMatchObject({ name: 'fresh-run', evals: [], best: null, head: 'hf/768' });
   });
 });
 

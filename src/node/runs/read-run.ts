@@ -2,7 +2,7 @@
 // log.jsonl, metrics.json, checkpoint-*/, head/) and pick each run's best
 // evaluation. A damaged log line is skipped and reported, never fatal.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../cli/errors.ts';
 import type { LogEvent } from '../../core/plot/run-curves.ts';
 
@@ -31,15 +31,51 @@ export interface RunInfo {
   warnings: string[];
 }
 
-const RUN_FILES = ['log.jsonl', 'metrics.json', 'config.json'];
+/** Files only a training run has (written by the trainer, never by a head export). */
+const RUN_LOG_FILES = ['log.jsonl', 'metrics.json'];
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
 
-async function isRunDir(dir: string): Promise<boolean> {
-  for (const f of RUN_FILES) if (await stat(join(dir, f)).then((s) => s.isFile(), () => false)) return true;
-  return false;
+const isFile = (f: string): Promise<boolean> => stat(f).then((s) => s.isFile(), () => false);
+
+/** A Hugging Face model config (what an exported head or checkpoint holds): architectures, model_type or id2label. */
+export function isModelConfig(config: Record<string, unknown>): boolean {
+  return 'architectures' in config || 'model_type' in config || 'id2label' in config;
 }
+
+/**
+ * The config.json the trainer writes into a run (src/node/head/train-run.ts: the
+ * resolved training config, whose train_file and output_dir are required), as
+ * opposed to an exported head's model config.
+ */
+export function isTrainingConfig(config: Record<string, unknown>): boolean {
+  return !isModelConfig(config) && (typeof config.train_file === 'string' || typeof config.output_dir === 'string');
+}
+
+type DirKind = 'run' | 'head' | 'other';
+
+/**
+ * A run has log.jsonl or metrics.json, or (a run just started) the trainer's config.json.
+ * An exported head (head/, checkpoint-*) has a model config.json and model.safetensors.
+ */
+async function classifyDir(dir: string): Promise<DirKind> {
+  for (const f of RUN_LOG_FILES) if (await isFile(join(dir, f))) return 'run';
+  const text = await readFile(join(dir, 'config.json'), 'utf8').catch(() => null);
+  let config: Record<string, unknown> | null = null;
+  if (text !== null) {
+    try {
+      config = obj(JSON.parse(text));
+    } catch {
+      config = null;
+    }
+  }
+  if (config && isTrainingConfig(config)) return 'run';
+  if ((config && isModelConfig(config)) || (await isFile(join(dir, 'model.safetensors')))) return 'head';
+  return 'other';
+}
+
+const RUN_FILES_HINT = 'a run has log.jsonl, metrics.json or the trainer\'s config.json';
 
 /** Given folders that are runs or hold runs, the run folders (sorted by name within a parent). */
 export async function findRuns(paths: string[]): Promise<string[]> {
@@ -47,14 +83,29 @@ export async function findRuns(paths: string[]): Promise<string[]> {
   for (const p of paths) {
     const st = await stat(p).catch(() => null);
     if (!st?.isDirectory()) throw new UserError(`${p}: no such folder`);
-    if (await isRunDir(p)) {
+    const kind = await classifyDir(p);
+    if (kind === 'run') {
       out.push(resolve(p));
       continue;
     }
+    if (kind === 'head') {
+      const parent = dirname(resolve(p));
+      const where = (await classifyDir(parent)) === 'run' ? `; point at its run folder ${parent}` : `; ${RUN_FILES_HINT}`;
+      const what = /^checkpoint-\d+$/.test(basename(resolve(p))) ? 'a training checkpoint (an exported head)' : 'an exported head';
+      throw new UserError(`${p}: ${what} (config.json + model.safetensors), not a training run folder${where}`);
+    }
     const kids = (await readdir(p, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => join(p, d.name)).sort();
     const runs: string[] = [];
-    for (const k of kids) if (await isRunDir(k)) runs.push(resolve(k));
-    if (runs.length === 0) throw new UserError(`${p}: not a training run folder and holds none (a run has config.json, log.jsonl, metrics.json)`);
+    const heads: string[] = [];
+    for (const k of kids) {
+      const kk = await classifyDir(k);
+      if (kk === 'run') runs.push(resolve(k));
+      else if (kk === 'head') heads.push(basename(k));
+    }
+    if (runs.length === 0) {
+      const held = heads.length > 0 ? `; it holds exported heads (${heads.slice(0, 5).join(', ')}${heads.length > 5 ? ', …' : ''}), which are not runs` : '';
+      throw new UserError(`${p}: not a training run folder and holds none (${RUN_FILES_HINT})${held}`);
+    }
     out.push(...runs);
   }
   return out;
