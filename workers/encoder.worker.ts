@@ -2,6 +2,7 @@
 // ONNX session all run here, so the page never blocks. See src/core/encoder/worker-api.ts.
 import { expose, transfer } from 'comlink';
 import { embedSegments } from '../src/core/encoder/pipeline.ts';
+import { encoderDifference } from '../src/core/encoder/embedding-set.ts';
 import type { EmbedOptions, EmbedProgress, EmbedResult, EmbedSegment, EncoderWorkerApi, ExpectedEncoder, LoadProgress, LoadResult, ModelSource, BackendChoice, EncoderDtype } from '../src/core/encoder/worker-api.ts';
 import { loadBrowserEncoder, type BrowserEncoder } from '../src/browser/encoder/load.ts';
 
@@ -36,13 +37,11 @@ const api: EncoderWorkerApi = {
   embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder): Promise<EmbedResult[]> {
     return inTurn(async () => {
       if (!encoder) throw new Error('encoder worker: call load() before embed()');
-      if (expected) {
-        const i = encoder.info;
-        if (i.modelId !== expected.modelId || i.revision !== expected.revision || i.dtype !== expected.dtype || i.dim !== expected.dim) {
-          const e = new Error(`the encoder loaded now is ${i.modelId}@${i.revision} (${i.dtype}), not ${expected.modelId}@${expected.revision} (${expected.dtype})`);
-          e.name = 'EncoderChangedError';
-          throw e;
-        }
+      const why = expected && encoderDifference(expected, encoder.info);
+      if (why) {
+        const e = new Error(why);
+        e.name = 'EncoderChangedError';
+        throw e;
       }
       const call = (current = { cancelled: false });
       try {

@@ -1,6 +1,7 @@
 // The real encoder worker in headless Chromium on the tiny model: WebGPU (SwiftShader) = WASM
 // = onnxruntime-node within 1e-3, load progress, Cache Storage (second load offline),
-// cancellation between batches, and a page that keeps running meanwhile.
+// cancellation between batches, a page that keeps running meanwhile, and a batch refused when
+// another encoder than the one it names is loaded.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { statSync } from 'node:fs';
@@ -158,5 +159,16 @@ describe('encoder worker in the browser', () => {
     const t = await call('ticksDuringJob', 12, 8, { mode: 'eval', batchSize: 12, maxPaddingFraction: 10 });
     expect(t.ms).toBeGreaterThan(150);
     expect(t.ticks).toBeGreaterThan(t.ms / 100);
+  });
+
+  it('a call meant for another encoder (a dataset job whose set was embedded with it) is refused with EncoderChangedError, not run on this one', async () => {
+    const q8 = (await call('load', MODEL, 'q8', 'wasm')).info!;
+    const meant: ExpectedEncoder = { modelId: q8.modelId, revision: q8.revision, dtype: 'q8', dim: q8.dim };
+    const two = segments.slice(0, 2);
+    expect(await call('embedExpecting', two, { mode: 'eval' }, meant)).toEqual({ results: 2 });
+    // The worker words it as the app does before resuming a set (encoderDifference in src/core).
+    expect((await call('embedExpecting', two, { mode: 'eval' }, { ...meant, dtype: 'fp32' })).error).toBe('EncoderChangedError: the set was embedded with dtype fp32, the encoder loaded now is q8');
+    expect((await call('embedExpecting', two, { mode: 'eval' }, { ...meant, revision: 'abc' })).error).toBe(`EncoderChangedError: the set was embedded with ${q8.modelId}@abc, the encoder loaded now is ${q8.modelId}@${q8.revision}`);
+    expect((await call('embedExpecting', two, { mode: 'eval' }, { ...meant, dim: q8.dim + 1 })).error).toBe(`EncoderChangedError: the set holds ${q8.dim + 1}-dimensional embeddings, the encoder loaded now makes ${q8.dim}`);
   });
 });

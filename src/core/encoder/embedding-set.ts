@@ -278,15 +278,31 @@ export function embeddingsIncompatibility(a: EmbeddingManifest, b: EmbeddingMani
   return null;
 }
 
+/** What decides the embeddings an encoder makes: the model at its revision, the dtype, the dimension. */
+export interface EncoderIdentity {
+  modelId: string;
+  revision: string;
+  dtype: string;
+  dim: number;
+}
+
+/**
+ * Why `loaded` cannot add rows to a set embedded with `expected`; null when they are the same
+ * encoder. Shared by the app (before resuming a set) and the encoder worker (before each batch).
+ */
+export function encoderDifference(expected: EncoderIdentity, loaded: EncoderIdentity): string | null {
+  if (loaded.modelId !== expected.modelId || loaded.revision !== expected.revision) return `the set was embedded with ${expected.modelId}@${expected.revision}, the encoder loaded now is ${loaded.modelId}@${loaded.revision}`;
+  if (loaded.dtype !== expected.dtype) return `the set was embedded with dtype ${expected.dtype}, the encoder loaded now is ${loaded.dtype}`;
+  if (loaded.dim !== expected.dim) return `the set holds ${expected.dim}-dimensional embeddings, the encoder loaded now makes ${loaded.dim}`;
+  return null;
+}
+
 /**
  * Why an encoder, as loaded, cannot add rows to a set embedded with `m` (the settings changed
  * since the set was started); null when it is the set's own encoder.
  */
-export function encoderMismatch(m: EmbeddingManifest, loaded: { modelId: string; revision: string; dtype: string; dim: number }): string | null {
-  if (loaded.modelId !== m.encoder.id || loaded.revision !== m.encoder.revision) return `the set was embedded with ${m.encoder.id}@${m.encoder.revision}, the encoder loaded now is ${loaded.modelId}@${loaded.revision}`;
-  if (loaded.dtype !== m.dtype) return `the set was embedded with dtype ${m.dtype}, the encoder loaded now is ${loaded.dtype}`;
-  if (loaded.dim !== m.dim) return `the set holds ${m.dim}-dimensional embeddings, the encoder loaded now makes ${loaded.dim}`;
-  return null;
+export function encoderMismatch(m: EmbeddingManifest, loaded: EncoderIdentity): string | null {
+  return encoderDifference({ modelId: m.encoder.id, revision: m.encoder.revision, dtype: m.dtype, dim: m.dim }, loaded);
 }
 
 /** Why two sets cannot be merged or appended to each other; null when compatible. */
