@@ -6,11 +6,11 @@
 // screenshot of every page (desktop and phone) under /tmp/saturi-shots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { launchChromium, repoRoot, startPreviewServer } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/paths.ts';
+import { staticHost } from '../helpers/static-host.ts';
 import { classClip, writeDatasetFolder, writeWav } from './app-data.ts';
 import {
   LONGTASK_SCRIPT,
@@ -71,30 +71,6 @@ function expectLocator(loc: ReturnType<Page['locator']>) {
   return {
     toContainText: async (re: RegExp) => expect.poll(async () => (await loc.count()) ? await loc.first().textContent() : '', { timeout: 30_000 }).toMatch(re),
   };
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm',
-  '.json': 'application/json', '.webmanifest': 'application/manifest+json', '.svg': 'image/svg+xml', '.png': 'image/png',
-};
-
-/** A plain static host serving `dir` under `prefix`, without COOP/COEP headers (so not cross-origin isolated). */
-async function plainStaticHost(dir: string, prefix: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (!path.startsWith(prefix)) return void res.writeHead(404).end();
-    let file = normalize(join(dir, path.slice(prefix.length)));
-    if (!file.startsWith(dir)) return void res.writeHead(403).end();
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) return void res.writeHead(404).end();
-    const body = readFileSync(file);
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no address');
-  return { url: `http://127.0.0.1:${addr.port}${prefix.replace(/\/$/, '')}`, server };
 }
 
 describe('the built app', () => {
@@ -385,7 +361,8 @@ describe('the built app', () => {
   });
 
   it('runs from a plain static host under a sub-path: single-threaded WASM without the service worker, isolated once the worker serves it', async () => {
-    const host = await plainStaticHost(outDir, '/some/sub/path/');
+    // No COOP/COEP headers: not cross-origin isolated until the service worker serves the site.
+    const host = await staticHost(outDir, { prefix: '/some/sub/path/' });
     const contexts: BrowserContext[] = [];
     const visit = async (serviceWorkers: 'allow' | 'block'): Promise<Page> => {
       const ctx = await browser.newContext({ serviceWorkers });
@@ -427,7 +404,7 @@ describe('the built app', () => {
       await classifiesAsBefore(served);
     } finally {
       for (const ctx of contexts) await ctx.close();
-      await new Promise((r) => host.server.close(r));
+      await host.close();
     }
   });
 });

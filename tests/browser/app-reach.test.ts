@@ -2,7 +2,8 @@
 // waveform (mouse drag, keyboard) and classify only that region; push a stored
 // head to a mock Hugging Face Hub (URL set on the settings page) from the
 // evaluate page, with the token remembered in the app's settings store.
-// Screenshots of both go to /tmp/saturi-shots/.
+// A tab left open across a deploy: the new version's service worker takes over and
+// the app offers a reload. Screenshots go to /tmp/saturi-shots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,12 +12,14 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { launchChromium, repoRoot, startPreviewServer } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/paths.ts';
+import { staticHost } from '../helpers/static-host.ts';
 import { makeHeadFixture, startMockHub, type MockHub } from '../helpers/mock-hf-hub.ts';
 import { classClip, writeWav } from './app-data.ts';
 import { buildApp, goto } from './app-driver.ts';
 import { awaitResult, classifyFile } from './classify-driver.ts';
 import { decodeWav, encodeWav } from '../../src/core/audio/wav.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
+import { ISOLATION_HEADERS } from '../../src/browser/pwa/cross-origin-isolation.ts';
 
 const SHOTS = '/tmp/saturi-shots';
 const RATE = 16000;
@@ -25,6 +28,21 @@ const TINY_DIM = 32;
 
 const maxAbsDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
 
+/**
+ * The built site as a deploy would serve it (with COOP/COEP, so the first visit needs no
+ * isolation reload), whose service worker script changes when `deploy()` is called: the bytes
+ * of sw.js are what makes the browser install a new version. (Vite's preview server reads the
+ * file list and sizes once, so its files cannot change under it.)
+ */
+async function deployableHost(dir: string): Promise<{ url: string; deploy: () => void; close: () => Promise<void> }> {
+  let version = 1;
+  const host = await staticHost(dir, {
+    headers: ISOLATION_HEADERS,
+    transform: (path, body) => (path === '/sw.js' && version > 1 ? Buffer.concat([body, Buffer.from(`\n// deploy ${version}\n`)]) : body),
+  });
+  return { ...host, deploy: () => void version++ };
+}
+
 describe('the built app: region selection and Push to Hub', () => {
   let browser: Browser;
   let page: Page;
@@ -32,6 +50,7 @@ describe('the built app: region selection and Push to Hub', () => {
   let hub: MockHub;
   let base: string;
   let data: string;
+  let distDir: string;
   let toneWav: string;
   let tone: Float32Array;
   const fx = makeHeadFixture(LABEL_NAMES, { dim: TINY_DIM, proj: 8 });
@@ -42,6 +61,7 @@ describe('the built app: region selection and Push to Hub', () => {
     mkdirSync(SHOTS, { recursive: true });
     const out = tempDir('saturi-reach-dist-');
     cleanups.push(out.cleanup);
+    distDir = out.dir;
     await buildApp(out.dir);
     [server, hub, browser] = await Promise.all([startPreviewServer(out.dir), startMockHub(), launchChromium()]);
     base = server.url;
@@ -204,6 +224,53 @@ describe('the built app: region selection and Push to Hub', () => {
       await expect.poll(() => p.locator('classify-page #error').textContent(), { timeout: 30_000 }).toMatch(/audio worker could not start.*Reload the page|audio 워커를 시작할 수 없습니다/);
     } finally {
       await ctx.close();
+    }
+  });
+
+  it('a tab left open across a deploy says that a new version took over, and its button reloads the page', async () => {
+    const host = await deployableHost(distDir);
+    const ctx = await browser.newContext({ serviceWorkers: 'allow', viewport: { width: 1100, height: 700 } });
+    try {
+      const p = await ctx.newPage();
+      p.on('pageerror', (e) => console.error('page error:', e.message));
+      const banner = p.locator('saturi-app #update-banner');
+      // First visit: the real service worker installs and claims the page. That takeover is no update.
+      await goto(p, host.url, 'classify');
+      await p.evaluate(() => navigator.serviceWorker.ready);
+      await expect.poll(() => p.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state), { timeout: 60_000 }).toBe('activated');
+      await expect.poll(() => p.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+      await p.waitForTimeout(500);
+      expect(await banner.count()).toBe(0);
+      // The tab as it is between deploys: loaded under the service worker of the current version.
+      await p.reload();
+      await p.locator('classify-page').waitFor();
+      expect(await p.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+      await p.waitForTimeout(500);
+      expect(await banner.count()).toBe(0);
+      await p.evaluate(() => void ((window as unknown as { __oldDocument: boolean }).__oldDocument = true));
+
+      // A deploy changes sw.js; the browser's update check (here asked for at once) installs the
+      // new version, which skips waiting and claims the open tab.
+      host.deploy();
+      await p.evaluate(async () => { await (await navigator.serviceWorker.getRegistration())!.update(); });
+      await expect.poll(() => banner.count(), { timeout: 60_000 }).toBe(1);
+      expect(await banner.getAttribute('role')).toBe('status');
+      expect(await banner.textContent()).toMatch(/A new version of Saturi is active\. Reload to use it\.|새 버전의 Saturi가 적용되었습니다/);
+      // Still the old document: the banner offers the reload, it does not reload by itself.
+      expect(await p.evaluate(() => (window as unknown as { __oldDocument?: boolean }).__oldDocument)).toBe(true);
+      await p.screenshot({ path: join(SHOTS, 'reach-update-banner.png') });
+
+      const button = banner.locator('button');
+      expect(await button.textContent()).toMatch(/^(Reload|새로 고침)$/);
+      await Promise.all([p.waitForEvent('load', { timeout: 30_000 }), button.click()]);
+      await p.locator('classify-page').waitFor();
+      // A new document (the marker is gone), under the new version's worker, with no banner.
+      expect(await p.evaluate(() => (window as unknown as { __oldDocument?: boolean }).__oldDocument)).toBeUndefined();
+      expect(await p.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+      expect(await banner.count()).toBe(0);
+    } finally {
+      await ctx.close();
+      await host.close();
     }
   });
 });
