@@ -65,6 +65,8 @@ export interface MockHub {
   repo(type: 'model' | 'dataset', id: string): MockRepo | undefined;
   /** Put a repo on the hub as if someone had created it earlier. */
   addRepo(type: 'model' | 'dataset', id: string, opts?: { private?: boolean }): MockRepo;
+  /** Whether anything was uploaded to the repo: a file, a commit, or a pre-upload request. */
+  uploadedTo(type: 'model' | 'dataset', id: string): boolean;
   close(): Promise<void>;
 }
 
@@ -258,6 +260,13 @@ export async function startMockHub(opts: { token?: string } = {}): Promise<MockH
       const r: MockRepo = { type, id, private: o.private ?? false, files: new Map(), visibilityChanges: [] };
       repos.set(key(type, id), r);
       return r;
+    },
+    uploadedTo(type, id) {
+      return (
+        (repos.get(key(type, id))?.files.size ?? 0) > 0 ||
+        commits.some((c) => c.type === type && c.repo === id) ||
+        requests.some((q) => q.path.startsWith(`/api/${type}s/${id}/preupload`))
+      );
     },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();

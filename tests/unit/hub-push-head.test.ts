@@ -170,9 +170,7 @@ describe('saturi hub push-head', () => {
       hub.clearFailures();
     }
     expect(existing.private).toBe(false);
-    expect(existing.files.size).toBe(0);
-    expect(hub.commits.some((c) => c.repo === 'alice/not-mine')).toBe(false);
-    expect(hub.requests.some((q) => q.path.startsWith('/api/models/alice/not-mine/preupload'))).toBe(false);
+    expect(hub.uploadedTo('model', 'alice/not-mine')).toBe(false);
   });
 
   it('fails clearly on a rejected token, a missing token, a missing file, or a hub that keeps failing', async () => {

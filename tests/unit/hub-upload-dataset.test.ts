@@ -244,8 +244,6 @@ describe('saturi hub upload-dataset', () => {
       hub.clearFailures();
     }
     expect(refused.private).toBe(false);
-    expect(refused.files.size).toBe(0);
-    expect(hub.commits.some((c) => c.repo === 'bob/not-mine')).toBe(false);
-    expect(hub.requests.some((q) => q.path.startsWith('/api/datasets/bob/not-mine/preupload'))).toBe(false);
+    expect(hub.uploadedTo('dataset', 'bob/not-mine')).toBe(false);
   });
 });
