@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { corruptZipData, makeZip, writeZip } from '../helpers/archives.ts';
@@ -40,5 +40,30 @@ describe('saturi unpack (CLI)', () => {
     const missing = await runCli(['unpack', join(t.dir, 'nope')], { cwd: t.dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/not a folder/);
+  });
+
+  it('follows symbolic links to archives and folders (data kept on another disk), each real folder once', async () => {
+    const t = tempDir('saturi-unpack-cli-');
+    cleanup = t.cleanup;
+    const data = join(t.dir, 'data');
+    const disk = join(t.dir, 'other-disk');
+    mkdirSync(join(disk, 'set'), { recursive: true });
+    mkdirSync(data);
+    writeZip(join(disk, 'a.zip'), [{ name: '제주도/a.txt', data: 'a', encoding: 'cp949' }]);
+    writeZip(join(disk, 'set', 'c.zip'), [{ name: '강원도/c.txt', data: 'c', encoding: 'cp949' }]);
+    symlinkSync(join(disk, 'a.zip'), join(data, 'linked.zip'));
+    symlinkSync(join(disk, 'set'), join(data, 'set'));
+    // A link back up the tree must not make the walk loop or list an archive twice.
+    symlinkSync(data, join(disk, 'set', 'loop'));
+    const r = await runCli(['unpack', data, '--json'], { cwd: t.dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { archives: { status: string }[] };
+    expect(summary.archives.map((a) => a.status)).toEqual(['extracted', 'extracted']);
+    expect(readFileSync(join(data, 'linked', '제주도', 'a.txt'), 'utf8')).toBe('a');
+    expect(readFileSync(join(disk, 'set', 'c', '강원도', 'c.txt'), 'utf8')).toBe('c');
+    // Removing an extracted archive removes the link, never the file on the other disk.
+    expect(existsSync(join(disk, 'a.zip'))).toBe(true);
+    expect(() => lstatSync(join(data, 'linked.zip'))).toThrow();
   });
 });

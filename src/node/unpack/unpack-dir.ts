@@ -13,6 +13,7 @@ import { ArchiveError, type ExtractResult, type RefusedEntry } from './errors.ts
 import { extractTar } from './extract-tar.ts';
 import { extractZip } from './extract-zip.ts';
 import { runPool } from './pool.ts';
+import { entryKind, VisitedFolders } from '../io/entry-kind.ts';
 
 /** Done-marker file name inside the target folder, one per archive (two archives may share a stem). */
 export function doneMarkerName(archive: string): string {
@@ -41,14 +42,18 @@ export function targetFolderFor(archive: string): string {
 /** Archives under `root`, sorted; folders that are finished extraction targets are not searched. */
 export async function findArchives(root: string): Promise<string[]> {
   const found: string[] = [];
+  // Linked folders and archives count as their targets (datasets kept on another disk).
+  const visited = new VisitedFolders();
   const walk = async (dir: string) => {
+    if (!(await visited.enter(dir))) return;
     const entries = await readdir(dir, { withFileTypes: true });
     if (dir !== root && entries.some((e) => e.isFile() && e.name.startsWith(MARKER_PREFIX))) return;
     for (const e of entries) {
       const p = join(dir, e.name);
-      if (e.isDirectory()) {
+      const kind = await entryKind(dir, e);
+      if (kind === 'dir') {
         if (!e.name.endsWith(STAGING_SUFFIX)) await walk(p);
-      } else if (e.isFile() && archiveKind(e.name)) {
+      } else if (kind === 'file' && archiveKind(e.name)) {
         found.push(p);
       }
     }
