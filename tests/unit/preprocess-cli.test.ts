@@ -2,7 +2,7 @@
 // rows and rejects must be exactly what the generator planted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { decodeWav, wavInfoOf } from '../../src/core/audio/wav.ts';
@@ -223,6 +223,45 @@ describe('saturi preprocess elder', () => {
     expectRejectsMatch(r.rejects, corpus.rejects.elder);
     expect(r.report.reasons.unknown_region_code).toBe(1);
     expect(r.report.reasons.speaker_cap).toBeGreaterThan(0);
+  });
+});
+
+describe('saturi preprocess, where the data lies', () => {
+  const dialectFolders = () => readdirSync(corpus.root).filter((n) => /방언_발화/.test(n));
+  // The rows name their sources by the path walked (through the link), so compare names and classes.
+  const namesAndClasses = (rows: { name?: string; dialect?: string }[]) => rows.map((r) => `${r.name} ${r.dialect}`).sort();
+  const expected = () => namesAndClasses(corpus.expected.dialect);
+
+  it('follows symbolic links to dataset folders kept elsewhere', async () => {
+    const linked = join(dir, 'linked');
+    mkdirSync(linked);
+    for (const f of dialectFolders()) symlinkSync(join(corpus.root, f), join(linked, f));
+    const r = await preprocess('dialect', linked, join(dir, 'out', 'linked'));
+    expect(namesAndClasses(r.rows)).toEqual(expected());
+  });
+
+  it("reports files left out by the set's path pattern, warns when nothing is found, and --path-pattern overrides it", async () => {
+    // Folders named by the user's own scheme: nothing in their paths matches the config's pattern.
+    const renamed = join(dir, 'renamed');
+    mkdirSync(renamed);
+    dialectFolders().forEach((f, i) => symlinkSync(join(corpus.root, f), join(renamed, `region-${i}`)));
+    const none = await runCli(['preprocess', 'dialect', '--input', renamed, '--out', join(dir, 'out', 'renamed-none'), '--workers', '2']);
+    expect(none.code).toBe(0);
+    const left = Number(/(\d+) files not read: their path does not match the set's path_pattern/.exec(none.stdout)?.[1]);
+    // every planted WAV and label file of the set, and the planted rejects' files
+    expect(left).toBeGreaterThanOrEqual(2 * new Set(corpus.expected.dialect.map((p) => p.source)).size);
+    expect(none.stderr).toContain(`warning: no dialect recordings found under ${renamed}; ${left} files were left out by the path pattern /방언[_ ]?발화/`);
+
+    const all = await preprocess('dialect', renamed, join(dir, 'out', 'renamed-all'), ['--path-pattern', '']);
+    expect(namesAndClasses(all.rows)).toEqual(expected());
+    expect(all.stdout).not.toContain('files not read');
+    const matching = await preprocess('dialect', renamed, join(dir, 'out', 'renamed-some'), ['--path-pattern', 'region-0/']);
+    expect(matching.rows.length).toBeGreaterThan(0);
+    expect(matching.rows.length).toBeLessThan(corpus.expected.dialect.length);
+
+    const bad = await runCli(['preprocess', 'dialect', '--input', renamed, '--path-pattern', '(unclosed']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--path-pattern is not a valid regular expression/);
   });
 });
 

@@ -38,6 +38,8 @@ export interface PreprocessOptions {
   sampleRate: number;
   /** Only paths matching this are taken (keeps corpora apart under one root). */
   pathPattern?: RegExp;
+  /** Called for each file of the set's kinds left out by pathPattern. */
+  onOutsidePattern?: () => void;
   skipFirstUtterance: boolean;
   maxPerSpeaker: number;
   onProgress?: (recordingsDone: number) => void;
@@ -52,6 +54,10 @@ export interface PreprocessSummary {
   written: number;
   sourceBytesRead: number;
   rejected: number;
+  /** Audio and label files not read because their path does not match the set's path pattern. */
+  outsidePattern: number;
+  /** The pattern's source, when there is one. */
+  pathPattern?: string;
   reasons: ReasonCounts;
   perDialect: Record<string, number>;
   csv: string;
@@ -68,16 +74,18 @@ type Job = { task: TaskRequest } | { rejects: RejectRow[] };
 
 const nfc = (s: string) => s.normalize('NFC');
 
-async function* pathsUnder(root: string, exts: string[], pattern: RegExp | undefined): AsyncGenerator<string> {
+/** Files under `root` with one of `exts` whose path matches the set's path pattern; the others are counted. */
+async function* pathsUnder(root: string, exts: string[], o: Pick<PreprocessOptions, 'pathPattern' | 'onOutsidePattern'>): AsyncGenerator<string> {
   for await (const path of walkFiles(root, hasExt(...exts))) {
-    if (!pattern || pattern.test(nfc(path))) yield path;
+    if (!o.pathPattern || o.pathPattern.test(nfc(path))) yield path;
+    else o.onOutsidePattern?.();
   }
 }
 
 /** Label files by stem; a second file with the same stem is a reject. */
-async function indexByStem(root: string, exts: string[], pattern: RegExp | undefined, dupes: RejectRow[]): Promise<Map<string, string>> {
+async function indexByStem(root: string, exts: string[], o: Pick<PreprocessOptions, 'pathPattern' | 'onOutsidePattern'>, dupes: RejectRow[]): Promise<Map<string, string>> {
   const map = new Map<string, string>();
-  for await (const path of pathsUnder(root, exts, pattern)) {
+  for await (const path of pathsUnder(root, exts, o)) {
     const stem = nfc(stemOf(path));
     const prev = map.get(stem);
     if (prev !== undefined) dupes.push({ file: path, item: '', reason: 'duplicate_stem', detail: `same name as ${prev}` });
@@ -92,10 +100,10 @@ function cutOptions(o: PreprocessOptions): CutOptions {
 
 async function* dialectJobs(o: PreprocessOptions): AsyncGenerator<Job> {
   const dupes: RejectRow[] = [];
-  const labels = await indexByStem(o.labels, ['.json'], o.pathPattern, dupes);
+  const labels = await indexByStem(o.labels, ['.json'], o, dupes);
   if (dupes.length) yield { rejects: dupes };
   const seen = new Set<string>();
-  for await (const wav of pathsUnder(o.input, ['.wav'], o.pathPattern)) {
+  for await (const wav of pathsUnder(o.input, ['.wav'], o)) {
     const stem = nfc(stemOf(wav));
     if (seen.has(stem)) {
       yield { rejects: [{ file: wav, item: '', reason: 'duplicate_stem', detail: 'an earlier recording has the same name' }] };
@@ -122,12 +130,12 @@ async function* dialectJobs(o: PreprocessOptions): AsyncGenerator<Job> {
 
 async function* seoulJobs(o: PreprocessOptions): AsyncGenerator<Job> {
   const dupes: RejectRow[] = [];
-  const wavs = await indexByStem(o.input, ['.wav'], o.pathPattern, dupes);
+  const wavs = await indexByStem(o.input, ['.wav'], o, dupes);
   if (dupes.length) yield { rejects: dupes };
   const mentioned = new Set<string>();
   const taken = new Set<string>();
   const seoul = LABEL_NAMES[5]!;
-  for await (const meta of pathsUnder(o.labels, ['_metadata.txt'], o.pathPattern)) {
+  for await (const meta of pathsUnder(o.labels, ['_metadata.txt'], o)) {
     const lines = createInterface({ input: createReadStream(meta, 'utf8'), crlfDelay: Infinity });
     let lineNo = 0;
     for await (const line of lines) {
@@ -178,11 +186,11 @@ interface ElderRecording {
  */
 async function elderJobs(o: PreprocessOptions, pool: WorkerPool, window: number, emitRejects: (r: RejectRow[]) => Promise<void>): Promise<{ task: TaskRequest }[]> {
   const dupes: RejectRow[] = [];
-  const wavs = await indexByStem(o.input, ['.wav'], o.pathPattern, dupes);
+  const wavs = await indexByStem(o.input, ['.wav'], o, dupes);
   await emitRejects(dupes);
   const recordings: (ElderRecording | RejectRow)[] = [];
   const labelDupes = new Set<string>();
-  for await (const label of pathsUnder(o.labels, ['.json'], o.pathPattern)) {
+  for await (const label of pathsUnder(o.labels, ['.json'], o)) {
     const stem = nfc(stemOf(label));
     if (labelDupes.has(stem)) {
       recordings.push({ file: label, item: '', reason: 'duplicate_stem', detail: 'an earlier label has the same name' });
@@ -244,6 +252,8 @@ export async function runPreprocess(o: PreprocessOptions): Promise<PreprocessSum
     written: 0,
     sourceBytesRead: 0,
     rejected: 0,
+    outsidePattern: 0,
+    ...(o.pathPattern ? { pathPattern: o.pathPattern.source } : {}),
     reasons: {},
     perDialect: {},
     csv: o.csv,
@@ -276,9 +286,16 @@ export async function runPreprocess(o: PreprocessOptions): Promise<PreprocessSum
   const noResult = (rejects: RejectRow[]): RecordingResult => ({ rows: [], rejects, reused: false, written: 0, sourceBytesRead: 0, seconds: 0 });
   try {
     let jobs: AsyncIterable<Job> | Iterable<Job>;
-    if (o.set === 'dialect') jobs = dialectJobs(o);
-    else if (o.set === 'seoul') jobs = seoulJobs(o);
-    else jobs = await elderJobs(o, pool, window, emitRejects);
+    const walked: PreprocessOptions = {
+      ...o,
+      onOutsidePattern: () => {
+        summary.outsidePattern++;
+        o.onOutsidePattern?.();
+      },
+    };
+    if (o.set === 'dialect') jobs = dialectJobs(walked);
+    else if (o.set === 'seoul') jobs = seoulJobs(walked);
+    else jobs = await elderJobs(walked, pool, window, emitRejects);
     await mapOrdered(
       jobs,
       window,

@@ -14,6 +14,7 @@ export function formatPreprocessSummary(s: PreprocessSummary): string {
   let text = `preprocess ${s.set}: ${s.recordings} recordings (${s.reused} reused from an earlier run), ${s.segments} segments, ${(s.seconds / 3600).toFixed(2)} h of audio\n`;
   text += `  ${s.written} segment files written, ${mb} MB of source audio read, ${s.workers} workers, ${(s.elapsedMs / 1000).toFixed(1)} s\n`;
   for (const [d, n] of Object.entries(s.perDialect).sort()) text += `  ${d}: ${n}\n`;
+  if (s.outsidePattern > 0) text += `  ${s.outsidePattern} files not read: their path does not match the set's path_pattern /${s.pathPattern}/ (--path-pattern '' reads every file)\n`;
   text += `skipped ${s.rejected} items:\n${formatReasons(s.reasons)}`;
   text += `segments → ${s.csv}\nrejects  → ${s.rejectsCsv}\n`;
   return text;

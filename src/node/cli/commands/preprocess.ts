@@ -12,6 +12,7 @@ interface PreprocessFlags {
   workers?: string;
   maxPerSpeaker?: string;
   minSeconds?: string;
+  pathPattern?: string;
   report?: string;
   progress: boolean;
 }
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads (default: config, 0 = one per core)')
     .option('--max-per-speaker <n>', 'elder: most segments per speaker (default: config, 30)')
     .option('--min-seconds <s>', 'shortest segment kept (default: config, 3)')
+    .option('--path-pattern <regex>', "only files whose path matches are read (default: the set's path_pattern in the config; '' reads every file)")
     .option('--report <file>', 'also write the summary as JSON')
     .option('--no-progress', 'no progress bar')
     .action(async (set: string, flags: PreprocessFlags) => {
@@ -57,6 +59,13 @@ export function register(program: Command): void {
       const outDir = resolve(flags.out ?? join(config.out_dir, setName));
       const minSeconds = flags.minSeconds === undefined ? config.min_seconds : Number(flags.minSeconds);
       if (!(minSeconds >= 0)) throw new UserError(`--min-seconds must be a non-negative number, got "${flags.minSeconds}"`);
+      const patternSource = flags.pathPattern ?? setConfig.path_pattern ?? '';
+      let pathPattern: RegExp | undefined;
+      try {
+        pathPattern = patternSource ? new RegExp(patternSource, 'u') : undefined;
+      } catch (e) {
+        throw new UserError(`${flags.pathPattern === undefined ? `${configPath}: ${setName}.path_pattern` : '--path-pattern'} is not a valid regular expression: ${(e as Error).message}`);
+      }
       const workers = poolSize(flags.workers === undefined ? config.workers : intFlag(flags.workers, '--workers', 0));
       const { createProgress } = await import('../../pipeline/progress.ts');
       const progress = createProgress(flags.progress, `preprocess ${setName}`);
@@ -71,13 +80,17 @@ export function register(program: Command): void {
           workers,
           minSeconds,
           sampleRate: config.sampling_rate,
-          pathPattern: setConfig.path_pattern ? new RegExp(setConfig.path_pattern, 'u') : undefined,
+          pathPattern,
           skipFirstUtterance: setConfig.skip_first_utterance ?? true,
           maxPerSpeaker: flags.maxPerSpeaker === undefined ? (setConfig.max_per_speaker ?? 30) : intFlag(flags.maxPerSpeaker, '--max-per-speaker', 0),
           onProgress: progress.update,
         });
         progress.stop();
         process.stdout.write(formatPreprocessSummary(summary));
+        if (summary.recordings === 0) {
+          const why = summary.outsidePattern > 0 ? `; ${summary.outsidePattern} files were left out by the path pattern /${summary.pathPattern}/ (pass --path-pattern '' or one that matches your folders)` : '';
+          process.stderr.write(`warning: no ${setName} recordings found under ${input}${why}\n`);
+        }
         if (flags.report) await writeFile(flags.report, JSON.stringify(summary, null, 2) + '\n');
       } catch (e) {
         progress.stop();
