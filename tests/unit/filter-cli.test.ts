@@ -55,6 +55,8 @@ describe('saturi filter', () => {
     for (const d of dropped) expect(d.reason).toBe(files[d.source!]![1]);
     expect(dropped.find((d) => d.source === 'missing.wav')!.detail).toMatch(/not found/);
     expect(dropped.find((d) => d.source === 'stereo.wav')!.detail).toMatch(/2 channels/);
+    // One sample short still reads as short: the reason gives samples, not only rounded seconds.
+    expect(dropped.find((d) => d.source === 'short.wav')!.detail).toBe('47840 samples at 16000 Hz (2.990 s) < 48000 samples (3 s)');
     expect(r.stdout).toMatch(/180 rows, kept 80, dropped 100/);
     expect(r.stdout).toMatch(/too_short\s+40/);
   });

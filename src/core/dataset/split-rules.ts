@@ -17,6 +17,8 @@ export interface ClassSplitStats {
   eval: number;
   trainSpeakers: number;
   evalSpeakers: number;
+  /** Rows of the class with no speaker: each counts as a speaker of its own. */
+  withoutSpeaker: number;
 }
 
 export interface SplitResult {
@@ -143,6 +145,7 @@ export function splitRows(rows: CsvRecord[], opts: SplitOptions): SplitResult {
     classes.push({
       dialect,
       available: list.length,
+      withoutSpeaker: list.filter((r) => (r.speaker ?? '').trim() === '').length,
       train: trainPick.length,
       eval: evalPick.length,
       trainSpeakers: new Set(trainPick.map(speakerKey)).size,

@@ -13,7 +13,9 @@ export async function probeFile(path: string, minSeconds: number): Promise<Probe
     if (info.channels !== 1) return { reason: 'not_mono', detail: `${info.channels} channels`, duration: info.durationSeconds };
     // The original compared the wrong quantities here and kept nearly everything: compare seconds to seconds.
     if (!(info.durationSeconds >= minSeconds)) {
-      return { reason: 'too_short', detail: `${info.durationSeconds.toFixed(3)} s < ${minSeconds} s`, duration: info.durationSeconds };
+      // Samples as well as seconds: a file one sample short would read "3.000 s < 3 s".
+      const need = Math.ceil(minSeconds * info.sampleRate);
+      return { reason: 'too_short', detail: `${info.frames} samples at ${info.sampleRate} Hz (${info.durationSeconds.toFixed(3)} s) < ${need} samples (${minSeconds} s)`, duration: info.durationSeconds };
     }
     return { detail: '', duration: info.durationSeconds };
   } catch (e) {

@@ -57,7 +57,15 @@ export function formatSplitSummary(s: SplitSummary, disjoint: boolean): string {
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ') + '\n';
   let text = fmt(head) + lines.map(fmt).join('');
-  text += `speakers in both train and eval: ${s.sharedSpeakers}${disjoint ? ' (speaker-disjoint)' : ' (--no-speaker-disjoint)'}\n`;
+  const unknown = s.classes.filter((c) => c.withoutSpeaker > 0);
+  const known = unknown.length === 0 ? ' (speaker-disjoint)' : ' (speaker-disjoint among rows with a speaker)';
+  text += `speakers in both train and eval: ${s.sharedSpeakers}${disjoint ? known : ' (--no-speaker-disjoint)'}\n`;
+  // A row without a speaker is its own speaker: such rows are split at random, and one person's
+  // recordings may end up on both sides without the count above showing it.
+  if (unknown.length) {
+    const n = unknown.reduce((a, c) => a + c.withoutSpeaker, 0);
+    text += `warning: ${n} rows have no speaker (${unknown.map((c) => `${c.dialect} ${c.withoutSpeaker}`).join(', ')}); each counts as a speaker of its own, so their split cannot be checked for speaker overlap\n`;
+  }
   if (s.unknownLabels.length) text += `warning: labels not among the six dialects: ${s.unknownLabels.join(', ')}\n`;
   text += `train → ${s.trainCsv}\neval  → ${s.evalCsv}\n`;
   return text;
