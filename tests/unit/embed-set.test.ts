@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EmbeddingSetError,
@@ -16,7 +16,7 @@ import {
   type EmbeddingIndexRow,
   type EmbeddingManifest,
 } from '../../src/core/encoder/embedding-set.ts';
-import { EmbeddingSetAppender, mergeEmbeddingSetDirs, readEmbeddingSet, writeEmbeddingSet } from '../../src/node/embeddings/io.ts';
+import { EmbeddingSetAppender, mergeEmbeddingSetDirs, readEmbeddingSet, readVectorsFile, writeEmbeddingSet } from '../../src/node/embeddings/io.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 import { tempDir } from '../helpers/paths.ts';
 
@@ -153,6 +153,33 @@ describe('embedding sets on disk (Node)', () => {
       expect(Array.from(back.vectors)).toEqual(Array.from(v));
       expect(statSync(join(dir, 'set', 'vectors.f32')).size).toBe(48);
       await expect(readEmbeddingSet(join(dir, 'nope'))).rejects.toThrow(/nope\/manifest\.json: not found/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reads vectors.f32 in chunks, past the 2 GiB a single read allows; a torn file is an error naming it', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const small = join(dir, 'small.f32');
+      const v = vectors(5, 7);
+      writeFileSync(small, new Uint8Array(v.buffer));
+      // Chunks that split values and rows.
+      expect(Array.from(readVectorsFile(small, 7, 10))).toEqual(Array.from(v));
+      truncateSync(small, 5 * 7 * 4 - 2);
+      expect(() => readVectorsFile(small, 7)).toThrow(/small\.f32: has 138 bytes, not a whole number of 7-dim float32 vectors/);
+      // A sparse file of 524 289 1024-dim vectors (2 GiB + 4 KiB; the recipe's training set is ~3.7 GB),
+      // with known values in the first and the last vector: readFileSync refuses it.
+      const big = join(dir, 'big.f32');
+      const rowsN = 2 ** 19 + 1;
+      const fd = openSync(big, 'w');
+      writeSync(fd, new Uint8Array(new Float32Array([1.5]).buffer), 0, 4, 0);
+      writeSync(fd, new Uint8Array(new Float32Array([-2.25]).buffer), 0, 4, rowsN * 4096 - 4);
+      closeSync(fd);
+      expect(() => readFileSync(big)).toThrow(/greater than 2 GiB/);
+      const read = readVectorsFile(big, 1024);
+      expect(read.length).toBe(rowsN * 1024);
+      expect([read[0], read[1], read[read.length - 2], read[read.length - 1]]).toEqual([1.5, 0, 0, -2.25]);
     } finally {
       cleanup();
     }

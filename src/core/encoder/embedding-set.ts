@@ -206,7 +206,7 @@ export function parseIndex(text: string, source = INDEX_FILE, opts: { allowTornT
   return { rows, validLength: text.length, tornTail: false };
 }
 
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Float32 rows → little-endian bytes (a view, no copy, on little-endian machines). */
 export function vectorsToBytes(vectors: Float32Array): Uint8Array {
@@ -217,12 +217,17 @@ export function vectorsToBytes(vectors: Float32Array): Uint8Array {
   return out;
 }
 
+/** Throws unless `byteLength` is a whole number of dim-vectors of float32. */
+export function checkVectorBytes(byteLength: number, dim: number, source = VECTORS_FILE): void {
+  const rowBytes = dim * 4;
+  if (byteLength % rowBytes !== 0) {
+    throw new EmbeddingSetError(source, `has ${byteLength} bytes, not a whole number of ${dim}-dim float32 vectors (${rowBytes} bytes each): truncated?`);
+  }
+}
+
 /** Little-endian bytes → Float32 rows; the byte count must be a whole number of dim-vectors. */
 export function vectorsFromBytes(bytes: Uint8Array, dim: number, source = VECTORS_FILE): Float32Array {
-  const rowBytes = dim * 4;
-  if (bytes.byteLength % rowBytes !== 0) {
-    throw new EmbeddingSetError(source, `has ${bytes.byteLength} bytes, not a whole number of ${dim}-dim float32 vectors (${rowBytes} bytes each): truncated?`);
-  }
+  checkVectorBytes(bytes.byteLength, dim, source);
   const n = bytes.byteLength / 4;
   if (littleEndian) {
     // Copy into a fresh, aligned buffer: the input may sit at an odd offset in a larger buffer.

@@ -1,11 +1,13 @@
 // Embedding sets on disk (Node): read, write atomically, and append durably so a long
 // embedding job can be killed at any point and resumed without losing or duplicating rows.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic-write.ts';
 import {
   EmbeddingSetError,
   INDEX_FILE,
+  checkVectorBytes,
+  littleEndian,
   MANIFEST_FILE,
   VECTORS_FILE,
   manifestIncompatibility,
@@ -37,16 +39,47 @@ function writeAll(fd: number, data: Uint8Array): void {
   while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
 }
 
+/** Bytes per read of vectors.f32 (a single read is capped at 2 GiB; a training set is several). */
+export const VECTOR_READ_CHUNK = 64 * 2 ** 20;
+
+/**
+ * vectors.f32 read straight into one Float32Array, chunk by chunk: readFileSync refuses files
+ * over 2 GiB, and the recipe's ~900 k 1024-dim embeddings come to 3.7 GB.
+ */
+export function readVectorsFile(path: string, dim: number, chunk = VECTOR_READ_CHUNK): Float32Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new EmbeddingSetError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot be read: ${(e as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    checkVectorBytes(size, dim, path);
+    let out: Float32Array;
+    try {
+      out = new Float32Array(size / 4);
+    } catch (e) {
+      throw new EmbeddingSetError(path, `${(size / 2 ** 30).toFixed(2)} GiB of vectors do not fit in memory here: ${(e as Error).message}`);
+    }
+    const bytes = new Uint8Array(out.buffer);
+    for (let at = 0; at < size; ) {
+      const n = readSync(fd, bytes, at, Math.min(chunk, size - at), at);
+      if (n === 0) throw new EmbeddingSetError(path, `ended at byte ${at} of ${size} while being read (changed meanwhile?)`);
+      at += n;
+    }
+    return littleEndian ? out : vectorsFromBytes(bytes, dim, path);
+  } catch (e) {
+    if (e instanceof EmbeddingSetError) throw e;
+    throw new EmbeddingSetError(path, `cannot be read: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function readEmbeddingSet(dir: string): Promise<EmbeddingSet> {
   const manifest = parseManifest(readText(join(dir, MANIFEST_FILE)), join(dir, MANIFEST_FILE));
-  const vecPath = join(dir, VECTORS_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(vecPath);
-  } catch (e) {
-    throw new EmbeddingSetError(vecPath, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot be read: ${(e as Error).message}`);
-  }
-  const vectors = vectorsFromBytes(bytes, manifest.dim, vecPath);
+  const vectors = readVectorsFile(join(dir, VECTORS_FILE), manifest.dim);
   const { rows } = parseIndex(readText(join(dir, INDEX_FILE)), join(dir, INDEX_FILE));
   const set = { manifest, vectors, rows };
   validateEmbeddingSet(set, dir);
