@@ -38,6 +38,8 @@ describe('pretrained head import over HTTP range requests', () => {
         [TUNED_CFG, enc(hfConfig())],
         [F16, f16.bytes],
         [F16_CFG, enc(hfConfig({ use_weighted_layer_sum: true }))],
+        [`/${REPO}/resolve/v1/model.safetensors`, fine.bytes],
+        [`/${REPO}/resolve/v1/config.json`, enc(hfConfig())],
       ]),
     );
   });
@@ -87,6 +89,13 @@ describe('pretrained head import over HTTP range requests', () => {
     const bad = await importHeadCommand('someone/tuned-encoder', { out: join(tmp.dir, 'b'), endpoint: server.url, print: (l) => lines.push(l) });
     expect(bad.frozen?.frozen).toBe(false);
     expect(lines.join('\n')).toMatch(/warning: encoder tensors differ from the base model .*expects a fine-tuned encoder/);
+
+    // --revision names the head's revision, not the base model's: the base is read at main.
+    server.served.clear();
+    const pinned = await importHeadCommand(REPO, { out: join(tmp.dir, 'c'), endpoint: server.url, revision: 'v1', print: () => {} });
+    expect(pinned.frozen?.frozen).toBe(true);
+    expect(pinned.warnings).toEqual([]);
+    expect(server.served.get(BASE)).toBeGreaterThan(0);
   });
 
   it('checkFrozenEncoder works on any two ByteSources', async () => {

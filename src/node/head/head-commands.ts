@@ -43,7 +43,8 @@ export async function importHeadCommand(spec: string, opts: ImportOptions): Prom
     }
     let frozen: FrozenEncoderCheck | undefined;
     if (opts.checkEncoder !== false) {
-      const base = openBaseModel(opts.base ?? BASE_ENCODER, opts);
+      // --revision is the head's; the base model is read at its default revision, from the same Hub.
+      const base = openBaseModel(opts.base ?? BASE_ENCODER, { endpoint: opts.endpoint, token: opts.token });
       try {
         frozen = await checkFrozenEncoder(location.model, base.source, { fineHeader: imported.header });
         if (frozen.frozen === false) warnings.push(frozen.message);
