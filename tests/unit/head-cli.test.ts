@@ -125,6 +125,12 @@ describe('saturi train / eval', () => {
     const unknown = await runCli(['train', writeConfig('unknown', { learning_rat: 1 })]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown\.json: key "learning_rat" is not a known key/);
+    // --stop-after takes a positive step number: "abc" trained to the end, "5x" was read as 5.
+    for (const v of ['abc', '5x', '0']) {
+      const bad = await runCli(['train', writeConfig('stop', {}), '--stop-after', v]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(`--stop-after must be a positive integer, got "${v}"`);
+    }
 
     const badLabels = join(tmp.dir, 'emb-badlabel');
     await writeLabelledSet(badLabels, clusteredVectors(12, 20, 3), 'train', (i) => (i === 7 ? 'Busan' : 'Jeju-do'), ['Busan']);

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { intOption } from '../int-flag.ts';
 
 export function register(program: Command): void {
   program
     .command('train')
     .description('train the classifier head on embedding sets (configs/train-head.json); resumes from the last checkpoint when rerun')
     .argument('<config>', 'training config JSON (keys of the original Hugging Face configs)')
-    .option('--stop-after <step>', 'stop after this optimizer step as if interrupted (rerun to resume)', (v) => Number.parseInt(v, 10))
+    .option('--stop-after <step>', 'stop after this optimizer step as if interrupted (rerun to resume)', intOption('--stop-after'))
     .action(async (config: string, opts: { stopAfter?: number }) => {
       const { runTrainFromConfig } = await import('../../head/train-run.ts');
       const { TrainControl } = await import('../../../core/head/trainer.ts');
