@@ -105,6 +105,13 @@ describe('saturi train / eval', () => {
     const runB = join(tmp.dir, 'run-resumed');
     expect(readdirSync(runB).filter((d) => d.startsWith('checkpoint-')).sort()).toEqual(['checkpoint-4', 'checkpoint-8']);
     expect(existsSync(join(runB, 'head'))).toBe(false);
+    // Another learning rate is another run: refused, naming the key. Keys in another order and
+    // another thread count are the same run.
+    const json = JSON.parse(readFileSync(cfgB, 'utf8')) as Record<string, unknown>;
+    const other = join(tmp.dir, 'resumed-other.json');
+    writeFileSync(other, JSON.stringify({ ...json, learning_rate: 0.123 }));
+    await expect(runTrainFromConfig(other, quiet)).rejects.toThrow(/holds a run with a different config \(learning_rate\)/);
+    writeFileSync(cfgB, JSON.stringify(Object.fromEntries(Object.entries({ ...json, intra_op_num_threads: 1 }).reverse())));
     const lines: string[] = [];
     const b2 = await runTrainFromConfig(cfgB, { print: (l) => lines.push(l) });
     expect(b2).toMatchObject({ finished: true, resumedFrom: 8, steps: 21 });

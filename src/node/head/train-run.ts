@@ -53,6 +53,35 @@ export function loadTrainConfig(path: string): TrainHeadConfig {
   return parseTrainConfig(parseJsonConfig(text, path), path);
 }
 
+/** Keys that change how a run is computed, not what it computes: a resumed run may change them. */
+const RUNTIME_KEYS = new Set(['engine', 'intra_op_num_threads', 'per_device_eval_batch_size', 'overwrite_output_dir']);
+
+/** JSON with object keys sorted at every level, so key order does not make two configs differ. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * The keys in which a run folder's config.json (`previous`) differs from this config, runtime
+ * keys left out; empty when the run can be resumed with it.
+ */
+export function configDifferences(previous: string, config: Record<string, unknown>): string[] {
+  let old: Record<string, unknown>;
+  try {
+    old = JSON.parse(previous) as Record<string, unknown>;
+  } catch {
+    return ['its config.json is not valid JSON'];
+  }
+  if (!old || typeof old !== 'object' || Array.isArray(old)) return ['its config.json is not an object'];
+  const keys = new Set([...Object.keys(old), ...Object.keys(config)]);
+  return [...keys].filter((k) => !RUNTIME_KEYS.has(k) && canonicalJson(old[k]) !== canonicalJson(config[k])).sort();
+}
+
 export async function runTrainFromConfig(configPath: string, opts: TrainRunOptions = {}): Promise<TrainRunResult> {
   const cfg = loadTrainConfig(configPath);
   const print = opts.print ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -93,9 +122,9 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
   let resumedFrom: number | null = null;
   if (existsSync(outputDir) && cfg.overwrite_output_dir) rmSync(outputDir, { recursive: true, force: true });
   if (existsSync(join(outputDir, 'config.json'))) {
-    const previous = readFileSync(join(outputDir, 'config.json'), 'utf8');
-    if (previous !== configJson) {
-      throw new ConfigError(configPath, 'output_dir', `${outputDir} holds a run with a different config; set "overwrite_output_dir": true or choose another output_dir`);
+    const differs = configDifferences(readFileSync(join(outputDir, 'config.json'), 'utf8'), resolvedConfig);
+    if (differs.length > 0) {
+      throw new ConfigError(configPath, 'output_dir', `${outputDir} holds a run with a different config (${differs.join(', ')}); set "overwrite_output_dir": true or choose another output_dir`);
     }
     const last = listCheckpoints(outputDir).at(-1);
     if (last) {
