@@ -126,6 +126,17 @@ describe('saturi train / eval', () => {
     const logA = readFileSync(join(runA, 'log.jsonl'), 'utf8');
     const logB = readFileSync(join(runB, 'log.jsonl'), 'utf8');
     expect(logB).toBe(logA);
+    // metrics.json keeps the best and last evaluation from before the resume, and a rerun of the
+    // finished run leaves them as they are.
+    const metricsOf = (run: string) => JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as { best: unknown; final: { step: number } | null; best_step: number };
+    const mA = metricsOf(runA);
+    expect(mA.best).not.toBeNull();
+    expect(mA.final?.step).toBe(21);
+    for (const m of [metricsOf(runB), (await runTrainFromConfig(cfgB, quiet), metricsOf(runB))]) {
+      expect(m.best_step).toBe(mA.best_step);
+      expect(m.best).toEqual(mA.best);
+      expect(m.final).toEqual(mA.final);
+    }
   });
 
   it('bad input: unknown keys, labels not in configs/labels.json, mismatched dimensions → exit 2 naming the key or file', async () => {

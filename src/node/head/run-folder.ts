@@ -112,6 +112,21 @@ export class RunLog {
   append(entry: Record<string, unknown>): void {
     appendFileSync(this.path, JSON.stringify(entry) + '\n');
   }
+  /** The evaluations logged so far (the run's whole history, resumes included), in step order. */
+  evals(): ({ step: number } & Record<string, number>)[] {
+    if (!existsSync(this.path)) return [];
+    const out: ({ step: number } & Record<string, number>)[] = [];
+    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const e = JSON.parse(line) as Record<string, number>;
+        if (typeof e.eval_loss === 'number' && typeof e.step === 'number') out.push(e as { step: number } & Record<string, number>);
+      } catch {
+        // a torn line: truncateAfter drops it on resume
+      }
+    }
+    return out;
+  }
   truncateAfter(step: number): void {
     if (!existsSync(this.path)) return;
     const keep = readFileSync(this.path, 'utf8')

@@ -203,15 +203,20 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
       exported = await evaluateEngine(engine, evalSet, LABEL_NAMES, cfg.per_device_eval_batch_size, weights);
     }
     const exportedIsBest = cfg.load_best_model_at_end && result.bestStep !== null;
-    const best = exportedIsBest ? exported : result.bestEval;
-    const final: EvalReport | undefined = result.finalEval;
+    // Best and last evaluation from log.jsonl, which holds the whole run: the trainer's own
+    // reports cover only this session's steps (none after a resume past them, or a rerun of a
+    // finished run).
+    const logged = log.evals();
+    const scalarsOf = (e: Record<string, number> | undefined) => e && { eval_loss: e.eval_loss!, eval_accuracy: e.eval_accuracy!, eval_precision: e.eval_precision!, eval_recall: e.eval_recall!, eval_f1: e.eval_f1! };
+    const best = exportedIsBest && exported ? evalScalars(exported) : scalarsOf(logged.find((e) => e.step === result.bestStep));
+    const lastEval = logged.at(-1);
     const trainState = listCheckpoints(outputDir).at(-1);
     const metrics = {
       step: result.steps,
       epoch: result.steps / Math.ceil(train.labels.length / cfg.per_device_train_batch_size),
       best_step: result.bestStep,
-      best: best ? { step: result.bestStep, ...evalScalars(best) } : null,
-      final: final ? { step: result.steps, ...evalScalars(final) } : null,
+      best: best ? { step: result.bestStep, ...best } : null,
+      final: lastEval ? { step: lastEval.step, ...scalarsOf(lastEval) } : null,
       exported: exportedIsBest ? 'best' : 'final',
       exported_eval: exported ? evalScalars(exported) : null,
       per_class: exported?.metrics.perClass ?? null,
