@@ -17,7 +17,12 @@ export async function logitsInBatches(engine: HeadEngine, vectors: Float32Array,
   return out;
 }
 
-/** Metrics from logits; the eval loss is the weighted-mean cross entropy with `classWeights` (all 1 = plain mean). */
+/**
+ * Metrics from logits; the eval loss is the weighted-mean cross entropy with `classWeights` (all 1 =
+ * plain mean) over the whole set. With class weights this differs on purpose from the Hugging Face
+ * Trainer, which averages each eval batch's weighted mean (weighted by batch size), so its value
+ * depends on per_device_eval_batch_size; with equal weights the two are the same.
+ */
 export function reportFromLogits(logits: Float32Array, labels: Int32Array, labelNames: readonly string[], classWeights: Float32Array): EvalReport {
   const n = labels.length;
   const L = labelNames.length;
