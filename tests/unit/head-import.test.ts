@@ -37,7 +37,7 @@ describe('pretrained head import over HTTP range requests', () => {
         [TUNED_ENC, tuned.bytes],
         [TUNED_CFG, enc(hfConfig())],
         [F16, f16.bytes],
-        [F16_CFG, enc(hfConfig({ use_weighted_layer_sum: true }))],
+        [F16_CFG, enc(hfConfig({ use_weighted_layer_sum: true, torch_dtype: 'float16' }))],
         [`/${REPO}/resolve/v1/model.safetensors`, fine.bytes],
         [`/${REPO}/resolve/v1/config.json`, enc(hfConfig())],
       ]),
@@ -73,6 +73,10 @@ describe('pretrained head import over HTTP range requests', () => {
     expect(loc.head.layerWeights?.length).toBe(25);
     expect(loc.head.params.w1).toEqual(headTensors('F32')[3].values);
     expect(loc.warnings.join(' ')).toMatch(/use_weighted_layer_sum/);
+    // Imported and written back as F32: the config must not say float16 any more.
+    const out = join(tmp.dir, 'f16');
+    await importHeadCommand('someone/f16-head', { out, endpoint: server.url, checkEncoder: false, print: () => {} });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).torch_dtype).toBe('float32');
   });
 
   it('compares encoder layer norms with the base model by range reads: frozen → no warning, fine-tuned → warning', async () => {

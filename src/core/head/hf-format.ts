@@ -199,6 +199,10 @@ export function exportHead(head: Head, opts: ExportOptions = {}): ExportedHeadFi
     hidden_size: spec.inputDim,
     num_hidden_layers: 24,
     ...(opts.baseConfig ?? {}),
+    // The tensors written are F32, whatever the imported head's were: transformers loading with
+    // torch_dtype="auto" reads this key (`dtype` in newer versions).
+    torch_dtype: 'float32',
+    ...(opts.baseConfig && 'dtype' in opts.baseConfig ? { dtype: 'float32' } : {}),
     architectures: ['Wav2Vec2BertForSequenceClassification'],
     finetuning_task: 'audio-classification',
     id2label,
