@@ -24,6 +24,14 @@ describe('config validation', () => {
     expect(() => parseTrainConfig({ ...base, adam_beta2: 1 }, 't.json')).toThrow('t.json: key "adam_beta2" must be < 1, got 1');
   });
 
+  it('an empty path is refused, naming the key, instead of meaning no evaluation or the current folder', () => {
+    const base = { train_file: 'emb/train', output_dir: 'runs/x' };
+    expect(parseTrainConfig({ ...base, eval_file: null }, 't.json').eval_file).toBeNull();
+    expect(() => parseTrainConfig({ ...base, eval_file: '' }, 't.json')).toThrow('t.json: key "eval_file" is empty; give a path or null');
+    expect(() => parseTrainConfig({ ...base, output_dir: ' ' }, 't.json')).toThrow('t.json: key "output_dir" is empty; give a path');
+    expect(() => parseTrainConfig({ ...base, train_file: '' }, 't.json')).toThrow(/key "train_file" is empty/);
+  });
+
   it('max_grad_norm defaults to the Trainer\'s 1.0 and initializer_range to null (nn.Linear); both are checked', () => {
     const base = { train_file: 'emb/train', output_dir: 'runs/x' };
     const cfg = parseTrainConfig(base, 't.json');

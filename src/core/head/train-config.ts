@@ -87,6 +87,11 @@ export function parseTrainConfig(value: unknown, source: string): TrainHeadConfi
   const raw = validateConfig<Partial<TrainHeadConfig>>(value, TRAIN_SCHEMA, source);
   const cfg = { ...TRAIN_CONFIG_DEFAULTS, ...raw } as TrainHeadConfig;
   if (cfg.save_total_limit !== null && !Number.isInteger(cfg.save_total_limit)) throw new ConfigError(source, 'save_total_limit', 'must be an integer or null');
+  // An empty path would silently mean "no evaluation" or a folder named after the cwd.
+  for (const key of ['train_file', 'eval_file', 'output_dir', 'model_name_or_path'] as const) {
+    const v = cfg[key];
+    if (typeof v === 'string' && v.trim() === '') throw new ConfigError(source, key, `is empty; give a path${key === 'train_file' || key === 'output_dir' ? '' : ' or null'}`);
+  }
   if (cfg.max_steps <= 0 && cfg.max_steps !== -1) throw new ConfigError(source, 'max_steps', 'must be -1 (use num_train_epochs) or a positive integer');
   if (cfg.max_steps === -1 && !(cfg.num_train_epochs > 0)) throw new ConfigError(source, 'num_train_epochs', 'must be > 0 when max_steps is -1');
   return cfg;
