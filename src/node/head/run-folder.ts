@@ -103,6 +103,16 @@ export async function readCheckpoint(dir: string, spec: HeadSpec): Promise<Loade
   return { step: state.global_step, params, opt: { step, m, v }, state, bestParams };
 }
 
+/** An eval event of log.jsonl. */
+export interface LoggedEval {
+  step: number;
+  eval_loss: number;
+  eval_accuracy: number;
+  eval_precision: number;
+  eval_recall: number;
+  eval_f1: number;
+}
+
 /** log.jsonl: append one event; on resume drop events after the checkpoint's step. */
 export class RunLog {
   readonly path: string;
@@ -113,14 +123,14 @@ export class RunLog {
     appendFileSync(this.path, JSON.stringify(entry) + '\n');
   }
   /** The evaluations logged so far (the run's whole history, resumes included), in step order. */
-  evals(): ({ step: number } & Record<string, number>)[] {
+  evals(): LoggedEval[] {
     if (!existsSync(this.path)) return [];
-    const out: ({ step: number } & Record<string, number>)[] = [];
+    const out: LoggedEval[] = [];
     for (const line of readFileSync(this.path, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
         const e = JSON.parse(line) as Record<string, number>;
-        if (typeof e.eval_loss === 'number' && typeof e.step === 'number') out.push(e as { step: number } & Record<string, number>);
+        if (typeof e.eval_loss === 'number' && typeof e.step === 'number') out.push(e as unknown as LoggedEval);
       } catch {
         // a torn line: truncateAfter drops it on resume
       }

@@ -17,7 +17,7 @@ import { UserError } from '../cli/errors.ts';
 import { createNodeEngine } from './engine.ts';
 import { loadConfiguredHead } from './head-source.ts';
 import { loadLabelledSet } from './labelled-set.ts';
-import { listCheckpoints, readCheckpoint, rotateCheckpoints, RunLog, writeCheckpoint, writeHeadFolder } from './run-folder.ts';
+import { listCheckpoints, readCheckpoint, rotateCheckpoints, RunLog, writeCheckpoint, writeHeadFolder, type LoggedEval } from './run-folder.ts';
 
 export interface TrainRunOptions {
   /** Stop after this global step as if interrupted (no final eval / export). */
@@ -35,7 +35,7 @@ export interface TrainRunResult {
   head?: Head;
 }
 
-const evalScalars = (r: EvalReport): Record<string, number> => ({
+const evalScalars = (r: Omit<LoggedEval, 'step'>): Record<string, number> => ({
   eval_loss: r.eval_loss,
   eval_accuracy: r.eval_accuracy,
   eval_precision: r.eval_precision,
@@ -207,8 +207,8 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
     // reports cover only this session's steps (none after a resume past them, or a rerun of a
     // finished run).
     const logged = log.evals();
-    const scalarsOf = (e: Record<string, number> | undefined) => e && { eval_loss: e.eval_loss!, eval_accuracy: e.eval_accuracy!, eval_precision: e.eval_precision!, eval_recall: e.eval_recall!, eval_f1: e.eval_f1! };
-    const best = exportedIsBest && exported ? evalScalars(exported) : scalarsOf(logged.find((e) => e.step === result.bestStep));
+    const loggedBest = logged.find((e) => e.step === result.bestStep);
+    const best = exportedIsBest && exported ? evalScalars(exported) : loggedBest && evalScalars(loggedBest);
     const lastEval = logged.at(-1);
     const trainState = listCheckpoints(outputDir).at(-1);
     const metrics = {
@@ -216,7 +216,7 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
       epoch: result.steps / Math.ceil(train.labels.length / cfg.per_device_train_batch_size),
       best_step: result.bestStep,
       best: best ? { step: result.bestStep, ...best } : null,
-      final: lastEval ? { step: lastEval.step, ...scalarsOf(lastEval) } : null,
+      final: lastEval ? { step: lastEval.step, ...evalScalars(lastEval) } : null,
       exported: exportedIsBest ? 'best' : 'final',
       exported_eval: exported ? evalScalars(exported) : null,
       per_class: exported?.metrics.perClass ?? null,
