@@ -164,6 +164,33 @@ describe('saturi preprocess dialect', () => {
     expect(again.report.written).toBe(otherCount + changedCount);
     expect(again.rows).toEqual(first.rows);
   });
+
+  it('removes the segment files a recording no longer yields once its label changed', async () => {
+    const gone = corpus.expected.dialect.find((s) => s.source.includes('DGS'))!;
+    const index = Number(/_(\d+)\.wav$/.exec(gone.name)![1]);
+    // A folder of its own: the other tests compare against the first run's CSV.
+    const outE = join(dir, 'out', 'dialect-edited');
+    const before = await preprocess('dialect', corpus.root, outE);
+    const goneRow = before.rows.find((r) => r.name === gone.name)!;
+    const siblings = before.rows.filter((r) => r.source === gone.source && r.name !== gone.name);
+    expect(existsSync(goneRow.path!)).toBe(true);
+    // The utterance's standard form made equal to its dialect form: no longer a dialect sentence.
+    const labelPath = gone.source.replace('[원천]', '[라벨]').replace(/\.wav$/, '.json');
+    const text = readFileSync(labelPath, 'utf8');
+    const edited = text.replace(`"standard_form": "표준 문장 ${index} 했다"`, `"standard_form": "방언 문장 ${index} 했당께"`);
+    expect(edited).not.toBe(text);
+    writeFileSync(labelPath, edited);
+    utimesSync(labelPath, new Date(), new Date(Date.now() + 10_000));
+    try {
+      const again = await preprocess('dialect', corpus.root, outE);
+      expect(again.rows.map((r) => r.name)).toEqual(before.rows.filter((r) => r.name !== gone.name).map((r) => r.name));
+      expect(again.rejects.some((r) => basename(r.file!) === basename(labelPath) && r.reason === 'same_form')).toBe(true);
+      expect(existsSync(goneRow.path!)).toBe(false);
+      for (const r of siblings) expect(existsSync(r.path!)).toBe(true);
+    } finally {
+      writeFileSync(labelPath, text); // the corpus as planted, for the tests after this one
+    }
+  });
 });
 
 describe('saturi preprocess, interrupted', () => {

@@ -3,8 +3,8 @@
 // label, the options, the planned segments) and what came out (rows, rejects,
 // output sizes). A rerun whose inputs match and whose outputs are all still
 // there reuses the marker instead of reading audio or writing anything.
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.ts';
 import type { RejectRow } from '../../core/dataset/reasons.ts';
 import type { SegmentRow } from '../../core/dataset/rows.ts';
@@ -60,8 +60,17 @@ export async function reusableMarker(outDir: string, stem: string, signature: st
   return marker;
 }
 
+/**
+ * Records a recording's outputs. Segment files the recording's previous marker listed and this
+ * one does not (a label changed, fewer segments kept) are removed afterwards, so the output
+ * folder holds what the CSV names and nothing a listing of it would mistake for a segment.
+ */
 export async function writeMarker(outDir: string, stem: string, marker: Omit<DoneMarker, 'version'>): Promise<void> {
   const path = markerPath(outDir, stem);
+  const before = await readFile(path, 'utf8').then((t) => (JSON.parse(t) as Partial<DoneMarker>).outputs ?? {}, () => ({}));
   await mkdir(join(outDir, '.done'), { recursive: true });
   await writeFileAtomic(path, JSON.stringify({ version: VERSION, ...marker }));
+  // Only files under the output folder: a marker copied from elsewhere must not delete anything else.
+  const inside = resolve(outDir) + sep;
+  for (const old of Object.keys(before)) if (!(old in marker.outputs) && resolve(old).startsWith(inside)) await rm(old, { force: true });
 }
