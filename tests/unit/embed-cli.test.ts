@@ -42,6 +42,7 @@ beforeAll(() => {
   lines.push(`short.wav,audio/short.wav,Jeju-do,spkX,0.01,s`);
   lines.push(`corrupt.wav,audio/corrupt.wav,Jeju-do,spkX,1,s`);
   lines.push(`missing.wav,audio/missing.wav,Jeju-do,spkX,1,s`);
+  lines.push(''); // an empty line: messages name lines of the file, not record numbers
   lines.push(`dup.wav,audio/g0.wav,Jeju-do,spkX,1,s`);
   lines.push(`mars.wav,audio/nope.wav,Mars,spkX,1,s`);
   writeFileSync(join(root, 'data', 'train.csv'), lines.join('\n') + '\n');
@@ -69,10 +70,10 @@ describe('saturi embed', () => {
     expect(set.rows[5]!.duration).toBeCloseTo(3.2, 2);
     const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; reason: string });
     expect(rejects.map((x) => x.id).sort()).toEqual(['audio/corrupt.wav', 'audio/g0.wav', 'audio/missing.wav', 'audio/nope.wav', 'audio/short.wav'].sort());
-    expect(rejects.find((x) => x.id === 'audio/nope.wav')!.reason).toMatch(/unknown dialect "Mars"/);
+    expect(rejects.find((x) => x.id === 'audio/nope.wav')!.reason).toMatch(/^CSV line 15: unknown dialect "Mars"/);
     expect(rejects.find((x) => x.id === 'audio/short.wav')!.reason).toMatch(/too short/);
     expect(rejects.find((x) => x.id === 'audio/missing.wav')!.reason).toMatch(/file not found/);
-    expect(rejects.find((x) => x.id === 'audio/g0.wav')!.reason).toMatch(/duplicate id/);
+    expect(rejects.find((x) => x.id === 'audio/g0.wav')!.reason).toMatch(/^CSV line 14: duplicate id/);
 
     // Same numbers as embedding in-process (train crop, seed 42), segment by segment.
     const enc = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
@@ -102,6 +103,12 @@ describe('saturi embed', () => {
       expect(s.layout.sessions).toBe(1);
       total += s.embedded;
     }
+    // Shards run into one folder (one machine doing them in turn): each keeps the others' rejects.
+    const shared = join(root, 'emb-shards-shared');
+    for (let k = 0; k < 3; k++) await runEmbedJob({ csv: csv(), out: shared, dtype: 'fp32', split: 'train', maxLengthSeconds: 2, shard: parseShard(`${k}/3`), encoder, chunkSize: 2, sessions: 1 });
+    const sharedRejects = readFileSync(join(shared, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { path: string }).path);
+    expect(sharedRejects.sort()).toEqual(['audio/corrupt.wav', 'audio/g0.wav', 'audio/missing.wav', 'audio/nope.wav', 'audio/short.wav']);
+    expect((await readEmbeddingSet(shared)).rows.length).toBe(GOOD);
     await encoder.dispose();
     expect(total).toBe(GOOD);
     const merged = join(root, 'emb-merged');

@@ -82,8 +82,12 @@ export function readSegmentCsv(csvPath: string, labels: readonly string[] = LABE
     throw new EmbedInputError(`${csvPath}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let records: Record<string, string>[];
+  let lines: number[];
   try {
-    records = parse(text, { columns: true, skip_empty_lines: true, bom: true, trim: true }) as Record<string, string>[];
+    // info: each record's line number, for messages (empty lines and quoted line breaks make it differ from the record count)
+    const parsed = parse(text, { columns: true, skip_empty_lines: true, bom: true, trim: true, info: true }) as { record: Record<string, string>; info: { lines: number } }[];
+    records = parsed.map((p) => p.record);
+    lines = parsed.map((p) => p.info.lines);
   } catch (e) {
     throw new EmbedInputError(`${csvPath}: not a valid CSV: ${(e as Error).message}`);
   }
@@ -98,20 +102,21 @@ export function readSegmentCsv(csvPath: string, labels: readonly string[] = LABE
   const rows: EmbedJobRow[] = [];
   const rejects: RejectRow[] = [];
   records.forEach((r, i) => {
+    const line = lines[i]!;
     const path = (r.path ?? '').replaceAll('\\', '/');
     const id = (r.id ?? '').trim() || path;
     if (!path) {
-      rejects.push({ id: id || `row-${i + 2}`, path: '', reason: `CSV line ${i + 2}: empty path` });
+      rejects.push({ id: id || `row-${line}`, path: '', reason: `CSV line ${line}: empty path` });
       return;
     }
     if (seen.has(id)) {
-      rejects.push({ id, path, reason: `CSV line ${i + 2}: duplicate id (already listed above)` });
+      rejects.push({ id, path, reason: `CSV line ${line}: duplicate id (already listed above)` });
       return;
     }
     seen.add(id);
     const dialect = r.dialect ?? '';
     if (!known.has(dialect)) {
-      rejects.push({ id, path, reason: `CSV line ${i + 2}: unknown dialect "${dialect}" (expected one of ${labels.join(', ')})` });
+      rejects.push({ id, path, reason: `CSV line ${line}: unknown dialect "${dialect}" (expected one of ${labels.join(', ')})` });
       return;
     }
     const speaker = (r.speaker ?? '').trim();
@@ -237,7 +242,8 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
       appender.updateRows(updates);
 
       // Rejects of earlier runs are retried (the file may have been fixed); the file is rewritten at the end.
-      const previous = readRejects(opts.out).filter((r) => inShard(r.id));
+      // Another shard's rejects (shards may share a folder) are carried forward as they are.
+      const previous = readRejects(opts.out);
       const rejects: RejectRow[] = [];
       const reject = (r: RejectRow): void => {
         rejects.push(r);
@@ -303,7 +309,8 @@ export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummar
 
       const attempted = new Set(todo.map((r) => r.id));
       for (const r of csvRejects) attempted.add(r.id);
-      const finalRejects = [...previous.filter((r) => !attempted.has(r.id) && !appender.has(r.id)), ...rejects];
+      // Other shards' rejects stay as their runs wrote them; this shard's stay while still not in the set.
+      const finalRejects = [...previous.filter((r) => !inShard(r.id) || (!attempted.has(r.id) && !appender.has(r.id))), ...rejects];
       writeRejects(opts.out, finalRejects);
       const rejectReasons: Record<string, number> = {};
       for (const r of rejects) rejectReasons[reasonClass(r.reason)] = (rejectReasons[reasonClass(r.reason)] ?? 0) + 1;
