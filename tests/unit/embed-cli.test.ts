@@ -2,7 +2,9 @@
 // resume, deterministic shards + merge, and the vectors equal an in-process run.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
@@ -250,6 +252,31 @@ describe('saturi embed', () => {
       const r = await runCli(['embed', '--csv', csv(), '--out', join(root, 'x'), '--sessions', n]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`--sessions must be a positive integer, got "${n}"`));
+    }
+  }, 60_000);
+
+  it("one job per output folder: a second is refused while the first runs, and a killed one's lock is taken over", async () => {
+    const out = join(root, 'emb-locked');
+    mkdirSync(out, { recursive: true });
+    const encoder = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
+    // A live process holding the folder, as a running `saturi embed` would.
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const lock = join(out, '.saturi.lock');
+    try {
+      writeFileSync(lock, JSON.stringify({ pid: holder.pid, host: hostname(), started: '2026-12-04T00:00:00Z', what: 'saturi embed' }));
+      const job = () => runEmbedJob({ csv: csv(), out, dtype: 'fp32', split: 'train', maxLengthSeconds: 2, encoder, sessions: 1 });
+      await expect(job()).rejects.toThrow(`${out}: saturi embed (pid ${holder.pid}, started 2026-12-04T00:00:00Z) is writing to this folder; wait for it to finish or choose another output folder`);
+      expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+      expect(existsSync(lock)).toBe(true);
+      // The holder dies without removing its lock (SIGKILL): the next job takes the folder, and leaves no lock.
+      const exited = new Promise((r) => holder.once('exit', r));
+      holder.kill('SIGKILL');
+      await exited;
+      expect((await job()).embedded).toBe(GOOD);
+      expect(existsSync(lock)).toBe(false);
+    } finally {
+      holder.kill('SIGKILL');
+      await encoder.dispose();
     }
   }, 60_000);
 });

@@ -14,6 +14,7 @@ import type { EmbedOptions, LoadProgress, ModelSource } from '../../core/encoder
 import { defaultModelCacheDir, encoderFacts, hubSettings, loadEncoder, type NodeEncoder } from '../encoder/load.ts';
 import { FileEmbedder, type EmbedTimings } from './file-embedder.ts';
 import { SessionPoolEmbedder, sessionLayout, type FirstSession, type SessionLayout } from './session-pool-embedder.ts';
+import { FolderLockedError, lockFolder } from '../io/folder-lock.ts';
 import { EmbeddingSetAppender, appendReject, readRejects, writeRejects, type RejectRow } from './io.ts';
 
 export class EmbedInputError extends Error {
@@ -187,6 +188,21 @@ function reasonClass(reason: string): string {
 }
 
 export async function runEmbedJob(opts: EmbedJobOptions): Promise<EmbedJobSummary> {
+  let lock: { release(): void };
+  try {
+    lock = lockFolder(opts.out, 'saturi embed');
+  } catch (e) {
+    if (e instanceof FolderLockedError) throw new EmbedInputError(e.message);
+    throw e;
+  }
+  try {
+    return await embedLocked(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function embedLocked(opts: EmbedJobOptions): Promise<EmbedJobSummary> {
   const t0 = performance.now();
   const maxLengthSeconds = opts.maxLengthSeconds ?? DEFAULT_MAX_LENGTH_SECONDS;
   const seed = opts.seed ?? DEFAULT_CROP_SEED;

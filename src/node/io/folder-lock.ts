@@ -1,0 +1,78 @@
+// One writer per output folder: two jobs appending to the same embedding set would interleave
+// vectors and index rows (vector i no longer row i) without either noticing. The lock is a file
+// created exclusively, naming its process; a lock left by a killed process is taken over.
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+export const LOCK_FILE = '.saturi.lock';
+
+export class FolderLockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FolderLockedError';
+  }
+}
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  started: string;
+  what: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
+  }
+}
+
+/** Takes `dir`'s lock for `what` (e.g. "saturi embed"); throws FolderLockedError while another live process holds it. */
+export function lockFolder(dir: string, what: string): { release(): void } {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, LOCK_FILE);
+  const mine: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString(), what };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeSync(fd, JSON.stringify(mine) + '\n');
+      } finally {
+        closeSync(fd);
+      }
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+    }
+    let held: Partial<LockInfo> = {};
+    try {
+      held = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockInfo>;
+    } catch {
+      // torn or unreadable: written by a process killed while writing it
+    }
+    const who = `${held.what ?? 'another job'} (pid ${held.pid ?? '?'}${held.host && held.host !== mine.host ? ` on ${held.host}` : ''}, started ${held.started ?? '?'})`;
+    if (held.host !== undefined && held.host !== mine.host) {
+      throw new FolderLockedError(`${dir}: ${who} is writing to this folder; if no job runs there any more, delete ${path}`);
+    }
+    if (typeof held.pid === 'number' && alive(held.pid)) {
+      throw new FolderLockedError(`${dir}: ${who} is writing to this folder; wait for it to finish or choose another output folder`);
+    }
+    unlinkSync(path); // left by a process that no longer runs
+  }
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      try {
+        const now = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockInfo>;
+        if (now.pid === mine.pid && now.started === mine.started) unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
