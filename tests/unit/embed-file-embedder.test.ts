@@ -11,7 +11,8 @@ import { toMono16k } from '../../src/core/audio/resample.ts';
 import { embedSegments, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../src/core/encoder/worker-api.ts';
 import { chunkBounds, FileEmbedder, timingsSince, type ChunkOutcome, type FileEmbedderOptions, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
-import { chunkParts, partsBySize, SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
+import { chunkParts, CLOSE_GRACE_MS, partsBySize, SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
+import type { Worker } from 'node:worker_threads';
 import { loadEncoder, type NodeEncoder } from '../../src/node/encoder/load.ts';
 import { DEFAULT_TINY_MODEL_DIR, makeTinyModel } from '../../src/node/encoder/tiny-model.ts';
 import { readWavFile } from '../../src/node/io/file-source.ts';
@@ -254,6 +255,19 @@ describe('SessionPoolEmbedder', () => {
     } finally {
       await pool.close();
     }
+  }, WORKER_TEST_MS);
+
+  it('close() in the middle of a job lets each session finish its part and exit on its own, instead of being killed inside onnxruntime', async () => {
+    const pool = await SessionPoolEmbedder.start(2, { ...enc.reload, threads: 1 }, { mode: 'eval', batchSize: 1 }, { chunkSize: 1, ahead: 3 });
+    const workers = (pool as unknown as { workers: Worker[] }).workers;
+    const codes = workers.map((w) => new Promise<number>((resolve) => w.once('exit', resolve)));
+    const chunks = pool.embed([...rows, ...rows.map((r) => ({ ...r, id: `again-${r.id}` }))])[Symbol.asyncIterator]();
+    expect((await chunks.next()).done).toBe(false); // parts of the next chunks are queued and running now
+    const t0 = performance.now();
+    await pool.close();
+    expect(performance.now() - t0).toBeLessThan(CLOSE_GRACE_MS);
+    // 0: the thread ended by itself after releasing its session (terminate() gives 1).
+    expect(await Promise.all(codes)).toEqual([0, 0]);
   }, WORKER_TEST_MS);
 
   it('fails to start with the loader\'s error, naming the model folder, when a session cannot load the model', async () => {

@@ -188,10 +188,32 @@ export class SessionPoolEmbedder {
     }
   }
 
+  /**
+   * Lets each session finish the part it is embedding and exit (CLOSE_GRACE_MS at most, then it is
+   * terminated): a worker terminated inside onnxruntime's session.run aborts the process, which
+   * is what closing after a failed job (a full disk, a crash in the caller) used to risk.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => closeSessionWorker(w)));
   }
+}
+
+/** How long close() waits for a session to finish its part before terminating it. */
+export const CLOSE_GRACE_MS = 60_000;
+
+async function closeSessionWorker(w: Worker): Promise<void> {
+  if (w.threadId === -1) return; // exited already
+  const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  try {
+    w.postMessage({ type: 'close' } satisfies ToSessionWorker);
+  } catch {
+    // already gone
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS)));
+  if ((await Promise.race([exited, late])) === 'late') await w.terminate();
+  clearTimeout(timer);
 }
 
 const sessionsError = (sessions: number): RangeError | undefined =>

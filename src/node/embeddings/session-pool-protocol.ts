@@ -23,7 +23,9 @@ export type ToSessionWorker =
   /** `progress`: send the load's progress (the pool's first session, which may download the model). */
   | { type: 'init'; load: SessionWorkerInit; options: EmbedOptions; progress?: boolean }
   /** `key` names the part in the answer; `first`: this session's first part of an embed() call (its idle time before is not waiting for work). */
-  | { type: 'part'; key: string; rows: FileRow[]; first: boolean };
+  | { type: 'part'; key: string; rows: FileRow[]; first: boolean }
+  /** Finish the part being embedded, drop queued ones, release the session, then exit. */
+  | { type: 'close' };
 
 export type FromSessionWorker =
   | { type: 'load-progress'; progress: LoadProgress }

@@ -57,9 +57,20 @@ async function embedPart(key: string, rows: FileRow[], waitedSince: number | und
 
 // One message at a time: run() yields to the event loop, and the next part must wait its turn.
 let queue = Promise.resolve();
+let closing = false;
 port.on('message', (msg: ToSessionWorker) => {
   const arrived = performance.now();
+  // Parts queued before a close are dropped: their job is over.
+  if (msg.type === 'close') closing = true;
   queue = queue.then(async () => {
+    if (msg.type === 'close') {
+      // Released here, between runs: a thread terminated inside onnxruntime's run aborts the whole process.
+      await state?.encoder.dispose().catch(() => undefined);
+      state = undefined;
+      port.close();
+      return;
+    }
+    if (closing) return;
     if (msg.type === 'init') {
       try {
         if (msg.load.hub) useHubSettings(msg.load.hub);
