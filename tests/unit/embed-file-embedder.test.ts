@@ -194,6 +194,29 @@ describe('FileEmbedder', () => {
     }
   });
 
+  it('a segment whose embedding comes out NaN is rejected with the reason; the job goes on', async () => {
+    const target = toMono16k(await readWavFile(rows[1]!.file));
+    const bad = prepareBatch(enc.extractor, [target]).frames;
+    // An encoder whose output overflows for one clip (as fp16 can), and only that one.
+    const overflowing: EncoderSession = {
+      dim: enc.session.dim,
+      async run(features, mask, batch, frames) {
+        const out = await enc.session.run(features, mask, batch, frames);
+        if (batch === 1 && frames === bad) out[0] = Number.NaN;
+        return out;
+      },
+    };
+    const embedder = new FileEmbedder(overflowing, enc.preprocessorConfig, { mode: 'eval', batchSize: 1 });
+    try {
+      const chunks = await collect(embedder, rows.slice(0, 4));
+      const rejects = chunks.flatMap((c) => c.rejects);
+      expect(rejects).toEqual([{ id: rows[1]!.id, path: rows[1]!.path, reason: expect.stringMatching(/^encoder output is not finite \(NaN or ±Inf in the embedding of 0\.00–\d\.\d\d s\)$/) }]);
+      expect(chunks.flatMap((c) => c.embedded).map((e) => e.row.id)).toEqual([0, 2, 3].map((i) => rows[i]!.id));
+    } finally {
+      await embedder.close();
+    }
+  });
+
   it('times the encoder, the wait for features and the worker: a slow encoder is busy, a fast one waits', async () => {
     const delta = async (session: EncoderSession) => {
       const embedder = new FileEmbedder(session, enc.preprocessorConfig, { mode: 'eval', batchSize: 2 });

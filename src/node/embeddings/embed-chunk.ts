@@ -99,11 +99,17 @@ export async function embedPlannedChunk<R extends FileRow>(
   for (const [b, batch] of plan.batches.entries()) {
     const prepared = await batchAt(b);
     const start = performance.now();
-    const outs = typeof prepared === 'string' ? batch.map(() => prepared) : await runBatchOrEachClip(session, plan, batch, ids, prepared);
+    const outs: (EmbedResult | string)[] =
+      typeof prepared === 'string'
+        ? batch.map(() => `features failed: ${prepared}`)
+        : (await runBatchOrEachClip(session, plan, batch, ids, prepared)).map((o) => (typeof o === 'string' ? `encoder failed: ${o}` : o));
     timings.encoderMs += performance.now() - start;
     batch.forEach((i, k) => {
       const o = outs[k]!;
       if (typeof o === 'string') failed.set(plan.clips[i]!.segment, o);
+      // A NaN or ±Inf in an embedding (an fp16 overflow, say) would stop the whole job when the
+      // set refuses it: the segment is rejected instead, and the job goes on.
+      else if (!o.embedding.every(Number.isFinite)) failed.set(plan.clips[i]!.segment, `encoder output is not finite (NaN or ±Inf in the embedding of ${o.start.toFixed(2)}–${o.end.toFixed(2)} s)`);
       else results[i] = o;
     });
   }
@@ -117,7 +123,7 @@ export async function embedPlannedChunk<R extends FileRow>(
   segments.forEach((s, i) => {
     const row = rows[s.row]!;
     const reason = failed.get(i);
-    if (reason !== undefined) rejects.push({ id: row.id, path: row.path, reason: `encoder failed: ${reason}` });
+    if (reason !== undefined) rejects.push({ id: row.id, path: row.path, reason });
     else embedded.push({ row, duration: s.duration, results: bySegment[i]! });
   });
   return { embedded, rejects };
