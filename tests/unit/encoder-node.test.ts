@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { cpSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { modelFolderFingerprint } from '../../src/node/encoder/folder-fingerprint.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { loadEncoder, type NodeEncoder } from '../../src/node/encoder/load.ts';
 import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/tiny-model.ts';
@@ -42,8 +43,41 @@ afterAll(async () => {
 
 describe('Node encoder on the tiny model', () => {
   it('loads the local folder on the CPU and reports the model', () => {
-    expect(fp32.info).toMatchObject({ backend: 'cpu', dtype: 'fp32', dim: TINY_CONFIG.hidden, revision: 'local' });
+    expect(fp32.info).toMatchObject({ backend: 'cpu', dtype: 'fp32', dim: TINY_CONFIG.hidden, modelId: 'tiny-w2v-bert' });
+    expect(fp32.info.revision).toMatch(/^local-[0-9a-f]{16}$/);
     expect(fp32.preprocessorConfig.stride).toBe(2);
+  });
+
+  it('names a local model by its folder name and files: the same files anywhere and however typed are one encoder, other weights another', async () => {
+    const tmp = tempDir('saturi-model-identity-');
+    try {
+      const copy = join(tmp.dir, 'a', 'tiny-w2v-bert');
+      cpSync(DEFAULT_TINY_MODEL_DIR, copy, { recursive: true });
+      // A big weights file is sampled, not hashed whole.
+      const data = join(copy, 'onnx', 'model.onnx_data');
+      const big = Buffer.concat([readFileSync(data), Buffer.alloc(3 * 2 ** 20, 1)]);
+      writeFileSync(data, big);
+      const identity = (dir: string) => {
+        const i = modelFolderFingerprint(dir);
+        return `${basename(dir)}@${i}`;
+      };
+      const moved = join(tmp.dir, 'b', 'tiny-w2v-bert');
+      cpSync(copy, moved, { recursive: true });
+      expect(identity(moved)).toBe(identity(copy));
+      // Other weights (retrained, rescaled) differ all through the file, not in one byte.
+      for (let i = 0; i < big.length; i += 4096) big[i] ^= 0xff;
+      writeFileSync(join(moved, 'onnx', 'model.onnx_data'), big);
+      expect(identity(moved)).not.toBe(identity(copy));
+      // Loaded through another spelling of the same folder: the same identity as the first load.
+      const again = await loadEncoder(`${DEFAULT_TINY_MODEL_DIR}/./`, 'fp32');
+      try {
+        expect([again.info.modelId, again.info.revision]).toEqual([fp32.info.modelId, fp32.info.revision]);
+      } finally {
+        await again.dispose();
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('embedding = masked mean of last_hidden_state over real frames (checked against a direct onnxruntime run)', async () => {

@@ -2,7 +2,7 @@
 // (files cached in a folder, so a second load is offline) and run it on onnxruntime-node (CPU).
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@huggingface/transformers';
 import { SeamlessFeatureExtractor } from '../../core/features/seamless-feature-extractor.ts';
@@ -12,6 +12,7 @@ import { loadWithTransformers } from '../../core/encoder/hf-loader.ts';
 import { resolveModelSource, type ResolvedModelSource } from '../../core/encoder/model-source.ts';
 import { OrtEncoderSession, type OrtTensorCtor } from '../../core/encoder/ort-encoder-session.ts';
 import type { LoadProgress, LoadResult, ModelSource } from '../../core/encoder/worker-api.ts';
+import { modelFolderFingerprint } from './folder-fingerprint.ts';
 
 export interface NodeEncoder {
   session: OrtEncoderSession;
@@ -114,7 +115,12 @@ export async function loadEncoder(model: ModelSource | undefined, dtype: Encoder
     preprocessorConfig,
     modelConfig: loaded.config,
     source,
-    info: { backend: 'cpu', dtype, dim, modelId: typeof model === 'string' ? model : (model?.id ?? source.id), revision: source.revision, notes: [] },
+    // A local folder is named by its folder name and its files' fingerprint, not by the path as
+    // typed: shards from several machines merge, a folder with other weights does not.
+    info:
+      source.kind === 'path'
+        ? { backend: 'cpu', dtype, dim, modelId: basename(source.id), revision: `local-${modelFolderFingerprint(source.id)}`, notes: [] }
+        : { backend: 'cpu', dtype, dim, modelId: typeof model === 'string' ? model : (model?.id ?? source.id), revision: source.revision, notes: [] },
     reload: { model: source.kind === 'hub' ? { id: source.id, revision: source.revision } : source.id, dtype, cacheDir },
     memoryBytes,
     dispose: loaded.dispose,
