@@ -193,18 +193,30 @@ describe('the built app', () => {
     await goto(page, base, 'settings');
     await page.locator('settings-page #dtype').selectOption(before);
     await goto(page, base, 'dataset');
-    await page.locator('dataset-page .job .resume').click();
+    // A double click resumes once: two runners would store every remaining item twice.
+    await page.locator('dataset-page .job .resume').dblclick();
     await waitInShadow(page, 'dataset-page', `.set-row[data-count="${guard.rows}"]`);
+    await page.waitForTimeout(1000); // a second runner would still be adding rows
+    expect(await guardRow.getAttribute('data-count')).toBe(String(guard.rows));
     // The job card is gone once done; the file it skipped is still listed, with the reason, under its set.
     await expect.poll(() => guardRow.locator('.set-rejects').textContent()).toMatch(/wav\/bad\.wav: /);
 
     // Deleting a set while it embeds stops the job first: no job comes back, now or after a reload.
-    const ghost = writeDatasetFolder(data, 'ghost', { trainPerClass: 20, devPerClass: 0, seconds: 1 });
+    const ghost = writeDatasetFolder(data, 'ghost', { trainPerClass: 60, devPerClass: 0, seconds: 1 }); // long enough to be running while another tab opens
     await openDatasetFolder(page, ghost.folder);
     await page.locator('dataset-page #set-name').fill('ghost');
     await page.locator('dataset-page #set-name').dispatchEvent('input');
     await page.locator('dataset-page #start-embedding').click();
     await page.locator('dataset-page .job[data-status="running"]').waitFor();
+    // Another tab sees the job running there, not interrupted, and offers no Resume.
+    const other = await context.newPage();
+    try {
+      await goto(other, base, 'dataset');
+      await other.locator('dataset-page .job[data-status="elsewhere"]').waitFor();
+      expect(await other.locator('dataset-page .job .resume').count()).toBe(0);
+    } finally {
+      await other.close();
+    }
     await page.locator('dataset-page .set-row').filter({ hasText: 'ghost' }).locator('.delete').click();
     await expect.poll(() => page.locator('dataset-page .set-row').filter({ hasText: 'ghost' }).count()).toBe(0);
     await page.waitForTimeout(1500); // a batch in flight would have written its job back by now
@@ -231,8 +243,13 @@ describe('the built app', () => {
     expect(await page.locator('train-page #run-detail').count()).toBe(0);
     await fillTrainForm(page, { ...SMALL_TRAINING, adam_beta1: '0.9' });
     const t0 = await now(page);
-    await page.locator('train-page #start').click();
+    const runsBefore = await page.locator('train-page .run-row').count();
+    // A double click starts one run, not a second one that replaces the first and cannot be stopped.
+    await page.locator('train-page #start').dblclick();
     await waitInShadow(page, 'train-page', '#run-detail[data-status="done"]');
+    expect(await page.locator('train-page .run-row').count()).toBe(runsBefore + 1);
+    expect(await page.locator('train-page .run-row[data-status="failed"]').count()).toBe(0);
+    expect(await page.locator('train-page #error').count()).toBe(0);
     const slow = await longTasksSince(page, t0);
     note(`tasks over ${LONG_TASK_GOAL_MS} ms while training: ${JSON.stringify(slow)}`);
     const t = summarize(slow);

@@ -125,6 +125,11 @@ const m = {
   'dataset.resume': { ko: '이어서 하기', en: 'Resume' },
   'dataset.status.running': { ko: '진행 중', en: 'running' },
   'dataset.status.paused': { ko: '일시 정지됨', en: 'paused' },
+  'dataset.status.elsewhere': { ko: '다른 탭에서 진행 중', en: 'running in another tab' },
+  'dataset.runningElsewhere': {
+    ko: '"{name}" 세트는 다른 탭이나 창에서 임베딩 중입니다. 그쪽에서 멈추거나 끝난 뒤에 이어서 하세요.',
+    en: 'The set "{name}" is being embedded in another tab or window; pause it there or wait until it ends, then resume.',
+  },
   'dataset.status.interrupted': { ko: '중단됨 (페이지를 다시 열었음)', en: 'interrupted (page reloaded)' },
   'dataset.status.stopped': { ko: '멈춤', en: 'stopped' },
   'dataset.status.done': { ko: '완료', en: 'done' },

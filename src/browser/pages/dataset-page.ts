@@ -7,7 +7,7 @@ import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts'
 import { AppStateController, downloadBlob, getSettings, notifyChanged, requestPersistence, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
 import { folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
 import { scanFolder, type ScanResult } from '../services/dataset-scan.ts';
-import { EmbeddingJobRunner, createDatasetJob, type JobProgress } from '../services/embed-job.ts';
+import { EmbeddingJobRunner, JobBusyError, createDatasetJob, jobsRunningAnywhere, type JobProgress } from '../services/embed-job.ts';
 import { exportSetZip, importSetFromFolder, importSetFromZip } from '../services/embedding-io.ts';
 import { encoderChoice, loadEncoder } from '../services/workers.ts';
 import type { StoredJob, StoredSetRecord } from '../store/store.ts';
@@ -19,6 +19,8 @@ import { encoderMismatch, type EmbeddingManifest } from '../../core/encoder/embe
 const runners = new Map<string, EmbeddingJobRunner>();
 const lastProgress = new Map<string, JobProgress>();
 const folders = new Map<string, FolderSource>();
+/** Sets whose start() is loading the encoder: a second click must not start a second runner. */
+const starting = new Set<string>();
 /** A running job's progress re-renders the page at most this often (each render is a main-thread layout). */
 const PROGRESS_RENDER_MS = 250;
 
@@ -33,6 +35,7 @@ export class DatasetPage extends LitElement {
     busy: { state: true },
     error: { state: true },
     notice: { state: true },
+    elsewhere: { state: true },
   };
   sets: StoredSetRecord[] = [];
   jobs: StoredJob[] = [];
@@ -43,6 +46,8 @@ export class DatasetPage extends LitElement {
   busy = '';
   error = '';
   notice = '';
+  /** Sets whose jobs run in another tab (their Web Lock is held there). */
+  elsewhere = new Set<string>();
   private readonly i18n = new I18nController(this);
   private readonly appState = new AppStateController(this, () => this.refresh());
 
@@ -50,7 +55,9 @@ export class DatasetPage extends LitElement {
 
   private async refresh() {
     const s = await store();
+    const running = await jobsRunningAnywhere();
     [this.sets, this.jobs, this.storage] = await Promise.all([s.listSets(), s.listJobs(), storageInfo()]);
+    this.elsewhere = new Set([...running].filter((id) => !runners.get(id)?.isRunning && !starting.has(id)));
   }
 
   private async pickFolder() {
@@ -90,7 +97,7 @@ export class DatasetPage extends LitElement {
       // A folder whose unfinished job exists: resume it with these files.
       const s = await store();
       const jobs = await s.listJobs();
-      const match = jobs.find((j) => j.status !== 'done' && j.folderName === folder.name && j.items.length === scan.items.length && !runners.get(j.setId)?.isRunning);
+      const match = jobs.find((j) => j.status !== 'done' && j.folderName === folder.name && j.items.length === scan.items.length && !runners.get(j.setId)?.isRunning && !starting.has(j.setId) && !this.elsewhere.has(j.setId));
       if (match) {
         folders.set(match.setId, folder);
         this.notice = t('dataset.resuming', { name: folder.name });
@@ -146,6 +153,18 @@ export class DatasetPage extends LitElement {
   }
 
   private async start(setId: string) {
+    if (starting.has(setId) || runners.get(setId)?.isRunning) return;
+    starting.add(setId);
+    this.requestUpdate();
+    try {
+      await this.startJob(setId);
+    } finally {
+      starting.delete(setId);
+      this.requestUpdate();
+    }
+  }
+
+  private async startJob(setId: string) {
     const s = await store();
     let folder = folders.get(setId);
     const job = await s.getJob(setId);
@@ -177,7 +196,8 @@ export class DatasetPage extends LitElement {
       await runner.run();
     } catch (e) {
       this.busy = '';
-      this.error = (e as Error).message;
+      const set = this.sets.find((x) => x.id === setId);
+      this.error = e instanceof JobBusyError ? t('dataset.runningElsewhere', { name: set?.name ?? setId }) : (e as Error).message;
     } finally {
       await this.refresh();
     }
@@ -276,7 +296,7 @@ export class DatasetPage extends LitElement {
     const done = p?.done ?? set?.count ?? 0;
     const stored = p?.stored ?? set?.count ?? 0;
     const total = job.items.length;
-    const status = running ? 'running' : job.status === 'running' ? 'interrupted' : job.status;
+    const status = running ? 'running' : this.elsewhere.has(job.setId) ? 'elsewhere' : job.status === 'running' ? 'interrupted' : job.status;
     return html`<div class="job" data-set=${job.setId} data-status=${status} data-done=${done} data-stored=${stored} data-total=${total}>
       <div class="row"><b>${set?.name ?? job.folderName}</b>
         <span class="muted status">${t(`dataset.status.${status}` as 'dataset.status.running')}</span></div>
@@ -293,8 +313,8 @@ export class DatasetPage extends LitElement {
       <div class="row">
         ${running
           ? html`<button class="secondary pause" @click=${() => this.pause(job.setId)}>${t('dataset.pause')}</button>`
-          : job.status !== 'done'
-            ? html`<button class="resume" @click=${() => this.start(job.setId)}>${t('dataset.resume')}</button>`
+          : job.status !== 'done' && status !== 'elsewhere'
+            ? html`<button class="resume" ?disabled=${starting.has(job.setId)} @click=${() => this.start(job.setId)}>${t('dataset.resume')}</button>`
             : ''}
       </div>
     </div>`;

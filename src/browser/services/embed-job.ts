@@ -75,6 +75,35 @@ export async function createDatasetJob(
   return set;
 }
 
+/** The Web Lock a set's embedding job holds while it runs, in whatever tab runs it. */
+export const jobLockName = (setId: string): string => `saturi-embed-${setId}`;
+
+/** Another runner (another tab, or a second start in this one) holds the set's job. */
+export class JobBusyError extends Error {
+  constructor(setId: string) {
+    super(`the embedding job of set ${setId} is running elsewhere (another tab or window)`);
+    this.name = 'JobBusyError';
+  }
+}
+
+/** The sets whose jobs run now, in any tab of this origin (Web Locks; empty where they are missing). */
+export async function jobsRunningAnywhere(): Promise<Set<string>> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks) return new Set();
+  const { held = [] } = await locks.query();
+  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith('saturi-embed-')).map((n) => n.slice('saturi-embed-'.length)));
+}
+
+/**
+ * Runs `fn` holding the set's job lock, or rejects with JobBusyError at once when someone holds
+ * it: two runners appending to one set would store every item twice.
+ */
+function withJobLock<T>(setId: string, fn: () => Promise<T>): Promise<T> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks) return fn();
+  return locks.request(jobLockName(setId), { ifAvailable: true }, (lock) => (lock ? fn() : Promise.reject(new JobBusyError(setId)))) as Promise<T>;
+}
+
 export class EmbeddingJobRunner {
   private pauseRequested = false;
   private running = false;
@@ -105,7 +134,7 @@ export class EmbeddingJobRunner {
     if (this.running) return Promise.reject(new Error('this job is already running'));
     this.running = true;
     this.pauseRequested = false;
-    const run = this.runJob().finally(() => (this.running = false));
+    const run = withJobLock(this.setId, () => this.runJob()).finally(() => (this.running = false));
     this.stoppedPromise = run;
     return run;
   }
