@@ -61,6 +61,8 @@ interface Live {
   engine: string;
 }
 let live: Live | null = null;
+/** True from a Start click until its run is live: a double click must not start a second run. */
+let starting = false;
 const liveListeners = new Set<() => void>();
 const notifyLive = () => liveListeners.forEach((f) => f());
 
@@ -123,7 +125,9 @@ export class TrainPage extends LitElement {
   }
 
   private async start() {
-    if (live && live.run.status !== 'done' && live.run.status !== 'cancelled' && live.run.status !== 'failed') return;
+    if (starting || (live && live.run.status !== 'done' && live.run.status !== 'cancelled' && live.run.status !== 'failed')) return;
+    starting = true;
+    this.requestUpdate();
     this.error = '';
     const s = await store();
     const f = this.form;
@@ -161,6 +165,7 @@ export class TrainPage extends LitElement {
       };
       await s.putRun(run);
       live = { run, steps: [], paused: false, totalSteps: 0, engine: '' };
+      starting = false; // `live` guards from here on
       this.selectedRun = run.id;
       notifyLive();
       let lastSave = 0;
@@ -242,6 +247,7 @@ export class TrainPage extends LitElement {
         await s.putRun(live.run);
       }
     } finally {
+      starting = false;
       notifyLive();
       await this.refresh();
     }
@@ -394,7 +400,7 @@ export class TrainPage extends LitElement {
           <div class="grid" id="config-form">${keys.map((k) => this.renderField(k))}</div>
         </details>
         <div class="row" style="margin-top:0.8rem">
-          <button id="start" ?disabled=${running || !this.sets.length} @click=${this.start}>${t('train.start')}</button>
+          <button id="start" ?disabled=${running || starting || !this.sets.length} @click=${this.start}>${t('train.start')}</button>
           <button id="pause" class="secondary" ?disabled=${!running} @click=${this.pause}>${live?.paused ? t('train.resume') : t('train.pause')}</button>
           <button id="cancel" class="danger" ?disabled=${!running} @click=${this.cancel}>${t('common.cancel')}</button>
           ${live && running ? html`<span class="muted" id="live-status">${t('train.progress', { step: live.steps.at(-1)?.[0] ?? 0, total: live.totalSteps, engine: live.engine })}</span>` : ''}
