@@ -347,6 +347,15 @@ describe('the built app', () => {
     await expect.poll(() => page.locator('evaluate-page .head-row').count()).toBe(0);
     await page.locator('evaluate-page #head-input').setInputFiles(zipPath);
     await page.locator('evaluate-page .head-row').waitFor();
+    // Imported twice, the second copy active; deleting it leaves the page marking the head Classify
+    // falls back to, not none.
+    await page.locator('evaluate-page #head-input').setInputFiles(zipPath);
+    await expect.poll(() => page.locator('evaluate-page .head-row').count()).toBe(2);
+    const activeRow = page.locator('evaluate-page .head-row').filter({ has: page.locator('input[name="active"]:checked') });
+    await expect.poll(() => activeRow.count()).toBe(1);
+    await activeRow.locator('button.danger').click();
+    await expect.poll(() => page.locator('evaluate-page .head-row').count()).toBe(1);
+    await expect.poll(() => page.locator('evaluate-page .head-row input[name="active"]:checked').count()).toBe(1);
     await useTinyModel(page, base);
     const again = await classify(page, base, shortWav);
     again.forEach((p, i) => expect(p).toBeCloseTo(probsBefore[i], 6));

@@ -8,7 +8,7 @@ import '../components/hub-push.ts';
 import type { HeadForHub, PushHeadResult } from '../../core/hub/push-head.ts';
 import { I18nController, pct, t } from '../i18n/i18n.ts';
 import { AppStateController, downloadBlob, getSettings, notifyChanged, store } from '../services/app-state.ts';
-import { evaluateHead, makeActive } from '../services/heads.ts';
+import { activeHead, evaluateHead, makeActive } from '../services/heads.ts';
 import { exportHeadZip, headFilesOf, importHeadFiles } from '../services/head-files.ts';
 import { hubTokenStore } from '../services/hub-token.ts';
 import { hubPushMessages } from '../i18n/component-messages.ts';
@@ -65,7 +65,8 @@ export class EvaluatePage extends LitElement {
     const s = await store();
     [this.heads, this.sets] = await Promise.all([s.listHeads(), s.listSets()]);
     const settings = await getSettings();
-    this.activeId = settings.activeHeadId;
+    // The head Classify uses: the chosen one, or the newest when it was deleted (or never chosen).
+    this.activeId = (await activeHead())?.id ?? null;
     this.hubUrl = settings.hubUrl;
     if (!this.heads.some((h) => h.id === this.headId)) this.headId = this.activeId && this.heads.some((h) => h.id === this.activeId) ? this.activeId : (this.heads.at(-1)?.id ?? '');
     if (!this.sets.some((x) => x.id === this.setId)) this.setId = this.sets.at(-1)?.id ?? '';
