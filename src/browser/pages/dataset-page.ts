@@ -55,8 +55,8 @@ export class DatasetPage extends LitElement {
 
   private async refresh() {
     const s = await store();
-    const running = await jobsRunningAnywhere();
-    [this.sets, this.jobs, this.storage] = await Promise.all([s.listSets(), s.listJobs(), storageInfo()]);
+    let running: Set<string>;
+    [this.sets, this.jobs, this.storage, running] = await Promise.all([s.listSets(), s.listJobs(), storageInfo(), jobsRunningAnywhere().catch(() => new Set<string>())]);
     this.elsewhere = new Set([...running].filter((id) => !runners.get(id)?.isRunning && !starting.has(id)));
   }
 
