@@ -341,10 +341,21 @@ describe('the built app', () => {
     const zipPath = join(data, 'head.zip');
     await (await download).saveAs(zipPath);
     expect(readFileSync(zipPath).subarray(0, 2).toString()).toBe('PK');
+    // The store is cleared while a head trains: nothing comes back afterwards (run, head, active head).
+    await goto(page, base, 'train');
+    await fillTrainForm(page, { ...SMALL_TRAINING, num_train_epochs: '2000' });
+    await page.locator('train-page #start').click();
+    await page.locator('train-page #run-detail[data-status="running"]').waitFor();
     await goto(page, base, 'settings');
     await page.locator('settings-page #clear-store').click();
     await goto(page, base, 'evaluate');
     await expect.poll(() => page.locator('evaluate-page .head-row').count()).toBe(0);
+    await page.waitForTimeout(3000); // the training's next save (every second) would have written the run back
+    await goto(page, base, 'train');
+    await expect.poll(() => page.locator('train-page #start').isDisabled()).toBe(true); // no sets left to train on, and no run live
+    expect(await page.locator('train-page .run-row').count()).toBe(0);
+    await goto(page, base, 'evaluate');
+    expect(await page.locator('evaluate-page .head-row').count()).toBe(0);
     await page.locator('evaluate-page #head-input').setInputFiles(zipPath);
     await page.locator('evaluate-page .head-row').waitFor();
     // Imported twice, the second copy active; deleting it leaves the page marking the head Classify

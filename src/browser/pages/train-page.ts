@@ -169,9 +169,17 @@ export class TrainPage extends LitElement {
       this.selectedRun = run.id;
       notifyLive();
       let lastSave = 0;
+      // "Delete everything" (Settings) removes the run while it trains: the training is stopped
+      // and nothing is written back (the run, its head, the active head would come back).
+      let deleted = false;
       const persist = async (force = false) => {
-        if (!force && performance.now() - lastSave < 1000) return;
+        if (deleted || (!force && performance.now() - lastSave < 1000)) return;
         lastSave = performance.now();
+        if (!(await s.getRun(run.id))) {
+          deleted = true;
+          await trainerWorker().cancel();
+          return;
+        }
         await s.putRun(run);
       };
       const onEvent = (e: TrainEvent) => {
@@ -213,6 +221,10 @@ export class TrainPage extends LitElement {
         proxy(onEvent),
         { engine: this.engine },
       );
+      if (deleted || !(await s.getRun(run.id))) {
+        live = null;
+        return;
+      }
       const best = result.bestEval ?? result.finalEval;
       const headId = newId('head');
       await s.putHead({
