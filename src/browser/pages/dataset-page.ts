@@ -21,6 +21,8 @@ const lastProgress = new Map<string, JobProgress>();
 const folders = new Map<string, FolderSource>();
 /** Sets whose start() is loading the encoder: a second click must not start a second runner. */
 const starting = new Set<string>();
+/** A job this tab is running or starting (elsewhere = held by another tab's lock). */
+const busyHere = (setId: string): boolean => !!runners.get(setId)?.isRunning || starting.has(setId);
 /** A running job's progress re-renders the page at most this often (each render is a main-thread layout). */
 const PROGRESS_RENDER_MS = 250;
 
@@ -57,7 +59,7 @@ export class DatasetPage extends LitElement {
     const s = await store();
     let running: Set<string>;
     [this.sets, this.jobs, this.storage, running] = await Promise.all([s.listSets(), s.listJobs(), storageInfo(), jobsRunningAnywhere().catch(() => new Set<string>())]);
-    this.elsewhere = new Set([...running].filter((id) => !runners.get(id)?.isRunning && !starting.has(id)));
+    this.elsewhere = new Set([...running].filter((id) => !busyHere(id)));
   }
 
   private async pickFolder() {
@@ -97,7 +99,7 @@ export class DatasetPage extends LitElement {
       // A folder whose unfinished job exists: resume it with these files.
       const s = await store();
       const jobs = await s.listJobs();
-      const match = jobs.find((j) => j.status !== 'done' && j.folderName === folder.name && j.items.length === scan.items.length && !runners.get(j.setId)?.isRunning && !starting.has(j.setId) && !this.elsewhere.has(j.setId));
+      const match = jobs.find((j) => j.status !== 'done' && j.folderName === folder.name && j.items.length === scan.items.length && !busyHere(j.setId) && !this.elsewhere.has(j.setId));
       if (match) {
         folders.set(match.setId, folder);
         this.notice = t('dataset.resuming', { name: folder.name });
@@ -153,7 +155,7 @@ export class DatasetPage extends LitElement {
   }
 
   private async start(setId: string) {
-    if (starting.has(setId) || runners.get(setId)?.isRunning) return;
+    if (busyHere(setId)) return;
     starting.add(setId);
     this.requestUpdate();
     try {

@@ -76,7 +76,8 @@ export async function createDatasetJob(
 }
 
 /** The Web Lock a set's embedding job holds while it runs, in whatever tab runs it. */
-export const jobLockName = (setId: string): string => `saturi-embed-${setId}`;
+const JOB_LOCK_PREFIX = 'saturi-embed-';
+export const jobLockName = (setId: string): string => `${JOB_LOCK_PREFIX}${setId}`;
 
 /** Another runner (another tab, or a second start in this one) holds the set's job. */
 export class JobBusyError extends Error {
@@ -91,7 +92,7 @@ export async function jobsRunningAnywhere(): Promise<Set<string>> {
   const locks = (navigator as Navigator & { locks?: LockManager }).locks;
   if (!locks) return new Set();
   const { held = [] } = await locks.query();
-  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith('saturi-embed-')).map((n) => n.slice('saturi-embed-'.length)));
+  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(JOB_LOCK_PREFIX)).map((n) => n.slice(JOB_LOCK_PREFIX.length)));
 }
 
 /**
