@@ -1,9 +1,9 @@
 // The encoder in a dedicated worker (comlink): model loading, feature extraction and the
 // ONNX session all run here, so the page never blocks. See src/core/encoder/worker-api.ts.
 import { expose, transfer } from 'comlink';
-import { embedSegments } from '../src/core/encoder/pipeline.ts';
+import { embedSegments, embedSegmentsEach, type EmbedHooks } from '../src/core/encoder/pipeline.ts';
 import { encoderDifference } from '../src/core/encoder/embedding-set.ts';
-import type { EmbedOptions, EmbedProgress, EmbedResult, EmbedSegment, EncoderWorkerApi, ExpectedEncoder, LoadProgress, LoadResult, ModelSource, BackendChoice, EncoderDtype } from '../src/core/encoder/worker-api.ts';
+import type { EmbedFailure, EmbedOptions, EmbedProgress, EmbedResult, EmbedSegment, EncoderWorkerApi, ExpectedEncoder, LoadProgress, LoadResult, ModelSource, BackendChoice, EncoderDtype } from '../src/core/encoder/worker-api.ts';
 import { loadBrowserEncoder, type BrowserEncoder } from '../src/browser/encoder/load.ts';
 
 let encoder: BrowserEncoder | null = null;
@@ -22,6 +22,45 @@ function inTurn<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
+type Embedder<T> = (
+  session: BrowserEncoder['session'],
+  extractor: BrowserEncoder['extractor'],
+  segments: EmbedSegment[],
+  opts: EmbedOptions,
+  hooks: EmbedHooks,
+) => Promise<T[]>;
+
+/** One embed() or embedEach() call, in its turn: checks the encoder, runs, hands the vectors over. */
+async function embedCall<T extends EmbedResult | EmbedFailure>(
+  run: Embedder<T>,
+  segments: EmbedSegment[],
+  opts: EmbedOptions,
+  onProgress?: (p: EmbedProgress) => void,
+  expected?: ExpectedEncoder,
+): Promise<T[]> {
+  if (!encoder) throw new Error('encoder worker: call load() before embed()');
+  const why = expected && encoderDifference(expected, encoder.info);
+  if (why) {
+    const e = new Error(why);
+    e.name = 'EncoderChangedError';
+    throw e;
+  }
+  const call = (current = { cancelled: false });
+  try {
+    const results = await run(encoder.session, encoder.extractor, segments, opts, {
+      isCancelled: () => call.cancelled,
+      onBatch: yieldToEvents,
+      onProgress: onProgress ? (p) => void onProgress(p) : undefined,
+    });
+    return transfer(
+      results,
+      results.flatMap((r) => ('embedding' in r ? [r.embedding.buffer as ArrayBuffer] : [])),
+    );
+  } finally {
+    if (current === call) current = null;
+  }
+}
+
 const api: EncoderWorkerApi = {
   load(model: ModelSource, dtype: EncoderDtype, backend?: BackendChoice, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
     return inTurn(async () => {
@@ -34,30 +73,12 @@ const api: EncoderWorkerApi = {
     });
   },
 
-  embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder): Promise<EmbedResult[]> {
-    return inTurn(async () => {
-      if (!encoder) throw new Error('encoder worker: call load() before embed()');
-      const why = expected && encoderDifference(expected, encoder.info);
-      if (why) {
-        const e = new Error(why);
-        e.name = 'EncoderChangedError';
-        throw e;
-      }
-      const call = (current = { cancelled: false });
-      try {
-        const results = await embedSegments(encoder.session, encoder.extractor, segments, opts, {
-          isCancelled: () => call.cancelled,
-          onBatch: yieldToEvents,
-          onProgress: onProgress ? (p) => void onProgress(p) : undefined,
-        });
-        return transfer(
-          results,
-          results.map((r) => r.embedding.buffer as ArrayBuffer),
-        );
-      } finally {
-        if (current === call) current = null;
-      }
-    });
+  embed(segments, opts, onProgress, expected) {
+    return inTurn(() => embedCall(embedSegments, segments, opts, onProgress, expected));
+  },
+
+  embedEach(segments, opts, onProgress, expected) {
+    return inTurn(() => embedCall(embedSegmentsEach, segments, opts, onProgress, expected));
   },
 
   cancel(): void {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { launchChromium, repoRoot, startPreviewServer } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { staticHost } from '../helpers/static-host.ts';
+import { encodeWav } from '../../src/core/audio/wav-encode.ts';
 import { classClip, writeDatasetFolder, writeWav } from './app-data.ts';
 import {
   LONGTASK_SCRIPT,
@@ -175,6 +176,9 @@ describe('the built app', () => {
     const guard = writeDatasetFolder(data, 'guard', { trainPerClass: 12, devPerClass: 0, seconds: 1 });
     writeFileSync(join(guard.folder, 'wav', 'bad.wav'), 'not a wav at all');
     appendFileSync(join(guard.folder, 'segments.csv'), 'bad.wav,wav/bad.wav,Jeju-do,train,spkX\n');
+    // A float WAV that decodes but whose samples overflow the features: skipped too, not a job that stops at it on every resume.
+    writeFileSync(join(guard.folder, 'wav', 'huge.wav'), encodeWav(classClip(2, 1, 5).map((v) => v * 1e20), 16000, { bitsPerSample: 32, float: true }));
+    appendFileSync(join(guard.folder, 'segments.csv'), 'huge.wav,wav/huge.wav,Jeju-do,train,spkX\n');
     await openDatasetFolder(page, guard.folder);
     await page.locator('dataset-page #set-name').fill('guard');
     await page.locator('dataset-page #set-name').dispatchEvent('input');
@@ -200,6 +204,7 @@ describe('the built app', () => {
     expect(await guardRow.getAttribute('data-count')).toBe(String(guard.rows));
     // The job card is gone once done; the file it skipped is still listed, with the reason, under its set.
     await expect.poll(() => guardRow.locator('.set-rejects').textContent()).toMatch(/wav\/bad\.wav: /);
+    expect(await guardRow.locator('.set-rejects').textContent()).toMatch(/wav\/huge\.wav: samples too large for the features/);
 
     // Deleting a set while it embeds stops the job first: no job comes back, now or after a reload.
     const ghost = writeDatasetFolder(data, 'ghost', { trainPerClass: 60, devPerClass: 0, seconds: 1 }); // long enough to be running while another tab opens

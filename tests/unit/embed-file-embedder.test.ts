@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
 import { toMono16k } from '../../src/core/audio/resample.ts';
-import { embedSegments, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
+import { embedSegments, embedSegmentsEach, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../src/core/encoder/worker-api.ts';
 import { chunkBounds, FileEmbedder, timingsSince, type ChunkOutcome, type FileEmbedderOptions, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
 import { chunkParts, CLOSE_GRACE_MS, partsBySize, SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
@@ -82,6 +82,33 @@ describe('splitPreparedBatch', () => {
   });
 });
 
+/** Samples a float WAV can hold that overflow the filterbank energies (garbage float data). */
+const hugeClip = (seconds: number): Float32Array => tone(seconds, 16000, 300).map((v) => v * 1e20);
+
+describe('embedSegmentsEach', () => {
+  it('retries a batch whose features fail clip by clip: the bad clip is reported in its place, the rest equal their own batch\'s results', async () => {
+    const good = [0, 2, 3].map(async (i) => ({ id: rows[i]!.id, samples: toMono16k(await readWavFile(rows[i]!.file)) }));
+    const segments = await Promise.all(good);
+    segments.splice(1, 0, { id: 'huge', samples: hugeClip(0.8) });
+    const batches: number[] = [];
+    const counting: EncoderSession = { dim: enc.session.dim, run: (f, m, batch, frames) => (batches.push(batch), enc.session.run(f, m, batch, frames)) };
+    const opts: EmbedOptions = { mode: 'eval', batchSize: 4, maxPaddingFraction: 10 };
+    const out = await embedSegmentsEach(counting, enc.extractor, segments, opts);
+    expect(out.map((o) => o.id)).toEqual([rows[0]!.id, 'huge', rows[2]!.id, rows[3]!.id]);
+    expect(out[1]).toEqual({ id: 'huge', window: 0, start: 0, end: 0.8, error: expect.stringMatching(/^huge: samples too large for the features \(peak 4\.5e\+19,/) });
+    // The three good clips still share one session run.
+    expect(batches).toEqual([3]);
+    const want = await embedSegments(enc.session, enc.extractor, segments.filter((s) => s.id !== 'huge'), opts);
+    [0, 2, 3].forEach((k, j) => {
+      const got = out[k]!;
+      if (!('embedding' in got)) throw new Error(`clip ${k} failed: ${got.error}`);
+      for (let d = 0; d < got.embedding.length; d++) expect(Math.abs(got.embedding[d]! - want[j]!.embedding[d]!)).toBeLessThan(1e-4);
+    });
+    // embedSegments (the classify page's call) throws the clip's own error instead.
+    await expect(embedSegments(enc.session, enc.extractor, segments, opts)).rejects.toThrow(/^huge: samples too large/);
+  });
+});
+
 /** Each embedder as the job makes it; a pool of 2 or 3 sessions whatever the machine's cores. */
 const embedders: [string, (opts: EmbedOptions, tuning?: FileEmbedderOptions) => Promise<FileEmbedder | SessionPoolEmbedder>, (rows: number, chunkSize: number) => number][] = [
   ['FileEmbedder', async (opts, tuning) => new FileEmbedder(enc.session, enc.preprocessorConfig, opts, tuning), (n, size) => chunkBounds(n, size).length],
@@ -122,6 +149,27 @@ describe.each(embedders)('%s', (_name, make, chunkCount) => {
       const want = await inProcess([rows[6]!], { mode: 'windows', windowSeconds: 1 });
       expect(chunk!.embedded[0]!.results.map((r) => [r.window, r.start, r.end])).toEqual(want.map((r) => [r.window, r.start, r.end]));
       expect(want.length).toBe(4);
+    } finally {
+      await embedder.close();
+    }
+  }, WORKER_TEST_MS);
+
+  it('a file whose features fail is rejected alone: the files batched with it are embedded', async () => {
+    const huge: FileRow = { id: 'huge', file: join(dir, 'huge.wav'), path: 'wav/huge.wav' };
+    writeFileSync(huge.file, encodeWav(hugeClip(0.9), 16000, { bitsPerSample: 32, float: true }));
+    const good = rows.slice(0, 7);
+    // Not first: the first chunk of a FileEmbedder is one row.
+    const list = [...good.slice(0, 3), huge, ...good.slice(3)];
+    const embedder = await make({ mode: 'eval', batchSize: 8, maxPaddingFraction: 100 }, { chunkSize: 64 });
+    try {
+      const chunks = await collect(embedder, list);
+      expect(chunks.flatMap((c) => c.rejects)).toEqual([{ id: 'huge', path: 'wav/huge.wav', reason: expect.stringMatching(/^features failed: wav\/huge\.wav: samples too large for the features/) }]);
+      const got = chunks.flatMap((c) => c.embedded);
+      expect(got.map((e) => e.row.id)).toEqual(good.map((r) => r.id));
+      const want = await inProcess(good, { mode: 'eval' });
+      got.forEach((e, i) => {
+        for (let d = 0; d < want[i]!.embedding.length; d++) expect(Math.abs(e.results[0]!.embedding[d]! - want[i]!.embedding[d]!)).toBeLessThan(1e-4);
+      });
     } finally {
       await embedder.close();
     }

@@ -215,10 +215,10 @@ export class EmbeddingJobRunner {
             if (samples instanceof Error) return reject(it, samples.message);
             if (samples.length < 16000 * 0.05) return reject(it, `${it.path}: too short (${samples.length} samples at 16 kHz)`);
             durations.set(it.id, samples.length / 16000);
-            segments.push({ id: it.id, samples });
+            segments.push({ id: it.id, name: it.path, samples });
           });
           if (segments.length) {
-            const results = await encoderWorker().embed(
+            const results = await encoderWorker().embedEach(
               transfer(segments, segments.map((s) => s.samples.buffer)),
               { mode, seed: TRAIN_CROP_SEED, maxLengthSeconds: MAX_LENGTH_SECONDS, batchSize: JOB_BATCH },
               undefined,
@@ -226,6 +226,11 @@ export class EmbeddingJobRunner {
             );
             for (const r of results) {
               const it = batch.find((x) => x.id === r.id)!;
+              // A recording the encoder could not take (its features failed) is skipped and reported.
+              if (!('embedding' in r)) {
+                reject(it, r.error);
+                continue;
+              }
               const row = { id: it.id, name: it.name, path: it.path, dialect: it.dialect, split: it.split, duration: durations.get(it.id) ?? 0 };
               buffer.add(it.speaker ? { ...row, speaker: it.speaker } : row, r.embedding);
               done.add(it.id);

@@ -5,7 +5,7 @@ import type { SeamlessFeatureExtractor } from '../features/seamless-feature-extr
 import { planBatches } from './batching.ts';
 import { DEFAULT_MAX_LENGTH_SECONDS, planCrops, type CropSpan } from './crop.ts';
 import { maskedMeanPool } from './pooling.ts';
-import type { EmbedOptions, EmbedProgress, EmbedResult, EmbedSegment } from './worker-api.ts';
+import type { EmbedFailure, EmbedOptions, EmbedProgress, EmbedResult, EmbedSegment } from './worker-api.ts';
 
 /** The encoder as the pipeline sees it: one forward pass on a padded batch. */
 export interface EncoderSession {
@@ -131,6 +131,47 @@ export function preparePlannedBatch(
   );
 }
 
+/** A planned batch's features: `items` are the batch's clips that have them, in `prepared`. */
+export interface PreparedPart {
+  items: number[];
+  /** Absent when no clip of the batch could be prepared. */
+  prepared?: PreparedBatch;
+  /** Clips whose features failed, with the extractor's error. */
+  failed: { item: number; error: Error }[];
+}
+
+/**
+ * Prepares a planned batch; when its features fail, clip by clip, so one bad clip (samples the
+ * extractor refuses) cannot sink the rest of its batch. The clips that pass are prepared again
+ * as one batch (failures are rare, and the batch keeps its bucketing).
+ */
+export function preparePlannedPart(
+  extractor: SeamlessFeatureExtractor,
+  plan: EmbedPlan,
+  batch: readonly number[],
+  samples: readonly Float32Array[],
+  names: readonly string[],
+  buffers?: BatchBuffers,
+): PreparedPart {
+  try {
+    return { items: [...batch], prepared: preparePlannedBatch(extractor, plan, batch, samples, names, buffers), failed: [] };
+  } catch (e) {
+    const failed: PreparedPart['failed'] = [];
+    const items: number[] = [];
+    for (const i of batch) {
+      try {
+        // A batch of one has failed already.
+        if (batch.length === 1) throw e;
+        preparePlannedBatch(extractor, plan, [i], samples, names);
+        items.push(i);
+      } catch (err) {
+        failed.push({ item: i, error: err instanceof Error ? err : new Error(String(err)) });
+      }
+    }
+    return items.length ? { items, prepared: preparePlannedBatch(extractor, plan, items, samples, names, buffers), failed } : { items, failed };
+  }
+}
+
 /**
  * The rows of a prepared batch as batches of one, each cut to its real frames: what
  * prepareBatch would give for the clip alone (features are normalised per clip before
@@ -208,9 +249,16 @@ export async function runBatchOrEachClip(
   }
 }
 
+/** A clip of a plan that could not be embedded, and why. */
+function clipFailure(plan: EmbedPlan, item: number, ids: readonly string[], error: string): EmbedFailure {
+  const c = plan.clips[item]!;
+  return { id: ids[c.segment]!, window: c.window, start: c.span.start / plan.sampleRate, end: c.span.end / plan.sampleRate, error };
+}
+
 /**
  * Embeds segments (16 kHz mono). One result per segment, or per window in 'windows' mode,
  * in input order. Clips of similar length share a batch; results do not depend on batching.
+ * The first clip that cannot be embedded throws its error (embedSegmentsEach reports it instead).
  */
 export async function embedSegments(
   session: EncoderSession,
@@ -219,35 +267,72 @@ export async function embedSegments(
   opts: EmbedOptions,
   hooks: EmbedHooks = {},
 ): Promise<EmbedResult[]> {
+  return (await embedLoop(session, extractor, segments, opts, hooks, true)) as EmbedResult[];
+}
+
+/**
+ * embedSegments for a job that goes on past bad clips: a clip whose features or encoder run
+ * fail comes back as an EmbedFailure in its place (a failed batch is retried clip by clip).
+ */
+export function embedSegmentsEach(
+  session: EncoderSession,
+  extractor: SeamlessFeatureExtractor,
+  segments: readonly EmbedSegment[],
+  opts: EmbedOptions,
+  hooks: EmbedHooks = {},
+): Promise<(EmbedResult | EmbedFailure)[]> {
+  return embedLoop(session, extractor, segments, opts, hooks, false);
+}
+
+async function embedLoop(
+  session: EncoderSession,
+  extractor: SeamlessFeatureExtractor,
+  segments: readonly EmbedSegment[],
+  opts: EmbedOptions,
+  hooks: EmbedHooks,
+  throwFirst: boolean,
+): Promise<(EmbedResult | EmbedFailure)[]> {
   const ids = segments.map((s) => s.id);
+  const names = segments.map((s) => s.name ?? s.id);
   const samples = segments.map((s) => s.samples);
   const plan = planEmbedding(segments.map((s) => ({ id: s.id, length: s.samples.length })), extractor, opts);
-  const results: EmbedResult[] = new Array(plan.clips.length);
+  const results: (EmbedResult | EmbedFailure)[] = new Array(plan.clips.length);
   let done = 0;
   let secondsDone = 0;
   // Two sets of buffers: batch b + 1 is made while batch b runs.
   const buffers = [new BatchBuffers(), new BatchBuffers()];
-  // A batch whose features fail is reported in its turn, after the batches before it.
-  const tryPrepare = (b: number): PreparedBatch | Error => {
-    try {
-      return preparePlannedBatch(extractor, plan, plan.batches[b]!, samples, ids, buffers[b % 2]);
-    } catch (e) {
-      return e as Error;
-    }
-  };
-  let next = plan.batches.length > 0 ? tryPrepare(0) : undefined;
+  const prepare = (b: number) => preparePlannedPart(extractor, plan, plan.batches[b]!, samples, names, buffers[b % 2]);
+  let next = plan.batches.length > 0 ? prepare(0) : undefined;
   for (const [b, batch] of plan.batches.entries()) {
     if (hooks.isCancelled?.()) throw new EmbedCancelledError();
-    if (next instanceof Error) throw next;
+    const part = next!;
+    // A batch whose features fail is reported in its turn, after the batches before it.
+    if (throwFirst && part.failed.length) throw part.failed[0]!.error;
+    for (const f of part.failed) results[f.item] = clipFailure(plan, f.item, ids, f.error.message);
     // The next batch's features are made while this one runs: on WebGPU run() awaits the
     // GPU, leaving this thread free (on CPU backends it changes nothing).
-    const running = runPreparedBatch(session, next!);
-    next = b + 1 < plan.batches.length ? tryPrepare(b + 1) : undefined;
-    const rs = batchResults(plan, batch, ids, await running, session.dim);
-    batch.forEach((i, k) => (results[i] = rs[k]!));
+    const running = part.prepared
+      ? throwFirst
+        ? runPreparedBatch(session, part.prepared).then((out) => batchResults(plan, part.items, ids, out, session.dim))
+        : runBatchOrEachClip(session, plan, part.items, ids, part.prepared)
+      : Promise.resolve([]);
+    next = b + 1 < plan.batches.length ? prepare(b + 1) : undefined;
+    const outs = await running;
+    const embedded: EmbedResult[] = [];
+    const items: number[] = [];
+    part.items.forEach((i, k) => {
+      const o = outs[k]!;
+      // Feature errors name their clip already; the session's do not.
+      if (typeof o === 'string') results[i] = clipFailure(plan, i, ids, `${names[plan.clips[i]!.segment]}: ${o}`);
+      else {
+        results[i] = o;
+        embedded.push(o);
+        items.push(i);
+      }
+    });
     done += batch.length;
     for (const i of batch) secondsDone += (plan.clips[i]!.span.end - plan.clips[i]!.span.start) / plan.sampleRate;
-    await hooks.onBatch?.(batch, rs);
+    await hooks.onBatch?.(items, embedded);
     hooks.onProgress?.({ done, total: plan.clips.length, secondsDone, secondsTotal: plan.secondsTotal });
   }
   return results;

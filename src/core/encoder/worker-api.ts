@@ -50,6 +50,8 @@ export interface LoadResult {
 
 export interface EmbedSegment {
   id: string;
+  /** Names the segment in errors (its file, say); default the id. */
+  name?: string;
   /** 16 kHz mono float samples in [-1, 1]. */
   samples: Float32Array;
 }
@@ -99,6 +101,16 @@ export interface EmbedResult {
   embedding: Float32Array;
 }
 
+/** A segment (or window) that embedEach() could not embed: its features or its encoder run failed. */
+export interface EmbedFailure {
+  id: string;
+  window: number;
+  start: number;
+  end: number;
+  /** Why, naming the segment. */
+  error: string;
+}
+
 /** The encoder an embed() call is meant for (an embedding set's); another one loaded fails the call. */
 export interface ExpectedEncoder {
   modelId: string;
@@ -116,6 +128,11 @@ export interface EncoderWorkerApi {
    * when its turn comes is another one (a page loaded a different model or dtype meanwhile).
    */
   embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder): Promise<EmbedResult[]>;
+  /**
+   * embed() for a dataset job: a segment that cannot be embedded comes back as an EmbedFailure
+   * in its place instead of failing the call (a failed batch is retried clip by clip).
+   */
+  embedEach(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder): Promise<(EmbedResult | EmbedFailure)[]>;
   /** Stops the running embed() between batches (not the calls queued behind it). */
   cancel(): void;
   /** Releases the session and its GPU / WASM memory, after the call running now. */

@@ -1,7 +1,7 @@
 // What both embedders of a job share (FileEmbedder: one session beside a feature worker;
 // SessionPoolEmbedder: several sessions, each in a worker doing everything): chunks of rows,
 // the outcome of a chunk, the timings, and embedding one planned chunk batch by batch.
-import { runBatchOrEachClip, type EmbedPlan, type EncoderSession, type PreparedBatch } from '../../core/encoder/pipeline.ts';
+import { runBatchOrEachClip, type EmbedPlan, type EncoderSession, type PreparedPart } from '../../core/encoder/pipeline.ts';
 import type { EmbedResult } from '../../core/encoder/worker-api.ts';
 import type { RejectRow } from './io.ts';
 import type { FileRow, ReadSegmentInfo } from './prepare-protocol.ts';
@@ -81,32 +81,31 @@ export interface ReadChunk {
 }
 
 /**
- * Embeds a planned chunk batch by batch. `batchAt(b)` gives batch b's features, or why they
- * could not be made; encoder time goes to `timings.encoderMs`. Returns the chunk's embedded
- * files in row order, then its rejects (unreadable files first, then failed clips).
+ * Embeds a planned chunk batch by batch. `batchAt(b)` gives batch b's features (the clips that
+ * have them, and why the others have none); encoder time goes to `timings.encoderMs`. Returns the
+ * chunk's embedded files in row order, then its rejects (unreadable files first, then failed clips).
  */
 export async function embedPlannedChunk<R extends FileRow>(
   session: EncoderSession,
   rows: readonly R[],
   read: ReadChunk,
-  batchAt: (b: number) => Promise<PreparedBatch | string> | PreparedBatch | string,
+  batchAt: (b: number) => Promise<PreparedPart> | PreparedPart,
   timings: EmbedTimings,
 ): Promise<ChunkOutcome<R>> {
   const { plan, segments } = read;
   const ids = segments.map((s) => rows[s.row]!.id);
   const results: (EmbedResult | undefined)[] = new Array(plan.clips.length);
   const failed = new Map<number, string>();
-  for (const [b, batch] of plan.batches.entries()) {
-    const prepared = await batchAt(b);
+  for (const b of plan.batches.keys()) {
+    const part = await batchAt(b);
+    for (const f of part.failed) failed.set(plan.clips[f.item]!.segment, `features failed: ${f.error.message}`);
+    if (!part.prepared) continue;
     const start = performance.now();
-    const outs: (EmbedResult | string)[] =
-      typeof prepared === 'string'
-        ? batch.map(() => `features failed: ${prepared}`)
-        : (await runBatchOrEachClip(session, plan, batch, ids, prepared)).map((o) => (typeof o === 'string' ? `encoder failed: ${o}` : o));
+    const outs = await runBatchOrEachClip(session, plan, part.items, ids, part.prepared);
     timings.encoderMs += performance.now() - start;
-    batch.forEach((i, k) => {
+    part.items.forEach((i, k) => {
       const o = outs[k]!;
-      if (typeof o === 'string') failed.set(plan.clips[i]!.segment, o);
+      if (typeof o === 'string') failed.set(plan.clips[i]!.segment, `encoder failed: ${o}`);
       // A NaN or ±Inf in an embedding (an fp16 overflow, say) would stop the whole job when the
       // set refuses it: the segment is rejected instead, and the job goes on.
       else if (!o.embedding.every(Number.isFinite)) failed.set(plan.clips[i]!.segment, `encoder output is not finite (NaN or ±Inf in the embedding of ${o.start.toFixed(2)}–${o.end.toFixed(2)} s)`);

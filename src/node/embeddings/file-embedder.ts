@@ -73,8 +73,8 @@ export class FileEmbedder {
     for (let i = 0; i < chunks.length; i++) {
       const plan = (await this.take(FileEmbedder.key(first + i))) as Extract<FromPrepareWorker, { type: 'plan' }>;
       const batchAt = async (b: number) => {
-        const m = await this.take(FileEmbedder.key(first + i, b));
-        return m.type === 'batch' ? m.prepared : (m as { message: string }).message;
+        const m = (await this.take(FileEmbedder.key(first + i, b))) as Extract<FromPrepareWorker, { type: 'batch' }>;
+        return { items: m.items, ...(m.prepared ? { prepared: m.prepared } : {}), failed: m.failed.map((f) => ({ item: f.item, error: new Error(f.message) })) };
       };
       const outcome = await embedPlannedChunk(this.session, chunks[i]!, plan, batchAt, this.timings);
       request(i + ahead + 1);

@@ -29,5 +29,5 @@ export interface ReadSegmentInfo {
 export type FromPrepareWorker =
   /** Segments that were read (the plan's segment indices refer to this list) and rows that were not. */
   | { type: 'plan'; chunk: number; segments: ReadSegmentInfo[]; rejects: RejectRow[]; plan: EmbedPlan; ms: number }
-  | { type: 'batch'; chunk: number; batch: number; prepared: PreparedBatch; ms: number }
-  | { type: 'batch-error'; chunk: number; batch: number; message: string; ms: number };
+  /** A batch's features: `items` are its clips that have them, in `prepared`; `failed` the others, with why. */
+  | { type: 'batch'; chunk: number; batch: number; items: number[]; prepared?: PreparedBatch; failed: { item: number; message: string }[]; ms: number };

@@ -2,7 +2,7 @@
 // length-bucketed batches, and extracts features, so that this work overlaps the encoder
 // session on the main thread (onnxruntime-node's run() blocks its thread).
 import { parentPort } from 'node:worker_threads';
-import { preparePlannedBatch } from '../../core/encoder/pipeline.ts';
+import { preparePlannedPart } from '../../core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
 import { SeamlessFeatureExtractor } from '../../core/features/seamless-feature-extractor.ts';
 import { SegmentReader } from './segment-reader.ts';
@@ -29,11 +29,11 @@ port.on('message', (msg: ToPrepareWorker) => {
   const paths = segments.map((s) => msg.rows[s.row]!.path);
   plan.batches.forEach((batch, b) => {
     const start = performance.now();
-    try {
-      const prepared = preparePlannedBatch(extractor!, plan, batch, samples, paths);
-      post({ type: 'batch', chunk: msg.chunk, batch: b, prepared, ms: performance.now() - start }, [prepared.features, prepared.mask, prepared.mask64, prepared.rows].map((a) => a.buffer as ArrayBuffer));
-    } catch (e) {
-      post({ type: 'batch-error', chunk: msg.chunk, batch: b, message: (e as Error).message, ms: performance.now() - start });
-    }
+    const { items, prepared, failed } = preparePlannedPart(extractor!, plan, batch, samples, paths);
+    const transfer = prepared ? [prepared.features, prepared.mask, prepared.mask64, prepared.rows].map((a) => a.buffer as ArrayBuffer) : [];
+    post(
+      { type: 'batch', chunk: msg.chunk, batch: b, items, ...(prepared ? { prepared } : {}), failed: failed.map((f) => ({ item: f.item, message: f.error.message })), ms: performance.now() - start },
+      transfer,
+    );
   });
 });

@@ -4,7 +4,7 @@
 // threads meet at every operator, and a small model's operators are short.
 import { parentPort } from 'node:worker_threads';
 import { ModelLoadError } from '../../core/encoder/hf-loader.ts';
-import { preparePlannedBatch } from '../../core/encoder/pipeline.ts';
+import { preparePlannedPart } from '../../core/encoder/pipeline.ts';
 import { BatchBuffers } from '../../core/features/batch-buffers.ts';
 import type { EmbedOptions, LoadProgress } from '../../core/encoder/worker-api.ts';
 import { encoderFacts, loadEncoder, useHubSettings, type NodeEncoder } from '../encoder/load.ts';
@@ -35,9 +35,7 @@ async function embedPart(key: string, rows: FileRow[], waitedSince: number | und
   const batchAt = (b: number) => {
     start = performance.now();
     try {
-      return preparePlannedBatch(encoder.extractor, read.plan, read.plan.batches[b]!, read.samples, paths, buffers);
-    } catch (e) {
-      return (e as Error).message;
+      return preparePlannedPart(encoder.extractor, read.plan, read.plan.batches[b]!, read.samples, paths, buffers);
     } finally {
       timings.featuresMs += performance.now() - start;
     }
