@@ -23,10 +23,34 @@ interface Output {
   outputs: Record<string, number>;
   written: number;
   seconds: number;
+  /** A read failed for a reason of the moment (EMFILE, EIO…): no done-marker, so the next run retries. */
+  retry: boolean;
 }
 
 function errorText(e: unknown): string {
   return e instanceof AudioError ? e.reason : e instanceof Error ? e.message : String(e);
+}
+
+/** Errno codes that say what the file is, not what the system was doing: a rerun would get them again. */
+const LASTING_CODES = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
+
+/**
+ * A read error worth retrying: one from the system (too many open files, an I/O error, a permission
+ * fixed later) rather than a verdict on the file's content or a file that is not there — the
+ * done-marker's signature only changes when the file does, so recording it would skip the file for good.
+ */
+function retryable(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return !(e instanceof AudioError) && typeof code === 'string' && !LASTING_CODES.has(code);
+}
+
+/** A reject for a read error; one worth retrying keeps the recording from being marked done. */
+function readFailed(out: Output, reject: RejectRow, e: unknown): void {
+  if (retryable(e)) {
+    out.retry = true;
+    reject.detail += ' (not marked done: the next run retries it)';
+  }
+  out.rejects.push(reject);
 }
 
 /** Opens the WAV header; an unreadable file becomes one reject for the whole recording. */
@@ -36,7 +60,7 @@ async function openWav(wav: string, out: Output): Promise<{ src: FileByteSource;
     return { src, info: await readWavInfo(src) };
   } catch (e) {
     await src.close().catch(() => undefined);
-    out.rejects.push({ file: wav, item: '', reason: 'unreadable_file', detail: errorText(e) });
+    readFailed(out, { file: wav, item: '', reason: 'unreadable_file', detail: errorText(e) }, e);
     return undefined;
   }
 }
@@ -89,7 +113,7 @@ async function cutSegments(
       const text = errorText(e);
       // readWavRange refuses NaN/±Inf samples of float files with assertFinite's "non-finite sample" reason.
       const nonFinite = e instanceof AudioError && /non-finite/.test(text);
-      out.rejects.push({ file: wav, item, reason: nonFinite ? 'nan_audio' : 'unreadable_file', detail: text });
+      readFailed(out, { file: wav, item, reason: nonFinite ? 'nan_audio' : 'unreadable_file', detail: text }, e);
       continue;
     }
     const resampled = info.sampleRate === opts.sampleRate ? samples : resample(samples, info.sampleRate, opts.sampleRate);
@@ -110,7 +134,7 @@ async function cutSegments(
 }
 
 function emptyOutput(): Output {
-  return { rows: [], rejects: [], outputs: {}, written: 0, seconds: 0 };
+  return { rows: [], rejects: [], outputs: {}, written: 0, seconds: 0, retry: false };
 }
 
 /**
@@ -139,16 +163,28 @@ async function recordingTask(
       await opened.src.close().catch(() => undefined);
     }
   }
-  await writeMarker(outDir, stem, { signature, rows: out.rows, rejects: out.rejects, outputs: out.outputs, seconds: out.seconds });
+  if (!out.retry) await writeMarker(outDir, stem, { signature, rows: out.rows, rejects: out.rejects, outputs: out.outputs, seconds: out.seconds });
   return { rows: out.rows, rejects: out.rejects, reused: false, written: out.written, sourceBytesRead: bytesRead, seconds: out.seconds };
 }
 
-async function readLabelText(path: string): Promise<string> {
-  try {
-    return decodeUtf8(await readFile(path));
-  } catch (e) {
-    throw new LabelError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+/** A label that could not be read; `readError` is the read's error (a retryable one keeps the recording unmarked). */
+class LabelReadError extends LabelError {
+  constructor(
+    path: string,
+    readonly readError: unknown,
+  ) {
+    super(path, `cannot read: ${(readError as NodeJS.ErrnoException).code ?? (readError as Error).message}`);
   }
+}
+
+async function readLabelText(path: string): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new LabelReadError(path, e);
+  }
+  return decodeUtf8(bytes);
 }
 
 /** 한국어 방언 발화: parse the label, select utterances, cut them. */
@@ -161,7 +197,7 @@ export function runDialectTask(t: DialectTask): Promise<RecordingResult> {
       selection = selectDialectSegments(label, t.label, { minSeconds: t.cut.minSeconds, skipFirst: t.skipFirst });
     } catch (e) {
       if (!(e instanceof LabelError)) throw e;
-      out.rejects.push({ file: t.label, item: '', reason: 'bad_label_file', detail: e.reason });
+      readFailed(out, { file: t.label, item: '', reason: 'bad_label_file', detail: e.reason }, e instanceof LabelReadError ? e.readError : e);
       return;
     }
     out.rejects.push(...selection.rejects);
