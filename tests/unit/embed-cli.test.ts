@@ -47,6 +47,7 @@ beforeAll(() => {
   lines.push(''); // an empty line: messages name lines of the file, not record numbers
   lines.push(`dup.wav,audio/g0.wav,Jeju-do,spkX,1,s`);
   lines.push(`mars.wav,audio/nope.wav,Mars,spkX,1,s`);
+  lines.push(`again.wav,./audio//g2.wav,Jeju-do,spkX,1,s`); // g2.wav under another spelling: one recording, not two
   writeFileSync(join(root, 'data', 'train.csv'), lines.join('\n') + '\n');
 });
 afterAll(() => tmp.cleanup());
@@ -60,18 +61,20 @@ describe('saturi embed', () => {
     const r = await runCli(['embed', '--csv', csv(), '--model', DEFAULT_TINY_MODEL_DIR, '--dtype', 'fp32', '--out', out, '--batch-size', '3', '--max-length', '2', '--sessions', '2'], { cwd: tmp.dir });
     expect(r.stderr).not.toMatch(/Error:/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/embedded 8, skipped 0 \(already embedded\), rejected 5/);
+    expect(r.stdout).toMatch(/embedded 8, skipped 0 \(already embedded\), rejected 6/);
+    expect(r.stdout).toMatch(/duplicate file: 1/);
     expect(r.stdout).toMatch(/too short: 1/);
     expect(r.stderr).toMatch(/on cpu \(2 sessions side by side, \d+ threads? each\)/);
     expect(r.stdout).toMatch(/time, summed over 2 sessions side by side: encoder \d+\.\d s \(\d+ % of their time\), reading \d+\.\d s, features \d+\.\d s, waiting for work \d+\.\d s/);
-    expect(r.stderr).toMatch(/embed 11\/11 segments \| 0\.0\d h audio \| 5 rejected .*ETA/);
+    expect(r.stderr).toMatch(/embed 11\/11 segments \| 0\.0\d h audio \| 6 rejected .*ETA/);
     const set = await readEmbeddingSet(out);
     expect(set.manifest).toMatchObject({ dtype: 'fp32', dim: TINY_CONFIG.hidden, pooling: 'masked-mean', max_length_seconds: 2, count: 8, crop: { mode: 'random', seed: 42 } });
     expect(set.rows.map((x) => x.id)).toEqual(Array.from({ length: GOOD }, (_, i) => `audio/g${i}.wav`));
     expect(set.rows[1]).toMatchObject({ name: 'g1.wav', dialect: LABEL_NAMES[1], split: 'train', speaker: 'spk1' });
     expect(set.rows[5]!.duration).toBeCloseTo(3.2, 2);
     const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; reason: string });
-    expect(rejects.map((x) => x.id).sort()).toEqual(['audio/corrupt.wav', 'audio/g0.wav', 'audio/missing.wav', 'audio/nope.wav', 'audio/short.wav'].sort());
+    expect(rejects.map((x) => x.id).sort()).toEqual(['./audio//g2.wav', 'audio/corrupt.wav', 'audio/g0.wav', 'audio/missing.wav', 'audio/nope.wav', 'audio/short.wav'].sort());
+    expect(rejects.find((x) => x.id === './audio//g2.wav')!.reason).toBe(`CSV line 16: duplicate file (line 4 lists the same file: ${join(root, 'data', 'audio', 'g2.wav')})`);
     expect(rejects.find((x) => x.id === 'audio/nope.wav')!.reason).toMatch(/^CSV line 15: unknown dialect "Mars"/);
     expect(rejects.find((x) => x.id === 'audio/short.wav')!.reason).toMatch(/too short/);
     expect(rejects.find((x) => x.id === 'audio/missing.wav')!.reason).toMatch(/file not found/);
@@ -109,7 +112,7 @@ describe('saturi embed', () => {
     const shared = join(root, 'emb-shards-shared');
     for (let k = 0; k < 3; k++) await runEmbedJob({ csv: csv(), out: shared, dtype: 'fp32', split: 'train', maxLengthSeconds: 2, shard: parseShard(`${k}/3`), encoder, chunkSize: 2, sessions: 1 });
     const sharedRejects = readFileSync(join(shared, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { path: string }).path);
-    expect(sharedRejects.sort()).toEqual(['audio/corrupt.wav', 'audio/g0.wav', 'audio/missing.wav', 'audio/nope.wav', 'audio/short.wav']);
+    expect(sharedRejects.sort()).toEqual(['./audio//g2.wav', 'audio/corrupt.wav', 'audio/g0.wav', 'audio/missing.wav', 'audio/nope.wav', 'audio/short.wav'].sort());
     expect((await readEmbeddingSet(shared)).rows.length).toBe(GOOD);
     await encoder.dispose();
     expect(total).toBe(GOOD);

@@ -100,6 +100,8 @@ export function readSegmentCsv(csvPath: string, labels: readonly string[] = LABE
   const base = dirname(resolve(csvPath));
   const known = new Set(labels);
   const seen = new Set<string>();
+  // Resolved file → the CSV line that listed it: "./a.wav" and "a.wav" are one recording.
+  const files = new Map<string, number>();
   const rows: EmbedJobRow[] = [];
   const rejects: RejectRow[] = [];
   records.forEach((r, i) => {
@@ -120,8 +122,15 @@ export function readSegmentCsv(csvPath: string, labels: readonly string[] = LABE
       rejects.push({ id, path, reason: `CSV line ${line}: unknown dialect "${dialect}" (expected one of ${labels.join(', ')})` });
       return;
     }
+    const file = isAbsolute(path) ? path : resolve(base, path);
+    const first = files.get(file);
+    if (first !== undefined) {
+      rejects.push({ id, path, reason: `CSV line ${line}: duplicate file (line ${first} lists the same file: ${file})` });
+      return;
+    }
+    files.set(file, line);
     const speaker = (r.speaker ?? '').trim();
-    rows.push({ id, name: r.name || basename(path), path, file: isAbsolute(path) ? path : resolve(base, path), dialect, ...(speaker ? { speaker } : {}) });
+    rows.push({ id, name: r.name || basename(path), path, file, dialect, ...(speaker ? { speaker } : {}) });
   });
   return { rows, rejects };
 }
@@ -182,6 +191,7 @@ function reasonClass(reason: string): string {
   const r = reason.replace(/^CSV line \d+: /, '');
   if (r.startsWith('unknown dialect')) return 'unknown dialect';
   if (r.startsWith('duplicate id')) return 'duplicate id';
+  if (r.startsWith('duplicate file')) return 'duplicate file';
   if (r.startsWith('too short')) return 'too short';
   if (r.startsWith('non-finite')) return 'non-finite samples';
   return r.split(/[:(]/)[0]!.trim().slice(0, 60) || 'unreadable';
