@@ -203,6 +203,27 @@ describe('saturi train / eval', () => {
     expect(await evalWith(testDir)).toBe('');
   });
 
+  it('eval checks where the metrics go before evaluating, and refuses an empty or zipped set, naming the key', async () => {
+    const cfgPath = join(tmp.dir, 'eval-out.json');
+    const evalWith = (extra: Record<string, unknown>) => {
+      writeFileSync(cfgPath, JSON.stringify({ model_name_or_path: join(tmp.dir, 'run-full'), eval_file: testDir, ...extra }));
+      return runEvalFromConfig(cfgPath, quiet);
+    };
+    // A folder that does not exist yet is made (a run folder named in advance, say).
+    const nested = join(tmp.dir, 'not-yet', 'there', 'eval.json');
+    const report = await evalWith({ output_file: nested });
+    expect(JSON.parse(readFileSync(nested, 'utf8')).eval_accuracy).toBe(report.eval_accuracy);
+    // A folder given as the file, or '', is refused before the work, not after it.
+    await expect(evalWith({ output_file: tmp.dir })).rejects.toThrow(`${cfgPath}: key "output_file" ${tmp.dir} is a folder, not a file name`);
+    await expect(evalWith({ output_file: '' })).rejects.toThrow(`${cfgPath}: key "output_file" is empty; give a path or null`);
+    const empty = join(tmp.dir, 'emb-eval-empty');
+    await writeLabelledSet(empty, clusteredVectors(0, 20, 2), 'test');
+    await expect(evalWith({ eval_file: empty })).rejects.toThrow(/key "eval_file" names .*emb-eval-empty, an embedding set with no rows: nothing to evaluate/);
+    const zip = join(tmp.dir, 'set.zip');
+    writeFileSync(zip, 'PK');
+    await expect(evalWith({ eval_file: zip })).rejects.toThrow(/key "eval_file" names .*set\.zip, a zipped embedding set \(the app's export\): unzip it/);
+  });
+
   it('initializer_range starts a fresh head as transformers does (biases 0), instead of nn.Linear', async () => {
     for (const [name, range] of [['init-hf', 0.02], ['init-linear', null]] as const) {
       const cfg = writeConfig(name, { initializer_range: range, learning_rate: 0, max_steps: 1, eval_steps: 0, save_steps: 0, eval_file: null });

@@ -82,16 +82,21 @@ export const TRAIN_CONFIG_DEFAULTS: Omit<TrainHeadConfig, 'train_file' | 'output
   intra_op_num_threads: 0,
 };
 
+/** Refuses a path key given as '' (or blanks), naming it: `required` keys take a path, `nullable` ones a path or null. */
+function refuseEmptyPaths<C>(cfg: C, required: readonly (keyof C & string)[], nullable: readonly (keyof C & string)[], source: string): void {
+  for (const key of [...required, ...nullable]) {
+    const v = cfg[key];
+    if (typeof v === 'string' && v.trim() === '') throw new ConfigError(source, key, `is empty; give a path${required.includes(key) ? '' : ' or null'}`);
+  }
+}
+
 /** Validates and fills defaults. */
 export function parseTrainConfig(value: unknown, source: string): TrainHeadConfig {
   const raw = validateConfig<Partial<TrainHeadConfig>>(value, TRAIN_SCHEMA, source);
   const cfg = { ...TRAIN_CONFIG_DEFAULTS, ...raw } as TrainHeadConfig;
   if (cfg.save_total_limit !== null && !Number.isInteger(cfg.save_total_limit)) throw new ConfigError(source, 'save_total_limit', 'must be an integer or null');
   // An empty path would silently mean "no evaluation" or a folder named after the cwd.
-  for (const key of ['train_file', 'eval_file', 'output_dir', 'model_name_or_path'] as const) {
-    const v = cfg[key];
-    if (typeof v === 'string' && v.trim() === '') throw new ConfigError(source, key, `is empty; give a path${key === 'train_file' || key === 'output_dir' ? '' : ' or null'}`);
-  }
+  refuseEmptyPaths(cfg, ['train_file', 'output_dir'], ['eval_file', 'model_name_or_path'], source);
   if (cfg.max_steps <= 0 && cfg.max_steps !== -1) throw new ConfigError(source, 'max_steps', 'must be -1 (use num_train_epochs) or a positive integer');
   if (cfg.max_steps === -1 && !(cfg.num_train_epochs > 0)) throw new ConfigError(source, 'num_train_epochs', 'must be > 0 when max_steps is -1');
   return cfg;
@@ -147,5 +152,8 @@ const EVAL_SCHEMA: Schema = {
 
 export function parseEvalConfig(value: unknown, source: string): EvalHeadConfig {
   const raw = validateConfig<Partial<EvalHeadConfig>>(value, EVAL_SCHEMA, source);
-  return { label_column_name: 'dialect', per_device_eval_batch_size: 64, class_weights: false, output_file: null, engine: 'cpu', intra_op_num_threads: 0, ...raw } as EvalHeadConfig;
+  const cfg = { label_column_name: 'dialect', per_device_eval_batch_size: 64, class_weights: false, output_file: null, engine: 'cpu', intra_op_num_threads: 0, ...raw } as EvalHeadConfig;
+  // An empty output_file would silently write nothing.
+  refuseEmptyPaths(cfg, ['eval_file', 'model_name_or_path'], ['output_file'], source);
+  return cfg;
 }

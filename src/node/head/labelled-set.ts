@@ -1,5 +1,6 @@
 // An embedding-set folder as labelled vectors for the head: label names from
 // the index column `label_column_name`, mapped to configs/labels.json ids.
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LABEL_NAMES, labelIndex } from '../../core/config/labels.ts';
 import { ConfigError } from '../../core/config/validate.ts';
@@ -14,6 +15,10 @@ export interface LoadedSet extends LabelledVectors {
 
 export async function loadLabelledSet(dir: string, labelColumn: string, configSource: string, configKey: string): Promise<LoadedSet> {
   const abs = resolve(dir);
+  // The app exports a set as one .zip; the CLI reads the folder it unzips to.
+  if (statSync(abs, { throwIfNoEntry: false })?.isFile() && abs.toLowerCase().endsWith('.zip')) {
+    throw new ConfigError(configSource, configKey, `names ${dir}, a zipped embedding set (the app's export): unzip it and give the folder holding manifest.json`);
+  }
   let set;
   try {
     set = await readEmbeddingSet(abs);
