@@ -51,8 +51,14 @@ export interface MockAihub {
   rangeSupport: boolean;
   /** Every download answers 502 with APPROVAL_EXPIRED_MESSAGE. */
   approvalExpired: boolean;
+  /** Downloads are sent chunked, their length unsaid (no Content-Length, `bytes a-b/*`). */
+  unsizedAnswers: boolean;
+  /** Tars are sent without their two zero end-of-archive blocks. */
+  noEndBlocks: boolean;
   /** Consumed in order by matching download requests, one failure per request. */
   failures: MockFailure[];
+  /** Statuses answered instead, one per request, by the key check, the dataset list and the file trees. */
+  infoFailures: { status: number; body: string }[];
   /** The exact tar body served for `fileSn` of a dataset. */
   tarFor(datasetKey: string, fileSn: string): Promise<Buffer>;
   /** Tar entry names for `fileSn`, in tar order. */
@@ -159,7 +165,10 @@ export async function startMockAihub(opts: MockAihubOptions): Promise<MockAihub>
     requests: [],
     rangeSupport: opts.rangeSupport ?? true,
     approvalExpired: false,
+    unsizedAnswers: false,
+    noEndBlocks: false,
     failures: [],
+    infoFailures: [],
     tarFor: async (d, f) => (await build(d, f)).tar,
     entryNamesFor: async (d, f) => (await build(d, f)).names,
     downloads: () => mock.requests.filter((r) => r.path.startsWith('/down/')),
@@ -181,6 +190,10 @@ export async function startMockAihub(opts: MockAihubOptions): Promise<MockAihub>
     const log: MockRequest = { path: u.pathname, query: Object.fromEntries(u.searchParams), headers: { ...req.headers } };
     mock.requests.push(log);
     const keyOk = req.headers['apikey'] === opts.apiKey;
+    if ((u.pathname === '/api/keyValidate.do' || u.pathname.startsWith('/info/')) && mock.infoFailures.length) {
+      const f = mock.infoFailures.shift()!;
+      return text(res, log, f.status, f.body);
+    }
 
     if (u.pathname === '/api/keyValidate.do') return keyOk ? text(res, log, 200, '유효한 API 키입니다.') : text(res, log, 401, WRONG_KEY_MESSAGE);
     if (u.pathname === '/info/dataset.do') {
@@ -201,7 +214,9 @@ export async function startMockAihub(opts: MockAihubOptions): Promise<MockAihub>
     const failure = fi >= 0 ? mock.failures.splice(fi, 1)[0] : null;
     if (failure?.kind === 'status') return text(res, log, failure.status, failure.body);
 
-    const { tar } = await build(down[1], fileSn);
+    const built = (await build(down[1], fileSn)).tar;
+    // tar-stream ends a tar with two 512-byte zero blocks.
+    const tar = mock.noEndBlocks ? built.subarray(0, built.length - 1024) : built;
     let start = 0;
     const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
     if (range && mock.rangeSupport) {
@@ -210,13 +225,13 @@ export async function startMockAihub(opts: MockAihubOptions): Promise<MockAihub>
       log.status = 206;
       res.writeHead(206, {
         'content-type': 'application/x-tar',
-        'content-length': tar.length - start,
-        'content-range': `bytes ${start}-${tar.length - 1}/${tar.length}`,
+        ...(mock.unsizedAnswers ? {} : { 'content-length': tar.length - start }),
+        'content-range': `bytes ${start}-${tar.length - 1}/${mock.unsizedAnswers ? '*' : tar.length}`,
         'accept-ranges': 'bytes',
       });
     } else {
       log.status = 200;
-      res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': tar.length });
+      res.writeHead(200, { 'content-type': 'application/x-tar', ...(mock.unsizedAnswers ? {} : { 'content-length': tar.length }) });
     }
     const limit = failure?.kind === 'drop' ? start + failure.afterBytes : tar.length;
     for (let off = start; off < Math.min(limit, tar.length); off += chunkSize) {

@@ -196,6 +196,44 @@ describe('AIHub download (against the mock server)', () => {
     expect(sha(readFileSync(join(out, dataset.files[1].path)))).toBe(sha(LABEL));
   });
 
+  it('a chunked tar without end-of-archive blocks is complete when the server has nothing past its last entry', async () => {
+    mock.unsizedAnswers = true;
+    mock.noEndBlocks = true;
+    const logs: string[] = [];
+    const r = await downloadFilekey(client(), { dataset: '118', filekey: '37496', outDir: out, retries: 3, ...fast, events: { log: (m) => logs.push(m) } });
+    expect(r.status).toBe('downloaded');
+    expect(sha(readFileSync(join(out, dataset.files[1].path)))).toBe(sha(LABEL));
+    // The body ended with no length to check against: one resume, answered 416, ends it (it used to start again from byte 0, forever).
+    expect(mock.downloads()).toHaveLength(2);
+    expect(logs.join('\n')).toMatch(/no end-of-archive blocks and the server has nothing past byte \d+: taken as complete/);
+    expect(logs.join('\n')).not.toMatch(/starting this filekey again/);
+  });
+
+  it('attempts that start the filekey again from byte 0 count as failures, however many bytes they received', async () => {
+    mock.rangeSupport = false;
+    for (let i = 0; i < 10; i++) mock.failures.push({ kind: 'drop', afterBytes: 40_000, filekey: '37495' });
+    await expect(downloadFilekey(client(), { dataset: '118', filekey: '37495', outDir: out, retries: 3, ...fast })).rejects.toThrow(/giving up after 4 failed attempts/);
+    expect(mock.downloads()).toHaveLength(4);
+  });
+
+  it('the key check and the file tree are retried like downloads: a 503 at the start does not end the run', async () => {
+    const busy = { status: 503, body: '<html>Service Temporarily Unavailable</html>' };
+    const logs: string[] = [];
+    const events = { log: (m: string) => logs.push(m) };
+    // The file tree (asked first when no filekey is given), then the key check.
+    mock.infoFailures.push(busy, busy);
+    expect((await downloadDataset({ client: client(), dataset: '118', outDir: out, ...fast, events })).ok).toBe(true);
+    mock.infoFailures.push(busy);
+    expect((await downloadDataset({ client: client(), dataset: '118', filekeys: ['37495'], outDir: out, ...fast, events })).ok).toBe(true);
+    expectIdentical();
+    expect(logs.filter((l) => /retrying/.test(l)).map((l) => l.replace(/: AIHub answered.*503.*retrying in \d+ ms$/, ''))).toEqual(['the file tree of dataset 118', 'the file tree of dataset 118', 'the API key check']);
+    // A refusal is not retried.
+    mock.infoFailures.push({ status: 401, body: WRONG_KEY_MESSAGE });
+    const before = mock.requests.length;
+    await expect(downloadDataset({ client: client(), dataset: '118', outDir: out, ...fast })).rejects.toThrow(WRONG_KEY_MESSAGE);
+    expect(mock.requests.length - before).toBe(1);
+  });
+
   it('retries are bounded', async () => {
     for (let i = 0; i < 10; i++) mock.failures.push({ kind: 'status', status: 500, body: 'Internal Server Error' });
     await expect(downloadFilekey(client(), { dataset: '118', filekey: '37496', outDir: out, retries: 3, ...fast })).rejects.toThrow(/giving up after 4 failed attempts.*500/);

@@ -61,14 +61,14 @@ class IncompleteTarError extends Error {
 
 const LOCAL_FATAL_CODES = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EDQUOT', 'EMFILE']);
 
-function isRetryable(e: unknown): boolean {
+export function isRetryable(e: unknown): boolean {
   if (e instanceof AihubError) return e.retryable;
   if (e instanceof PieceError) return false;
   const code = (e as NodeJS.ErrnoException)?.code;
   return !(code && LOCAL_FATAL_CODES.has(code));
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function fileSize(path: string): Promise<number | null> {
   return stat(path).then(
@@ -84,6 +84,8 @@ interface Ctx {
   events: DownloadEvents;
   received: number;
   requests: number;
+  /** Times this run started the filekey again from byte 0. */
+  resets: number;
 }
 
 function entryTarget(outDir: string, name: string): string {
@@ -95,6 +97,7 @@ function entryTarget(outDir: string, name: string): string {
 async function resetState(ctx: Ctx, why: string): Promise<void> {
   const { state, outDir } = ctx;
   if (state.current) await rm(entryTarget(outDir, state.current.name) + PARTIAL_SUFFIX, { force: true });
+  ctx.resets++;
   ctx.events.log?.(`dataset ${state.dataset} filekey ${state.filekey}: ${why}; starting this filekey again from byte 0`);
   Object.assign(state, freshState(state.dataset, state.filekey));
 }
@@ -124,8 +127,10 @@ async function streamOnce(ctx: Ctx): Promise<void> {
   } catch (e) {
     if (e instanceof AihubError && e.status === 416 && rangeStart > 0) {
       // Nothing left after the resume point: every entry was already written (a tar without
-      // end-of-archive blocks, interrupted right after its last entry).
-      if (!state.current && state.totalBytes !== null && rangeStart >= state.totalBytes) {
+      // end-of-archive blocks, interrupted or ended right after its last entry). With no length
+      // known (a chunked answer), a 416 at an entry boundary is the server saying the tar ends there.
+      if (!state.current && (state.totalBytes !== null ? rangeStart >= state.totalBytes : state.completed.length > 0)) {
+        if (state.totalBytes === null) ctx.events.log?.(`dataset ${state.dataset} filekey ${state.filekey}: the tar has no end-of-archive blocks and the server has nothing past byte ${rangeStart}: taken as complete`);
         state.tarComplete = true;
         await saveState(outDir, state);
         return;
@@ -272,19 +277,22 @@ export async function downloadFilekey(
   const maxDelay = opts.maxRetryDelayMs ?? 60_000;
   const saved = await loadState(outDir, dataset, filekey);
   const state = saved ?? freshState(dataset, filekey);
-  const ctx: Ctx = { client, outDir, state, events, received: 0, requests: 0 };
+  const ctx: Ctx = { client, outDir, state, events, received: 0, requests: 0, resets: 0 };
   if (state.done) {
     return { dataset, filekey, status: 'skipped', files: filesOf(state), merged: [], refused: state.refused, bytesReceived: 0, requests: 0 };
   }
   let failures = 0;
   while (!state.tarComplete) {
     const before = ctx.received;
+    const resetsBefore = ctx.resets;
     try {
       await streamOnce(ctx);
     } catch (e) {
       if (!isRetryable(e)) throw e;
-      // Failures that moved bytes reset the count: a long download may lose its connection many times.
-      failures = ctx.received > before ? 1 : failures + 1;
+      // Failures that moved the resume point reset the count: a long download may lose its
+      // connection many times. One that started the filekey again from byte 0 made no progress,
+      // whatever it received, or a server that refuses every resume would be downloaded forever.
+      failures = ctx.received > before && ctx.resets === resetsBefore ? 1 : failures + 1;
       if (failures > retries) {
         throw new AihubError(`dataset ${dataset} filekey ${filekey}: giving up after ${failures} failed attempts: ${(e as Error).message}`, false);
       }
