@@ -13,7 +13,8 @@ export function readEnvFile(path: string): Record<string, string> {
     throw e;
   }
   // parseEnv does not strip `export ` prefixes, which shell-style .env files often have.
-  const cleaned = text.replace(/^\s*export\s+/gm, '');
+  // A BOM (Notepad's UTF-8) would become part of the first key's name.
+  const cleaned = text.replace(/^\uFEFF/, '').replace(/^\s*export\s+/gm, '');
   const parsed = parseEnv(cleaned) as Record<string, string | undefined>;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(parsed)) if (v !== undefined) out[k] = v;

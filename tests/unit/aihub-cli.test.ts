@@ -113,5 +113,15 @@ describe('saturi aihub (CLI against the mock server)', () => {
     const bad = await runCli(['aihub', 'download', '--preset', 'nope'], { cwd: work.dir, env: env() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown preset "nope".*dialect/);
+    // A name every object inherits is not a preset either.
+    const inherited = await runCli(['aihub', 'download', '--preset', 'constructor'], { cwd: work.dir, env: env() });
+    expect(inherited.code).toBe(2);
+    expect(inherited.stderr).toMatch(/unknown preset "constructor".*dialect/);
+    // --out naming a file: one line naming it, before any request.
+    const file = join(work.dir, 'a-file');
+    writeFileSync(file, 'x');
+    const onFile = await runCli(['aihub', 'download', '--dataset', '118', '--filekey', '37496', '--out', file], { cwd: work.dir, env: { ...env(), AIHUB_APIKEY: KEY } });
+    expect(onFile.code).toBe(2);
+    expect(onFile.stderr.trim()).toBe(`saturi: ${file}: is a file, not a folder to download into`);
   });
 });

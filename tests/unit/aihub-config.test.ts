@@ -114,6 +114,9 @@ describe('API key and .env', () => {
     const cwd = join(t.dir, 'w');
     expect(readEnvFile(join(cwd, '.env'))).toMatchObject({ AIHUB_APIKEY: 'from-dotenv', OTHER: 'x y' });
     expect(readEnvFile(join(t.dir, 'missing.env'))).toEqual({});
+    // Saved by Notepad: a UTF-8 BOM before the first key.
+    writeFileSync(join(t.dir, 'bom.env'), '\uFEFFAIHUB_APIKEY=KEY\r\n');
+    expect(readEnvFile(join(t.dir, 'bom.env'))).toEqual({ AIHUB_APIKEY: 'KEY' });
     expect(resolveApiKey(undefined, { env: {}, cwd })).toEqual({ value: 'from-dotenv', source: '.env' });
     expect(resolveApiKey(undefined, { env: { AIHUB_APIKEY: 'from-env' }, cwd })).toEqual({ value: 'from-env', source: 'environment' });
     expect(resolveApiKey('from-flag', { env: { AIHUB_APIKEY: 'from-env' }, cwd })).toEqual({ value: 'from-flag', source: 'flag' });

@@ -58,12 +58,12 @@ export function validateAihubConfig(value: unknown, source: string): AihubConfig
     const path = `presets.${name}`;
     if (!Array.isArray(list) || list.length === 0) throw new ConfigError(source, path, 'must be a non-empty array of datasetkeys');
     list.forEach((k, i) => {
-      if (typeof k !== 'string' || !(k in cfg.datasets)) {
+      if (typeof k !== 'string' || !Object.hasOwn(cfg.datasets, k)) {
         throw new ConfigError(source, `${path}[${i}]`, `must name a dataset in "datasets", got ${JSON.stringify(k)}`);
       }
     });
   }
-  for (const p of REQUIRED_PRESETS) if (!(p in cfg.presets)) throw new ConfigError(source, `presets.${p}`, 'is required');
+  for (const p of REQUIRED_PRESETS) if (!Object.hasOwn(cfg.presets, p)) throw new ConfigError(source, `presets.${p}`, 'is required');
   return cfg;
 }
 

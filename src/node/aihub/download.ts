@@ -1,11 +1,12 @@
 // Downloads several (dataset, filekey) pairs: one request per filekey, `concurrency` at once
 // (the official client fetched all filekeys of a dataset in one request, one after another).
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { UserError } from '../cli/errors.ts';
 import { runPool } from '../unpack/pool.ts';
 import { AihubClient } from './client.ts';
 import type { DownloadJob } from './config.ts';
 import { AihubError } from './errors.ts';
-import { downloadFilekey, type DownloadEvents, type FilekeyResult, type RetryOptions } from './download-filekey.ts';
+import { downloadFilekey, isRetryable, sleep, type DownloadEvents, type FilekeyResult, type RetryOptions } from './download-filekey.ts';
 
 export interface DownloadOptions extends RetryOptions {
   client: AihubClient;
@@ -30,8 +31,27 @@ export interface DownloadSummary {
   ok: boolean;
 }
 
+/**
+ * A short request (the key check, a file tree) retried as a download is: a 503 from a proxy or a
+ * reset connection at that moment must not end a run of many filekeys before it starts.
+ */
+async function retried<T>(opts: RetryOptions & { events?: DownloadEvents }, what: string, request: () => Promise<T>): Promise<T> {
+  const retries = opts.retries ?? 5;
+  for (let failures = 1; ; failures++) {
+    try {
+      return await request();
+    } catch (e) {
+      if (!isRetryable(e) || failures > retries) throw e;
+      const delay = Math.min(opts.maxRetryDelayMs ?? 60_000, (opts.retryDelayMs ?? 1000) * 2 ** (failures - 1));
+      opts.events?.log?.(`${what}: ${(e as Error).message}; retrying in ${delay} ms`);
+      await sleep(delay);
+    }
+  }
+}
+
 export async function downloadFiles(opts: DownloadOptions): Promise<DownloadSummary> {
-  if (opts.checkKey ?? true) await opts.client.validateKey();
+  if ((await stat(opts.outDir).catch(() => null))?.isDirectory() === false) throw new UserError(`${opts.outDir}: is a file, not a folder to download into`);
+  if (opts.checkKey ?? true) await retried(opts, 'the API key check', () => opts.client.validateKey());
   await mkdir(opts.outDir, { recursive: true });
   // A refused key or expired approval is the same answer for every other request: stop starting new ones.
   let stop: AihubError | null = null;
@@ -55,7 +75,7 @@ export async function downloadFiles(opts: DownloadOptions): Promise<DownloadSumm
 export async function downloadDataset(opts: Omit<DownloadOptions, 'jobs'> & { dataset: string; filekeys?: string[] }): Promise<DownloadSummary> {
   let filekeys = opts.filekeys ?? [];
   if (filekeys.length === 0) {
-    filekeys = [...new Set((await opts.client.fileTree(opts.dataset)).map((r) => r.filekey))];
+    filekeys = [...new Set((await retried(opts, `the file tree of dataset ${opts.dataset}`, () => opts.client.fileTree(opts.dataset))).map((r) => r.filekey))];
     if (filekeys.length === 0) throw new AihubError(`dataset ${opts.dataset}: the file tree lists no files`, false);
   }
   return downloadFiles({ ...opts, jobs: filekeys.map((filekey) => ({ dataset: opts.dataset, filekey })) });

@@ -136,7 +136,7 @@ export function register(program: Command): void {
       const { createPlainReporter, createProgressBars } = await import('../../aihub/progress.ts');
       let jobs: DownloadJob[] | undefined;
       if (opts.preset) {
-        if (!(opts.preset in cfg.presets)) throw new UserError(`unknown preset "${opts.preset}" (known: ${Object.keys(cfg.presets).join(', ')})`);
+        if (!Object.hasOwn(cfg.presets, opts.preset)) throw new UserError(`unknown preset "${opts.preset}" (known: ${Object.keys(cfg.presets).join(', ')})`);
         jobs = presetJobs(cfg, opts.preset);
       }
       const reporter = process.stderr.isTTY && !opts.quiet && !opts.json ? createProgressBars() : createPlainReporter(!!opts.quiet || !!opts.json);
