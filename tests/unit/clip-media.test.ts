@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/paths.ts';
@@ -104,6 +104,19 @@ describe('saturi clip', () => {
     const after = rates.slice(Math.ceil((SWITCH_AT - start) * 100) + 3, -2);
     for (const x of before) expect(Math.abs(x - 2 * LOW_HZ)).toBeLessThanOrEqual(100);
     for (const x of after) expect(Math.abs(x - 2 * HIGH_HZ)).toBeLessThanOrEqual(100);
+  });
+
+  it('reads a local file whose name ffmpeg would take for a protocol or an option (take1:2.m4a, -x.m4a)', async () => {
+    for (const name of ['take1:2.m4a', '-x.m4a']) {
+      const file = join(dir, name);
+      copyFileSync(media.m4a!, file);
+      const out = join(dir, `named-${name.replace(/\W/g, '_')}.wav`);
+      // Relative to the working folder, as typed: the case ffmpeg misread.
+      const r = await runCli(['clip', '--start', '1', '--end', '2', '--out', out, '--', name], { cwd: dir });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(readWav16(out).samples.length).toBe(16000);
+    }
   });
 
   it('accepts hh:mm:ss and fractional starts, with a sample count of round((end − start)·16000)', async () => {

@@ -4,7 +4,7 @@
 // depends on codec frame sizes.
 import { mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../cli/errors.ts';
 import { checkOutputFile } from '../io/output-file.ts';
 import { lastLine, runTool } from './external-tool.ts';
@@ -25,8 +25,16 @@ export function isUrl(source: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(source);
 }
 
+/**
+ * A local file as ffmpeg's input: given as typed, `take1:2.wav` reads as protocol `take1` and
+ * `-x.wav` as an option. The file protocol with an absolute path is read as a file whatever the name.
+ */
+function toolInput(file: string): string {
+  return isUrl(file) ? file : `file:${resolve(file)}`;
+}
+
 export async function probeMedia(file: string): Promise<MediaProbe> {
-  const r = await runTool('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type', '-of', 'json', file]);
+  const r = await runTool('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type', '-of', 'json', toolInput(file)]);
   if (r.code !== 0) throw new UserError(`${file}: cannot be read as media (ffprobe: ${lastLine(r.stderr)})`);
   let parsed: { format?: { duration?: string }; streams?: { codec_type?: string }[] };
   try {
@@ -101,7 +109,7 @@ async function clipFile(file: string, label: string, start: number, end: number,
   // extra duration is asked for and cut off below.
   const r = await runTool('ffmpeg', [
     '-nostdin', '-v', 'error',
-    '-ss', start.toFixed(6), '-i', file,
+    '-ss', start.toFixed(6), '-i', toolInput(file),
     '-t', (end - start + 0.25).toFixed(6),
     '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(CLIP_SAMPLE_RATE),
     '-c:a', 'pcm_s16le', '-f', 's16le', 'pipe:1',
