@@ -1,7 +1,7 @@
 // The encoder in a dedicated worker (comlink): model loading, feature extraction and the
 // ONNX session all run here, so the page never blocks. See src/core/encoder/worker-api.ts.
 import { expose, transfer } from 'comlink';
-import { embedSegments, embedSegmentsEach, type EmbedHooks } from '../src/core/encoder/pipeline.ts';
+import { EmbedCancelledError, embedSegments, embedSegmentsEach, type EmbedHooks } from '../src/core/encoder/pipeline.ts';
 import { encoderDifference } from '../src/core/encoder/embedding-set.ts';
 import type { EmbedFailure, EmbedOptions, EmbedProgress, EmbedResult, EmbedSegment, EncoderWorkerApi, ExpectedEncoder, LoadProgress, LoadResult, ModelSource, BackendChoice, EncoderDtype } from '../src/core/encoder/worker-api.ts';
 import { loadBrowserEncoder, type BrowserEncoder } from '../src/browser/encoder/load.ts';
@@ -9,6 +9,8 @@ import { loadBrowserEncoder, type BrowserEncoder } from '../src/browser/encoder/
 let encoder: BrowserEncoder | null = null;
 /** The call running now: cancel() stops it, not the calls queued behind it. */
 let current: { cancelled: boolean } | null = null;
+/** Ids of calls cancelled by id (running or queued), until they end. */
+const cancelledIds = new Set<string>();
 // Yield to the event loop between batches so a cancel() message is handled promptly.
 const yieldToEvents = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
@@ -37,6 +39,25 @@ async function embedCall<T extends EmbedResult | EmbedFailure>(
   opts: EmbedOptions,
   onProgress?: (p: EmbedProgress) => void,
   expected?: ExpectedEncoder,
+  callId?: string,
+): Promise<T[]> {
+  const cancelledById = () => callId !== undefined && cancelledIds.has(callId);
+  try {
+    // Cancelled while it waited its turn: nothing to run.
+    if (cancelledById()) throw new EmbedCancelledError();
+    return await runEmbedCall(run, segments, opts, onProgress, expected, cancelledById);
+  } finally {
+    if (callId !== undefined) cancelledIds.delete(callId);
+  }
+}
+
+async function runEmbedCall<T extends EmbedResult | EmbedFailure>(
+  run: Embedder<T>,
+  segments: EmbedSegment[],
+  opts: EmbedOptions,
+  onProgress: ((p: EmbedProgress) => void) | undefined,
+  expected: ExpectedEncoder | undefined,
+  cancelledById: () => boolean,
 ): Promise<T[]> {
   if (!encoder) throw new Error('encoder worker: call load() before embed()');
   const why = expected && encoderDifference(expected, encoder.info);
@@ -48,7 +69,7 @@ async function embedCall<T extends EmbedResult | EmbedFailure>(
   const call = (current = { cancelled: false });
   try {
     const results = await run(encoder.session, encoder.extractor, segments, opts, {
-      isCancelled: () => call.cancelled,
+      isCancelled: () => call.cancelled || cancelledById(),
       onBatch: yieldToEvents,
       onProgress: onProgress ? (p) => void onProgress(p) : undefined,
     });
@@ -73,16 +94,17 @@ const api: EncoderWorkerApi = {
     });
   },
 
-  embed(segments, opts, onProgress, expected) {
-    return inTurn(() => embedCall(embedSegments, segments, opts, onProgress, expected));
+  embed(segments, opts, onProgress, expected, callId) {
+    return inTurn(() => embedCall(embedSegments, segments, opts, onProgress, expected, callId));
   },
 
-  embedEach(segments, opts, onProgress, expected) {
-    return inTurn(() => embedCall(embedSegmentsEach, segments, opts, onProgress, expected));
+  embedEach(segments, opts, onProgress, expected, callId) {
+    return inTurn(() => embedCall(embedSegmentsEach, segments, opts, onProgress, expected, callId));
   },
 
-  cancel(): void {
-    if (current) current.cancelled = true;
+  cancel(callId?: string): void {
+    if (callId !== undefined) cancelledIds.add(callId);
+    else if (current) current.cancelled = true;
   },
 
   async dispose(): Promise<void> {

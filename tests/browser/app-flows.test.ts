@@ -12,6 +12,10 @@ import { launchChromium, repoRoot, startPreviewServer } from '../helpers/browser
 import { tempDir } from '../helpers/paths.ts';
 import { staticHost } from '../helpers/static-host.ts';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
+import { muLawWav } from '../helpers/wav-fixtures.ts';
+import { exportHead } from '../../src/core/head/hf-format.ts';
+import { initHeadParams } from '../../src/core/head/init.ts';
+import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 import { classClip, writeDatasetFolder, writeWav } from './app-data.ts';
 import {
   LONGTASK_SCRIPT,
@@ -219,14 +223,17 @@ describe('the built app', () => {
       await goto(other, base, 'dataset');
       await other.locator('dataset-page .job[data-status="elsewhere"]').waitFor();
       expect(await other.locator('dataset-page .job .resume').count()).toBe(0);
+      await page.locator('dataset-page .set-row').filter({ hasText: 'ghost' }).locator('.delete').click();
+      await expect.poll(() => page.locator('dataset-page .set-row').filter({ hasText: 'ghost' }).count()).toBe(0);
+      await page.waitForTimeout(1500); // a batch in flight would have written its job back by now
+      expect(await page.locator('dataset-page .job').count()).toBe(0);
+      expect(await page.locator('dataset-page #error').count(), 'the deleted set is not reported as an error').toBe(0);
+      // The other tab hears of it without a navigation: no job, no set.
+      await expect.poll(() => other.locator('dataset-page .job').count()).toBe(0);
+      await expect.poll(() => other.locator('dataset-page .set-row').filter({ hasText: 'ghost' }).count()).toBe(0);
     } finally {
       await other.close();
     }
-    await page.locator('dataset-page .set-row').filter({ hasText: 'ghost' }).locator('.delete').click();
-    await expect.poll(() => page.locator('dataset-page .set-row').filter({ hasText: 'ghost' }).count()).toBe(0);
-    await page.waitForTimeout(1500); // a batch in flight would have written its job back by now
-    expect(await page.locator('dataset-page .job').count()).toBe(0);
-    expect(await page.locator('dataset-page #error').count(), 'the deleted set is not reported as an error').toBe(0);
     await page.reload();
     await page.locator('dataset-page').waitFor();
     await page.waitForTimeout(500);
@@ -315,6 +322,12 @@ describe('the built app', () => {
   it('classifies an uploaded WAV and a long recording (one row per 20 s window)', async () => {
     probsBefore = await classify(page, base, shortWav);
     expect(probsBefore.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    // A telephone recording (8 kHz μ-law WAV): our WAV reader hands it to the browser's decoder.
+    const phone = join(data, 'phone-mulaw.wav');
+    writeFileSync(phone, muLawWav(classClip(3, 2, 99, 8000), 8000));
+    const phoneProbs = await classify(page, base, phone);
+    expect(phoneProbs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(await page.locator('classify-page #result').textContent()).toContain('phone-mulaw.wav');
     await shoot(page, 'classify-short');
     await classify(page, base, longWav);
     expect(await page.locator('classify-page #result').getAttribute('data-windows')).toBe('3');
@@ -337,6 +350,82 @@ describe('the built app', () => {
       await shoot(page, `phone-${r}`);
     }
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('a classification can be cancelled while the encoder runs; leaving the page turns the microphone off', async () => {
+    // 30 minutes of audio: ~90 windows, long enough to be running when Cancel is pressed.
+    const hour = new Float32Array(16000 * 1800);
+    for (let i = 0; i < hour.length; i += 16000 * 2) hour.set(classClip(1, 2, i), i);
+    const wav = writeWav(join(data, 'half-hour.wav'), hour);
+    await goto(page, base, 'classify');
+    await page.locator('classify-page #file-input').setInputFiles(wav);
+    await page.locator('classify-page #cancel-classify').click({ timeout: 120_000 });
+    await expect.poll(() => page.locator('classify-page #notice').textContent()).toMatch(/cancelled|취소/);
+    expect(await page.locator('classify-page #result').count()).toBe(0);
+    // The encoder is free again: the next file is classified.
+    await page.locator('classify-page #file-input').setInputFiles(shortWav);
+    await awaitResult(page);
+
+    // The microphone: a stream handed over after a delay (as behind a permission prompt), tracks watched.
+    const mic = await context.newPage();
+    try {
+      await mic.addInitScript(() => {
+        const w = window as unknown as { streams: MediaStream[] };
+        w.streams = [];
+        navigator.mediaDevices.getUserMedia = async () => {
+          await new Promise((r) => setTimeout(r, 400));
+          const ctx = new AudioContext();
+          const dst = ctx.createMediaStreamDestination();
+          const osc = ctx.createOscillator();
+          osc.connect(dst);
+          osc.start();
+          w.streams.push(dst.stream);
+          return dst.stream;
+        };
+      });
+      const tracks = () => mic.evaluate(() => (window as unknown as { streams: MediaStream[] }).streams.flatMap((st) => st.getTracks().map((tr) => tr.readyState)));
+      await goto(mic, base, 'classify');
+      // A double click while the prompt is up opens one stream, not two.
+      await mic.locator('classify-page #record').dblclick();
+      await mic.locator('classify-page #record[aria-pressed="true"]').waitFor();
+      await mic.waitForTimeout(600);
+      expect(await tracks()).toEqual(['live']);
+      // Leaving the page mid-recording ends the stream.
+      await goto(mic, base, 'settings');
+      await expect.poll(tracks).toEqual(['ended']);
+    } finally {
+      await mic.close();
+    }
+
+    // A head made for another encoder (1024-dimensional) is refused before the encoder is loaded:
+    // with w2v-BERT that would be a download of gigabytes before the error.
+    const wide = { type: 'hf', inputDim: 1024, hiddenSize: 8, numLabels: 6, activation: 'none', dropout: 0 } as const;
+    const wideFiles = exportHead({ spec: wide, params: initHeadParams(wide, 3), labels: [...LABEL_NAMES] });
+    const wideDir = join(data, 'wide-head');
+    mkdirSync(wideDir, { recursive: true });
+    for (const [name, body] of Object.entries(wideFiles)) writeFileSync(join(wideDir, name), body);
+    const fresh = await context.newPage(); // its own encoder worker, nothing loaded
+    fresh.on('dialog', (d) => void d.accept());
+    try {
+      const weights: string[] = [];
+      fresh.on('request', (r) => void (/\.onnx(_data)?$/.test(new URL(r.url()).pathname) && weights.push(r.url())));
+      await goto(fresh, base, 'evaluate');
+      const before = await fresh.locator('evaluate-page .head-row').count();
+      await fresh.locator('evaluate-page #head-input').setInputFiles(['model.safetensors', 'config.json'].map((f) => join(wideDir, f)));
+      await expect.poll(() => fresh.locator('evaluate-page .head-row').count()).toBe(before + 1);
+      await goto(fresh, base, 'classify');
+      await fresh.locator('classify-page #file-input').setInputFiles(shortWav);
+      await expect.poll(() => fresh.locator('classify-page #error').textContent()).toMatch(/1024.*32/);
+      expect(await fresh.locator('classify-page #download-plan').count()).toBe(0);
+      expect(weights).toEqual([]);
+      // Put the trained head back in charge for the tests after this one.
+      await goto(fresh, base, 'evaluate');
+      const wideRow = fresh.locator('evaluate-page .head-row').filter({ has: fresh.locator('input[name="active"]:checked') });
+      await wideRow.locator('button.danger').click();
+      await expect.poll(() => fresh.locator('evaluate-page .head-row').count()).toBe(before);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('exports a head, clears the store, imports it and gives the same probabilities', async () => {
@@ -397,6 +486,19 @@ describe('the built app', () => {
       const offline = await classify(page, base, shortWav);
       offline.forEach((p, i) => expect(p).toBeCloseTo(probsBefore[i], 6));
       await shoot(page, 'classify-offline');
+      // The encoder's weights are stored once (transformers.js's cache), not a second time by the service worker.
+      const holders = await page.evaluate(async () => {
+        const out: Record<string, string[]> = {};
+        for (const name of await caches.keys()) {
+          for (const req of await (await caches.open(name)).keys()) if (/\.onnx(_data)?$/.test(new URL(req.url).pathname)) (out[req.url] ??= []).push(name);
+        }
+        return out;
+      });
+      expect(Object.keys(holders).length).toBeGreaterThan(0);
+      for (const [url, names] of Object.entries(holders)) expect(names, url).toHaveLength(1);
+      // Settings does not call the cached tiny model missing.
+      await goto(page, base, 'settings');
+      await expect.poll(() => page.locator('settings-page #tiny-status').textContent()).toMatch(/served by this site|이 사이트에 있음/);
     } finally {
       await context.setOffline(false);
     }

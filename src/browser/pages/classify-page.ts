@@ -3,8 +3,7 @@
 // encoder windows of 20 s over the selection → active head → probabilities
 // (bar chart; timeline when longer).
 import { LitElement, html } from 'lit';
-import { transfer } from 'comlink';
-import { proxy } from 'comlink';
+import { proxy, transfer } from 'comlink';
 import { sharedStyles } from '../components/shared-styles.ts';
 import '../components/prob-bars.ts';
 import '../components/waveform-select.ts';
@@ -14,15 +13,24 @@ import { waveformMessages } from '../i18n/component-messages.ts';
 import { decodeTo16k } from '../services/audio.ts';
 import { AppStateController, getSettings, saveSettings } from '../services/app-state.ts';
 import { activeHead, predict } from '../services/heads.ts';
-import { encoderDownloadPlan, planTotal, type PlannedFile } from '../services/download-plan.ts';
-import { modelLabel, type AppSettings, type ResolvedEncoder } from '../services/settings.ts';
+import { encoderDownloadPlan, encoderHiddenSize, planTotal, type PlannedFile } from '../services/download-plan.ts';
+import { modelSource, type AppSettings, type ResolvedEncoder } from '../services/settings.ts';
 import { encoderChoice, encoderWorker, isEncoderLoaded, loadEncoder } from '../services/workers.ts';
 import { importPretrainedHead } from '../services/pretrained.ts';
 import type { StoredHead } from '../store/store.ts';
-import type { LoadProgress } from '../../core/encoder/worker-api.ts';
+import type { EmbedProgress, LoadProgress } from '../../core/encoder/worker-api.ts';
+import { newAudioWeights, weightedMean } from '../../core/encoder/window-weights.ts';
 import { NUM_LABELS } from '../../core/config/labels.ts';
 
 export const WINDOW_SECONDS = 20;
+
+/** What marks an accepted first-use download: the model with its revision (a new revision is a new download), and the dtype. */
+function acceptedKey(s: AppSettings, choice: ResolvedEncoder): string {
+  const src = modelSource(s);
+  // 'main' keeps the key it had before revisions counted, so earlier acceptances stand.
+  const rev = typeof src === 'string' ? 'main' : (src.revision ?? 'main');
+  return `${typeof src === 'string' ? src : src.id}${rev === 'main' ? '' : `@${rev}`}|${choice.dtype}`;
+}
 
 /** Region times to the hundredth of a second (formatDuration rounds to whole seconds). */
 const secs = (x: number) => `${x.toFixed(2)} s`;
@@ -53,6 +61,8 @@ export class ClassifyPage extends LitElement {
     samples: { state: true },
     region: { state: true },
     classified: { state: true },
+    embedProgress: { state: true },
+    notice: { state: true },
   };
   phase: Phase = 'idle';
   error = '';
@@ -76,8 +86,17 @@ export class ClassifyPage extends LitElement {
   region: Region = { start: 0, end: 0 };
   /** The region the shown result belongs to. */
   classified: Region = { start: 0, end: 0 };
+  /** Windows embedded so far in the running classification. */
+  embedProgress: { done: number; total: number } | null = null;
+  /** A short status line (a cancelled classification). */
+  notice = '';
   private pending: Float32Array | null = null;
   private recorder: MediaRecorder | null = null;
+  private stream: MediaStream | null = null;
+  /** getUserMedia is pending (a permission prompt may be up): a second click must not open a second stream. */
+  private recordStarting = false;
+  /** The encoder worker call of the running classification: Cancel and leaving the page stop it by this id. */
+  private callId: string | null = null;
   private readonly i18n = new I18nController(this);
   private readonly appState = new AppStateController(this, () => this.refresh());
 
@@ -87,10 +106,30 @@ export class ClassifyPage extends LitElement {
     this.head = (await activeHead()) ?? undefined;
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // Leaving the page ends what it started: the microphone goes off (the recording is dropped),
+    // and the encoder stops this page's call instead of running it for nobody, ahead of other pages' work.
+    this.stopMicrophone();
+    if (this.callId) void encoderWorker().cancel(this.callId);
+  }
+
+  private stopMicrophone() {
+    if (this.recorder) {
+      this.recorder.onstop = null;
+      if (this.recorder.state !== 'inactive') this.recorder.stop();
+    }
+    this.stream?.getTracks().forEach((tr) => tr.stop());
+    this.recorder = null;
+    this.stream = null;
+    this.recording = false;
+  }
+
 
   /** Entry point for a file or a recording: decode it, show its waveform, classify all of it. */
   private async open(blob: Blob, name: string) {
     this.error = '';
+    this.notice = '';
     this.fileName = name;
     this.windows = [];
     this.aggregate = null;
@@ -132,6 +171,7 @@ export class ClassifyPage extends LitElement {
     const sel = this.selection();
     if (!sel) return;
     this.error = '';
+    this.notice = '';
     this.windows = [];
     this.aggregate = null;
     try {
@@ -142,7 +182,14 @@ export class ClassifyPage extends LitElement {
       this.resultHead = head.name;
       const s = await getSettings();
       const choice = await encoderChoice(s);
-      const key = `${modelLabel(s)}|${choice.dtype}`;
+      const key = acceptedKey(s, choice);
+      if (!isEncoderLoaded(s, choice)) {
+        // A head that does not fit this encoder is refused before anything large moves.
+        const dim = await encoderHiddenSize(s);
+        if (dim !== null && dim !== head.head.spec.inputDim) {
+          throw new Error(t('classify.dimMismatch', { head: head.name, headDim: head.head.spec.inputDim, dim }));
+        }
+      }
       if (!isEncoderLoaded(s, choice) && !s.acceptedDownloads.includes(key)) {
         // First use of this encoder: show what will be downloaded before anything large moves.
         const plan = await encoderDownloadPlan(s, choice.dtype);
@@ -165,7 +212,7 @@ export class ClassifyPage extends LitElement {
   private async acceptPlan() {
     const s = await getSettings();
     const choice = await encoderChoice(s);
-    const next = await saveSettings({ acceptedDownloads: [...s.acceptedDownloads, `${modelLabel(s)}|${choice.dtype}`] });
+    const next = await saveSettings({ acceptedDownloads: [...s.acceptedDownloads, acceptedKey(s, choice)] });
     const p = this.pending;
     this.pending = null;
     if (!p) return;
@@ -195,25 +242,31 @@ export class ClassifyPage extends LitElement {
       throw new Error(t('classify.dimMismatch', { head: head.name, headDim: head.head.spec.inputDim, dim: loaded.dim }));
     }
     this.phase = 'embedding';
-    const results = await encoderWorker().embed(
-      transfer([{ id: 'input', samples }], [samples.buffer]),
-      { mode: 'windows', windowSeconds: WINDOW_SECONDS, maxLengthSeconds: WINDOW_SECONDS, overlapSeconds: 0 },
-    );
+    this.embedProgress = null;
+    const callId = (this.callId = crypto.randomUUID());
+    let results;
+    try {
+      results = await encoderWorker().embed(
+        transfer([{ id: 'input', samples }], [samples.buffer]),
+        { mode: 'windows', windowSeconds: WINDOW_SECONDS, maxLengthSeconds: WINDOW_SECONDS, overlapSeconds: 0 },
+        proxy((p: EmbedProgress) => (this.embedProgress = { done: p.done, total: p.total })),
+        undefined,
+        callId,
+      );
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') throw e;
+      this.phase = 'idle';
+      this.notice = t('classify.cancelled');
+      return;
+    } finally {
+      if (this.callId === callId) this.callId = null;
+    }
     const dim = loaded.dim;
     const vectors = new Float32Array(results.length * dim);
     results.forEach((r, i) => vectors.set(r.embedding, i * dim));
     const probs = await predict(head, vectors);
     this.windows = results.map((r, i) => ({ start: r.start, end: r.end, probs: probs.slice(i * NUM_LABELS, (i + 1) * NUM_LABELS) }));
-    // Aggregate = mean of the window probabilities weighted by their length in frames.
-    const agg = new Float32Array(NUM_LABELS);
-    let total = 0;
-    results.forEach((r, i) => {
-      const w = Math.max(1, r.frames);
-      total += w;
-      for (let k = 0; k < NUM_LABELS; k++) agg[k] += w * probs[i * NUM_LABELS + k];
-    });
-    for (let k = 0; k < NUM_LABELS; k++) agg[k] /= total;
-    this.aggregate = agg;
+    this.aggregate = weightedMean(probs, newAudioWeights(results), NUM_LABELS);
     this.phase = 'done';
   }
 
@@ -229,23 +282,31 @@ export class ClassifyPage extends LitElement {
       this.recorder.stop();
       return;
     }
+    if (this.recordStarting) return;
+    this.recordStarting = true;
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false } });
+      // The page was left while the permission prompt was up: nobody will press Stop.
+      if (!this.isConnected) {
+        stream.getTracks().forEach((tr) => tr.stop());
+        return;
+      }
       const rec = new MediaRecorder(stream);
       const parts: Blob[] = [];
       rec.ondataavailable = (ev) => parts.push(ev.data);
       rec.onstop = () => {
-        stream.getTracks().forEach((tr) => tr.stop());
-        this.recorder = null;
-        this.recording = false;
+        this.stopMicrophone();
         void this.open(new Blob(parts, { type: rec.mimeType }), t('classify.recordingName'));
       };
       rec.start();
+      this.stream = stream;
       this.recorder = rec;
       this.recording = true;
       this.error = '';
     } catch (e) {
       this.fail(new Error(t('classify.micError', { reason: (e as Error).message })));
+    } finally {
+      this.recordStarting = false;
     }
   }
 
@@ -304,6 +365,7 @@ export class ClassifyPage extends LitElement {
 
   private renderProgress() {
     const files = [...this.progress.values()];
+    const ep = this.phase === 'embedding' ? this.embedProgress : null;
     return html`<section class="card" aria-live="polite">
       <p>${t(`classify.phase.${this.phase}` as 'classify.phase.loading')}</p>
       ${this.phase === 'loading'
@@ -311,7 +373,10 @@ export class ClassifyPage extends LitElement {
             (p) => html`<div><span class="muted">${p.file} · ${p.status}${p.total ? ` · ${formatBytes(p.loaded)} / ${formatBytes(p.total)}` : ''}</span>
               <progress max=${p.total || 1} value=${p.status === 'done' || p.status === 'cache' ? p.total || 1 : p.loaded}></progress></div>`,
           )
-        : html`<progress></progress>`}
+        : ep
+          ? html`<span class="muted" id="embed-progress">${t('classify.windowsDone', { done: ep.done, total: ep.total })}</span><progress max=${ep.total} value=${ep.done}></progress>`
+          : html`<progress></progress>`}
+      ${this.phase === 'embedding' ? html`<div class="row"><button class="secondary" id="cancel-classify" @click=${() => this.callId && encoderWorker().cancel(this.callId)}>${t('common.cancel')}</button></div>` : ''}
     </section>`;
   }
 
@@ -365,9 +430,9 @@ export class ClassifyPage extends LitElement {
       ${this.phase === 'plan' ? this.renderPlan() : ''}
       ${busy ? this.renderProgress() : ''}
       ${this.phase === 'error' ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
+      ${this.notice ? html`<p class="muted" id="notice">${this.notice}</p>` : ''}
       ${this.phase === 'done' ? this.renderResult() : ''}
     `;
   }
 }
 customElements.define('classify-page', ClassifyPage);
-void proxy;

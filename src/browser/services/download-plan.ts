@@ -1,6 +1,7 @@
 // What a first use will download: file names and sizes, asked from the server
 // with HEAD requests (the hub answers with the LFS size) before anything big moves.
 import type { EncoderDtype } from '../../core/encoder/worker-api.ts';
+import { fetchJson } from '../../core/safetensors/http-source.ts';
 import { modelBaseUrl, modelFiles, type AppSettings } from './settings.ts';
 
 export interface PlannedFile {
@@ -48,4 +49,17 @@ export async function encoderDownloadPlan(s: AppSettings, dtype: EncoderDtype): 
       return { file, url, size: cached ? null : await sizeOf(url), cached };
     }),
   );
+}
+
+/**
+ * The encoder's embedding size from its config.json (a few hundred bytes), or null when it cannot
+ * be read now: lets a head that does not fit be refused before a download of up to gigabytes.
+ */
+export async function encoderHiddenSize(s: AppSettings): Promise<number | null> {
+  try {
+    const config = (await fetchJson(new URL('config.json', modelBaseUrl(s)).href)) as { hidden_size?: unknown };
+    return Number.isInteger(config.hidden_size) ? (config.hidden_size as number) : null;
+  } catch {
+    return null;
+  }
 }

@@ -127,14 +127,18 @@ export interface EncoderWorkerApi {
    * With `expected`, it rejects with an error named 'EncoderChangedError' when the encoder loaded
    * when its turn comes is another one (a page loaded a different model or dtype meanwhile).
    */
-  embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder): Promise<EmbedResult[]>;
+  embed(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder, callId?: string): Promise<EmbedResult[]>;
   /**
    * embed() for a dataset job: a segment that cannot be embedded comes back as an EmbedFailure
    * in its place instead of failing the call (a failed batch is retried clip by clip).
    */
-  embedEach(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder): Promise<(EmbedResult | EmbedFailure)[]>;
-  /** Stops the running embed() between batches (not the calls queued behind it). */
-  cancel(): void;
+  embedEach(segments: EmbedSegment[], opts: EmbedOptions, onProgress?: (p: EmbedProgress) => void, expected?: ExpectedEncoder, callId?: string): Promise<(EmbedResult | EmbedFailure)[]>;
+  /**
+   * Without an id: stops the running embed() between batches (not the calls queued behind it).
+   * With the `callId` an embed() was given: stops that call, running or still queued, and no
+   * other (a page cancels its own call, not another page's job).
+   */
+  cancel(callId?: string): void;
   /** Releases the session and its GPU / WASM memory, after the call running now. */
   dispose(): Promise<void>;
 }
