@@ -4,14 +4,15 @@ import { isWavHeader } from '../src/browser/services/wav-header.ts';
 import { expose, transfer } from 'comlink';
 import { decodeWav } from '../src/core/audio/wav.ts';
 import { resample, toMono16k } from '../src/core/audio/resample.ts';
-import { assertFinite } from '../src/core/audio/errors.ts';
+import { assertFinite, UnsupportedCodecError } from '../src/core/audio/errors.ts';
 
 export interface AudioWorkerApi {
   /** Decodes a WAV file (any PCM/float layout) and resamples it to 16 kHz mono. */
   wavTo16k(bytes: Uint8Array, name: string): Promise<{ samples: Float32Array; sourceRate: number; channels: number }>;
   /**
    * Decodes a batch of files' bytes in one message each way. Per file: the samples,
-   * an error, or `notWav` for formats only the browser's decodeAudioData (page) knows.
+   * an error, or `notWav` for formats only the browser's decodeAudioData (page) knows
+   * (WAVs of a codec other than PCM or float included).
    */
   manyTo16k(files: Uint8Array[], names: string[]): Promise<BatchDecoded[]>;
   /** Averages channels decoded by the browser (decodeAudioData) and resamples them to 16 kHz. */
@@ -35,7 +36,8 @@ const api: AudioWorkerApi = {
         out.push({ samples });
         buffers.push(samples.buffer as ArrayBuffer);
       } catch (e) {
-        out.push({ error: (e as Error).message });
+        // μ-law and the like: the page hands the file to the browser's decoder.
+        out.push(e instanceof UnsupportedCodecError ? { notWav: true } : { error: (e as Error).message });
       }
     }
     return transfer(out, buffers);

@@ -268,3 +268,18 @@ export function countingSource(bytes: Uint8Array, name: string): ByteSource & { 
   };
   return src;
 }
+
+/** G.711 μ-law code of a sample in [-1, 1] (the telephone codec, format tag 7). */
+function muLawCode(x: number): number {
+  let s = Math.round(Math.max(-1, Math.min(1, x)) * 32767);
+  const sign = s < 0 ? 0x80 : 0;
+  s = Math.min(Math.abs(s), 32635) + 0x84;
+  let exp = 7;
+  for (let mask = 0x4000; (s & mask) === 0 && exp > 0; exp--, mask >>= 1);
+  return ~(sign | (exp << 4) | ((s >> (exp + 3)) & 0x0f)) & 0xff;
+}
+
+/** A mono 8-bit μ-law WAV (format tag 7), as telephone recordings come. */
+export function muLawWav(samples: Float32Array, sampleRate: number): Uint8Array {
+  return buildWav({ sampleRate, channels: [[]], encoding: 'pcm8', formatTag: 7, dataTail: Uint8Array.from(samples, muLawCode) });
+}

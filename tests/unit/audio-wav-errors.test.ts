@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AudioError, assertFinite } from '../../src/core/audio/errors.ts';
+import { AudioError, UnsupportedCodecError, assertFinite } from '../../src/core/audio/errors.ts';
 import { decodeWav, readWavInfo, readWavRange } from '../../src/core/audio/wav.ts';
 import { bytesSource } from '../../src/core/io/byte-source.ts';
 import { readWavFile, readWavFileRange } from '../../src/node/io/file-source.ts';
@@ -137,7 +137,9 @@ describe('Node file errors name the path', () => {
     await expect(readWavFile(dir)).rejects.toThrow(`${dir}: is a directory`);
     const bad = join(dir, 'bad.wav');
     writeFileSync(bad, buildWav({ sampleRate: 8000, channels: [[0.1, 0.2]], encoding: 'pcm16', formatTag: 0x55 }));
-    await expect(readWavFile(bad)).rejects.toThrow(new AudioError(bad, 'unsupported codec: MP3 (format tag 0x0055); only PCM and IEEE float WAV can be read'));
+    // Its own class (the app hands such files to the browser's decoder), still an AudioError.
+    await expect(readWavFile(bad)).rejects.toThrow(new UnsupportedCodecError(bad, 'unsupported codec: MP3 (format tag 0x0055); only PCM and IEEE float WAV can be read'));
+    await expect(readWavFile(bad)).rejects.toBeInstanceOf(AudioError);
     await expect(readWavFileRange(bad, 0, 1)).rejects.toThrow(/bad\.wav: unsupported codec: MP3/);
   });
 });

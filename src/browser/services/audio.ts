@@ -5,7 +5,7 @@
 import { transfer, type Remote } from 'comlink';
 import type { AudioWorkerApi } from '../../../workers/audio.worker.ts';
 import { isWavHeader } from './wav-header.ts';
-import { t } from '../i18n/i18n.ts';
+import { formatBytes, t } from '../i18n/i18n.ts';
 import { guardedWorker } from './guarded-worker.ts';
 
 let worker: Remote<AudioWorkerApi> | undefined;
@@ -22,15 +22,34 @@ export class DecodeError extends Error {
   }
 }
 
+/** Chromium reads at most ~2 GiB of a file into one ArrayBuffer ("could not be read, typically due to permission problems" past it). */
+export const MAX_DECODE_BYTES = 2 ** 31 - 1;
+
+/** The whole file's bytes, or an error naming the file and why (too large, unreadable). */
+async function readWhole(blob: Blob, name: string): Promise<ArrayBuffer> {
+  if (blob.size > MAX_DECODE_BYTES) throw new DecodeError(name, t('audio.tooLarge', { size: formatBytes(blob.size), max: formatBytes(MAX_DECODE_BYTES) }));
+  try {
+    return await blob.arrayBuffer();
+  } catch (e) {
+    throw new DecodeError(name, t('audio.cannotRead', { why: (e as Error).message }));
+  }
+}
+
 export async function decodeTo16k(blob: Blob, name = (blob as File).name ?? 'audio'): Promise<Float32Array> {
-  const buf = await blob.arrayBuffer();
+  let buf = await readWhole(blob, name);
   const bytes = new Uint8Array(buf);
+  /** Why our WAV reader passed the file on to the browser's decoder. */
+  let wavReason = '';
   if (isWavHeader(bytes)) {
     try {
       const r = await audioWorker().wavTo16k(transfer(bytes, [bytes.buffer]), name);
       return r.samples;
     } catch (e) {
-      throw new DecodeError(name, (e as Error).message.replace(`${name}: `, ''));
+      const reason = (e as Error).message.replace(`${name}: `, '');
+      // μ-law, A-law, MP3 in a WAV: Chromium's decoder reads what ours does not.
+      if ((e as Error).name !== 'UnsupportedCodecError') throw new DecodeError(name, reason);
+      wavReason = reason;
+      buf = await readWhole(blob, name); // the first copy went to the worker
     }
   }
   let decoded: AudioBuffer;
@@ -39,7 +58,7 @@ export async function decodeTo16k(blob: Blob, name = (blob as File).name ?? 'aud
     const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: 1, sampleRate: 16000 });
     decoded = await ctx.decodeAudioData(buf);
   } catch (e) {
-    throw new DecodeError(name, t('audio.cannotDecode', { why: (e as Error).message || 'unknown format' }));
+    throw new DecodeError(name, wavReason || t('audio.cannotDecode', { why: (e as Error).message || 'unknown format' }));
   }
   const channels: Float32Array[] = [];
   for (let c = 0; c < decoded.numberOfChannels; c++) channels.push(decoded.getChannelData(c).slice());
@@ -55,21 +74,36 @@ export async function decodeTo16k(blob: Blob, name = (blob as File).name ?? 'aud
  * Per file: the samples or the DecodeError.
  */
 export async function decodeManyTo16k(files: { blob: Blob; name: string }[]): Promise<(Float32Array | DecodeError)[]> {
-  const read = await Promise.all(files.map(async (f) => new Uint8Array(await f.blob.arrayBuffer())));
-  const batch = await audioWorker().manyTo16k(
-    transfer(read, read.map((b) => b.buffer)),
-    files.map((f) => f.name),
+  // A file that cannot be read (too large, gone from the folder) is its own error, not the batch's.
+  const read = await Promise.all(
+    files.map((f) =>
+      readWhole(f.blob, f.name).then(
+        (b) => new Uint8Array(b),
+        (e: unknown) => (e instanceof DecodeError ? e : new DecodeError(f.name, (e as Error).message)),
+      ),
+    ),
   );
-  return Promise.all(
-    batch.map(async (r, i): Promise<Float32Array | DecodeError> => {
-      const name = files[i].name;
-      if ('samples' in r) return r.samples;
-      if ('error' in r) return new DecodeError(name, r.error.replace(`${name}: `, ''));
-      try {
-        return await decodeTo16k(files[i].blob, name);
-      } catch (e) {
-        return e instanceof DecodeError ? e : new DecodeError(name, (e as Error).message);
-      }
-    }),
-  );
+  const readable = read.flatMap((r, i) => (r instanceof Uint8Array ? [i] : []));
+  const bytes = readable.map((i) => read[i] as Uint8Array);
+  const batch = bytes.length
+    ? await audioWorker().manyTo16k(
+        transfer(bytes, bytes.map((b) => b.buffer as ArrayBuffer)),
+        readable.map((i) => files[i].name),
+      )
+    : [];
+  const decoded = async (k: number): Promise<Float32Array | DecodeError> => {
+    const i = readable[k];
+    const r = batch[k];
+    const name = files[i].name;
+    if ('samples' in r) return r.samples;
+    if ('error' in r) return new DecodeError(name, r.error.replace(`${name}: `, ''));
+    try {
+      return await decodeTo16k(files[i].blob, name);
+    } catch (e) {
+      return e instanceof DecodeError ? e : new DecodeError(name, (e as Error).message);
+    }
+  };
+  const out = read as (Uint8Array | Float32Array | DecodeError)[];
+  await Promise.all(readable.map(async (i, k) => (out[i] = await decoded(k))));
+  return out as (Float32Array | DecodeError)[];
 }

@@ -15,6 +15,17 @@ export class AudioError extends Error {
   }
 }
 
+/**
+ * A WAV whose codec this reader does not decode (μ-law, A-law, ADPCM, MP3 in a WAV): the browser's
+ * own decoder may still read it. The name survives a worker boundary, the class does not.
+ */
+export class UnsupportedCodecError extends AudioError {
+  constructor(file: string, reason: string) {
+    super(file, reason);
+    this.name = 'UnsupportedCodecError';
+  }
+}
+
 /** Throws AudioError naming `name` and the first bad index when a sample is NaN or ±Infinity. */
 export function assertFinite(samples: Float32Array | Float64Array, name: string): void {
   for (let i = 0; i < samples.length; i++) {

@@ -1,7 +1,7 @@
 // RIFF/WAVE header parsing, written once as a generator that asks for byte
 // ranges, so the same code runs synchronously over bytes in memory and
 // asynchronously over a ByteSource that reads only the header chunks.
-import { AudioError } from './errors.ts';
+import { AudioError, UnsupportedCodecError } from './errors.ts';
 import type { WavInfo } from './types.ts';
 
 /** A byte range the parser needs next. */
@@ -67,7 +67,7 @@ function printableId(id: string): string {
 
 function unsupportedCodec(name: string, tag: number): AudioError {
   const codec = CODEC_NAMES[tag] ?? 'unknown codec';
-  return new AudioError(
+  return new UnsupportedCodecError(
     name,
     `unsupported codec: ${codec} (format tag ${hex4(tag)}); only PCM and IEEE float WAV can be read`,
   );
@@ -88,7 +88,7 @@ function parseFmt(b: Uint8Array, size: number, name: string): FmtChunk {
     for (let i = 0; i < GUID_TAIL.length; i++) {
       if (b[26 + i] !== GUID_TAIL[i]) {
         const guid = Array.from(b.subarray(24, 40), (x) => x.toString(16).padStart(2, '0')).join('');
-        throw new AudioError(name, `unsupported codec: WAVE_FORMAT_EXTENSIBLE sub-format GUID ${guid} is not PCM or IEEE float`);
+        throw new UnsupportedCodecError(name, `unsupported codec: WAVE_FORMAT_EXTENSIBLE sub-format GUID ${guid} is not PCM or IEEE float`);
       }
     }
     tag = subTag;
