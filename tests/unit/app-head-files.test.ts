@@ -5,6 +5,8 @@ import { exportHead } from '../../src/core/head/hf-format.ts';
 import { initHeadParams } from '../../src/core/head/init.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 import { importHeadFiles } from '../../src/browser/services/head-files.ts';
+import { bytesSource } from '../../src/core/io/byte-source.ts';
+import { readHeader, readTensors, serializeSafetensors } from '../../src/core/safetensors/format.ts';
 
 const spec = { type: 'hf', inputDim: 16, hiddenSize: 4, numLabels: 6, activation: 'none', dropout: 0 } as const;
 const files = exportHead({ spec, params: initHeadParams(spec, 1), labels: [...LABEL_NAMES] });
@@ -18,6 +20,29 @@ describe('importing a head from files in the app', () => {
     expect(head.head.spec).toEqual(spec);
     await expect(importHeadFiles(loose({ 'config.json': '{"id2label": ' }))).rejects.toThrow(/^config\.json: /);
     await expect(importHeadFiles(loose().filter((f) => f.name !== 'config.json'))).rejects.toThrow(/^config\.json is missing$/);
+  });
+
+  it('reads only the header and the head tensors of a large model.safetensors (the published one is 2.3 GB)', async () => {
+    // The head's tensors after 64 MiB of encoder weights, as in a full model's file.
+    const small = bytesSource(files['model.safetensors'], 'model.safetensors');
+    const header = await readHeader(small);
+    const names = Object.keys(header.tensors);
+    const tensors = await readTensors(small, header, names);
+    const filler = { name: 'wav2vec2_bert.encoder.filler', shape: [16 * 1024 * 1024], data: new Float32Array(16 * 1024 * 1024) };
+    const full = serializeSafetensors([filler, ...names.map((n) => ({ name: n, shape: header.tensors[n]!.shape, data: tensors.get(n)!.data }))]);
+    let read = 0;
+    class CountingFile extends File {
+      override slice(start?: number, end?: number, type?: string): Blob {
+        read += (end ?? this.size) - (start ?? 0);
+        return super.slice(start, end, type);
+      }
+    }
+    const model = new CountingFile([full as BlobPart], 'model.safetensors');
+    const head = await importHeadFiles([model, ...loose().filter((f) => f.name !== 'model.safetensors')]);
+    expect(head.head.spec).toEqual(spec);
+    expect(Array.from(head.head.params.w1)).toEqual(Array.from((await importHeadFiles(loose())).head.params.w1));
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(64 * 1024);
   });
 
   it("a zip names the head and prefixes its errors", async () => {

@@ -3,7 +3,7 @@
 // downloaded as a zip, imported from a zip or the loose files.
 import { unzip, zip, type Unzipped } from 'fflate';
 import { alignLabels, exportHead, importHead } from '../../core/head/hf-format.ts';
-import { bytesSource } from '../../core/io/byte-source.ts';
+import { blobSource, bytesSource, type ByteSource } from '../../core/io/byte-source.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { newId, type StoredHead } from '../store/store.ts';
 import { safeName } from './embedding-io.ts';
@@ -37,7 +37,6 @@ export async function exportHeadZip(h: StoredHead): Promise<{ blob: Blob; fileNa
 
 /** A head from a zip of the exported folder, or from model.safetensors + config.json (+ saturi_head.json). */
 export async function importHeadFiles(files: File[]): Promise<StoredHead> {
-  const byName: Record<string, Uint8Array> = {};
   // The head's name: the zip's or the folder's; loose files (a plain file picker) have neither, and
   // the first file's name ("model.safetensors") would name the head and prefix every error.
   let name = '';
@@ -46,31 +45,36 @@ export async function importHeadFiles(files: File[]): Promise<StoredHead> {
     else if (f.webkitRelativePath?.includes('/')) name ||= f.webkitRelativePath.split('/')[0]!;
   }
   const at = (file: string) => (name ? `${name}/${file}` : file);
+  // Loose files are read where they are needed (File.slice): the published model.safetensors is
+  // 2.3 GB with the encoder, of which the head import reads the header and a few MB of tensors.
+  const byName: Record<string, ByteSource> = {};
   for (const f of files) {
-    const bytes = new Uint8Array(await f.arrayBuffer());
     if (f.name.toLowerCase().endsWith('.zip')) {
+      const bytes = new Uint8Array(await f.arrayBuffer());
       const entries = await new Promise<Unzipped>((res, rej) => unzip(bytes, (e, d) => (e ? rej(new Error(`${f.name}: ${e.message}`)) : res(d))));
       for (const [path, data] of Object.entries(entries)) {
         const base = path.split('/').pop()!;
-        if ((HEAD_FILES as readonly string[]).includes(base)) byName[base] = data;
+        if ((HEAD_FILES as readonly string[]).includes(base)) byName[base] = bytesSource(data, at(base));
       }
     } else {
-      byName[f.name] = bytes;
+      byName[f.name] = blobSource(f, at(f.name));
     }
   }
   const where = name ? `${name}: ` : '';
   if (!byName['model.safetensors']) throw new Error(`${where}model.safetensors is missing`);
   if (!byName['config.json']) throw new Error(`${where}config.json is missing`);
   const dec = new TextDecoder();
-  const parse = (file: string) => {
+  const parse = async (file: string) => {
+    const src = byName[file]!;
     try {
-      return JSON.parse(dec.decode(byName[file]));
+      return JSON.parse(dec.decode(await src.read(0, await src.size())));
     } catch (e) {
       throw new Error(`${at(file)}: ${(e as Error).message}`);
     }
   };
-  const imported = await importHead(bytesSource(byName['model.safetensors'], at('model.safetensors')), parse('config.json'), {
-    ...(byName['saturi_head.json'] ? { saturi: parse('saturi_head.json') } : {}),
+  const saturi = byName['saturi_head.json'] ? await parse('saturi_head.json') : undefined;
+  const imported = await importHead(byName['model.safetensors'], await parse('config.json'), {
+    ...(saturi ? { saturi } : {}),
     configSource: at('config.json'),
   });
   const head = alignLabels(imported.head, LABEL_NAMES, at('config.json'));
