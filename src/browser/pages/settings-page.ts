@@ -40,8 +40,11 @@ export class SettingsPage extends LitElement {
     this.storage = await storageInfo();
     this.probe = await gpuProbe();
     try {
-      const r = await fetch(new URL('config.json', tinyModelUrl()), { method: 'HEAD' });
+      // GET, not HEAD: the service worker answers GETs from its cache, so an offline app that
+      // has the model cached does not call it missing.
+      const r = await fetch(new URL('config.json', tinyModelUrl()));
       this.tinyAvailable = r.ok;
+      await r.body?.cancel();
     } catch {
       this.tinyAvailable = false;
     }

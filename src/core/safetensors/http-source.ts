@@ -20,6 +20,15 @@ export class HttpSourceError extends Error {
   }
 }
 
+/** fetch, with a failure to connect (offline, DNS, refused: fetch's bare "Failed to fetch") named by its URL. */
+async function fetchOrExplain(doFetch: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await doFetch(url, init);
+  } catch (e) {
+    throw new HttpSourceError(url, `cannot be reached (${(e as Error).message}): offline, or the host is down`);
+  }
+}
+
 export function httpSource(url: string, init: { headers?: Record<string, string>; fetch?: typeof fetch } = {}): HttpSource {
   const doFetch = init.fetch ?? fetch;
   let size: number | undefined;
@@ -41,7 +50,7 @@ export function httpSource(url: string, init: { headers?: Record<string, string>
       if (size !== undefined) return size;
       // A one-byte range answers with the total in Content-Range (HEAD may be redirected without it).
       requests++;
-      const res = await doFetch(url, { headers: { ...init.headers, Range: 'bytes=0-0' } });
+      const res = await fetchOrExplain(doFetch, url, { headers: { ...init.headers, Range: 'bytes=0-0' } });
       if (res.status === 404) throw new HttpSourceError(url, 'not found (404)');
       if (res.status !== 206) {
         await res.body?.cancel();
@@ -59,7 +68,7 @@ export function httpSource(url: string, init: { headers?: Record<string, string>
       const end = Math.min(total, offset + length) - 1;
       if (end < offset) return new Uint8Array(0);
       requests++;
-      const res = await doFetch(url, { headers: { ...init.headers, Range: `bytes=${offset}-${end}` } });
+      const res = await fetchOrExplain(doFetch, url, { headers: { ...init.headers, Range: `bytes=${offset}-${end}` } });
       if (res.status !== 206) {
         await res.body?.cancel();
         throw new HttpSourceError(url, `range request bytes=${offset}-${end} answered HTTP ${res.status}`);
@@ -75,7 +84,7 @@ export function httpSource(url: string, init: { headers?: Record<string, string>
 
 /** GETs a small JSON file (e.g. config.json). */
 export async function fetchJson(url: string, init: { headers?: Record<string, string>; fetch?: typeof fetch } = {}): Promise<unknown> {
-  const res = await (init.fetch ?? fetch)(url, { headers: init.headers });
+  const res = await fetchOrExplain(init.fetch ?? fetch, url, { headers: init.headers });
   if (!res.ok) throw new HttpSourceError(url, `HTTP ${res.status}`);
   const text = await res.text();
   try {
