@@ -7,7 +7,7 @@ import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts'
 import { AppStateController, downloadBlob, getSettings, notifyChanged, requestPersistence, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
 import { folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
 import { scanFolder, type ScanResult } from '../services/dataset-scan.ts';
-import { EmbeddingJobRunner, JobBusyError, createDatasetJob, jobsRunningAnywhere, type JobProgress } from '../services/embed-job.ts';
+import { EmbeddingJobRunner, JobBusyError, createDatasetJob, jobsRunningAnywhere, whenJobReleased, type JobProgress } from '../services/embed-job.ts';
 import { exportSetZip, importSetFromFolder, importSetFromZip } from '../services/embedding-io.ts';
 import { encoderChoice, loadEncoder } from '../services/workers.ts';
 import type { StoredJob, StoredSetRecord } from '../store/store.ts';
@@ -50,16 +50,32 @@ export class DatasetPage extends LitElement {
   notice = '';
   /** Sets whose jobs run in another tab (their Web Lock is held there). */
   elsewhere = new Set<string>();
+  /** Sets whose lock, held elsewhere, this page waits on. */
+  private readonly watching = new Set<string>();
+  private refreshSeq = 0;
   private readonly i18n = new I18nController(this);
   private readonly appState = new AppStateController(this, () => this.refresh());
 
   static override styles = [sharedStyles];
 
   private async refresh() {
+    // Refreshes overlap (this tab's changes, other tabs', a lock let go): only the latest started lands.
+    const seq = ++this.refreshSeq;
     const s = await store();
-    let running: Set<string>;
-    [this.sets, this.jobs, this.storage, running] = await Promise.all([s.listSets(), s.listJobs(), storageInfo(), jobsRunningAnywhere().catch(() => new Set<string>())]);
+    const [sets, jobs, storage, running] = await Promise.all([s.listSets(), s.listJobs(), storageInfo(), jobsRunningAnywhere().catch(() => new Set<string>())]);
+    if (seq !== this.refreshSeq) return;
+    [this.sets, this.jobs, this.storage] = [sets, jobs, storage];
     this.elsewhere = new Set([...running].filter((id) => !busyHere(id)));
+    // A job held elsewhere is watched until its lock is let go: the other tab finished or closed,
+    // or this page was reloaded and the lock of the page before had not been released yet.
+    for (const id of this.elsewhere) {
+      if (this.watching.has(id)) continue;
+      this.watching.add(id);
+      void whenJobReleased(id).then(() => {
+        this.watching.delete(id);
+        if (this.isConnected) void this.refresh();
+      });
+    }
   }
 
   private async pickFolder() {

@@ -48,9 +48,15 @@ export async function saveSettings(patch: Partial<AppSettings>): Promise<AppSett
   return next;
 }
 
-/** Tells every page that stored data changed (sets, heads, runs, settings). */
+// The app's other tabs hear of changes too: a job started or a head trained in one tab shows
+// in the others without a navigation.
+const otherTabs = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('saturi-state') : null;
+otherTabs?.addEventListener('message', (e: MessageEvent<string>) => window.dispatchEvent(new CustomEvent('saturi-state', { detail: e.data })));
+
+/** Tells every page, in this tab and the app's others, that stored data changed (sets, jobs, heads, runs, settings). */
 export function notifyChanged(what: string): void {
   window.dispatchEvent(new CustomEvent('saturi-state', { detail: what }));
+  otherTabs?.postMessage(what);
 }
 
 export interface StorageInfo {

@@ -96,6 +96,15 @@ export async function jobsRunningAnywhere(): Promise<Set<string>> {
 }
 
 /**
+ * Resolves once nobody holds the set's job lock: the job running in another tab ended, or the
+ * page that ran it before a reload is gone (its lock outlives it for a moment). Held for no time.
+ */
+export async function whenJobReleased(setId: string): Promise<void> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  if (locks) await locks.request(jobLockName(setId), { mode: 'shared' }, () => undefined);
+}
+
+/**
  * Runs `fn` holding the set's job lock, or rejects with JobBusyError at once when someone holds
  * it: two runners appending to one set would store every item twice.
  */
@@ -136,6 +145,11 @@ export class EmbeddingJobRunner {
     this.running = true;
     this.pauseRequested = false;
     const run = withJobLock(this.setId, () => this.runJob()).finally(() => (this.running = false));
+    // Told once the lock is released, so other tabs stop showing it as running there.
+    void run.then(
+      () => notifyChanged('jobs'),
+      () => notifyChanged('jobs'),
+    );
     this.stoppedPromise = run;
     return run;
   }
@@ -173,6 +187,7 @@ export class EmbeddingJobRunner {
       await this.store.putJob(job);
     };
     await save('running');
+    notifyChanged('jobs'); // other tabs show it running there
     this.onProgress(progress('running'));
     // Every batch must run on the set's own encoder: another page may load another one meanwhile.
     const m = set.manifest as unknown as EmbeddingManifest;
