@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { decodeWav, wavInfoOf } from '../../src/core/audio/wav.ts';
 import { generateAihubCorpus, type GeneratedCorpus, type PlantedReject, type PlantedSegment } from '../helpers/aihub-corpus.ts';
@@ -250,6 +250,16 @@ describe('saturi preprocess elder', () => {
     expectRejectsMatch(r.rejects, corpus.rejects.elder);
     expect(r.report.reasons.unknown_region_code).toBe(1);
     expect(r.report.reasons.speaker_cap).toBeGreaterThan(0);
+
+    // Every recording cut, then a rerun with a lower cap: recordings now past it get no task, and
+    // what they gave before goes (it used to stay on disk, outside the CSV).
+    const capped = join(dir, 'out', 'elder-recapped');
+    const all = await preprocess('elder', corpus.root, capped, ['--max-per-speaker', '1000']);
+    const lower = await preprocess('elder', corpus.root, capped, ['--max-per-speaker', '1']);
+    expect(new Set(all.rows.map((row) => row.source)).size).toBeGreaterThan(new Set(lower.rows.map((row) => row.source)).size);
+    expect(lower.rows.length).toBe(5);
+    const onDisk = (readdirSync(capped, { recursive: true }) as string[]).filter((f) => f.endsWith('.wav')).map((f) => resolve(capped, f)).sort();
+    expect(onDisk).toEqual(lower.rows.map((row) => resolve(row.path!)).sort());
   });
 });
 

@@ -67,10 +67,29 @@ export async function reusableMarker(outDir: string, stem: string, signature: st
  */
 export async function writeMarker(outDir: string, stem: string, marker: Omit<DoneMarker, 'version'>): Promise<void> {
   const path = markerPath(outDir, stem);
-  const before = await readFile(path, 'utf8').then((t) => (JSON.parse(t) as Partial<DoneMarker>).outputs ?? {}, () => ({}));
+  const before = await previousOutputs(path);
   await mkdir(join(outDir, '.done'), { recursive: true });
   await writeFileAtomic(path, JSON.stringify({ version: VERSION, ...marker }));
-  // Only files under the output folder: a marker copied from elsewhere must not delete anything else.
+  await removeOutputs(outDir, Object.keys(before).filter((old) => !(old in marker.outputs)));
+}
+
+/**
+ * A recording that yields nothing this run and gets no task (an elder recording past its
+ * speaker's cap): the segment files of its earlier run and its marker go.
+ */
+export async function dropMarker(outDir: string, stem: string): Promise<void> {
+  const path = markerPath(outDir, stem);
+  const before = await previousOutputs(path);
+  await removeOutputs(outDir, Object.keys(before));
+  await rm(path, { force: true });
+}
+
+async function previousOutputs(path: string): Promise<Record<string, number>> {
+  return readFile(path, 'utf8').then((t) => (JSON.parse(t) as Partial<DoneMarker>).outputs ?? {}, () => ({}));
+}
+
+/** Only files under the output folder: a marker copied from elsewhere must not delete anything else. */
+async function removeOutputs(outDir: string, paths: readonly string[]): Promise<void> {
   const inside = resolve(outDir) + sep;
-  for (const old of Object.keys(before)) if (!(old in marker.outputs) && resolve(old).startsWith(inside)) await rm(old, { force: true });
+  for (const old of paths) if (resolve(old).startsWith(inside)) await rm(old, { force: true });
 }

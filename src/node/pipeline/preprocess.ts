@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import type { SegmentPlan } from '../../core/dataset/dialect-rules.ts';
 import { capPerSpeaker, parseElderStem } from '../../core/dataset/elder-rules.ts';
 import { dialectLabelFromPath, stemOf } from '../../core/dataset/paths.ts';
+import { dropMarker } from './done-marker.ts';
 import { countReasons, REJECT_COLUMNS, type ReasonCounts, type RejectRow } from '../../core/dataset/reasons.ts';
 import { SEGMENT_COLUMNS, type SegmentRow } from '../../core/dataset/rows.ts';
 import { parseSeoulMetadataLine } from '../../core/dataset/seoul-rules.ts';
@@ -224,6 +225,9 @@ async function elderJobs(o: PreprocessOptions, pool: WorkerPool, window: number,
       if (capped.segments.length > 0) {
         const segments: SegmentPlan[] = capped.segments;
         cuts.push({ task: { kind: 'elder-cut', wav: r.wav, label: r.label, dialect: r.dialect, outDir: o.outDir, segments, cut: cutOptions(o) } });
+      } else {
+        // No task, so no marker rewrite: what an earlier run cut from it (a higher cap) goes here.
+        await dropMarker(o.outDir, stemOf(r.wav));
       }
     },
   );
