@@ -1,7 +1,7 @@
 // Pure parts of the app: reading a dataset folder's CSVs into embedding-job
 // items, folder path handling, and what 'auto' encoder settings resolve to.
 import { describe, expect, it } from 'vitest';
-import { scanFolder } from '../../src/browser/services/dataset-scan.ts';
+import { resumableJob, scanFolder } from '../../src/browser/services/dataset-scan.ts';
 import { folderFromFiles, normalise } from '../../src/browser/services/folder.ts';
 import { DEFAULT_SETTINGS, resolveEncoder } from '../../src/browser/services/settings.ts';
 
@@ -10,6 +10,24 @@ function fileAt(path: string, text = 'x'): File {
   Object.defineProperty(f, 'webkitRelativePath', { value: path });
   return f;
 }
+
+describe('which unfinished job a scanned folder resumes', () => {
+  const csv = (rows: string) => fileAt('corpus/train.csv', `name,path,dialect\n${rows}`);
+  const files = [fileAt('corpus/wav/a.wav'), fileAt('corpus/wav/b.wav')];
+  const scan = async (rows: string) => (await scanFolder(folderFromFiles([...files, csv(rows)]))).items;
+
+  it('the same folder with the same rows resumes; an edited one of the same size does not', async () => {
+    const items = await scan('a.wav,wav/a.wav,Jeju-do\nb.wav,wav/b.wav,Jeju-do\n');
+    const job = { setId: 's1', status: 'paused', folderName: 'corpus', items };
+    const any = () => true;
+    expect(resumableJob([job], 'corpus', await scan('b.wav,wav/b.wav,Jeju-do\na.wav,wav/a.wav,Jeju-do\n'), any)).toBe(job); // order free
+    // A label corrected since: same count of rows, another set.
+    expect(resumableJob([job], 'corpus', await scan('a.wav,wav/a.wav,Jeju-do\nb.wav,wav/b.wav,Gangwon-do\n'), any)).toBeUndefined();
+    expect(resumableJob([job], 'other', items, any)).toBeUndefined();
+    expect(resumableJob([{ ...job, status: 'done' }], 'corpus', items, any)).toBeUndefined();
+    expect(resumableJob([job], 'corpus', items, () => false)).toBeUndefined();
+  });
+});
 
 describe('dataset folder scan', () => {
   it('reads name,path,dialect[,split] rows with paths relative to the CSV, and says why rows are skipped', async () => {

@@ -6,7 +6,7 @@ import { sharedStyles } from '../components/shared-styles.ts';
 import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
 import { AppStateController, downloadBlob, getSettings, notifyChanged, requestPersistence, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
 import { folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
-import { scanFolder, type ScanResult } from '../services/dataset-scan.ts';
+import { resumableJob, scanFolder, type ScanResult } from '../services/dataset-scan.ts';
 import { EmbeddingJobRunner, JobBusyError, createDatasetJob, jobsRunningAnywhere, whenJobReleased, type JobProgress } from '../services/embed-job.ts';
 import { exportSetZip, importSetFromFolder, importSetFromZip } from '../services/embedding-io.ts';
 import { encoderChoice, loadEncoder } from '../services/workers.ts';
@@ -115,7 +115,7 @@ export class DatasetPage extends LitElement {
       // A folder whose unfinished job exists: resume it with these files.
       const s = await store();
       const jobs = await s.listJobs();
-      const match = jobs.find((j) => j.status !== 'done' && j.folderName === folder.name && j.items.length === scan.items.length && !busyHere(j.setId) && !this.elsewhere.has(j.setId));
+      const match = resumableJob(jobs, folder.name, scan.items, (j) => !busyHere(j.setId) && !this.elsewhere.has(j.setId));
       if (match) {
         folders.set(match.setId, folder);
         this.notice = t('dataset.resuming', { name: folder.name });

@@ -74,3 +74,20 @@ export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
   for (const it of items) counts[it.dialect] = (counts[it.dialect] ?? 0) + 1;
   return { csvs, items, problems, counts, embeddingSet: null };
 }
+
+/**
+ * The unfinished job a freshly scanned folder continues: same folder name and the same items
+ * (id, file, label, split, speaker), not merely as many. A folder edited since (a label fixed, a
+ * file swapped for another of the same count) starts a new set instead of resuming the old
+ * job's labels.
+ */
+export function resumableJob<J extends { status: string; folderName: string; items: readonly JobItem[] }>(
+  jobs: readonly J[],
+  folderName: string,
+  items: readonly JobItem[],
+  available: (job: J) => boolean,
+): J | undefined {
+  const key = (it: JobItem) => JSON.stringify([it.id, it.path, it.dialect, it.split, it.speaker ?? '']);
+  const wanted = items.map(key).sort().join('\n');
+  return jobs.find((j) => j.status !== 'done' && j.folderName === folderName && j.items.length === items.length && available(j) && j.items.map(key).sort().join('\n') === wanted);
+}
