@@ -341,6 +341,13 @@ describe('SessionPoolEmbedder', () => {
     expect(await Promise.all(codes)).toEqual([0, 0]);
   }, WORKER_TEST_MS);
 
+  it('a first session never made into a pool is closed the same way: it exits by itself', async () => {
+    const first = await SessionPoolEmbedder.startFirst({ ...enc.reload, threads: 1 }, { mode: 'eval' });
+    const code = new Promise<number>((resolve) => first.worker.once('exit', resolve));
+    await first.close();
+    expect(await code).toBe(0); // terminate() gives 1
+  }, WORKER_TEST_MS);
+
   it('fails to start with the loader\'s error, naming the model folder, when a session cannot load the model', async () => {
     const missing = join(tmp.dir, 'no-model');
     await expect(SessionPoolEmbedder.start(2, { model: missing, dtype: 'fp32', cacheDir: tmp.dir, threads: 1 }, { mode: 'eval' })).rejects.toThrow(missing);

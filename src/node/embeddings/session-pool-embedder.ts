@@ -104,7 +104,8 @@ export class SessionPoolEmbedder {
     const worker = startTsWorker(new URL('./session-worker.ts', import.meta.url));
     try {
       const facts = await initWorker(worker, { type: 'init', load, options, progress: onProgress !== undefined }, onProgress);
-      return { worker, facts, load, options, close: async () => void (await worker.terminate()) };
+      // Idle, but ended like a pool's session: it releases the model and exits by itself.
+      return { worker, facts, load, options, close: () => closeSessionWorker(worker) };
     } catch (e) {
       await worker.terminate();
       throw e;
