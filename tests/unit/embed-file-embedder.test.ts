@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
 import { toMono16k } from '../../src/core/audio/resample.ts';
-import { embedSegments, embedSegmentsEach, prepareBatch, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
+import { embedSegments, embedSegmentsEach, prepareBatch, sessionFailure, splitPreparedBatch, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../src/core/encoder/worker-api.ts';
 import { chunkBounds, FileEmbedder, timingsSince, type ChunkOutcome, type FileEmbedderOptions, type FileRow } from '../../src/node/embeddings/file-embedder.ts';
 import { chunkParts, CLOSE_GRACE_MS, partsBySize, SessionPoolEmbedder, sessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
@@ -95,7 +95,7 @@ describe('embedSegmentsEach', () => {
     const opts: EmbedOptions = { mode: 'eval', batchSize: 4, maxPaddingFraction: 10 };
     const out = await embedSegmentsEach(counting, enc.extractor, segments, opts);
     expect(out.map((o) => o.id)).toEqual([rows[0]!.id, 'huge', rows[2]!.id, rows[3]!.id]);
-    expect(out[1]).toEqual({ id: 'huge', window: 0, start: 0, end: 0.8, error: expect.stringMatching(/^huge: samples too large for the features \(peak 4\.5e\+19,/) });
+    expect(out[1]).toEqual({ id: 'huge', window: 0, start: 0, end: 0.8, stage: 'features', error: expect.stringMatching(/^huge: samples too large for the features \(peak 4\.5e\+19,/) });
     // The three good clips still share one session run.
     expect(batches).toEqual([3]);
     const want = await embedSegments(enc.session, enc.extractor, segments.filter((s) => s.id !== 'huge'), opts);
@@ -106,6 +106,40 @@ describe('embedSegmentsEach', () => {
     });
     // embedSegments (the classify page's call) throws the clip's own error instead.
     await expect(embedSegments(enc.session, enc.extractor, segments, opts)).rejects.toThrow(/^huge: samples too large/);
+    expect(sessionFailure(out)).toBeUndefined();
+  });
+
+  it('a batch whose features fail as a batch (not one clip) fails each clip, without throwing', async () => {
+    const segments = await Promise.all([0, 2, 3].map(async (i) => ({ id: rows[i]!.id, samples: toMono16k(await readWavFile(rows[i]!.file)) })));
+    // An extractor that cannot make batches of more than one clip (memory, say).
+    const small = new Proxy(enc.extractor, {
+      get: (target, key) =>
+        key === 'extractBatch'
+          ? (clips: Float32Array[], ...rest: unknown[]) => {
+              if (clips.length > 1) throw new Error('out of memory (simulated)');
+              return (target.extractBatch as (...a: unknown[]) => unknown).call(target, clips, ...rest);
+            }
+          : Reflect.get(target, key),
+    });
+    const out = await embedSegmentsEach(enc.session, small, segments, { mode: 'eval', batchSize: 4, maxPaddingFraction: 10 });
+    expect(out.map((o) => ('error' in o ? [o.stage, o.error] : 'ok'))).toEqual(segments.map(() => ['features', 'out of memory (simulated)']));
+  });
+
+  it('a clip the session refuses is an encoder failure naming it; a session that refuses every clip is the session\'s failure', async () => {
+    const segments = await Promise.all([0, 2, 3].map(async (i) => ({ id: rows[i]!.id, name: rows[i]!.path, samples: toMono16k(await readWavFile(rows[i]!.file)) })));
+    const badFrames = prepareBatch(enc.extractor, [segments[1]!.samples]).frames;
+    const picky: EncoderSession = {
+      dim: enc.session.dim,
+      run: (f, m, batch, frames) => (batch > 1 || frames === badFrames ? Promise.reject(new Error('device lost (simulated)')) : enc.session.run(f, m, batch, frames)),
+    };
+    const opts: EmbedOptions = { mode: 'eval', batchSize: 4, maxPaddingFraction: 10 };
+    const out = await embedSegmentsEach(picky, enc.extractor, segments, opts);
+    expect(out[1]).toMatchObject({ id: rows[2]!.id, stage: 'encoder', error: `${rows[2]!.path}: device lost (simulated)` });
+    expect(out.filter((o) => 'embedding' in o)).toHaveLength(2);
+    expect(sessionFailure(out)).toBeUndefined(); // one bad clip: the others went through
+    const dead: EncoderSession = { dim: enc.session.dim, run: () => Promise.reject(new Error('device lost (simulated)')) };
+    const none = await embedSegmentsEach(dead, enc.extractor, segments, opts);
+    expect(sessionFailure(none)).toMatchObject({ stage: 'encoder', error: expect.stringMatching(/device lost/) });
   });
 });
 

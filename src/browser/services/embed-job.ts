@@ -7,6 +7,7 @@ import preprocessorConfig from '../../../configs/preprocessor_config.json' with 
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { createManifest, type EmbeddingManifest } from '../../core/encoder/embedding-set.ts';
 import type { EmbedMode, EmbedSegment, ExpectedEncoder, LoadResult } from '../../core/encoder/worker-api.ts';
+import { sessionFailure } from '../../core/encoder/pipeline.ts';
 import { newId, type JobItem, type SaturiStore, type StoredJob, type StoredSetRecord } from '../store/store.ts';
 import { AppendBuffer } from '../store/append-buffer.ts';
 import { decodeManyTo16k } from './audio.ts';
@@ -239,9 +240,13 @@ export class EmbeddingJobRunner {
               undefined,
               expected,
             );
+            // The session failed on every clip of the call (a lost WebGPU device, no memory): the
+            // job stops, resumable, instead of rejecting every recording from here on for good.
+            const failed = sessionFailure(results);
+            if (failed) throw new Error(failed.error);
             for (const r of results) {
               const it = batch.find((x) => x.id === r.id)!;
-              // A recording the encoder could not take (its features failed) is skipped and reported.
+              // A recording whose features failed, or the one clip the session refused, is skipped and reported.
               if (!('embedding' in r)) {
                 reject(it, r.error);
                 continue;

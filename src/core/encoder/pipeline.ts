@@ -168,7 +168,14 @@ export function preparePlannedPart(
         failed.push({ item: i, error: err instanceof Error ? err : new Error(String(err)) });
       }
     }
-    return items.length ? { items, prepared: preparePlannedBatch(extractor, plan, items, samples, names, buffers), failed } : { items, failed };
+    if (!items.length) return { items, failed };
+    try {
+      return { items, prepared: preparePlannedBatch(extractor, plan, items, samples, names, buffers), failed };
+    } catch (again) {
+      // The batch itself fails (not one clip of it): every clip fails with that error.
+      const error = again instanceof Error ? again : new Error(String(again));
+      return { items: [], failed: [...failed, ...items.map((item) => ({ item, error }))] };
+    }
   }
 }
 
@@ -250,9 +257,19 @@ export async function runBatchOrEachClip(
 }
 
 /** A clip of a plan that could not be embedded, and why. */
-function clipFailure(plan: EmbedPlan, item: number, ids: readonly string[], error: string): EmbedFailure {
+function clipFailure(plan: EmbedPlan, item: number, ids: readonly string[], stage: EmbedFailure['stage'], error: string): EmbedFailure {
   const c = plan.clips[item]!;
-  return { id: ids[c.segment]!, window: c.window, start: c.span.start / plan.sampleRate, end: c.span.end / plan.sampleRate, error };
+  return { id: ids[c.segment]!, window: c.window, start: c.span.start / plan.sampleRate, end: c.span.end / plan.sampleRate, stage, error };
+}
+
+/**
+ * The failure that blames the session rather than the clips of an embedSegmentsEach call: every
+ * clip failed, at least one in the encoder (a lost WebGPU device, memory). A job stops on it,
+ * resumable, instead of rejecting each recording for good.
+ */
+export function sessionFailure(results: readonly (EmbedResult | EmbedFailure)[]): EmbedFailure | undefined {
+  if (!results.length || results.some((r) => 'embedding' in r)) return undefined;
+  return (results as EmbedFailure[]).find((f) => f.stage === 'encoder');
 }
 
 /**
@@ -308,7 +325,7 @@ async function embedLoop(
     const part = next!;
     // A batch whose features fail is reported in its turn, after the batches before it.
     if (throwFirst && part.failed.length) throw part.failed[0]!.error;
-    for (const f of part.failed) results[f.item] = clipFailure(plan, f.item, ids, f.error.message);
+    for (const f of part.failed) results[f.item] = clipFailure(plan, f.item, ids, 'features', f.error.message);
     // The next batch's features are made while this one runs: on WebGPU run() awaits the
     // GPU, leaving this thread free (on CPU backends it changes nothing).
     const running = part.prepared
@@ -323,7 +340,7 @@ async function embedLoop(
     part.items.forEach((i, k) => {
       const o = outs[k]!;
       // Feature errors name their clip already; the session's do not.
-      if (typeof o === 'string') results[i] = clipFailure(plan, i, ids, `${names[plan.clips[i]!.segment]}: ${o}`);
+      if (typeof o === 'string') results[i] = clipFailure(plan, i, ids, 'encoder', `${names[plan.clips[i]!.segment]}: ${o}`);
       else {
         results[i] = o;
         embedded.push(o);

@@ -107,6 +107,11 @@ export interface EmbedFailure {
   window: number;
   start: number;
   end: number;
+  /**
+   * Where it failed: 'features' says the audio cannot be used (a verdict on the clip); 'encoder'
+   * may be the session's state (a lost GPU device, memory) rather than the clip's.
+   */
+  stage: 'features' | 'encoder';
   /** Why, naming the segment. */
   error: string;
 }
