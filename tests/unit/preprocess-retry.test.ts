@@ -4,7 +4,7 @@
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDialectTask } from '../../src/node/pipeline/recording.ts';
+import { runDialectTask, runElderPlanTask } from '../../src/node/pipeline/recording.ts';
 import { markerPath } from '../../src/node/pipeline/done-marker.ts';
 import { stemOf } from '../../src/core/dataset/paths.ts';
 import type { DialectTask } from '../../src/node/pipeline/tasks.ts';
@@ -69,6 +69,23 @@ describe('a read that fails for a reason of the moment', () => {
     expect(existsSync(markerPath(task.outDir, stemOf(wav)))).toBe(true);
     // and the run after that reuses the marker
     expect((await runDialectTask(task)).reused).toBe(true);
+  });
+
+  it('an elder label read that fails for a reason of the moment says so, so the run keeps what was cut from it', async () => {
+    failing.readFile.add(label);
+    failing.code = 'EIO';
+    const plan = await runElderPlanTask({ kind: 'elder-plan', label, speaker: 'x', minSeconds: 3 });
+    expect(plan).toEqual({ segments: [], retry: true, rejects: [{ file: label, item: '', reason: 'bad_label_file', detail: 'cannot read: EIO (not marked done: the next run retries it)' }] });
+    failing.code = 'ENOENT'; // gone: a verdict, nothing to keep
+    expect((await runElderPlanTask({ kind: 'elder-plan', label, speaker: 'x', minSeconds: 3 })).retry).toBeUndefined();
+  });
+
+  it('an error that is not of the moment (a file too large to read) is marked done like a missing one', async () => {
+    failing.readFile.add(label);
+    failing.code = 'ERR_FS_FILE_TOO_LARGE';
+    const r = await runDialectTask(task);
+    expect(r.rejects).toEqual([{ file: label, item: '', reason: 'bad_label_file', detail: 'cannot read: ERR_FS_FILE_TOO_LARGE' }]);
+    expect(existsSync(markerPath(task.outDir, stemOf(wav)))).toBe(true);
   });
 
   it('a WAV that is not there is a lasting reject: marked done, reused while nothing changes', async () => {

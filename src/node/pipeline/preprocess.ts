@@ -225,7 +225,7 @@ async function elderJobs(o: PreprocessOptions, pool: WorkerPool, window: number,
       if (capped.segments.length > 0) {
         const segments: SegmentPlan[] = capped.segments;
         cuts.push({ task: { kind: 'elder-cut', wav: r.wav, label: r.label, dialect: r.dialect, outDir: o.outDir, segments, cut: cutOptions(o) } });
-      } else {
+      } else if (!plan.retry) {
         // No task, so no marker rewrite: what an earlier run cut from it (a higher cap) goes here.
         await dropMarker(o.outDir, stemOf(r.wav));
       }

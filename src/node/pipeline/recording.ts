@@ -31,17 +31,17 @@ function errorText(e: unknown): string {
   return e instanceof AudioError ? e.reason : e instanceof Error ? e.message : String(e);
 }
 
-/** Errno codes that say what the file is, not what the system was doing: a rerun would get them again. */
-const LASTING_CODES = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
+/** Errno codes of the moment: what the system was doing (open files, I/O, a permission fixed later), not what the file is. */
+const PASSING_CODES = new Set(['EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY', 'EACCES', 'EPERM', 'ETIMEDOUT', 'ESTALE', 'ENOMEM', 'EINTR']);
 
 /**
- * A read error worth retrying: one from the system (too many open files, an I/O error, a permission
- * fixed later) rather than a verdict on the file's content or a file that is not there — the
- * done-marker's signature only changes when the file does, so recording it would skip the file for good.
+ * A read error worth retrying: the done-marker's signature only changes when the file does, so
+ * recording such a failure would skip the file for good. A verdict on the content, a missing file
+ * or one too large to read is recorded.
  */
-function retryable(e: unknown): boolean {
+export function retryable(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return !(e instanceof AudioError) && typeof code === 'string' && !LASTING_CODES.has(code);
+  return !(e instanceof AudioError) && typeof code === 'string' && PASSING_CODES.has(code);
 }
 
 /** A reject for a read error; one worth retrying keeps the recording from being marked done. */
@@ -235,7 +235,10 @@ export async function runElderPlanTask(t: ElderPlanTask): Promise<PlanResult> {
     return selectElderSentences(sentences, t.label, t.speaker, t.minSeconds);
   } catch (e) {
     if (!(e instanceof LabelError)) throw e;
-    return { segments: [], rejects: [{ file: t.label, item: '', reason: 'bad_label_file', detail: e.reason }] };
+    // A read of the moment failing: the recording's earlier segments stay, and the next run retries it.
+    const retry = e instanceof LabelReadError && retryable(e.readError);
+    const detail = retry ? `${e.reason} (not marked done: the next run retries it)` : e.reason;
+    return { segments: [], rejects: [{ file: t.label, item: '', reason: 'bad_label_file', detail }], ...(retry ? { retry } : {}) };
   }
 }
 

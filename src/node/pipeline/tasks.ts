@@ -71,6 +71,8 @@ export interface RecordingResult {
 export interface PlanResult {
   segments: SegmentPlan[];
   rejects: RejectRow[];
+  /** The label could not be read for a reason of the moment: keep what an earlier run cut, retry next run. */
+  retry?: boolean;
 }
 
 export interface ProbeOutcome {
