@@ -219,6 +219,11 @@ describe('saturi train / eval', () => {
     const empty = join(tmp.dir, 'emb-eval-empty');
     await writeLabelledSet(empty, clusteredVectors(0, 20, 2), 'test');
     await expect(evalWith({ eval_file: empty })).rejects.toThrow(/key "eval_file" names .*emb-eval-empty, an embedding set with no rows: nothing to evaluate/);
+    // A path through a file (ENOTDIR) names the key too, no stack trace.
+    const aFile = join(tmp.dir, 'a-file');
+    writeFileSync(aFile, 'x');
+    await expect(evalWith({ eval_file: join(aFile, 'set') })).rejects.toThrow(/key "eval_file" names .*a-file\/set, which cannot be read as an embedding set/);
+    await expect(evalWith({ output_file: join(aFile, 'eval.json') })).rejects.toThrow(/key "output_file" cannot make the folder of .*a-file\/eval\.json: ENOTDIR/);
     const zip = join(tmp.dir, 'set.zip');
     writeFileSync(zip, 'PK');
     await expect(evalWith({ eval_file: zip })).rejects.toThrow(/key "eval_file" names .*set\.zip, a zipped embedding set \(the app's export\): unzip it/);

@@ -4,7 +4,7 @@
 // its reason to rejects.jsonl and the job goes on).
 import { readFileSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { createManifest, type EncoderDtype, type EmbeddingIndexRow } from '../../core/encoder/embedding-set.ts';
@@ -122,7 +122,8 @@ export function readSegmentCsv(csvPath: string, labels: readonly string[] = LABE
       rejects.push({ id, path, reason: `CSV line ${line}: unknown dialect "${dialect}" (expected one of ${labels.join(', ')})` });
       return;
     }
-    const file = isAbsolute(path) ? path : resolve(base, path);
+    // resolve() normalises absolute paths too: /d/./a.wav and /d//a.wav are /d/a.wav.
+    const file = resolve(base, path);
     const first = files.get(file);
     if (first !== undefined) {
       rejects.push({ id, path, reason: `CSV line ${line}: duplicate file (line ${first} lists the same file: ${file})` });

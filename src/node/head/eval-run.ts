@@ -15,10 +15,11 @@ import { loadLabelledSet } from './labelled-set.ts';
 
 /** Makes output_file's folder if need be; a folder given as the file, or one that cannot be made, names the key. */
 function prepareOutputFile(file: string, configPath: string): void {
-  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new ConfigError(configPath, 'output_file', `${file} is a folder, not a file name`);
   try {
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new ConfigError(configPath, 'output_file', `${file} is a folder, not a file name`);
     mkdirSync(dirname(resolve(file)), { recursive: true });
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(configPath, 'output_file', `cannot make the folder of ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }

@@ -15,14 +15,15 @@ export interface LoadedSet extends LabelledVectors {
 
 export async function loadLabelledSet(dir: string, labelColumn: string, configSource: string, configKey: string): Promise<LoadedSet> {
   const abs = resolve(dir);
-  // The app exports a set as one .zip; the CLI reads the folder it unzips to.
-  if (statSync(abs, { throwIfNoEntry: false })?.isFile() && abs.toLowerCase().endsWith('.zip')) {
-    throw new ConfigError(configSource, configKey, `names ${dir}, a zipped embedding set (the app's export): unzip it and give the folder holding manifest.json`);
-  }
   let set;
   try {
+    // The app exports a set as one .zip; the CLI reads the folder it unzips to.
+    if (abs.toLowerCase().endsWith('.zip') && statSync(abs, { throwIfNoEntry: false })?.isFile()) {
+      throw new ConfigError(configSource, configKey, `names ${dir}, a zipped embedding set (the app's export): unzip it and give the folder holding manifest.json`);
+    }
     set = await readEmbeddingSet(abs);
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(configSource, configKey, `names ${dir}, which cannot be read as an embedding set: ${(e as Error).message}`);
   }
   const labels = new Int32Array(set.rows.length);
