@@ -19,7 +19,8 @@ export interface AudioWorkerApi {
   channelsTo16k(channels: Float32Array[], sampleRate: number, name: string): Promise<Float32Array>;
 }
 
-export type BatchDecoded = { samples: Float32Array } | { error: string } | { notWav: true };
+/** `notWav`: true for another format, or why our WAV reader passed a WAV on (its codec). */
+export type BatchDecoded = { samples: Float32Array } | { error: string } | { notWav: true | string };
 
 const api: AudioWorkerApi = {
   async manyTo16k(files, names) {
@@ -37,7 +38,7 @@ const api: AudioWorkerApi = {
         buffers.push(samples.buffer as ArrayBuffer);
       } catch (e) {
         // μ-law and the like: the page hands the file to the browser's decoder.
-        out.push(e instanceof UnsupportedCodecError ? { notWav: true } : { error: (e as Error).message });
+        out.push(e instanceof UnsupportedCodecError ? { notWav: e.reason } : { error: (e as Error).message });
       }
     }
     return transfer(out, buffers);

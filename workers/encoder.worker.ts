@@ -9,8 +9,8 @@ import { loadBrowserEncoder, type BrowserEncoder } from '../src/browser/encoder/
 let encoder: BrowserEncoder | null = null;
 /** The call running now: cancel() stops it, not the calls queued behind it. */
 let current: { cancelled: boolean } | null = null;
-/** Ids of calls cancelled by id (running or queued), until they end. */
-const cancelledIds = new Set<string>();
+/** Ids of the calls made and not yet ended (running or queued): true once cancelled. */
+const calls = new Map<string, boolean>();
 // Yield to the event loop between batches so a cancel() message is handled promptly.
 const yieldToEvents = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
@@ -41,14 +41,20 @@ async function embedCall<T extends EmbedResult | EmbedFailure>(
   expected?: ExpectedEncoder,
   callId?: string,
 ): Promise<T[]> {
-  const cancelledById = () => callId !== undefined && cancelledIds.has(callId);
+  const cancelledById = () => callId !== undefined && calls.get(callId) === true;
   try {
     // Cancelled while it waited its turn: nothing to run.
     if (cancelledById()) throw new EmbedCancelledError();
     return await runEmbedCall(run, segments, opts, onProgress, expected, cancelledById);
   } finally {
-    if (callId !== undefined) cancelledIds.delete(callId);
+    if (callId !== undefined) calls.delete(callId);
   }
+}
+
+/** Queues a call in its turn, known by its id from now on (a cancel() may come before its turn). */
+function queueEmbedCall<T>(callId: string | undefined, call: () => Promise<T>): Promise<T> {
+  if (callId !== undefined) calls.set(callId, false);
+  return inTurn(call);
 }
 
 async function runEmbedCall<T extends EmbedResult | EmbedFailure>(
@@ -95,15 +101,18 @@ const api: EncoderWorkerApi = {
   },
 
   embed(segments, opts, onProgress, expected, callId) {
-    return inTurn(() => embedCall(embedSegments, segments, opts, onProgress, expected, callId));
+    return queueEmbedCall(callId, () => embedCall(embedSegments, segments, opts, onProgress, expected, callId));
   },
 
   embedEach(segments, opts, onProgress, expected, callId) {
-    return inTurn(() => embedCall(embedSegmentsEach, segments, opts, onProgress, expected, callId));
+    return queueEmbedCall(callId, () => embedCall(embedSegmentsEach, segments, opts, onProgress, expected, callId));
   },
 
   cancel(callId?: string): void {
-    if (callId !== undefined) cancelledIds.add(callId);
+    // Only a call made and not ended: a late cancel (after the last batch, a double click) leaves nothing behind.
+    if (callId !== undefined) {
+      if (calls.has(callId)) calls.set(callId, true);
+    }
     else if (current) current.cancelled = true;
   },
 

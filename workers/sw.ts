@@ -40,7 +40,8 @@ registerRoute(
 );
 // Hugging Face hub files (whole-file GETs of configs; range reads of the head import are not cached).
 registerRoute(
-  ({ url, request }) => /(^|\.)huggingface\.co$|(^|\.)hf\.co$/.test(url.hostname) && whole(request) && notWeights(url),
+  // Paths under /resolve/ name their file; a CDN host a download is sent on to names a hash instead.
+  ({ url, request }) => /(^|\.)huggingface\.co$|(^|\.)hf\.co$/.test(url.hostname) && url.pathname.includes('/resolve/') && whole(request) && notWeights(url),
   new CacheFirst({ cacheName: 'saturi-hub', plugins: [new CacheableResponsePlugin({ statuses: [200] })] }),
 );
 // Weights an earlier version of this worker cached next to transformers.js's copy: removed once.

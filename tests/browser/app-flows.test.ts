@@ -409,6 +409,9 @@ describe('the built app', () => {
     try {
       const weights: string[] = [];
       fresh.on('request', (r) => void (/\.onnx(_data)?$/.test(new URL(r.url()).pathname) && weights.push(r.url())));
+      // The encoder is not even started: its worker would load the model (from cache or network).
+      const workers: string[] = [];
+      fresh.on('worker', (w) => void workers.push(w.url()));
       await goto(fresh, base, 'evaluate');
       const before = await fresh.locator('evaluate-page .head-row').count();
       await fresh.locator('evaluate-page #head-input').setInputFiles(['model.safetensors', 'config.json'].map((f) => join(wideDir, f)));
@@ -418,6 +421,7 @@ describe('the built app', () => {
       await expect.poll(() => fresh.locator('classify-page #error').textContent()).toMatch(/1024.*32/);
       expect(await fresh.locator('classify-page #download-plan').count()).toBe(0);
       expect(weights).toEqual([]);
+      expect(workers.filter((u) => /encoder\.worker/.test(u))).toEqual([]);
       // Put the trained head back in charge for the tests after this one.
       await goto(fresh, base, 'evaluate');
       const wideRow = fresh.locator('evaluate-page .head-row').filter({ has: fresh.locator('input[name="active"]:checked') });

@@ -24,6 +24,8 @@ import { NUM_LABELS } from '../../core/config/labels.ts';
 
 export const WINDOW_SECONDS = 20;
 
+const dimMismatch = (head: StoredHead, dim: number): Error => new Error(t('classify.dimMismatch', { head: head.name, headDim: head.head.spec.inputDim, dim }));
+
 /** What marks an accepted first-use download: the model with its revision (a new revision is a new download), and the dtype. */
 function acceptedKey(s: AppSettings, choice: ResolvedEncoder): string {
   const src = modelSource(s);
@@ -186,9 +188,7 @@ export class ClassifyPage extends LitElement {
       if (!isEncoderLoaded(s, choice)) {
         // A head that does not fit this encoder is refused before anything large moves.
         const dim = await encoderHiddenSize(s);
-        if (dim !== null && dim !== head.head.spec.inputDim) {
-          throw new Error(t('classify.dimMismatch', { head: head.name, headDim: head.head.spec.inputDim, dim }));
-        }
+        if (dim !== null && dim !== head.head.spec.inputDim) throw dimMismatch(head, dim);
       }
       if (!isEncoderLoaded(s, choice) && !s.acceptedDownloads.includes(key)) {
         // First use of this encoder: show what will be downloaded before anything large moves.
@@ -238,9 +238,9 @@ export class ClassifyPage extends LitElement {
       this.requestUpdate('progress');
     });
     this.backendNote = `${loaded.modelId} · ${loaded.dtype} · ${loaded.backend}${loaded.notes.length ? ` (${loaded.notes.join('; ')})` : ''}`;
-    if (loaded.dim !== head.head.spec.inputDim) {
-      throw new Error(t('classify.dimMismatch', { head: head.name, headDim: head.head.spec.inputDim, dim: loaded.dim }));
-    }
+    if (loaded.dim !== head.head.spec.inputDim) throw dimMismatch(head, loaded.dim);
+    // Left while the model loaded: nobody is waiting for this recording.
+    if (!this.isConnected) return;
     this.phase = 'embedding';
     this.embedProgress = null;
     const callId = (this.callId = crypto.randomUUID());

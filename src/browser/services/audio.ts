@@ -36,22 +36,25 @@ async function readWhole(blob: Blob, name: string): Promise<ArrayBuffer> {
 }
 
 export async function decodeTo16k(blob: Blob, name = (blob as File).name ?? 'audio'): Promise<Float32Array> {
-  let buf = await readWhole(blob, name);
+  const buf = await readWhole(blob, name);
   const bytes = new Uint8Array(buf);
-  /** Why our WAV reader passed the file on to the browser's decoder. */
-  let wavReason = '';
-  if (isWavHeader(bytes)) {
-    try {
-      const r = await audioWorker().wavTo16k(transfer(bytes, [bytes.buffer]), name);
-      return r.samples;
-    } catch (e) {
-      const reason = (e as Error).message.replace(`${name}: `, '');
-      // μ-law, A-law, MP3 in a WAV: Chromium's decoder reads what ours does not.
-      if ((e as Error).name !== 'UnsupportedCodecError') throw new DecodeError(name, reason);
-      wavReason = reason;
-      buf = await readWhole(blob, name); // the first copy went to the worker
-    }
+  if (!isWavHeader(bytes)) return browserDecode(buf, name);
+  try {
+    const r = await audioWorker().wavTo16k(transfer(bytes, [bytes.buffer]), name);
+    return r.samples;
+  } catch (e) {
+    const reason = (e as Error).message.replace(`${name}: `, '');
+    // μ-law, A-law, MP3 in a WAV: Chromium's decoder reads what ours does not.
+    if ((e as Error).name !== 'UnsupportedCodecError') throw new DecodeError(name, reason);
+    return browserDecode(await readWhole(blob, name), name, reason); // the first copy went to the worker
   }
+}
+
+/**
+ * The browser's decoder (its own thread), then downmix and resampling in the audio worker.
+ * `wavReason`: why our WAV reader passed the file on, reported if the browser cannot read it either.
+ */
+async function browserDecode(buf: ArrayBuffer, name: string, wavReason = ''): Promise<Float32Array> {
   let decoded: AudioBuffer;
   try {
     // The decoder resamples to the context rate: 16 kHz straight away.
@@ -98,7 +101,8 @@ export async function decodeManyTo16k(files: { blob: Blob; name: string }[]): Pr
     if ('samples' in r) return r.samples;
     if ('error' in r) return new DecodeError(name, r.error.replace(`${name}: `, ''));
     try {
-      return await decodeTo16k(files[i].blob, name);
+      // Not a WAV, or a WAV codec ours does not read: straight to the browser's decoder.
+      return await browserDecode(await readWhole(files[i].blob, name), name, r.notWav === true ? '' : r.notWav);
     } catch (e) {
       return e instanceof DecodeError ? e : new DecodeError(name, (e as Error).message);
     }

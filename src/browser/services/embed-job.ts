@@ -88,12 +88,16 @@ export class JobBusyError extends Error {
   }
 }
 
+/** Web Locks, where the browser has them (every current one; an old one runs jobs unguarded). */
+const lockManager = (): LockManager | undefined => (navigator as Navigator & { locks?: LockManager }).locks;
+
 /** The sets whose jobs run now, in any tab of this origin (Web Locks; empty where they are missing). */
 export async function jobsRunningAnywhere(): Promise<Set<string>> {
-  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  const locks = lockManager();
   if (!locks) return new Set();
   const { held = [] } = await locks.query();
-  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(JOB_LOCK_PREFIX)).map((n) => n.slice(JOB_LOCK_PREFIX.length)));
+  // Exclusive only: a tab waiting for a job to end (whenJobReleased) holds it shared for a moment.
+  return new Set(held.filter((l) => l.mode === 'exclusive').map((l) => l.name ?? '').filter((n) => n.startsWith(JOB_LOCK_PREFIX)).map((n) => n.slice(JOB_LOCK_PREFIX.length)));
 }
 
 /**
@@ -101,8 +105,7 @@ export async function jobsRunningAnywhere(): Promise<Set<string>> {
  * page that ran it before a reload is gone (its lock outlives it for a moment). Held for no time.
  */
 export async function whenJobReleased(setId: string): Promise<void> {
-  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-  if (locks) await locks.request(jobLockName(setId), { mode: 'shared' }, () => undefined);
+  await lockManager()?.request(jobLockName(setId), { mode: 'shared' }, () => undefined);
 }
 
 /**
@@ -110,7 +113,7 @@ export async function whenJobReleased(setId: string): Promise<void> {
  * it: two runners appending to one set would store every item twice.
  */
 function withJobLock<T>(setId: string, fn: () => Promise<T>): Promise<T> {
-  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  const locks = lockManager();
   if (!locks) return fn();
   return locks.request(jobLockName(setId), { ifAvailable: true }, (lock) => (lock ? fn() : Promise.reject(new JobBusyError(setId)))) as Promise<T>;
 }

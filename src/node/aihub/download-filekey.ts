@@ -70,6 +70,11 @@ export function isRetryable(e: unknown): boolean {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The wait before attempt `failures` + 1: doubling from retryDelayMs (1 s), at most maxRetryDelayMs (60 s). */
+export function backoffDelay(opts: RetryOptions, failures: number): number {
+  return Math.min(opts.maxRetryDelayMs ?? 60_000, (opts.retryDelayMs ?? 1000) * 2 ** (failures - 1));
+}
+
 async function fileSize(path: string): Promise<number | null> {
   return stat(path).then(
     (s) => s.size,
@@ -273,8 +278,6 @@ export async function downloadFilekey(
   const { dataset, filekey, outDir } = opts;
   const events = opts.events ?? {};
   const retries = opts.retries ?? 5;
-  const baseDelay = opts.retryDelayMs ?? 1000;
-  const maxDelay = opts.maxRetryDelayMs ?? 60_000;
   const saved = await loadState(outDir, dataset, filekey);
   const state = saved ?? freshState(dataset, filekey);
   const ctx: Ctx = { client, outDir, state, events, received: 0, requests: 0, resets: 0 };
@@ -296,7 +299,7 @@ export async function downloadFilekey(
       if (failures > retries) {
         throw new AihubError(`dataset ${dataset} filekey ${filekey}: giving up after ${failures} failed attempts: ${(e as Error).message}`, false);
       }
-      const delay = Math.min(maxDelay, baseDelay * 2 ** (failures - 1));
+      const delay = backoffDelay(opts, failures);
       events.onRetry?.(dataset, filekey, e as Error, failures, delay);
       await sleep(delay);
     }

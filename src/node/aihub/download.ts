@@ -6,7 +6,7 @@ import { runPool } from '../unpack/pool.ts';
 import { AihubClient } from './client.ts';
 import type { DownloadJob } from './config.ts';
 import { AihubError } from './errors.ts';
-import { downloadFilekey, isRetryable, sleep, type DownloadEvents, type FilekeyResult, type RetryOptions } from './download-filekey.ts';
+import { backoffDelay, downloadFilekey, isRetryable, sleep, type DownloadEvents, type FilekeyResult, type RetryOptions } from './download-filekey.ts';
 
 export interface DownloadOptions extends RetryOptions {
   client: AihubClient;
@@ -42,7 +42,7 @@ async function retried<T>(opts: RetryOptions & { events?: DownloadEvents }, what
       return await request();
     } catch (e) {
       if (!isRetryable(e) || failures > retries) throw e;
-      const delay = Math.min(opts.maxRetryDelayMs ?? 60_000, (opts.retryDelayMs ?? 1000) * 2 ** (failures - 1));
+      const delay = backoffDelay(opts, failures);
       opts.events?.log?.(`${what}: ${(e as Error).message}; retrying in ${delay} ms`);
       await sleep(delay);
     }
