@@ -40,7 +40,7 @@ describe('dataset folder scan', () => {
     ]);
     expect(folder.name).toBe('corpus');
     const scan = await scanFolder(folder);
-    expect(scan.embeddingSet).toBeNull();
+    expect(scan.embeddingSets).toEqual([]);
     expect(scan.items).toEqual([
       { id: 'test/c.wav', name: 'c.wav', path: 'sub/c.wav', dialect: 'Gangwon-do', split: 'test', speaker: 's1' },
       { id: 'train/a.wav', name: 'a.wav', path: 'wav/a.wav', dialect: 'Jeju-do', split: 'train' },
@@ -58,7 +58,27 @@ describe('dataset folder scan', () => {
     expect(bad.items).toEqual([]);
     expect(bad.problems).toEqual(['x.csv: needs the columns name, path, dialect']);
     const set = await scanFolder(folderFromFiles([fileAt('d/emb/manifest.json'), fileAt('d/emb/vectors.f32'), fileAt('d/emb/index.jsonl')]));
-    expect(set.embeddingSet).toEqual({ dir: 'emb' });
+    expect(set.embeddingSets).toEqual([{ dir: 'emb' }]);
+    // A folder of sets (the CLI's embeddings/ with train/ and test/): all of them, not the first.
+    const sets = await scanFolder(folderFromFiles(['train', 'test'].flatMap((n) => ['manifest.json', 'vectors.f32', 'index.jsonl'].map((f) => fileAt(`embeddings/${n}/${f}`)))));
+    expect(sets.embeddingSets.map((x) => x.dir).sort()).toEqual(['test', 'train']);
+  });
+
+  it("opens the CLI's CSVs: absolute paths are found in the picked folder by their end; the split is read from the name's words", async () => {
+    const folder = folderFromFiles([
+      fileAt('data/segments/dialect/Jeju-do/a_0.wav'),
+      fileAt('data/raw/009.seoul/wav/s1.wav'),
+      // preprocess + split write absolute paths, from wherever the data was on that machine
+      fileAt('data/train.csv', 'name,path,dialect\na_0.wav,/home/me/data/segments/dialect/Jeju-do/a_0.wav,Jeju-do\ns1.wav,/home/me/data/raw/009.seoul/wav/s1.wav,Seoul_Gyeonggi-do\nz.wav,/home/me/data/segments/z.wav,Jeju-do\n'),
+      fileAt('data/latest.csv', 'name,path,dialect\nw.wav,C:\\data\\segments\\dialect\\Jeju-do\\a_0.wav,Jeju-do\n'),
+    ]);
+    const scan = await scanFolder(folder);
+    expect(scan.items.map((i) => [i.name, i.path, i.split])).toEqual([
+      ['w.wav', 'segments/dialect/Jeju-do/a_0.wav', 'train'], // latest.csv: no split word in its name (not "test")
+      ['a_0.wav', 'segments/dialect/Jeju-do/a_0.wav', 'train'],
+      ['s1.wav', 'raw/009.seoul/wav/s1.wav', 'train'],
+    ]);
+    expect(scan.problems).toEqual(['train.csv:4: /home/me/data/segments/z.wav is not in the folder']);
   });
 
   it('normalises relative paths', () => {

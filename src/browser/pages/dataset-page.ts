@@ -71,10 +71,12 @@ export class DatasetPage extends LitElement {
     for (const id of this.elsewhere) {
       if (this.watching.has(id)) continue;
       this.watching.add(id);
-      void whenJobReleased(id).then(() => {
-        this.watching.delete(id);
-        if (this.isConnected) void this.refresh();
-      });
+      void whenJobReleased(id)
+        .catch(() => undefined)
+        .then(() => {
+          this.watching.delete(id);
+          if (this.isConnected) void this.refresh();
+        });
     }
   }
 
@@ -104,10 +106,15 @@ export class DatasetPage extends LitElement {
     this.busy = t('dataset.scanning');
     try {
       const scan = await scanFolder(folder);
-      if (scan.embeddingSet) {
+      if (scan.embeddingSets.length) {
+        // A folder of sets (embeddings/ with train/ and test/, say): every one of them.
         const s = await store();
-        const rec = await importSetFromFolder(s, folder, scan.embeddingSet.dir);
-        this.notice = t('dataset.imported', { name: rec.name, n: rec.count });
+        const notices: string[] = [];
+        for (const { dir } of scan.embeddingSets) {
+          const rec = await importSetFromFolder(s, folder, dir);
+          notices.push(t('dataset.imported', { name: rec.name, n: rec.count }));
+        }
+        this.notice = notices.join(' ');
         this.scan = null;
         await this.refresh();
         return;

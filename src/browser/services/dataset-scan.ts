@@ -1,5 +1,5 @@
 // Reads the CSVs of a dataset folder (name,path,dialect[,split][,speaker][,duration])
-// into embedding-job items; paths are relative to the CSV's folder.
+// into embedding-job items; paths relative to the CSV's folder, or absolute ones found in the folder.
 import { parse } from 'csv-parse/browser/esm/sync';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import type { JobItem } from '../store/store.ts';
@@ -12,21 +12,39 @@ export interface ScanResult {
   problems: string[];
   /** Label counts of the usable rows. */
   counts: Record<string, number>;
-  /** The folder holds an embedding set (manifest.json, vectors.f32, index.jsonl) rather than audio. */
-  embeddingSet: { dir: string } | null;
+  /** The embedding sets the folder holds (manifest.json, vectors.f32, index.jsonl) rather than audio: each is imported. */
+  embeddingSets: { dir: string }[];
 }
 
-const SPLIT_FROM_NAME = /(train|dev|valid|validation|eval|test)/i;
+/** The split a CSV's name says, by its words as the CLI reads them (`latest.csv` is not a test set). */
+const SPLIT_WORDS = new Set(['train', 'dev', 'valid', 'validation', 'eval', 'test']);
+const splitFromName = (file: string): string => file.toLowerCase().split(/[^a-z]+/).find((w) => SPLIT_WORDS.has(w)) ?? '';
+
+/**
+ * Where a CSV's path points in the folder: relative paths from the CSV's folder; absolute ones
+ * (the CLI's preprocess writes them) by the longest end of the path that is a file of the folder,
+ * so a CSV made on this or another machine opens from wherever the folder was picked.
+ */
+function locate(raw: string, base: string, files: ReadonlySet<string>): string {
+  const absolute = /^([/\\]|[A-Za-z]:[/\\])/.test(raw);
+  if (!absolute) return normalise(base ? `${base}/${raw}` : raw);
+  const parts = normalise(raw.replace(/^[A-Za-z]:/, '')).split('/');
+  for (let k = 0; k < parts.length; k++) {
+    const candidate = parts.slice(k).join('/');
+    if (files.has(candidate)) return candidate;
+  }
+  return raw;
+}
 
 export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
-  const manifest = folder.paths.find((p) => p === 'manifest.json' || p.endsWith('/manifest.json'));
-  if (manifest) {
-    const dir = dirname(manifest);
-    const prefix = dir ? `${dir}/` : '';
-    if (folder.paths.includes(`${prefix}vectors.f32`) && folder.paths.includes(`${prefix}index.jsonl`)) {
-      return { csvs: [], items: [], problems: [], counts: {}, embeddingSet: { dir } };
-    }
-  }
+  const embeddingSets = folder.paths
+    .filter((p) => p === 'manifest.json' || p.endsWith('/manifest.json'))
+    .map((manifest) => ({ dir: dirname(manifest) }))
+    .filter(({ dir }) => {
+      const prefix = dir ? `${dir}/` : '';
+      return folder.paths.includes(`${prefix}vectors.f32`) && folder.paths.includes(`${prefix}index.jsonl`);
+    });
+  if (embeddingSets.length) return { csvs: [], items: [], problems: [], counts: {}, embeddingSets };
   const csvs = folder.paths.filter((p) => p.toLowerCase().endsWith('.csv'));
   const items: ScanResult['items'] = [];
   const problems: string[] = [];
@@ -46,7 +64,7 @@ export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
       problems.push(`${csv}: needs the columns name, path, dialect`);
       continue;
     }
-    const fallbackSplit = SPLIT_FROM_NAME.exec(csv.split('/').pop() ?? '')?.[1]?.toLowerCase() ?? '';
+    const fallbackSplit = splitFromName(csv.split('/').pop() ?? '');
     const base = dirname(csv);
     records.forEach((r, i) => {
       const where = `${csv}:${i + 2}`;
@@ -54,7 +72,7 @@ export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
         problems.push(`${where}: unknown dialect "${r.dialect}"`);
         return;
       }
-      const path = normalise(base ? `${base}/${r.path}` : r.path);
+      const path = locate(r.path, base, fileSet);
       if (!fileSet.has(path)) {
         problems.push(`${where}: ${r.path} is not in the folder`);
         return;
@@ -72,7 +90,7 @@ export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
   }
   const counts: Record<string, number> = {};
   for (const it of items) counts[it.dialect] = (counts[it.dialect] ?? 0) + 1;
-  return { csvs, items, problems, counts, embeddingSet: null };
+  return { csvs, items, problems, counts, embeddingSets: [] };
 }
 
 /**
