@@ -20,7 +20,7 @@ export function register(program: Command): void {
     c
       .requiredOption('--repo <namespace/name>', 'Hub repository')
       .option('--private', 'make the repository private (created private, or an existing one switched to private)')
-      .option('--hub-url <url>', 'Hub endpoint (default $HF_ENDPOINT or https://huggingface.co)', process.env.HF_ENDPOINT ?? 'https://huggingface.co')
+      .option('--hub-url <url>', 'Hub endpoint ($HF_ENDPOINT when set)', process.env.HF_ENDPOINT ?? 'https://huggingface.co')
       .option('--token <hf_token>', 'access token (else HF_TOKEN, else HF_TOKEN in ./.env)')
       .option('--retries <n>', 'retries per failed request (network errors, HTTP 5xx/429)', '3');
 

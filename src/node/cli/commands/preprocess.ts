@@ -88,8 +88,9 @@ export function register(program: Command): void {
         progress.stop();
         process.stdout.write(formatPreprocessSummary(summary));
         if (summary.recordings === 0) {
-          const why = summary.outsidePattern > 0 ? `; ${summary.outsidePattern} files were left out by the path pattern /${summary.pathPattern}/ (pass --path-pattern '' or one that matches your folders)` : '';
-          process.stderr.write(`warning: no ${setName} recordings found under ${input}${why}\n`);
+          const why = summary.outsidePattern > 0 ? `; ${summary.outsidePattern} files were left out by the path pattern /${summary.pathPattern}/ (if your folders are named otherwise, pass --path-pattern '' or one that matches them)` : '';
+          // The usual cause: the set was never downloaded (--preset dialect leaves the elder sets out).
+          process.stderr.write(`warning: no ${setName} recordings found under ${input}${why}; if the set is not downloaded yet: saturi aihub download --preset ${setName === 'elder' ? 'elder' : 'dialect'}\n`);
         }
         if (flags.report) await writeFile(flags.report, JSON.stringify(summary, null, 2) + '\n');
       } catch (e) {
