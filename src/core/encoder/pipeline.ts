@@ -140,21 +140,19 @@ export interface PreparedPart {
   failed: { item: number; error: Error }[];
 }
 
+/** Makes the features of some of a plan's clips (preparePlannedBatch over a chunk's audio), into `buffers` when given. */
+export type PrepareClips = (items: readonly number[], buffers?: BatchBuffers) => PreparedBatch;
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
 /**
  * Prepares a planned batch; when its features fail, clip by clip, so one bad clip (samples the
  * extractor refuses) cannot sink the rest of its batch. The clips that pass are prepared again
  * as one batch (failures are rare, and the batch keeps its bucketing).
  */
-export function preparePlannedPart(
-  extractor: SeamlessFeatureExtractor,
-  plan: EmbedPlan,
-  batch: readonly number[],
-  samples: readonly Float32Array[],
-  names: readonly string[],
-  buffers?: BatchBuffers,
-): PreparedPart {
+export function preparePlannedPart(batch: readonly number[], prepare: PrepareClips, buffers?: BatchBuffers): PreparedPart {
   try {
-    return { items: [...batch], prepared: preparePlannedBatch(extractor, plan, batch, samples, names, buffers), failed: [] };
+    return { items: [...batch], prepared: prepare(batch, buffers), failed: [] };
   } catch (e) {
     const failed: PreparedPart['failed'] = [];
     const items: number[] = [];
@@ -162,18 +160,18 @@ export function preparePlannedPart(
       try {
         // A batch of one has failed already.
         if (batch.length === 1) throw e;
-        preparePlannedBatch(extractor, plan, [i], samples, names);
+        prepare([i]);
         items.push(i);
       } catch (err) {
-        failed.push({ item: i, error: err instanceof Error ? err : new Error(String(err)) });
+        failed.push({ item: i, error: asError(err) });
       }
     }
     if (!items.length) return { items, failed };
     try {
-      return { items, prepared: preparePlannedBatch(extractor, plan, items, samples, names, buffers), failed };
+      return { items, prepared: prepare(items, buffers), failed };
     } catch (again) {
       // The batch itself fails (not one clip of it): every clip fails with that error.
-      const error = again instanceof Error ? again : new Error(String(again));
+      const error = asError(again);
       return { items: [], failed: [...failed, ...items.map((item) => ({ item, error }))] };
     }
   }
@@ -318,7 +316,8 @@ async function embedLoop(
   let secondsDone = 0;
   // Two sets of buffers: batch b + 1 is made while batch b runs.
   const buffers = [new BatchBuffers(), new BatchBuffers()];
-  const prepare = (b: number) => preparePlannedPart(extractor, plan, plan.batches[b]!, samples, names, buffers[b % 2]);
+  const clips: PrepareClips = (items, bufs) => preparePlannedBatch(extractor, plan, items, samples, names, bufs);
+  const prepare = (b: number) => preparePlannedPart(plan.batches[b]!, clips, buffers[b % 2]);
   let next = plan.batches.length > 0 ? prepare(0) : undefined;
   for (const [b, batch] of plan.batches.entries()) {
     if (hooks.isCancelled?.()) throw new EmbedCancelledError();

@@ -2,7 +2,7 @@
 // length-bucketed batches, and extracts features, so that this work overlaps the encoder
 // session on the main thread (onnxruntime-node's run() blocks its thread).
 import { parentPort } from 'node:worker_threads';
-import { preparePlannedPart } from '../../core/encoder/pipeline.ts';
+import { preparePlannedBatch, preparePlannedPart } from '../../core/encoder/pipeline.ts';
 import type { EmbedOptions } from '../../core/encoder/worker-api.ts';
 import { SeamlessFeatureExtractor } from '../../core/features/seamless-feature-extractor.ts';
 import { SegmentReader } from './segment-reader.ts';
@@ -29,7 +29,7 @@ port.on('message', (msg: ToPrepareWorker) => {
   const paths = segments.map((s) => msg.rows[s.row]!.path);
   plan.batches.forEach((batch, b) => {
     const start = performance.now();
-    const { items, prepared, failed } = preparePlannedPart(extractor!, plan, batch, samples, paths);
+    const { items, prepared, failed } = preparePlannedPart(batch, (clips) => preparePlannedBatch(extractor!, plan, clips, samples, paths));
     const transfer = prepared ? [prepared.features, prepared.mask, prepared.mask64, prepared.rows].map((a) => a.buffer as ArrayBuffer) : [];
     post(
       { type: 'batch', chunk: msg.chunk, batch: b, items, ...(prepared ? { prepared } : {}), failed: failed.map((f) => ({ item: f.item, message: f.error.message })), ms: performance.now() - start },

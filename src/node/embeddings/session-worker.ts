@@ -4,7 +4,7 @@
 // threads meet at every operator, and a small model's operators are short.
 import { parentPort } from 'node:worker_threads';
 import { ModelLoadError } from '../../core/encoder/hf-loader.ts';
-import { preparePlannedPart } from '../../core/encoder/pipeline.ts';
+import { preparePlannedBatch, preparePlannedPart } from '../../core/encoder/pipeline.ts';
 import { BatchBuffers } from '../../core/features/batch-buffers.ts';
 import type { EmbedOptions, LoadProgress } from '../../core/encoder/worker-api.ts';
 import { encoderFacts, loadEncoder, useHubSettings, type NodeEncoder } from '../encoder/load.ts';
@@ -35,7 +35,7 @@ async function embedPart(key: string, rows: FileRow[], waitedSince: number | und
   const batchAt = (b: number) => {
     start = performance.now();
     try {
-      return preparePlannedPart(encoder.extractor, read.plan, read.plan.batches[b]!, read.samples, paths, buffers);
+      return preparePlannedPart(read.plan.batches[b]!, (items, bufs) => preparePlannedBatch(encoder.extractor, read.plan, items, read.samples, paths, bufs), buffers);
     } finally {
       timings.featuresMs += performance.now() - start;
     }
