@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { planCrops } from '../../src/core/encoder/crop.ts';
 import { newAudioWeights, weightedMean } from '../../src/core/encoder/window-weights.ts';
+import { formatClock } from '../../src/browser/i18n/i18n.ts';
 
 const SR = 16000;
 const windows = (seconds: number) =>
@@ -26,5 +27,13 @@ describe('newAudioWeights', () => {
     const agg = weightedMean(probs, newAudioWeights(spans), 2);
     expect(agg[1]).toBeCloseTo(5 / 45, 6);
     expect(agg[0]! + agg[1]!).toBeCloseTo(1, 6);
+  });
+});
+
+describe('window times as the timeline shows them', () => {
+  it('whole seconds as m:ss; a window between seconds gets hundredths, so two windows never read alike', () => {
+    expect(windows(45).map((w) => `${formatClock(w.start)}–${formatClock(w.end)}`)).toEqual(['0:00–0:20', '0:20–0:40', '0:25–0:45']);
+    expect(windows(20.01).map((w) => `${formatClock(w.start)}–${formatClock(w.end)}`)).toEqual(['0:00–0:20', '0:00.01–0:20.01']);
+    expect(formatClock(3725.5)).toBe('1:02:05.50');
   });
 });

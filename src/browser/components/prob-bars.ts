@@ -1,7 +1,7 @@
 // Horizontal bar chart of the six dialect probabilities: Korean name first, romanised beside.
 import { LitElement, css, html } from 'lit';
 import { LABELS } from '../../core/config/labels.ts';
-import { formatDuration, pct, t } from '../i18n/i18n.ts';
+import { formatClock, pct, t } from '../i18n/i18n.ts';
 
 export class ProbBars extends LitElement {
   static override properties = { probs: { attribute: false }, caption: {} };
@@ -59,7 +59,7 @@ export class WindowTimeline extends LitElement {
     return html`<div role="list" aria-label=${t('classify.timeline')}>
         ${this.windows.map((win) => {
           const probs = Array.from(win.probs);
-          const when = `${formatDuration(win.start)}–${formatDuration(win.end)}`;
+          const when = `${formatClock(win.start)}–${formatClock(win.end)}`;
           return html`<div class="window" role="listitem" data-start=${win.start} data-end=${win.end}>
             <span class="when">${when}</span>
             <div class="bar" aria-label=${`${when}: ${probs.map((p, i) => `${LABELS[i].korean} ${pct(p)}`).join(', ')}`}>

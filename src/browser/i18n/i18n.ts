@@ -69,6 +69,17 @@ export function formatBytes(n: number): string {
   return `${n >= 100 || i === 0 ? n.toFixed(0) : n.toFixed(1)} ${units[i]}`;
 }
 
+/**
+ * A time within a recording: whole seconds as formatDuration gives them, hundredths when it falls
+ * between (the last 20 s window of a 20.01 s recording starts at 0:00.01, not a second "0:00").
+ */
+export function formatClock(seconds: number): string {
+  const whole = Math.round(seconds);
+  if (!Number.isFinite(seconds) || Math.abs(seconds - whole) < 0.005) return formatDuration(seconds);
+  const base = Math.floor(seconds);
+  return `${formatDuration(base)}.${String(Math.round((seconds - base) * 100)).padStart(2, '0')}`;
+}
+
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';
   const s = Math.round(seconds);

@@ -8,7 +8,7 @@ import { sharedStyles } from '../components/shared-styles.ts';
 import '../components/prob-bars.ts';
 import '../components/waveform-select.ts';
 import type { Region, WaveformSelect } from '../components/waveform-select.ts';
-import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
+import { I18nController, formatBytes, formatClock, formatDuration, t } from '../i18n/i18n.ts';
 import { waveformMessages } from '../i18n/component-messages.ts';
 import { decodeTo16k } from '../services/audio.ts';
 import { AppStateController, getSettings, saveSettings } from '../services/app-state.ts';
@@ -393,7 +393,7 @@ export class ClassifyPage extends LitElement {
         ? html`<h3>${t('classify.timeline')}</h3>
             <window-timeline id="timeline" .windows=${this.windows.map((w) => ({ ...w, start: c.start + w.start, end: c.start + w.end }))}></window-timeline>
             <details><summary>${t('classify.perWindow')}</summary>
-              ${this.windows.map((w) => html`<h4 style="margin:0.6rem 0 0.2rem">${formatDuration(c.start + w.start)}–${formatDuration(c.start + w.end)}</h4><prob-bars class="window-bars" .probs=${w.probs}></prob-bars>`)}
+              ${this.windows.map((w) => html`<h4 style="margin:0.6rem 0 0.2rem">${formatClock(c.start + w.start)}–${formatClock(c.start + w.end)}</h4><prob-bars class="window-bars" .probs=${w.probs}></prob-bars>`)}
             </details>`
         : ''}
       <p class="muted">${this.backendNote} · ${t('classify.headUsed', { name: this.resultHead })}</p>
