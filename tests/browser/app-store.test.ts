@@ -183,6 +183,45 @@ describe('app store (IndexedDB)', () => {
     expect(r.chunksLeft).toBe(0);
   });
 
+  it("imports every set of a zip, each from its own folder's files, and keeps nothing of an import that fails part-way", async () => {
+    const r = await page.evaluate(async () => {
+      type Api = { openStore: (name: string) => Promise<any>; importSetFromZip: (s: unknown, f: File) => Promise<{ name: string; count: number }[]>; encodeEmbeddingSetFiles: (set: unknown) => Record<string, Uint8Array>; createManifest: (m: unknown) => Record<string, unknown>; zipSync: (files: Record<string, Uint8Array>) => Uint8Array; featureConfig: unknown };
+      const api = (window as unknown as { storeApi: Api }).storeApi;
+      const s = await api.openStore('zip-import-test');
+      const labels = ['Gyeongsang-do', 'Jeolla-do', 'Chungcheong-do', 'Jeju-do', 'Gangwon-do', 'Seoul_Gyeonggi-do'];
+      const setFiles = (n: number, max: number, seed: number) => {
+        const manifest = { ...api.createManifest({ encoder: { id: 'enc', revision: 'main' }, dtype: 'fp32', dim: 4, feature_config: api.featureConfig, max_length_seconds: max, labels }), count: n };
+        const rows = Array.from({ length: n }, (_, i) => ({ id: `r${seed}-${i}`, name: `r${i}`, path: `p/${i}.wav`, dialect: labels[i % 6], split: 'train', duration: 1 }));
+        return api.encodeEmbeddingSetFiles({ manifest, vectors: Float32Array.from({ length: n * 4 }, (_, i) => seed + i), rows });
+      };
+      const train = setFiles(5, 20, 1);
+      const test = setFiles(3, 1, 2);
+      const zipOf = (sets: Record<string, Record<string, Uint8Array>>) =>
+        new File([api.zipSync(Object.fromEntries(Object.entries(sets).flatMap(([dir, files]) => Object.entries(files).map(([f, b]) => [`${dir}/${f}`, b])))) as BlobPart], 'embeddings.zip');
+      const both = await api.importSetFromZip(s, zipOf({ 'embeddings/train': train, 'embeddings/test': test }));
+      // Files of two folders never make one set: test's vectors with train's manifest are refused, not mixed.
+      const mixed = await api.importSetFromZip(s, zipOf({ a: { 'manifest.json': train['manifest.json']! }, b: { 'vectors.f32': test['vectors.f32']!, 'index.jsonl': test['index.jsonl']! } })).then(
+        () => 'imported',
+        (e: Error) => e.message,
+      );
+      // Storage fails on the second batch of a big set: nothing of it stays.
+      const big = setFiles(3000, 20, 3);
+      const append = s.appendRows.bind(s);
+      let calls = 0;
+      s.appendRows = (...a: unknown[]) => (++calls === 2 ? Promise.reject(new DOMException('quota exceeded (simulated)', 'QuotaExceededError')) : append(...a));
+      const failed = await api.importSetFromZip(s, zipOf({ big })).then(
+        () => 'imported',
+        (e: Error) => e.message,
+      );
+      const left = (await s.listSets()).map((x: { name: string; count: number }) => [x.name, x.count]).sort();
+      return { both: both.map((x) => [x.name, x.count]), mixed, failed, left };
+    });
+    expect(r.both).toEqual([['embeddings/test', 3], ['embeddings/train', 5]]);
+    expect(r.mixed).toMatch(/^embeddings\.zip\/a: is missing vectors\.f32/);
+    expect(r.failed).toMatch(/^embeddings: not imported, quota exceeded \(simulated\)/);
+    expect(r.left).toEqual([['embeddings/test', 3], ['embeddings/train', 5]]);
+  });
+
   it('AppendBuffer commits buffered rows by row count and by time, and stores nothing before a commit', async () => {
     const r = await page.evaluate(async () => {
       type Api = { openStore: (name: string) => Promise<any>; newId: (p: string) => string; AppendBuffer: any };

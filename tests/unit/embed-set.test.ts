@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, closeSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EmbeddingSetError,
@@ -120,6 +120,10 @@ describe('embedding set format', () => {
     expect(mergeEmbeddingSets([a, a]).manifest.count).toBe(3);
     const conflict = { ...a, vectors: vectors(3, 2, 1) };
     expect(() => mergeEmbeddingSets([a, conflict], ['s1', 's2'])).toThrow(/s2: id "a-0" is also in s1 with a different embedding/);
+    // The same vector relabelled since (a shard embedded before the CSV was fixed): not merged silently.
+    const relabelled = { ...a, rows: a.rows.map((r, i) => (i === 1 ? { ...r, dialect: 'Jeju-do' } : r)) };
+    expect(a.rows[1]!.dialect).not.toBe('Jeju-do');
+    expect(() => mergeEmbeddingSets([a, relabelled], ['s1', 's2'])).toThrow(`s2: id "a-1" is also in s1 with dialect "${a.rows[1]!.dialect}", here "Jeju-do"`);
     const other = { ...b, manifest: { ...b.manifest, dtype: 'fp16' as const } };
     expect(() => mergeEmbeddingSets([a, other], ['s1', 's2'])).toThrow(/s2: cannot be merged with s1: dtype differs/);
     // Training crops (random, seeded) and evaluation crops (first 20 s) are not one set.
@@ -218,6 +222,49 @@ describe('embedding sets on disk (Node)', () => {
       expect(back.manifest.created).toBe(m.created); // original creation time kept
 
       await expect(EmbeddingSetAppender.open(dir, manifest(3))).rejects.toThrow(/does not match this job: dim differs/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a text file that is not UTF-8 is refused naming the file and line, in Node and in the app alike', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      await writeEmbeddingSet(dir, manifest(2), vectors(3, 2), rows(3));
+      const index = readFileSync(join(dir, 'index.jsonl'));
+      const at = index.indexOf('seg-1');
+      index[at + 1] = 0xff; // one byte of an id on line 2
+      writeFileSync(join(dir, 'index.jsonl'), index);
+      await expect(readEmbeddingSet(dir)).rejects.toThrow(`${join(dir, 'index.jsonl')}: is not valid UTF-8 (line 2, byte ${at + 1})`);
+      const files = Object.fromEntries(['manifest.json', 'vectors.f32', 'index.jsonl'].map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
+      expect(() => decodeEmbeddingSetFiles(files, 'set.zip')).toThrow(`set.zip/index.jsonl: is not valid UTF-8 (line 2, byte ${at + 1})`);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('refuses to resume a set whose files were lost or changed since, touching nothing', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const m = manifest(2);
+      await writeEmbeddingSet(dir, m, vectors(6, 2), rows(6));
+      const files = () => ['manifest.json', 'vectors.f32', 'index.jsonl'].map((f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f)).toString('base64') : null));
+      const index = readFileSync(join(dir, 'index.jsonl'), 'utf8');
+      const damage = [
+        // a middle line deleted: "repaired" by cutting the last vector, 4 of 6 rows got another row's vector
+        () => writeFileSync(join(dir, 'index.jsonl'), index.split('\n').filter((_, i) => i !== 2).join('\n')),
+        // the index lost (a partial copy): every vector was truncated away
+        () => rmSync(join(dir, 'index.jsonl')),
+        // vectors cut short
+        () => truncateSync(join(dir, 'vectors.f32'), 4 * 2 * 4),
+      ];
+      for (const harm of damage) {
+        await writeEmbeddingSet(dir, m, vectors(6, 2), rows(6));
+        harm();
+        const before = files();
+        await expect(EmbeddingSetAppender.open(dir, m)).rejects.toThrow(/cannot resume: manifest\.json counts 6 rows, index\.jsonl holds \d+, vectors\.f32 \d+ vectors; .*Nothing was modified/);
+        expect(files()).toEqual(before);
+      }
     } finally {
       cleanup();
     }

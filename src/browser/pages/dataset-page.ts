@@ -147,9 +147,12 @@ export class DatasetPage extends LitElement {
     this.error = '';
     try {
       const s = await store();
-      const zipFile = files.find((f) => f.name.toLowerCase().endsWith('.zip'));
-      const rec = zipFile ? await importSetFromZip(s, zipFile) : await importSetFromFolder(s, folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || `embeddings · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`);
-      this.notice = t('dataset.imported', { name: rec.name, n: rec.count });
+      // Every zip chosen, each with all the sets it holds; otherwise the three files of one set.
+      const zips = files.filter((f) => f.name.toLowerCase().endsWith('.zip'));
+      const recs: StoredSetRecord[] = [];
+      if (zips.length) for (const z of zips) recs.push(...(await importSetFromZip(s, z)));
+      else recs.push(await importSetFromFolder(s, folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || `embeddings · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`));
+      this.notice = recs.map((rec) => t('dataset.imported', { name: rec.name, n: rec.count })).join(' ');
       await this.refresh();
     } catch (err) {
       this.error = (err as Error).message;

@@ -2,6 +2,7 @@
 // (manifest.json, vectors.f32, index.jsonl; a folder or a zip of the three).
 import { unzip, zip, type Unzipped } from 'fflate';
 import {
+  EmbeddingSetError,
   INDEX_FILE,
   MANIFEST_FILE,
   VECTORS_FILE,
@@ -28,16 +29,29 @@ export async function importSetFromFolder(store: SaturiStore, folder: FolderSour
   return storeSet(store, set, name ?? (dir.split('/').pop() || folder.name));
 }
 
-export async function importSetFromZip(store: SaturiStore, file: File): Promise<StoredSetRecord> {
+/**
+ * The sets of a zip: its files grouped by folder, one set per folder holding a manifest.json (a
+ * zip of embeddings/ with train/ and test/ is two sets; files of different folders never mix).
+ * All are checked before any is stored.
+ */
+export async function importSetFromZip(store: SaturiStore, file: File): Promise<StoredSetRecord[]> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const entries = await new Promise<Unzipped>((res, rej) => unzip(bytes, (e, d) => (e ? rej(new Error(`${file.name}: ${e.message}`)) : res(d))));
-  const files: Record<string, Uint8Array> = {};
+  const byFolder = new Map<string, Record<string, Uint8Array>>();
   for (const [path, data] of Object.entries(entries)) {
-    const base = path.split('/').pop()!;
-    if ([MANIFEST_FILE, VECTORS_FILE, INDEX_FILE].includes(base)) files[base] = data;
+    const at = path.lastIndexOf('/');
+    const [folder, base] = at < 0 ? ['', path] : [path.slice(0, at), path.slice(at + 1)];
+    if (![MANIFEST_FILE, VECTORS_FILE, INDEX_FILE].includes(base)) continue;
+    if (!byFolder.has(folder)) byFolder.set(folder, {});
+    byFolder.get(folder)![base] = data;
   }
-  const set = decodeEmbeddingSetFiles(files, file.name);
-  return storeSet(store, set, file.name.replace(/\.zip$/i, ''));
+  const stem = file.name.replace(/\.zip$/i, '');
+  const folders = [...byFolder.keys()].filter((f) => byFolder.get(f)![MANIFEST_FILE]).sort();
+  if (!folders.length) throw new EmbeddingSetError(file.name, `holds no ${MANIFEST_FILE}: not an embedding set`);
+  const sets = folders.map((f) => ({ folder: f, set: decodeEmbeddingSetFiles(byFolder.get(f)!, f ? `${file.name}/${f}` : file.name) }));
+  const out: StoredSetRecord[] = [];
+  for (const { folder, set } of sets) out.push(await storeSet(store, set, folders.length > 1 ? `${stem}/${folder.split('/').pop()}` : stem));
+  return out;
 }
 
 async function storeSet(store: SaturiStore, set: EmbeddingSet, name: string): Promise<StoredSetRecord> {
@@ -50,10 +64,16 @@ async function storeSet(store: SaturiStore, set: EmbeddingSet, name: string): Pr
     created: new Date().toISOString(),
     source: 'import',
   });
-  for (let i = 0; i < set.rows.length; i += IMPORT_BATCH) {
-    const end = Math.min(set.rows.length, i + IMPORT_BATCH);
-    const rows = set.rows.slice(i, end).map((r) => ({ ...r, duration: r.duration ?? 0 }));
-    await store.appendRows(rec.id, rows, set.vectors.subarray(i * dim, end * dim));
+  try {
+    for (let i = 0; i < set.rows.length; i += IMPORT_BATCH) {
+      const end = Math.min(set.rows.length, i + IMPORT_BATCH);
+      const rows = set.rows.slice(i, end).map((r) => ({ ...r, duration: r.duration ?? 0 }));
+      await store.appendRows(rec.id, rows, set.vectors.subarray(i * dim, end * dim));
+    }
+  } catch (e) {
+    // A set stored in part (storage full) would look whole and export truncated: it goes.
+    await store.deleteSet(rec.id).catch(() => undefined);
+    throw new Error(`${name}: not imported, ${(e as Error).message}`);
   }
   notifyChanged('sets');
   return (await store.getSet(rec.id))!;

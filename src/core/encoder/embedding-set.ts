@@ -348,6 +348,11 @@ export function mergeEmbeddingSets(sets: readonly EmbeddingSet[], names: readonl
         for (let k = 0; k < dim; k++) {
           if (a[k] !== b[k]) throw new EmbeddingSetError(names[si]!, `id "${r.id}" is also in ${names[prev[0]]} with a different embedding`);
         }
+        // The same vector under another label (a shard embedded before a CSV fix) would keep whichever came first.
+        const first = sets[prev[0]]!.rows[prev[1]]!;
+        for (const key of ['dialect', 'split', 'speaker'] as const) {
+          if ((first[key] ?? '') !== (r[key] ?? '')) throw new EmbeddingSetError(names[si]!, `id "${r.id}" is also in ${names[prev[0]]} with ${key} "${first[key] ?? ''}", here "${r[key] ?? ''}"`);
+        }
         return;
       }
       where.set(r.id, [si, ri]);
@@ -376,15 +381,44 @@ export function encodeEmbeddingSetFiles(set: EmbeddingSet): Record<string, Uint8
   };
 }
 
+/**
+ * A set's text file as UTF-8, refusing invalid bytes (naming the file and where) instead of
+ * replacing them: an id with U+FFFD in it would match no segment of the CSV it came from.
+ */
+export function decodeUtf8Text(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // The first bad byte, for the message, found by halves (decoding growing prefixes is too slow on big files).
+    let lo = 0;
+    let hi = bytes.length;
+    const ok = (n: number) => {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (ok(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    const at = lo;
+    const line = 1 + bytes.subarray(0, at).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
+    throw new EmbeddingSetError(file, `is not valid UTF-8 (line ${line}, byte ${at})`);
+  }
+}
+
 /** Reads the three files (by name) back into a validated set; a missing file is named in the error. */
 export function decodeEmbeddingSetFiles(files: Record<string, Uint8Array>, source = 'embedding set'): EmbeddingSet {
   for (const f of [MANIFEST_FILE, VECTORS_FILE, INDEX_FILE]) {
     if (!files[f]) throw new EmbeddingSetError(source, `is missing ${f}`);
   }
-  const dec = new TextDecoder('utf-8', { fatal: true });
-  const manifest = parseManifest(dec.decode(files[MANIFEST_FILE]), `${source}/${MANIFEST_FILE}`);
+  const manifest = parseManifest(decodeUtf8Text(files[MANIFEST_FILE]!, `${source}/${MANIFEST_FILE}`), `${source}/${MANIFEST_FILE}`);
   const vectors = vectorsFromBytes(files[VECTORS_FILE]!, manifest.dim, `${source}/${VECTORS_FILE}`);
-  const { rows } = parseIndex(dec.decode(files[INDEX_FILE]), `${source}/${INDEX_FILE}`);
+  const { rows } = parseIndex(decodeUtf8Text(files[INDEX_FILE]!, `${source}/${INDEX_FILE}`), `${source}/${INDEX_FILE}`);
   const set = { manifest, vectors, rows };
   validateEmbeddingSet(set, source);
   return set;

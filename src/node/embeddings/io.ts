@@ -7,6 +7,7 @@ import {
   EmbeddingSetError,
   INDEX_FILE,
   checkVectorBytes,
+  decodeUtf8Text,
   littleEndian,
   MANIFEST_FILE,
   VECTORS_FILE,
@@ -27,8 +28,9 @@ import {
 
 function readText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return decodeUtf8Text(readFileSync(path), path);
   } catch (e) {
+    if (e instanceof EmbeddingSetError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new EmbeddingSetError(path, code === 'ENOENT' ? 'not found (is this an embedding set folder?)' : `cannot be read: ${(e as Error).message}`);
   }
@@ -153,12 +155,17 @@ export class EmbeddingSetAppender {
       const rowBytes = old.dim * 4;
       const vecBytes = existsSync(vPath) ? statSync(vPath).size : 0;
       const vecCount = Math.floor(vecBytes / rowBytes);
-      if (vecCount < rows.length) {
-        // Cannot happen with our write order unless a file was edited by hand: keep only rows with vectors.
-        repaired.push(`${INDEX_FILE} had ${rows.length} rows but ${VECTORS_FILE} only ${vecCount} vectors; dropped ${rows.length - vecCount} rows`);
-        rows = rows.slice(0, vecCount);
+      // Appends write vectors, then index rows, then the manifest's count: a run stopped anywhere
+      // leaves count ≤ index rows ≤ vectors. Anything else is a file lost or changed since (a line
+      // deleted, a partial copy): "repairing" it would pair rows with other rows' vectors or throw
+      // days of vectors away. Nothing is touched.
+      if (rows.length < old.count || vecCount < rows.length) {
+        throw new EmbeddingSetError(
+          dir,
+          `cannot resume: ${MANIFEST_FILE} counts ${old.count} rows, ${INDEX_FILE} holds ${rows.length}, ${VECTORS_FILE} ${vecCount} vectors; an interrupted run never leaves fewer index rows than the count or fewer vectors than rows, so a file was lost or changed. Nothing was modified: restore the set, or embed into a new --out folder`,
+        );
       }
-      const keepText = parsed.tornTail || rows.length < parsed.rows.length ? serializeIndex(rows) : null;
+      const keepText = parsed.tornTail ? serializeIndex(rows) : null;
       if (parsed.tornTail) repaired.push(`${INDEX_FILE} ended in an incomplete line; removed it`);
       if (keepText !== null) writeFileAtomicSync(iPath, keepText, { fsync: true });
       if (vecBytes !== rows.length * rowBytes) {
