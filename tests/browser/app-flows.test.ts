@@ -13,6 +13,7 @@ import { tempDir } from '../helpers/paths.ts';
 import { staticHost } from '../helpers/static-host.ts';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
 import { muLawWav } from '../helpers/wav-fixtures.ts';
+import { unzipSync } from 'fflate';
 import { exportHead } from '../../src/core/head/hf-format.ts';
 import { initHeadParams } from '../../src/core/head/init.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
@@ -304,6 +305,16 @@ describe('the built app', () => {
     await page.locator('train-page #run-detail[data-status="running"]').waitFor();
     await page.locator('train-page #cancel').click();
     await page.locator('train-page #run-detail[data-status="cancelled"]').waitFor();
+    // A Start refused for a bad number now leaves that cancelled run as it was (it was saved as failed
+    // with the new error); 0 epochs are refused as the CLI refuses them (it trained nothing and made that head active).
+    const runsBefore = await page.locator('train-page .run-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.status));
+    for (const bad of [{ learning_rate: '' }, { num_train_epochs: '0' }, { classifier_proj_size: '0' }] as Record<string, string>[]) {
+      await fillTrainForm(page, { ...SMALL_TRAINING, ...bad });
+      await page.locator('train-page #start').click();
+      await expect.poll(() => page.locator('train-page #error').textContent()).toMatch(new RegExp(Object.keys(bad)[0]!));
+    }
+    expect(await page.locator('train-page .run-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.status))).toEqual(runsBefore);
+    await fillTrainForm(page, SMALL_TRAINING);
     expect(await activeName()).toBe(active);
     // The cancelled run's head is kept (not active); removed here so the export test finds the trained one.
     await page.locator('evaluate-page .head-row').filter({ hasText: '(cancelled)' }).locator('button.danger').click();
@@ -439,6 +450,9 @@ describe('the built app', () => {
     const zipPath = join(data, 'head.zip');
     await (await download).saveAs(zipPath);
     expect(readFileSync(zipPath).subarray(0, 2).toString()).toBe('PK');
+    // The head says which encoder and dtype its embeddings came from (the dtype was missing, and saturi eval warned of another encoder).
+    const headInfo = JSON.parse(new TextDecoder().decode(Object.entries(unzipSync(readFileSync(zipPath))).find(([n]) => n.endsWith('saturi_head.json'))![1])) as { encoder: { id: string; dtype: string } };
+    expect(headInfo.encoder.dtype).toMatch(/^(fp32|fp16|q8)$/);
     // The store is cleared while a head trains: nothing comes back afterwards (run, head, active head).
     await goto(page, base, 'train');
     await fillTrainForm(page, { ...SMALL_TRAINING, num_train_epochs: '2000' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig, type Schema } from '../../src/core/config/validate.ts';
-import { parseTrainConfig } from '../../src/core/head/train-config.ts';
+import { checkTrainingConfig, parseTrainConfig } from '../../src/core/head/train-config.ts';
+import { DEFAULT_TRAINING_CONFIG } from '../../src/core/head/worker-api.ts';
 
 describe('config validation', () => {
   const schema: Schema = { rate: { type: 'number', min: 0, below: 1 } };
@@ -39,5 +40,18 @@ describe('config validation', () => {
     expect(parseTrainConfig({ ...base, initializer_range: 0.02, max_grad_norm: 0 }, 't.json')).toMatchObject({ initializer_range: 0.02, max_grad_norm: 0 });
     expect(() => parseTrainConfig({ ...base, max_grad_norm: -1 }, 't.json')).toThrow('t.json: key "max_grad_norm" must be >= 0, got -1');
     expect(() => parseTrainConfig({ ...base, initializer_range: '0.02' }, 't.json')).toThrow(/t\.json: key "initializer_range" must be number\|null/);
+  });
+});
+
+describe('the app\'s training form, checked as a config file is', () => {
+  it('applies the rules between keys and the head keys too', () => {
+    const ok = { ...DEFAULT_TRAINING_CONFIG };
+    expect(() => checkTrainingConfig(ok, 'form')).not.toThrow();
+    expect(() => checkTrainingConfig({ ...ok, num_train_epochs: 0 }, 'form')).toThrow('form: key "num_train_epochs" must be > 0 when max_steps is -1');
+    expect(() => checkTrainingConfig({ ...ok, max_steps: 0 }, 'form')).toThrow(/key "max_steps" must be -1/);
+    const head = { head_type: 'hf', classifier_proj_size: 768, mlp_hidden_size: 256, mlp_activation: 'relu', mlp_dropout: 0.1 };
+    expect(() => checkTrainingConfig(ok, 'form', head)).not.toThrow();
+    expect(() => checkTrainingConfig(ok, 'form', { ...head, classifier_proj_size: 2.5 })).toThrow(/key "classifier_proj_size"/);
+    expect(() => checkTrainingConfig(ok, 'form', { ...head, mlp_dropout: 0.995 })).toThrow(/key "mlp_dropout"/);
   });
 });

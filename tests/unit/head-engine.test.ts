@@ -127,6 +127,21 @@ describe('trainer loop', () => {
     // load_best_model_at_end: the returned head is the best evaluation's parameters
     await engine.load(r.head.params, freshAdamState(r.head.params));
     expect(events.at(-1)).toMatchObject({ type: 'done', best_step: best.step });
+    // and its own metrics are the best evaluation's
+    expect(r.headEval).toBe(r.bestEval);
+    expect(r.headEval!.eval_loss).toBe(best.eval_loss);
+    await engine.dispose();
+  });
+
+  it("without load_best_model_at_end the head is the last step's, and so are its metrics", async () => {
+    const params = initHeadParams(spec, 7);
+    const engine = await ortEngine(spec);
+    const r = await runTraining({
+      config: config({ num_train_epochs: 6, learning_rate: 1e-2, load_best_model_at_end: false }), spec, labels: [...LABEL_NAMES], train, eval: evalSet, engine, params, opt: freshAdamState(params), stepEventIntervalMs: 0,
+    });
+    expect(r.head).toBe(r.lastHead);
+    expect(r.headEval).toBe(r.finalEval);
+    expect(r.finalEval).toBeDefined();
     await engine.dispose();
   });
 

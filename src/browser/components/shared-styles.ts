@@ -10,6 +10,7 @@ export const sharedStyles = css`
   .muted { color: var(--muted, #5b6475); font-size: 0.9rem; }
   .error { color: var(--bad, #b3261e); background: color-mix(in srgb, var(--bad, #b3261e) 10%, transparent); padding: 0.5rem 0.7rem; border-radius: 6px; white-space: pre-wrap; }
   .ok { color: var(--good, #1b7f3b); }
+  .warning { color: var(--warn, #8a5a00); background: color-mix(in srgb, var(--warn, #8a5a00) 10%, transparent); padding: 0.5rem 0.7rem; border-radius: 6px; }
   a { color: var(--accent, #2f5bd3); }
   section.card > h3:first-child { margin-top: 0; }
   label.button { display: inline-flex; flex-direction: row; align-items: center; box-sizing: border-box; font-size: 1rem; }

@@ -18,6 +18,19 @@ import type { StoredHead, StoredSetRecord } from '../store/store.ts';
 import type { EvalReport } from '../../core/head/worker-api.ts';
 import { LABELS } from '../../core/config/labels.ts';
 
+/** Why a head's embeddings differ from a set's (encoder, revision, dtype), or null when they agree or the head does not say. */
+function headEncoderDifference(head: StoredHead, set: StoredSetRecord): string | null {
+  const e = head.encoder;
+  const m = set.manifest as { encoder?: { id?: string; revision?: string }; dtype?: string };
+  if (!e || !m.encoder) return null;
+  const diffs = [
+    e.id !== m.encoder.id ? `${e.id} vs ${m.encoder.id}` : '',
+    e.revision && m.encoder.revision && e.revision !== m.encoder.revision ? `revision ${e.revision} vs ${m.encoder.revision}` : '',
+    e.dtype && m.dtype && e.dtype !== m.dtype ? `${e.dtype} vs ${m.dtype}` : '',
+  ].filter(Boolean);
+  return diffs.length ? t('evaluate.otherEncoder', { head: head.name, why: diffs.join(', ') }) : null;
+}
+
 export class EvaluatePage extends LitElement {
   static override properties = {
     heads: { state: true },
@@ -30,6 +43,7 @@ export class EvaluatePage extends LitElement {
     busy: { state: true },
     error: { state: true },
     notice: { state: true },
+    warning: { state: true },
     activeId: { state: true },
     pushing: { state: true },
     hubUrl: { state: true },
@@ -44,6 +58,8 @@ export class EvaluatePage extends LitElement {
   busy = '';
   error = '';
   notice = '';
+  /** The head was trained on another encoder's embeddings than the evaluated set's (as the CLI warns). */
+  warning = '';
   activeId: string | null = null;
   /** The head whose "Push to Hub" dialog is open, with its exported files. */
   pushing: { head: StoredHead; files: HeadForHub } | null = null;
@@ -75,6 +91,7 @@ export class EvaluatePage extends LitElement {
 
   private async evaluate() {
     this.error = '';
+    this.warning = '';
     this.report = null;
     const head = this.heads.find((h) => h.id === this.headId);
     const set = this.sets.find((x) => x.id === this.setId);
@@ -86,6 +103,7 @@ export class EvaluatePage extends LitElement {
       if (!data.count) throw new Error(t('evaluate.empty'));
       const report = await evaluateHead(head.head, { vectors: data.vectors, labels: data.labels, dim: data.dim });
       this.report = { ...report, head: head.name, set: set.name + (this.split ? ` (${this.split})` : ''), n: data.count };
+      this.warning = headEncoderDifference(head, set) ?? '';
     } catch (e) {
       this.error = (e as Error).message;
     } finally {
@@ -104,6 +122,14 @@ export class EvaluatePage extends LitElement {
 
   private async openPush(h: StoredHead) {
     this.error = '';
+    // One push at a time: switching the dialog to another head mid-push showed that head's name over
+    // the running push's progress, and named it in the pushed notice.
+    const running = this.renderRoot.querySelector('hub-push');
+    if (this.pushing && running?._status.kind === 'busy' && this.pushing.head.id !== h.id) {
+      this.error = t('evaluate.pushBusy', { name: this.pushing.head.name });
+      this.renderRoot.querySelector<HTMLDialogElement>('#push-dialog')?.showModal();
+      return;
+    }
     try {
       const files = headFilesOf(h);
       const dec = new TextDecoder();
@@ -216,6 +242,7 @@ export class EvaluatePage extends LitElement {
         </div>
         ${this.busy ? html`<p class="muted" aria-live="polite">${this.busy}</p>` : ''}
         ${this.notice ? html`<p class="ok" aria-live="polite" id="notice">${this.notice}</p>` : ''}
+        ${this.warning ? html`<p class="warning" role="status" id="warning">${this.warning}</p>` : ''}
         ${this.error ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
       </section>
       ${this.renderReport()}

@@ -17,6 +17,7 @@ import { DEFAULT_TRAINING_CONFIG, type EngineKind, type HeadTrainingConfig, type
 import type { Activation, HeadSpec, HeadType } from '../../core/head/types.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { checkTrainingConfig } from '../../core/head/train-config.ts';
+import { embeddingsIncompatibility, type EmbeddingManifest } from '../../core/encoder/embedding-set.ts';
 
 /** The form: training keys of configs/train-head.json plus the head's type and sizes. */
 export interface TrainForm extends HeadTrainingConfig {
@@ -75,6 +76,7 @@ export class TrainPage extends LitElement {
     evalSetId: { state: true },
     splitInfo: { state: true },
     error: { state: true },
+    warning: { state: true },
     compare: { state: true },
     selectedRun: { state: true },
     engine: { state: true },
@@ -89,6 +91,8 @@ export class TrainPage extends LitElement {
   evalSetId = '';
   splitInfo: Record<string, number> = {};
   error = '';
+  /** Said before a run that will train, but on data that may not mean what it seems (another encoder, no eval rows). */
+  warning = '';
   compare = new Set<string>();
   selectedRun = '';
   private readonly i18n = new I18nController(this);
@@ -131,6 +135,8 @@ export class TrainPage extends LitElement {
     this.error = '';
     const s = await store();
     const f = this.form;
+    /** The run this Start made: a Start refused before it exists leaves earlier runs alone. */
+    let created: StoredRun | null = null;
     try {
       for (const k of NUMBER_KEYS) if (!Number.isFinite(f[k] as number)) throw new Error(t('train.badNumber', { key: k }));
       const trainSet = this.sets.find((x) => x.id === this.trainSetId);
@@ -147,7 +153,11 @@ export class TrainPage extends LitElement {
       if (!train.count) throw new Error(t('train.emptyTrain'));
       if (evalData && evalData.dim !== train.dim) throw new Error(t('train.dimMismatch'));
       const config: HeadTrainingConfig = Object.fromEntries(Object.keys(DEFAULT_TRAINING_CONFIG).map((k) => [k, f[k as keyof TrainForm]])) as unknown as HeadTrainingConfig;
-      checkTrainingConfig(config, t('train.config'));
+      checkTrainingConfig(config, t('train.config'), { head_type: f.head_type, classifier_proj_size: f.classifier_proj_size, mlp_hidden_size: f.mlp_hidden_size, mlp_activation: f.mlp_activation, mlp_dropout: f.mlp_dropout });
+      // Embeddings of another encoder or dtype train fine and mean little: said, not refused (as the CLI warns).
+      const evalSet = sameSet ? undefined : this.sets.find((x) => x.id === this.evalSetId);
+      const why = evalSet && embeddingsIncompatibility(trainSet.manifest as unknown as EmbeddingManifest, evalSet.manifest as unknown as EmbeddingManifest);
+      this.warning = why ? t('train.otherEncoder', { eval: evalSet.name, train: trainSet.name, why }) : evalData && !evalData.count ? t('train.emptyEval') : '';
       // Same mapping as headSpecFromConfig (src/core/head/train-config.ts).
       const spec: HeadSpec =
         f.head_type === 'hf'
@@ -164,6 +174,7 @@ export class TrainPage extends LitElement {
         log: [],
       };
       await s.putRun(run);
+      created = run;
       live = { run, steps: [], paused: false, totalSteps: 0, engine: '' };
       starting = false; // `live` guards from here on
       this.selectedRun = run.id;
@@ -226,6 +237,8 @@ export class TrainPage extends LitElement {
         return;
       }
       const best = result.bestEval ?? result.finalEval;
+      // The head's own metrics: the best checkpoint's only when the head is that checkpoint.
+      const own = result.headEval;
       const headId = newId('head');
       await s.putHead({
         id: headId,
@@ -233,9 +246,10 @@ export class TrainPage extends LitElement {
         created: new Date().toISOString(),
         source: 'trained',
         head: result.head,
-        encoder: trainSet.manifest.encoder as { id: string; revision?: string },
+        // With the dtype: a head exported without it made `saturi eval` warn of another encoder.
+        encoder: { ...(trainSet.manifest.encoder as { id: string; revision?: string }), dtype: String(trainSet.manifest.dtype ?? '') },
         training: { ...run.config, steps: result.steps, engine: result.engine, best_step: result.bestStep },
-        ...(best ? { metrics: { eval_loss: best.eval_loss, eval_accuracy: best.eval_accuracy, eval_precision: best.eval_precision, eval_recall: best.eval_recall, eval_f1: best.eval_f1 } } : {}),
+        ...(own ? { metrics: { eval_loss: own.eval_loss, eval_accuracy: own.eval_accuracy, eval_precision: own.eval_precision, eval_recall: own.eval_recall, eval_f1: own.eval_f1 } } : {}),
       });
       // A cancelled run's head is kept but does not replace the head in use.
       if (!result.cancelled) await makeActive(headId);
@@ -253,10 +267,10 @@ export class TrainPage extends LitElement {
       notifyChanged('heads');
     } catch (e) {
       this.error = (e as Error).message;
-      if (live && live.run.status !== 'done') {
-        live.run.status = 'failed';
-        live.run.error = this.error;
-        await s.putRun(live.run);
+      if (created && created.status !== 'done' && (await s.getRun(created.id))) {
+        created.status = 'failed';
+        created.error = this.error;
+        await s.putRun(created);
       }
     } finally {
       starting = false;
@@ -419,6 +433,7 @@ export class TrainPage extends LitElement {
         </div>
         ${live && running ? html`<progress max=${live.totalSteps || 1} value=${live.steps.at(-1)?.[0] ?? 0}></progress>` : ''}
         ${this.error ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
+        ${this.warning ? html`<p class="warning" role="status" id="warning">${this.warning}</p>` : ''}
       </section>
       ${shown ? html`<section class="card" id="run-detail" data-status=${runStatus(shown)}><h3>${shown.name}</h3>${this.renderRunDetail(shown, live?.run.id === shown.id ? live.steps : [])}</section>` : ''}
       <section class="card"><h3>${t('train.runs')}</h3>${this.renderRuns()}</section>

@@ -254,6 +254,11 @@ export class EmbeddingJobRunner {
                 reject(it, r.error);
                 continue;
               }
+              // An fp16 overflow: stored, it would train an all-NaN head later.
+              if (!r.embedding.every(Number.isFinite)) {
+                reject(it, `${it.path}: encoder output is not finite (NaN or ±Inf in its embedding)`);
+                continue;
+              }
               const row = { id: it.id, name: it.name, path: it.path, dialect: it.dialect, split: it.split, duration: durations.get(it.id) ?? 0 };
               buffer.add(it.speaker ? { ...row, speaker: it.speaker } : row, r.embedding);
               done.add(it.id);

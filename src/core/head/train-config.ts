@@ -97,10 +97,18 @@ export function parseTrainConfig(value: unknown, source: string): TrainHeadConfi
   if (cfg.save_total_limit !== null && !Number.isInteger(cfg.save_total_limit)) throw new ConfigError(source, 'save_total_limit', 'must be an integer or null');
   // An empty path would silently mean "no evaluation" or a folder named after the cwd.
   refuseEmptyPaths(cfg, ['train_file', 'output_dir'], ['eval_file', 'model_name_or_path'], source);
-  if (cfg.max_steps <= 0 && cfg.max_steps !== -1) throw new ConfigError(source, 'max_steps', 'must be -1 (use num_train_epochs) or a positive integer');
-  if (cfg.max_steps === -1 && !(cfg.num_train_epochs > 0)) throw new ConfigError(source, 'num_train_epochs', 'must be > 0 when max_steps is -1');
+  checkStepRules(cfg, source);
   return cfg;
 }
+
+/** How long training runs: max_steps, or num_train_epochs when it is -1 (rules between keys, past each key's own range). */
+function checkStepRules(cfg: Pick<HeadTrainingConfig, 'max_steps' | 'num_train_epochs'>, source: string): void {
+  if (cfg.max_steps <= 0 && cfg.max_steps !== -1) throw new ConfigError(source, 'max_steps', 'must be -1 (use num_train_epochs) or a positive integer');
+  if (cfg.max_steps === -1 && !(cfg.num_train_epochs > 0)) throw new ConfigError(source, 'num_train_epochs', 'must be > 0 when max_steps is -1');
+}
+
+/** The head keys of a config (head_type, classifier_proj_size, mlp_*), checked as a config file's are. */
+export const HEAD_CONFIG_KEYS = ['head_type', 'classifier_proj_size', 'mlp_hidden_size', 'mlp_activation', 'mlp_dropout'] as const;
 
 /** The head a config asks for, given the embedding dimension. */
 export function headSpecFromConfig(cfg: TrainHeadConfig, inputDim: number, numLabels: number): HeadSpec {
@@ -113,10 +121,13 @@ export function headSpecFromConfig(cfg: TrainHeadConfig, inputDim: number, numLa
  * Checks the training keys of a config made elsewhere (the app's training form) against the same
  * rules as a config file: an error names the key (`source`: where the values came from).
  */
-export function checkTrainingConfig(config: HeadTrainingConfig, source: string): void {
+export function checkTrainingConfig(config: HeadTrainingConfig, source: string, head?: Partial<Record<(typeof HEAD_CONFIG_KEYS)[number], unknown>>): void {
   const schema: Schema = {};
   for (const k of Object.keys(DEFAULT_TRAINING_CONFIG)) schema[k] = { ...TRAIN_SCHEMA[k]!, required: true };
-  validateConfig(config, schema, source);
+  if (head) for (const k of HEAD_CONFIG_KEYS) schema[k] = { ...TRAIN_SCHEMA[k]!, required: true };
+  validateConfig(head ? { ...config, ...head } : config, schema, source);
+  // The rules between keys too: num_train_epochs 0 trained nothing and made that head active.
+  checkStepRules(config, source);
 }
 
 export function trainingPart(cfg: TrainHeadConfig): HeadTrainingConfig {

@@ -244,6 +244,7 @@ export async function runTraining(input: TrainerInput): Promise<TrainResult> {
     bestStep: state.best_step,
     finalEval,
     bestEval,
+    ...((useBest ? bestEval : finalEval) ? { headEval: useBest ? bestEval : finalEval } : {}),
     engine: engine.kind,
   };
 }

@@ -93,6 +93,8 @@ export interface TrainResult {
   bestStep: number | null;
   finalEval?: EvalReport;
   bestEval?: EvalReport;
+  /** The evaluation of `head` itself: bestEval when it is the best checkpoint, else finalEval. */
+  headEval?: EvalReport;
   engine: EngineKind;
 }
 
