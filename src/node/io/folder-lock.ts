@@ -1,7 +1,7 @@
 // One writer per output folder: two jobs appending to the same embedding set would interleave
 // vectors and index rows (vector i no longer row i) without either noticing. The lock is a file
 // created exclusively, naming its process; a lock left by a killed process is taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,6 +30,45 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Removes a lock left by a process that no longer runs, as judged from its `text`. Two jobs started
+ * together after a crash both judge it stale: a plain unlink by the second would remove the lock
+ * the first has just made, and both would run. The lock is moved aside (atomic) and checked; one
+ * that is not the stale one judged is put back.
+ */
+export function takeOverStaleLock(path: string, text: string): void {
+  const aside = `${path}.${process.pid}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // someone took it over first: try to create
+    throw e;
+  }
+  let moved = '';
+  try {
+    moved = readFileSync(aside, 'utf8');
+  } catch {
+    // gone meanwhile
+  }
+  if (moved !== text) {
+    // Another job's fresh lock: back where it was (link fails if a third made one since; theirs stands).
+    try {
+      linkSync(aside, path);
+    } catch {
+      // EEXIST: a lock is in place either way
+    }
+  }
+  rmSync(aside, { force: true });
+}
+
+function readLock(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** Takes `dir`'s lock for `what` (e.g. "saturi embed"); throws FolderLockedError while another live process holds it. */
 export function lockFolder(dir: string, what: string): { release(): void } {
   mkdirSync(dir, { recursive: true });
@@ -45,11 +84,17 @@ export function lockFolder(dir: string, what: string): { release(): void } {
       }
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) throw e;
+    }
+    let text = readLock(path);
+    // Empty: its maker may be between creating and writing it; a moment later it is written, or stale.
+    if (text === '') {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      text = readLock(path);
     }
     let held: Partial<LockInfo> = {};
     try {
-      held = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockInfo>;
+      held = JSON.parse(text) as Partial<LockInfo>;
     } catch {
       // torn or unreadable: written by a process killed while writing it
     }
@@ -60,7 +105,7 @@ export function lockFolder(dir: string, what: string): { release(): void } {
     if (typeof held.pid === 'number' && alive(held.pid)) {
       throw new FolderLockedError(`${dir}: ${who} is writing to this folder; wait for it to finish or choose another output folder`);
     }
-    unlinkSync(path); // left by a process that no longer runs
+    takeOverStaleLock(path, text);
   }
   let held = true;
   return {
