@@ -258,6 +258,12 @@ describe('embedding sets on disk (Node)', () => {
         // vectors cut short
         () => truncateSync(join(dir, 'vectors.f32'), 4 * 2 * 4),
       ];
+      // Not damage: a last row without its newline (hand-edited, or cut just before it) is kept and resumed.
+      writeFileSync(join(dir, 'index.jsonl'), index.trimEnd());
+      const kept = await EmbeddingSetAppender.open(dir, m);
+      expect(kept.resumed).toBe(6);
+      kept.appender.close();
+      expect(readFileSync(join(dir, 'index.jsonl'), 'utf8')).toBe(index);
       for (const harm of damage) {
         await writeEmbeddingSet(dir, m, vectors(6, 2), rows(6));
         harm();

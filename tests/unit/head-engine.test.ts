@@ -142,6 +142,15 @@ describe('trainer loop', () => {
     expect(r.head).toBe(r.lastHead);
     expect(r.headEval).toBe(r.finalEval);
     expect(r.finalEval).toBeDefined();
+    // Cancelled between evaluations: the head is step 12's, its last evaluation step 10's, so it has none of its own.
+    const control = new TrainControl();
+    const cut = await runTraining({
+      config: config({ num_train_epochs: 6, learning_rate: 1e-2, load_best_model_at_end: false }), spec, labels: [...LABEL_NAMES], train, eval: evalSet, engine, params, opt: freshAdamState(params), control, stepEventIntervalMs: 0,
+      onEvent: (e) => void (e.type === 'step' && e.step === 12 && control.cancel()),
+    });
+    expect(cut.cancelled).toBe(true);
+    expect(cut.finalEval).toBeDefined();
+    expect(cut.headEval).toBeUndefined();
     await engine.dispose();
   });
 

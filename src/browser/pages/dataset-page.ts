@@ -8,7 +8,7 @@ import { AppStateController, downloadBlob, getSettings, notifyChanged, requestPe
 import { folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
 import { resumableJob, scanFolder, type ScanResult } from '../services/dataset-scan.ts';
 import { EmbeddingJobRunner, JobBusyError, createDatasetJob, jobsRunningAnywhere, whenJobReleased, type JobProgress } from '../services/embed-job.ts';
-import { exportSetZip, importSetFromFolder, importSetFromZip } from '../services/embedding-io.ts';
+import { exportSetZip, importSetFromFolder, importSetFromZip, readSetFromFolder, storeAll } from '../services/embedding-io.ts';
 import { encoderChoice, loadEncoder } from '../services/workers.ts';
 import type { StoredJob, StoredSetRecord } from '../store/store.ts';
 import type { LoadProgress } from '../../core/encoder/worker-api.ts';
@@ -108,13 +108,11 @@ export class DatasetPage extends LitElement {
       const scan = await scanFolder(folder);
       if (scan.embeddingSets.length) {
         // A folder of sets (embeddings/ with train/ and test/, say): every one of them.
-        const s = await store();
-        const notices: string[] = [];
-        for (const { dir } of scan.embeddingSets) {
-          const rec = await importSetFromFolder(s, folder, dir);
-          notices.push(t('dataset.imported', { name: rec.name, n: rec.count }));
-        }
-        this.notice = notices.join(' ');
+        // All checked before any is stored, and stored all or none.
+        const sets = [];
+        for (const { dir } of scan.embeddingSets) sets.push(await readSetFromFolder(folder, dir));
+        const recs = await storeAll(await store(), sets);
+        this.notice = recs.map((rec) => t('dataset.imported', { name: rec.name, n: rec.count })).join(' ');
         this.scan = null;
         await this.refresh();
         return;
@@ -150,8 +148,14 @@ export class DatasetPage extends LitElement {
       // Every zip chosen, each with all the sets it holds; otherwise the three files of one set.
       const zips = files.filter((f) => f.name.toLowerCase().endsWith('.zip'));
       const recs: StoredSetRecord[] = [];
-      if (zips.length) for (const z of zips) recs.push(...(await importSetFromZip(s, z)));
-      else recs.push(await importSetFromFolder(s, folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || `embeddings · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`));
+      try {
+        for (const z of zips) recs.push(...(await importSetFromZip(s, z)));
+      } catch (err) {
+        // Every zip chosen, or none: the ones stored before the failure go too.
+        for (const rec of recs) await s.deleteSet(rec.id).catch(() => undefined);
+        throw err;
+      }
+      if (!zips.length) recs.push(await importSetFromFolder(s, folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || `embeddings · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`));
       this.notice = recs.map((rec) => t('dataset.imported', { name: rec.name, n: rec.count })).join(' ');
       await this.refresh();
     } catch (err) {

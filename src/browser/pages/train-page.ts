@@ -133,6 +133,7 @@ export class TrainPage extends LitElement {
     starting = true;
     this.requestUpdate();
     this.error = '';
+    this.warning = '';
     const s = await store();
     const f = this.form;
     /** The run this Start made: a Start refused before it exists leaves earlier runs alone. */

@@ -17,7 +17,7 @@ export interface ScanResult {
 }
 
 /** The split a CSV's name says, by its words as the CLI reads them (`latest.csv` is not a test set). */
-const SPLIT_WORDS = new Set(['train', 'dev', 'valid', 'validation', 'eval', 'test']);
+const SPLIT_WORDS = new Set(['train', 'dev', 'valid', 'validation', 'eval', 'evaluation', 'test', 'testing']);
 const splitFromName = (file: string): string => file.toLowerCase().split(/[^a-z]+/).find((w) => SPLIT_WORDS.has(w)) ?? '';
 
 /**

@@ -19,6 +19,11 @@ import { notifyChanged } from './app-state.ts';
 const IMPORT_BATCH = 1024;
 
 export async function importSetFromFolder(store: SaturiStore, folder: FolderSource, dir: string, name?: string): Promise<StoredSetRecord> {
+  return (await storeAll(store, [await readSetFromFolder(folder, dir, name)]))[0]!;
+}
+
+/** A set folder's three files, checked, with the name it gets (not stored yet). */
+export async function readSetFromFolder(folder: FolderSource, dir: string, name?: string): Promise<{ set: EmbeddingSet; name: string }> {
   const prefix = dir ? `${dir}/` : '';
   const files: Record<string, Uint8Array> = {};
   for (const f of [MANIFEST_FILE, VECTORS_FILE, INDEX_FILE]) {
@@ -26,7 +31,7 @@ export async function importSetFromFolder(store: SaturiStore, folder: FolderSour
     if (file) files[f] = new Uint8Array(await file.arrayBuffer());
   }
   const set = decodeEmbeddingSetFiles(files, `${folder.name}/${dir}`.replace(/\/$/, ''));
-  return storeSet(store, set, name ?? (dir.split('/').pop() || folder.name));
+  return { set, name: name ?? (dir.split('/').pop() || folder.name) };
 }
 
 /**
@@ -49,8 +54,22 @@ export async function importSetFromZip(store: SaturiStore, file: File): Promise<
   const folders = [...byFolder.keys()].filter((f) => byFolder.get(f)![MANIFEST_FILE]).sort();
   if (!folders.length) throw new EmbeddingSetError(file.name, `holds no ${MANIFEST_FILE}: not an embedding set`);
   const sets = folders.map((f) => ({ folder: f, set: decodeEmbeddingSetFiles(byFolder.get(f)!, f ? `${file.name}/${f}` : file.name) }));
+  return storeAll(
+    store,
+    // Several sets are named by their folder in the zip (a/train and b/train stay apart).
+    sets.map(({ folder, set }) => ({ set, name: folders.length > 1 ? folder || stem : stem })),
+  );
+}
+
+/** Stores several checked sets: all or none (a failure removes the ones this import stored before it). */
+export async function storeAll(store: SaturiStore, sets: readonly { set: EmbeddingSet; name: string }[]): Promise<StoredSetRecord[]> {
   const out: StoredSetRecord[] = [];
-  for (const { folder, set } of sets) out.push(await storeSet(store, set, folders.length > 1 ? `${stem}/${folder.split('/').pop()}` : stem));
+  try {
+    for (const { set, name } of sets) out.push(await storeSet(store, set, name));
+  } catch (e) {
+    for (const rec of out) await store.deleteSet(rec.id).catch(() => undefined);
+    throw e;
+  }
   return out;
 }
 

@@ -4,20 +4,22 @@ import { labelIndex } from '../../core/config/labels.ts';
 import type { LabelledVectors } from '../../core/head/worker-api.ts';
 import type { SaturiStore } from '../store/store.ts';
 
-export const EVAL_SPLITS = ['dev', 'eval', 'valid', 'validation', 'test'];
+export const EVAL_SPLITS = ['dev', 'eval', 'evaluation', 'valid', 'validation', 'test', 'testing'];
 
 /** Rows of `setId` whose split passes `keep` (all rows when keep is undefined), with label ids. */
 export async function labelledVectors(store: SaturiStore, setId: string, keep?: (split: string) => boolean): Promise<LabelledVectors & { count: number }> {
   const [{ vectors, dim }, rows] = await Promise.all([store.readVectors(setId), store.readRows(setId)]);
-  // One NaN (an fp16 overflow in an embedding) trains an all-NaN head that looks done: refused, naming the row.
-  for (let i = 0; i < vectors.length; i++) {
-    const v = vectors[i]!;
-    if (v - v !== 0) throw new Error(t('data.nonFinite', { set: (await store.getSet(setId))?.name ?? setId, id: rows[Math.floor(i / dim)]?.id ?? String(Math.floor(i / dim)) }));
-  }
   const picked: number[] = [];
   rows.forEach((r, i) => {
     if ((!keep || keep(r.split)) && labelIndex(r.dialect) >= 0) picked.push(i);
   });
+  // One NaN (an fp16 overflow in an embedding) trains an all-NaN head that looks done: refused, naming the row.
+  for (const row of picked) {
+    for (let i = row * dim; i < (row + 1) * dim; i++) {
+      const v = vectors[i]!;
+      if (v - v !== 0) throw new Error(t('data.nonFinite', { set: (await store.getSet(setId))?.name ?? setId, id: rows[row]!.id }));
+    }
+  }
   if (picked.length === rows.length) {
     return { vectors, labels: Int32Array.from(rows, (r) => labelIndex(r.dialect)), dim, count: rows.length };
   }

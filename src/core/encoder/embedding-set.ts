@@ -173,6 +173,8 @@ export interface ParsedIndex {
   validLength: number;
   /** True when the text ended in an incomplete (no newline) or unparsable last line that was ignored. */
   tornTail: boolean;
+  /** The last row had no newline after it (allowTornTail only): a writer appending must add one. */
+  unterminated?: boolean;
 }
 
 /**
@@ -186,10 +188,18 @@ export function parseIndex(text: string, source = INDEX_FILE, opts: { allowTornT
   while (pos < text.length) {
     const nl = text.indexOf('\n', pos);
     line++;
-    if (nl < 0) {
-      if (opts.allowTornTail) return { rows, validLength: pos, tornTail: true };
-      // A final line without newline is still fine when it parses (hand-edited files).
+    if (nl < 0 && opts.allowTornTail) {
+      // A final line without its newline: kept when it is a whole row (hand-edited, or cut just
+      // before the newline), ignored as torn when not.
+      try {
+        const raw = text.slice(pos).trim();
+        if (raw !== '') rows.push(validateIndexRow(JSON.parse(raw), `${source}:${line}`));
+        return { rows, validLength: text.length, tornTail: false, unterminated: raw !== '' };
+      } catch {
+        return { rows, validLength: pos, tornTail: true };
+      }
     }
+    // Strict: a final line without newline is still fine when it parses (hand-edited files).
     const end = nl < 0 ? text.length : nl;
     const raw = text.slice(pos, end).trim();
     if (raw !== '') {

@@ -244,7 +244,8 @@ export async function runTraining(input: TrainerInput): Promise<TrainResult> {
     bestStep: state.best_step,
     finalEval,
     bestEval,
-    ...((useBest ? bestEval : finalEval) ? { headEval: useBest ? bestEval : finalEval } : {}),
+    // A cancelled run's head is the last step's, which its last evaluation may not be.
+    ...(useBest ? { headEval: bestEval } : finalEval && !(cancelled || interrupted) ? { headEval: finalEval } : {}),
     engine: engine.kind,
   };
 }

@@ -26,9 +26,10 @@ export async function buildProgram(): Promise<Command> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // Output piped into a reader that stops early (`saturi labels | head -2`): stop quietly, as Unix tools do.
+  // Output piped into a reader that stops early (`saturi labels | head -2`): stop quietly with the
+  // status a Unix tool killed by SIGPIPE has (141), so `set -o pipefail` still sees a job cut short.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
+    if (e.code === 'EPIPE') process.exit(141);
     throw e;
   });
   const program = await buildProgram();

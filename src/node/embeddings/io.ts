@@ -165,7 +165,7 @@ export class EmbeddingSetAppender {
           `cannot resume: ${MANIFEST_FILE} counts ${old.count} rows, ${INDEX_FILE} holds ${rows.length}, ${VECTORS_FILE} ${vecCount} vectors; an interrupted run never leaves fewer index rows than the count or fewer vectors than rows, so a file was lost or changed. Nothing was modified: restore the set, or embed into a new --out folder`,
         );
       }
-      const keepText = parsed.tornTail ? serializeIndex(rows) : null;
+      const keepText = parsed.tornTail || parsed.unterminated ? serializeIndex(rows) : null;
       if (parsed.tornTail) repaired.push(`${INDEX_FILE} ended in an incomplete line; removed it`);
       if (keepText !== null) writeFileAtomicSync(iPath, keepText, { fsync: true });
       if (vecBytes !== rows.length * rowBytes) {

@@ -1,7 +1,7 @@
 // One writer per output folder: two jobs appending to the same embedding set would interleave
 // vectors and index rows (vector i no longer row i) without either noticing. The lock is a file
 // created exclusively, naming its process; a lock left by a killed process is taken over.
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,7 +36,7 @@ function alive(pid: number): boolean {
  * the first has just made, and both would run. The lock is moved aside (atomic) and checked; one
  * that is not the stale one judged is put back.
  */
-export function takeOverStaleLock(path: string, text: string): void {
+export function takeOverStaleLock(path: string, judged: { text: string; ino: number }): void {
   const aside = `${path}.${process.pid}.stale`;
   try {
     renameSync(path, aside);
@@ -44,13 +44,9 @@ export function takeOverStaleLock(path: string, text: string): void {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // someone took it over first: try to create
     throw e;
   }
-  let moved = '';
-  try {
-    moved = readFileSync(aside, 'utf8');
-  } catch {
-    // gone meanwhile
-  }
-  if (moved !== text) {
+  // The same file (inode) with the same text: an empty lock another job has just made is another inode.
+  const moved = statSync(aside, { throwIfNoEntry: false });
+  if (moved?.ino !== judged.ino || readLock(aside) !== judged.text) {
     // Another job's fresh lock: back where it was (link fails if a third made one since; theirs stands).
     try {
       linkSync(aside, path);
@@ -86,6 +82,7 @@ export function lockFolder(dir: string, what: string): { release(): void } {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) throw e;
     }
+    const ino = statSync(path, { throwIfNoEntry: false })?.ino ?? -1;
     let text = readLock(path);
     // Empty: its maker may be between creating and writing it; a moment later it is written, or stale.
     if (text === '') {
@@ -105,7 +102,7 @@ export function lockFolder(dir: string, what: string): { release(): void } {
     if (typeof held.pid === 'number' && alive(held.pid)) {
       throw new FolderLockedError(`${dir}: ${who} is writing to this folder; wait for it to finish or choose another output folder`);
     }
-    takeOverStaleLock(path, text);
+    takeOverStaleLock(path, { text, ino });
   }
   let held = true;
   return {
