@@ -214,12 +214,37 @@ describe('app store (IndexedDB)', () => {
         (e: Error) => e.message,
       );
       const left = (await s.listSets()).map((x: { name: string; count: number }) => [x.name, x.count]).sort();
-      return { both: both.map((x) => [x.name, x.count]), mixed, failed, left };
+      const flagged = (await s.listSets()).filter((x: { importing?: boolean }) => x.importing).length;
+      return { both: both.map((x) => [x.name, x.count]), mixed, failed, left, flagged };
     });
+    expect(r.flagged).toBe(0); // finished imports are whole
     expect(r.both).toEqual([['embeddings/test', 3], ['embeddings/train', 5]]);
     expect(r.mixed).toMatch(/^embeddings\.zip\/a: is missing vectors\.f32/);
     expect(r.failed).toMatch(/^big: not imported, quota exceeded \(simulated\)/);
     expect(r.left).toEqual([['embeddings/test', 3], ['embeddings/train', 5]]);
+  });
+
+  it('a set left half-imported by a closed tab is removed when the store opens; one another tab is importing is kept', async () => {
+    const r = await page.evaluate(async () => {
+      type Api = { openStore: (name: string) => Promise<any>; pruneInterruptedImports: (s: unknown) => Promise<string[]> };
+      const api = (window as unknown as { storeApi: Api }).storeApi;
+      const s = await api.openStore('prune-test');
+      const make = (id: string, importing?: boolean) => s.createSet({ id, name: id, manifest: {}, dim: 2, created: new Date().toISOString(), source: 'import', ...(importing ? { importing } : {}) });
+      await make('left-behind', true);
+      await make('whole');
+      await make('in-progress', true);
+      // Another tab importing 'in-progress' holds its lock.
+      let release!: () => void;
+      const holding = new Promise<void>((r) => navigator.locks.request('saturi-import:in-progress', () => new Promise<void>((done) => (release = () => (done(), r())))));
+      await new Promise((r) => setTimeout(r, 50));
+      const removed = await api.pruneInterruptedImports(s);
+      const left = (await s.listSets()).map((x: { id: string }) => x.id).sort();
+      release();
+      await holding;
+      return { removed, left };
+    });
+    expect(r.removed).toEqual(['left-behind']);
+    expect(r.left).toEqual(['in-progress', 'whole']);
   });
 
   it('AppendBuffer commits buffered rows by row count and by time, and stores nothing before a commit', async () => {

@@ -44,6 +44,7 @@ export class EvaluatePage extends LitElement {
     error: { state: true },
     notice: { state: true },
     warning: { state: true },
+    pushNote: { state: true },
     activeId: { state: true },
     pushing: { state: true },
     hubUrl: { state: true },
@@ -60,6 +61,8 @@ export class EvaluatePage extends LitElement {
   notice = '';
   /** The head was trained on another encoder's embeddings than the evaluated set's (as the CLI warns). */
   warning = '';
+  /** Shown in the push dialog: a push of another head is still running. */
+  pushNote = '';
   activeId: string | null = null;
   /** The head whose "Push to Hub" dialog is open, with its exported files. */
   pushing: { head: StoredHead; files: HeadForHub } | null = null;
@@ -126,10 +129,12 @@ export class EvaluatePage extends LitElement {
     // the running push's progress, and named it in the pushed notice.
     const running = this.renderRoot.querySelector('hub-push');
     if (this.pushing && running?._status.kind === 'busy' && this.pushing.head.id !== h.id) {
-      this.error = t('evaluate.pushBusy', { name: this.pushing.head.name });
+      // Said inside the dialog: the page behind a modal dialog is not seen.
+      this.pushNote = t('evaluate.pushBusy', { name: this.pushing.head.name });
       this.renderRoot.querySelector<HTMLDialogElement>('#push-dialog')?.showModal();
       return;
     }
+    this.pushNote = '';
     try {
       const files = headFilesOf(h);
       const dec = new TextDecoder();
@@ -162,6 +167,7 @@ export class EvaluatePage extends LitElement {
       ${p
         ? html`<h3 id="push-title">${t('evaluate.pushTitle', { name: p.head.name })}</h3>
             <p class="muted">${t('evaluate.pushText')}</p>
+            ${this.pushNote ? html`<p class="warning" role="status" id="push-note">${this.pushNote}</p>` : ''}
             <hub-push .head=${p.files} hub-url=${this.hubUrl} .tokenStore=${hubTokenStore} .messages=${hubPushMessages()} @hub-pushed=${this.onPushed}></hub-push>
             <div class="dialog-close"><button class="secondary" id="close-push" @click=${this.closePush}>${t('common.close')}</button></div>`
         : ''}

@@ -11,7 +11,12 @@ let storePromise: Promise<SaturiStore> | undefined;
 let probePromise: Promise<WebGpuProbe> | undefined;
 
 export function store(): Promise<SaturiStore> {
-  storePromise ??= openStore();
+  // Sets a closed tab left half-imported go first: every page would list them as whole.
+  storePromise ??= openStore().then(async (s) => {
+    const { pruneInterruptedImports } = await import('./embedding-io.ts');
+    await pruneInterruptedImports(s).catch(() => undefined);
+    return s;
+  });
   return storePromise;
 }
 

@@ -73,15 +73,40 @@ export async function storeAll(store: SaturiStore, sets: readonly { set: Embeddi
   return out;
 }
 
+const IMPORT_LOCK_PREFIX = 'saturi-import:';
+const lockManager = (): LockManager | undefined => (navigator as Navigator & { locks?: LockManager }).locks;
+
+/**
+ * Removes the sets an import left half-stored (the tab was closed or reloaded while it stored
+ * rows): marked `importing`, and no tab holds their import lock. They would look whole.
+ */
+export async function pruneInterruptedImports(store: SaturiStore): Promise<string[]> {
+  const marked = (await store.listSets()).filter((s) => s.importing);
+  if (!marked.length) return [];
+  const locks = lockManager();
+  const held = new Set(((locks && (await locks.query()).held) || []).map((l) => l.name));
+  const gone = marked.filter((s) => !held.has(IMPORT_LOCK_PREFIX + s.id));
+  for (const s of gone) await store.deleteSet(s.id);
+  return gone.map((s) => s.id);
+}
+
 async function storeSet(store: SaturiStore, set: EmbeddingSet, name: string): Promise<StoredSetRecord> {
+  const id = newId('set');
+  const locks = lockManager();
+  // Held while the rows go in, so another tab's pruneInterruptedImports leaves this set alone.
+  return locks ? (locks.request(IMPORT_LOCK_PREFIX + id, () => storeSetRows(store, set, name, id)) as Promise<StoredSetRecord>) : storeSetRows(store, set, name, id);
+}
+
+async function storeSetRows(store: SaturiStore, set: EmbeddingSet, name: string, id: string): Promise<StoredSetRecord> {
   const dim = set.manifest.dim;
   const rec = await store.createSet({
-    id: newId('set'),
+    id,
     name,
     manifest: set.manifest as unknown as Record<string, unknown>,
     dim,
     created: new Date().toISOString(),
     source: 'import',
+    importing: true,
   });
   try {
     for (let i = 0; i < set.rows.length; i += IMPORT_BATCH) {
@@ -94,8 +119,11 @@ async function storeSet(store: SaturiStore, set: EmbeddingSet, name: string): Pr
     await store.deleteSet(rec.id).catch(() => undefined);
     throw new Error(`${name}: not imported, ${(e as Error).message}`);
   }
+  const stored = (await store.getSet(rec.id))!;
+  const { importing: _, ...whole } = stored;
+  await store.db.put('sets', whole);
   notifyChanged('sets');
-  return (await store.getSet(rec.id))!;
+  return whole;
 }
 
 /** A stored set in the shared format (the three files), optionally only some splits. */

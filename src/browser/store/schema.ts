@@ -34,6 +34,8 @@ export interface StoredSetRecord {
   count: number;
   created: string;
   source: 'import' | 'dataset';
+  /** True while an import stores its rows; a set left so (its tab closed mid-import) is removed when the store opens. */
+  importing?: boolean;
 }
 
 /** A row of an embedding set's index.jsonl, stored with its set and position. */
