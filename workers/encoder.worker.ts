@@ -7,10 +7,12 @@ import type { EmbedFailure, EmbedOptions, EmbedProgress, EmbedResult, EmbedSegme
 import { loadBrowserEncoder, type BrowserEncoder } from '../src/browser/encoder/load.ts';
 
 let encoder: BrowserEncoder | null = null;
-/** The call running now: cancel() stops it, not the calls queued behind it. */
-let current: { cancelled: boolean } | null = null;
-/** Ids of the calls made and not yet ended (running or queued): true once cancelled. */
-const calls = new Map<string, boolean>();
+/** An embed() call; cancel() sets `cancelled`, checked before its turn and between batches. */
+type Call = { cancelled: boolean };
+/** The call running now: cancel() without an id stops it, not the calls queued behind it. */
+let current: Call | null = null;
+/** The calls made with an id and not yet ended (running or queued), for cancel(id). */
+const calls = new Map<string, Call>();
 // Yield to the event loop between batches so a cancel() message is handled promptly.
 const yieldToEvents = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
@@ -32,8 +34,8 @@ type Embedder<T> = (
   hooks: EmbedHooks,
 ) => Promise<T[]>;
 
-/** One embed() or embedEach() call, in its turn: checks the encoder, runs, hands the vectors over. */
-async function embedCall<T extends EmbedResult | EmbedFailure>(
+/** One embed() or embedEach() call, queued in its turn: checks the encoder, runs, hands the vectors over. */
+function embedCall<T extends EmbedResult | EmbedFailure>(
   run: Embedder<T>,
   segments: EmbedSegment[],
   opts: EmbedOptions,
@@ -41,51 +43,34 @@ async function embedCall<T extends EmbedResult | EmbedFailure>(
   expected?: ExpectedEncoder,
   callId?: string,
 ): Promise<T[]> {
-  const cancelledById = () => callId !== undefined && calls.get(callId) === true;
-  try {
-    // Cancelled while it waited its turn: nothing to run.
-    if (cancelledById()) throw new EmbedCancelledError();
-    return await runEmbedCall(run, segments, opts, onProgress, expected, cancelledById);
-  } finally {
-    if (callId !== undefined) calls.delete(callId);
-  }
-}
-
-/** Queues a call in its turn, known by its id from now on (a cancel() may come before its turn). */
-function queueEmbedCall<T>(callId: string | undefined, call: () => Promise<T>): Promise<T> {
-  if (callId !== undefined) calls.set(callId, false);
-  return inTurn(call);
-}
-
-async function runEmbedCall<T extends EmbedResult | EmbedFailure>(
-  run: Embedder<T>,
-  segments: EmbedSegment[],
-  opts: EmbedOptions,
-  onProgress: ((p: EmbedProgress) => void) | undefined,
-  expected: ExpectedEncoder | undefined,
-  cancelledById: () => boolean,
-): Promise<T[]> {
-  if (!encoder) throw new Error('encoder worker: call load() before embed()');
-  const why = expected && encoderDifference(expected, encoder.info);
-  if (why) {
-    const e = new Error(why);
-    e.name = 'EncoderChangedError';
-    throw e;
-  }
-  const call = (current = { cancelled: false });
-  try {
-    const results = await run(encoder.session, encoder.extractor, segments, opts, {
-      isCancelled: () => call.cancelled || cancelledById(),
-      onBatch: yieldToEvents,
-      onProgress: onProgress ? (p) => void onProgress(p) : undefined,
-    });
-    return transfer(
-      results,
-      results.flatMap((r) => ('embedding' in r ? [r.embedding.buffer as ArrayBuffer] : [])),
-    );
-  } finally {
-    if (current === call) current = null;
-  }
+  const call: Call = { cancelled: false };
+  // Known from now on: a cancel(id) may come while it waits its turn.
+  if (callId !== undefined) calls.set(callId, call);
+  return inTurn(async () => {
+    try {
+      if (call.cancelled) throw new EmbedCancelledError();
+      if (!encoder) throw new Error('encoder worker: call load() before embed()');
+      const why = expected && encoderDifference(expected, encoder.info);
+      if (why) {
+        const e = new Error(why);
+        e.name = 'EncoderChangedError';
+        throw e;
+      }
+      current = call;
+      const results = await run(encoder.session, encoder.extractor, segments, opts, {
+        isCancelled: () => call.cancelled,
+        onBatch: yieldToEvents,
+        onProgress: onProgress ? (p) => void onProgress(p) : undefined,
+      });
+      return transfer(
+        results,
+        results.flatMap((r) => ('embedding' in r ? [r.embedding.buffer as ArrayBuffer] : [])),
+      );
+    } finally {
+      if (current === call) current = null;
+      if (callId !== undefined) calls.delete(callId);
+    }
+  });
 }
 
 const api: EncoderWorkerApi = {
@@ -101,19 +86,17 @@ const api: EncoderWorkerApi = {
   },
 
   embed(segments, opts, onProgress, expected, callId) {
-    return queueEmbedCall(callId, () => embedCall(embedSegments, segments, opts, onProgress, expected, callId));
+    return embedCall(embedSegments, segments, opts, onProgress, expected, callId);
   },
 
   embedEach(segments, opts, onProgress, expected, callId) {
-    return queueEmbedCall(callId, () => embedCall(embedSegmentsEach, segments, opts, onProgress, expected, callId));
+    return embedCall(embedSegmentsEach, segments, opts, onProgress, expected, callId);
   },
 
   cancel(callId?: string): void {
-    // Only a call made and not ended: a late cancel (after the last batch, a double click) leaves nothing behind.
-    if (callId !== undefined) {
-      if (calls.has(callId)) calls.set(callId, true);
-    }
-    else if (current) current.cancelled = true;
+    // A call that has ended is no longer known: a late cancel (a double click) leaves nothing behind.
+    const call = callId === undefined ? current : calls.get(callId);
+    if (call) call.cancelled = true;
   },
 
   async dispose(): Promise<void> {

@@ -8,7 +8,7 @@ import { AppStateController, downloadBlob, getSettings, notifyChanged, requestPe
 import { folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
 import { resumableJob, scanFolder, type ScanResult } from '../services/dataset-scan.ts';
 import { EmbeddingJobRunner, JobBusyError, createDatasetJob, jobsRunningAnywhere, whenJobReleased, type JobProgress } from '../services/embed-job.ts';
-import { exportSetZip, importSetFromFolder, importSetFromZip, readSetFromFolder, storeAll } from '../services/embedding-io.ts';
+import { exportSetZip, readSetFromFolder, readSetsFromZip, storeAll } from '../services/embedding-io.ts';
 import { encoderChoice, loadEncoder } from '../services/workers.ts';
 import type { StoredJob, StoredSetRecord } from '../store/store.ts';
 import type { LoadProgress } from '../../core/encoder/worker-api.ts';
@@ -145,17 +145,13 @@ export class DatasetPage extends LitElement {
     this.error = '';
     try {
       const s = await store();
-      // Every zip chosen, each with all the sets it holds; otherwise the three files of one set.
+      // Every zip chosen, each with all the sets it holds, or the three files of one set: all
+      // checked before any is stored, and stored all or none.
       const zips = files.filter((f) => f.name.toLowerCase().endsWith('.zip'));
-      const recs: StoredSetRecord[] = [];
-      try {
-        for (const z of zips) recs.push(...(await importSetFromZip(s, z)));
-      } catch (err) {
-        // Every zip chosen, or none: the ones stored before the failure go too.
-        for (const rec of recs) await s.deleteSet(rec.id).catch(() => undefined);
-        throw err;
-      }
-      if (!zips.length) recs.push(await importSetFromFolder(s, folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || `embeddings · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`));
+      const sets = zips.length
+        ? (await Promise.all(zips.map(readSetsFromZip))).flat()
+        : [await readSetFromFolder(folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || `embeddings · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`)];
+      const recs = await storeAll(s, sets);
       this.notice = recs.map((rec) => t('dataset.imported', { name: rec.name, n: rec.count })).join(' ');
       await this.refresh();
     } catch (err) {

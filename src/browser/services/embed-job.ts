@@ -12,6 +12,7 @@ import { newId, type JobItem, type SaturiStore, type StoredJob, type StoredSetRe
 import { AppendBuffer } from '../store/append-buffer.ts';
 import { decodeManyTo16k } from './audio.ts';
 import { notifyChanged, requestPersistence, storageInfo } from './app-state.ts';
+import { lockManager } from './web-locks.ts';
 import type { FolderSource } from './folder.ts';
 import { encoderWorker } from './workers.ts';
 import { t } from '../i18n/i18n.ts';
@@ -88,8 +89,6 @@ export class JobBusyError extends Error {
   }
 }
 
-/** Web Locks, where the browser has them (every current one; an old one runs jobs unguarded). */
-const lockManager = (): LockManager | undefined => (navigator as Navigator & { locks?: LockManager }).locks;
 
 /** The sets whose jobs run now, in any tab of this origin (Web Locks; empty where they are missing). */
 export async function jobsRunningAnywhere(): Promise<Set<string>> {

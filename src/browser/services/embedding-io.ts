@@ -15,15 +15,12 @@ import {
 import { newId, type SaturiStore, type StoredSetRecord } from '../store/store.ts';
 import type { FolderSource } from './folder.ts';
 import { notifyChanged } from './app-state.ts';
+import { lockManager } from './web-locks.ts';
 
 const IMPORT_BATCH = 1024;
 
-export async function importSetFromFolder(store: SaturiStore, folder: FolderSource, dir: string, name?: string): Promise<StoredSetRecord> {
-  return (await storeAll(store, [await readSetFromFolder(folder, dir, name)]))[0]!;
-}
-
 /** A set folder's three files, checked, with the name it gets (not stored yet). */
-export async function readSetFromFolder(folder: FolderSource, dir: string, name?: string): Promise<{ set: EmbeddingSet; name: string }> {
+export async function readSetFromFolder(folder: FolderSource, dir: string, name?: string): Promise<NamedSet> {
   const prefix = dir ? `${dir}/` : '';
   const files: Record<string, Uint8Array> = {};
   for (const f of [MANIFEST_FILE, VECTORS_FILE, INDEX_FILE]) {
@@ -40,6 +37,11 @@ export async function readSetFromFolder(folder: FolderSource, dir: string, name?
  * All are checked before any is stored.
  */
 export async function importSetFromZip(store: SaturiStore, file: File): Promise<StoredSetRecord[]> {
+  return storeAll(store, await readSetsFromZip(file));
+}
+
+/** The sets of a zip, checked and named (not stored yet): see importSetFromZip. */
+export async function readSetsFromZip(file: File): Promise<NamedSet[]> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const entries = await new Promise<Unzipped>((res, rej) => unzip(bytes, (e, d) => (e ? rej(new Error(`${file.name}: ${e.message}`)) : res(d))));
   const byFolder = new Map<string, Record<string, Uint8Array>>();
@@ -53,16 +55,18 @@ export async function importSetFromZip(store: SaturiStore, file: File): Promise<
   const stem = file.name.replace(/\.zip$/i, '');
   const folders = [...byFolder.keys()].filter((f) => byFolder.get(f)![MANIFEST_FILE]).sort();
   if (!folders.length) throw new EmbeddingSetError(file.name, `holds no ${MANIFEST_FILE}: not an embedding set`);
-  const sets = folders.map((f) => ({ folder: f, set: decodeEmbeddingSetFiles(byFolder.get(f)!, f ? `${file.name}/${f}` : file.name) }));
-  return storeAll(
-    store,
-    // Several sets are named by their folder in the zip (a/train and b/train stay apart).
-    sets.map(({ folder, set }) => ({ set, name: folders.length > 1 ? folder || stem : stem })),
-  );
+  // Several sets are named by their folder in the zip (a/train and b/train stay apart).
+  return folders.map((f) => ({ set: decodeEmbeddingSetFiles(byFolder.get(f)!, f ? `${file.name}/${f}` : file.name), name: folders.length > 1 ? f || stem : stem }));
+}
+
+/** A checked set and the name it is stored under. */
+export interface NamedSet {
+  set: EmbeddingSet;
+  name: string;
 }
 
 /** Stores several checked sets: all or none (a failure removes the ones this import stored before it). */
-export async function storeAll(store: SaturiStore, sets: readonly { set: EmbeddingSet; name: string }[]): Promise<StoredSetRecord[]> {
+export async function storeAll(store: SaturiStore, sets: readonly NamedSet[]): Promise<StoredSetRecord[]> {
   const out: StoredSetRecord[] = [];
   try {
     for (const { set, name } of sets) out.push(await storeSet(store, set, name));
@@ -74,7 +78,6 @@ export async function storeAll(store: SaturiStore, sets: readonly { set: Embeddi
 }
 
 const IMPORT_LOCK_PREFIX = 'saturi-import:';
-const lockManager = (): LockManager | undefined => (navigator as Navigator & { locks?: LockManager }).locks;
 
 /**
  * Removes the sets an import left half-stored (the tab was closed or reloaded while it stored

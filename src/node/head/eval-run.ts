@@ -1,6 +1,6 @@
 // `saturi eval configs/eval-head.json`: metrics of a head on an embedding set.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { prepareOutputFile } from '../io/output-file.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { ConfigError, parseJsonConfig } from '../../core/config/validate.ts';
 import { evaluateEngine } from '../../core/head/evaluate.ts';
@@ -13,17 +13,6 @@ import { createNodeEngine } from './engine.ts';
 import { loadConfiguredHead } from './head-source.ts';
 import { loadLabelledSet } from './labelled-set.ts';
 
-/** Makes output_file's folder if need be; a folder given as the file, or one that cannot be made, names the key. */
-function prepareOutputFile(file: string, configPath: string): void {
-  try {
-    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new ConfigError(configPath, 'output_file', `${file} is a folder, not a file name`);
-    mkdirSync(dirname(resolve(file)), { recursive: true });
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new ConfigError(configPath, 'output_file', `cannot make the folder of ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
 export async function runEvalFromConfig(configPath: string, opts: { print?: (line: string) => void } = {}): Promise<EvalReport> {
   const print = opts.print ?? ((l: string) => process.stderr.write(l + '\n'));
   let text: string;
@@ -34,7 +23,8 @@ export async function runEvalFromConfig(configPath: string, opts: { print?: (lin
   }
   const cfg = parseEvalConfig(parseJsonConfig(text, configPath), configPath);
   // Before the work: a path the metrics cannot be written to would lose them at the end.
-  if (cfg.output_file) prepareOutputFile(cfg.output_file, configPath);
+  const unwritable = cfg.output_file ? prepareOutputFile(cfg.output_file) : null;
+  if (unwritable) throw new ConfigError(configPath, 'output_file', unwritable);
   const set = await loadLabelledSet(cfg.eval_file, cfg.label_column_name, configPath, 'eval_file');
   // Metrics of nothing would print as zeros (scikit-learn gives NaN and a warning).
   if (set.labels.length === 0) throw new ConfigError(configPath, 'eval_file', `names ${set.dir}, an embedding set with no rows: nothing to evaluate`);
