@@ -184,15 +184,12 @@ export class ClassifyPage extends LitElement {
       this.resultHead = head.name;
       const s = await getSettings();
       const choice = await encoderChoice(s);
-      const key = acceptedKey(s, choice);
       if (!isEncoderLoaded(s, choice)) {
-        // A head that does not fit this encoder is refused before anything large moves.
+        // Before anything large moves: a head that does not fit this encoder is refused, and a
+        // first use of the encoder shows what will be downloaded.
         const dim = await encoderHiddenSize(s);
         if (dim !== null && dim !== head.head.spec.inputDim) throw dimMismatch(head, dim);
-      }
-      if (!isEncoderLoaded(s, choice) && !s.acceptedDownloads.includes(key)) {
-        // First use of this encoder: show what will be downloaded before anything large moves.
-        const plan = await encoderDownloadPlan(s, choice.dtype);
+        const plan = s.acceptedDownloads.includes(acceptedKey(s, choice)) ? [] : await encoderDownloadPlan(s, choice.dtype);
         // Everything already in the browser's cache: nothing to ask.
         if (!plan.every((f) => f.cached)) {
           this.pending = sel.samples;

@@ -19,6 +19,9 @@ import { encoderMismatch, type EmbeddingManifest } from '../../core/encoder/embe
 const runners = new Map<string, EmbeddingJobRunner>();
 const lastProgress = new Map<string, JobProgress>();
 const folders = new Map<string, FolderSource>();
+/** What an import says: each set stored, with its rows. */
+const importedNotice = (recs: readonly StoredSetRecord[]): string => recs.map((rec) => t('dataset.imported', { name: rec.name, n: rec.count })).join(' ');
+
 /** Sets whose start() is loading the encoder: a second click must not start a second runner. */
 const starting = new Set<string>();
 /** A job this tab is running or starting (elsewhere = held by another tab's lock). */
@@ -111,8 +114,7 @@ export class DatasetPage extends LitElement {
         // All checked before any is stored, and stored all or none.
         const sets = [];
         for (const { dir } of scan.embeddingSets) sets.push(await readSetFromFolder(folder, dir));
-        const recs = await storeAll(await store(), sets);
-        this.notice = recs.map((rec) => t('dataset.imported', { name: rec.name, n: rec.count })).join(' ');
+        this.notice = importedNotice(await storeAll(await store(), sets));
         this.scan = null;
         await this.refresh();
         return;
@@ -151,8 +153,7 @@ export class DatasetPage extends LitElement {
       const sets = zips.length
         ? (await Promise.all(zips.map(readSetsFromZip))).flat()
         : [await readSetFromFolder(folderFromFiles(files), '', files[0]?.webkitRelativePath?.split('/')[0] || `embeddings · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`)];
-      const recs = await storeAll(s, sets);
-      this.notice = recs.map((rec) => t('dataset.imported', { name: rec.name, n: rec.count })).join(' ');
+      this.notice = importedNotice(await storeAll(s, sets));
       await this.refresh();
     } catch (err) {
       this.error = (err as Error).message;

@@ -82,7 +82,7 @@ export async function decodeManyTo16k(files: { blob: Blob; name: string }[]): Pr
     files.map((f) =>
       readWhole(f.blob, f.name).then(
         (b) => new Uint8Array(b),
-        (e: unknown) => (e instanceof DecodeError ? e : new DecodeError(f.name, (e as Error).message)),
+        (e: DecodeError) => e,
       ),
     ),
   );
@@ -107,7 +107,6 @@ export async function decodeManyTo16k(files: { blob: Blob; name: string }[]): Pr
       return e instanceof DecodeError ? e : new DecodeError(name, (e as Error).message);
     }
   };
-  const out = read as (Uint8Array | Float32Array | DecodeError)[];
-  await Promise.all(readable.map(async (i, k) => (out[i] = await decoded(k))));
-  return out as (Float32Array | DecodeError)[];
+  const slot = new Map(readable.map((i, k) => [i, k]));
+  return Promise.all(read.map((r, i) => (r instanceof DecodeError ? r : decoded(slot.get(i)!))));
 }
