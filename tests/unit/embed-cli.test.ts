@@ -2,13 +2,14 @@
 // resume, deterministic shards + merge, and the vectors equal an in-process run.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 import { readEmbeddingSet } from '../../src/node/embeddings/io.ts';
+import { LOCK_FILE } from '../../src/node/io/folder-lock.ts';
 import { loadEncoder } from '../../src/node/encoder/load.ts';
 import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/tiny-model.ts';
 import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
@@ -124,6 +125,23 @@ describe('saturi embed', () => {
     const again = await runCli(['embed', 'merge', shards[0]!, '--out', merged]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`${merged}: already holds an embedding set; merge into a new folder`);
+    // A shard a live job is still writing is not merged as far as it got; nor is a merge written
+    // into a folder a live job writes to. (The lock names this test's own process: alive.)
+    const liveLock = JSON.stringify({ pid: process.pid, host: hostname(), started: '2026-12-05T00:00:00Z', what: 'saturi embed' }) + '\n';
+    writeFileSync(join(shards[1]!, LOCK_FILE), liveLock);
+    const early = join(root, 'emb-merged-early');
+    const busy = await runCli(['embed', 'merge', ...shards, '--out', early]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toContain(`${shards[1]}: saturi embed (pid ${process.pid}, started 2026-12-05T00:00:00Z) is writing to this folder; merge it when that job has finished`);
+    expect(existsSync(early)).toBe(false);
+    rmSync(join(shards[1]!, LOCK_FILE));
+    mkdirSync(early);
+    writeFileSync(join(early, LOCK_FILE), liveLock);
+    const busyOut = await runCli(['embed', 'merge', ...shards, '--out', early]);
+    expect(busyOut.code).toBe(2);
+    expect(busyOut.stderr).toContain(`${early}: saturi embed (pid ${process.pid}`);
+    expect(existsSync(join(early, 'manifest.json'))).toBe(false);
+    expect(readFileSync(join(early, LOCK_FILE), 'utf8')).toBe(liveLock);
     const full = await readEmbeddingSet(join(root, 'emb-all'));
     const got = await readEmbeddingSet(merged);
     expect(got.rows.map((r) => r.id).sort()).toEqual(full.rows.map((r) => r.id).sort());

@@ -3,6 +3,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic-write.ts';
+import { liveLockHolder, lockFolder } from '../io/folder-lock.ts';
 import {
   EmbeddingSetError,
   INDEX_FILE,
@@ -325,13 +326,28 @@ export function writeRejects(dir: string, rows: readonly RejectRow[]): void {
 /** Merges shard folders into one set at `out` (see mergeEmbeddingSets for the rules). */
 export async function mergeEmbeddingSetDirs(dirs: readonly string[], out: string): Promise<EmbeddingSet> {
   // Replacing a set (perhaps one of the inputs, or days of embedding) is never what a merge means.
-  if (existsSync(join(out, MANIFEST_FILE))) throw new EmbeddingSetError(out, 'already holds an embedding set; merge into a new folder (or remove this one first)');
+  const refuseExisting = () => {
+    if (existsSync(join(out, MANIFEST_FILE))) throw new EmbeddingSetError(out, 'already holds an embedding set; merge into a new folder (or remove this one first)');
+  };
+  refuseExisting();
+  // A shard still being embedded would be merged as far as it got, and look complete.
+  for (const d of dirs) {
+    const writer = liveLockHolder(d);
+    if (writer) throw new EmbeddingSetError(d, `${writer}; merge it when that job has finished`);
+  }
   const sets: EmbeddingSet[] = [];
   for (const d of dirs) sets.push(await readEmbeddingSet(d));
   const merged = mergeEmbeddingSets(sets, dirs);
-  await writeEmbeddingSet(out, merged.manifest, merged.vectors, merged.rows);
-  const embedded = new Set(merged.rows.map((r) => r.id));
-  const rejects = dirs.flatMap((d) => readRejects(d)).filter((r) => !embedded.has(r.id));
-  if (rejects.length) writeRejects(out, rejects);
-  return merged;
+  // The output's lock keeps an embed job (or a second merge) from writing there meanwhile.
+  const lock = lockFolder(out, 'saturi embed merge');
+  try {
+    refuseExisting();
+    await writeEmbeddingSet(out, merged.manifest, merged.vectors, merged.rows);
+    const embedded = new Set(merged.rows.map((r) => r.id));
+    const rejects = dirs.flatMap((d) => readRejects(d)).filter((r) => !embedded.has(r.id));
+    if (rejects.length) writeRejects(out, rejects);
+    return merged;
+  } finally {
+    lock.release();
+  }
 }

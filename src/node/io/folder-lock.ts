@@ -1,7 +1,7 @@
 // One writer per output folder: two jobs appending to the same embedding set would interleave
 // vectors and index rows (vector i no longer row i) without either noticing. The lock is a file
 // created exclusively, naming its process; a lock left by a killed process is taken over.
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -65,6 +65,43 @@ function readLock(path: string): string {
   }
 }
 
+/**
+ * Reads the lock at `path` as another job's: `holder` describes the job when it runs here, or on
+ * another host (`elsewhere`, where it cannot be checked); no holder when the lock is stale.
+ */
+function judgeLock(path: string, host: string): { text: string; ino: number; holder?: string; elsewhere?: boolean } {
+  const ino = statSync(path, { throwIfNoEntry: false })?.ino ?? -1;
+  let text = readLock(path);
+  // Empty: its maker may be between creating and writing it; a moment later it is written, or stale.
+  if (text === '') {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    text = readLock(path);
+  }
+  let held: Partial<LockInfo> = {};
+  try {
+    held = JSON.parse(text) as Partial<LockInfo>;
+  } catch {
+    // torn or unreadable: written by a process killed while writing it
+  }
+  const who = `${held.what ?? 'another job'} (pid ${held.pid ?? '?'}${held.host && held.host !== host ? ` on ${held.host}` : ''}, started ${held.started ?? '?'})`;
+  if (held.host !== undefined && held.host !== host) return { text, ino, holder: who, elsewhere: true };
+  if (typeof held.pid === 'number' && alive(held.pid)) return { text, ino, holder: who };
+  return { text, ino };
+}
+
+/**
+ * Who is writing to `dir` now, for a reader that must not see a set half-written (e.g. a merge of
+ * shards still being embedded); undefined when no live job holds its lock. Takes no lock itself,
+ * so it works on folders the reader may not write to.
+ */
+export function liveLockHolder(dir: string): string | undefined {
+  const path = join(dir, LOCK_FILE);
+  if (!existsSync(path)) return undefined;
+  const held = judgeLock(path, hostname());
+  if (!held.holder) return undefined;
+  return `${held.holder} is writing to this folder${held.elsewhere ? ` (if no job runs there any more, delete ${path})` : ''}`;
+}
+
 /** Takes `dir`'s lock for `what` (e.g. "saturi embed"); throws FolderLockedError while another live process holds it. */
 export function lockFolder(dir: string, what: string): { release(): void } {
   mkdirSync(dir, { recursive: true });
@@ -82,27 +119,10 @@ export function lockFolder(dir: string, what: string): { release(): void } {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) throw e;
     }
-    const ino = statSync(path, { throwIfNoEntry: false })?.ino ?? -1;
-    let text = readLock(path);
-    // Empty: its maker may be between creating and writing it; a moment later it is written, or stale.
-    if (text === '') {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-      text = readLock(path);
-    }
-    let held: Partial<LockInfo> = {};
-    try {
-      held = JSON.parse(text) as Partial<LockInfo>;
-    } catch {
-      // torn or unreadable: written by a process killed while writing it
-    }
-    const who = `${held.what ?? 'another job'} (pid ${held.pid ?? '?'}${held.host && held.host !== mine.host ? ` on ${held.host}` : ''}, started ${held.started ?? '?'})`;
-    if (held.host !== undefined && held.host !== mine.host) {
-      throw new FolderLockedError(`${dir}: ${who} is writing to this folder; if no job runs there any more, delete ${path}`);
-    }
-    if (typeof held.pid === 'number' && alive(held.pid)) {
-      throw new FolderLockedError(`${dir}: ${who} is writing to this folder; wait for it to finish or choose another output folder`);
-    }
-    takeOverStaleLock(path, { text, ino });
+    const held = judgeLock(path, mine.host);
+    if (held.elsewhere) throw new FolderLockedError(`${dir}: ${held.holder} is writing to this folder; if no job runs there any more, delete ${path}`);
+    if (held.holder) throw new FolderLockedError(`${dir}: ${held.holder} is writing to this folder; wait for it to finish or choose another output folder`);
+    takeOverStaleLock(path, held);
   }
   let held = true;
   return {

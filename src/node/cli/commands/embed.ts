@@ -174,11 +174,12 @@ export function register(program: Command): void {
 async function merge(dirs: string[], out: string): Promise<void> {
   const { mergeEmbeddingSetDirs } = await import('../../embeddings/io.ts');
   const { EmbeddingSetError } = await import('../../../core/encoder/embedding-set.ts');
+  const { FolderLockedError } = await import('../../io/folder-lock.ts');
   try {
     const merged = await mergeEmbeddingSetDirs(dirs, out);
     process.stdout.write(`merged ${dirs.length} sets into ${out}: ${merged.manifest.count} vectors, dim ${merged.manifest.dim}\n`);
   } catch (e) {
-    if (e instanceof EmbeddingSetError) throw new UserError(e.message);
+    if (e instanceof EmbeddingSetError || e instanceof FolderLockedError) throw new UserError(e.message);
     throw e;
   }
 }
