@@ -232,12 +232,19 @@ describe('embedding sets on disk (Node)', () => {
     try {
       await writeEmbeddingSet(dir, manifest(2), vectors(3, 2), rows(3));
       const index = readFileSync(join(dir, 'index.jsonl'));
+      const clean = Buffer.from(index);
       const at = index.indexOf('seg-1');
       index[at + 1] = 0xff; // one byte of an id on line 2
       writeFileSync(join(dir, 'index.jsonl'), index);
       await expect(readEmbeddingSet(dir)).rejects.toThrow(`${join(dir, 'index.jsonl')}: is not valid UTF-8 (line 2, byte ${at + 1})`);
       const files = Object.fromEntries(['manifest.json', 'vectors.f32', 'index.jsonl'].map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
       expect(() => decodeEmbeddingSetFiles(files, 'set.zip')).toThrow(`set.zip/index.jsonl: is not valid UTF-8 (line 2, byte ${at + 1})`);
+      // A file cut inside a character (안 = EC 95 88, two of its bytes left): the character's first byte.
+      const lines = clean.toString('latin1').split('\n').length;
+      for (const tail of [[0xec, 0x95], [0xec]]) {
+        files['index.jsonl'] = new Uint8Array([...clean, ...tail]);
+        expect(() => decodeEmbeddingSetFiles(files, 'set.zip')).toThrow(`set.zip/index.jsonl: is not valid UTF-8 (line ${lines}, byte ${clean.length})`);
+      }
     } finally {
       cleanup();
     }

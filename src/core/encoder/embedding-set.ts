@@ -415,7 +415,13 @@ export function decodeUtf8Text(bytes: Uint8Array, file: string): string {
       if (ok(mid)) lo = mid;
       else hi = mid - 1;
     }
-    const at = lo;
+    let at = lo;
+    // Every prefix decodes (as a stream): the file ends inside a multi-byte character, which starts
+    // at its lead byte, the byte before the trailing continuation bytes (10xxxxxx).
+    if (at === bytes.length) {
+      do at--;
+      while (at > 0 && (bytes[at]! & 0xc0) === 0x80);
+    }
     const line = 1 + bytes.subarray(0, at).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
     throw new EmbeddingSetError(file, `is not valid UTF-8 (line ${line}, byte ${at})`);
   }
