@@ -202,6 +202,23 @@ describe('decodeWav: wrong data-chunk sizes (streamed recordings)', () => {
     }
   });
 
+  it('zero padding after the data chunk (a writer padding to a sector) is not read as audio', () => {
+    for (const encoding of ['pcm16', 'pcm8'] as const) {
+      const wav = buildWav({ sampleRate: 16000, channels: signal, encoding });
+      for (const pad of [64, 2048]) {
+        const padded = new Uint8Array(wav.length + pad);
+        padded.set(wav);
+        expect(wavInfoOf(padded, 'x.wav').frames).toBe(1234);
+        const samples = decodeWav(padded, 'x.wav').samples;
+        expect(samples.length).toBe(1234);
+        expect(Math.min(...samples)).toBeGreaterThan(-0.99); // 8-bit zeros would be −1
+      }
+      // Audio past a stale size field is still read, however it starts.
+      const more = buildWav({ sampleRate: 16000, channels: signal, encoding, dataSizeField: 1000 });
+      expect(wavInfoOf(more, 'x.wav').frames).toBe(1234);
+    }
+  });
+
   it('ignores the RIFF size field', () => {
     const bytes = buildWav({ sampleRate: 16000, channels: signal, encoding: 'pcm16' });
     new DataView(bytes.buffer).setUint32(4, 0, true);

@@ -134,12 +134,20 @@ function looksLikeChunk(h: Uint8Array, at: number, fileSize: number): boolean {
   return at + 8 + u32(h, 4) <= fileSize + 1;
 }
 
+/** The longest run of trailing zero bytes after a data chunk read as padding rather than audio. */
+const ZERO_PAD_PROBE = 64 * 1024;
+
+function allZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
 /**
  * Walks the chunks of a WAV file of `fileSize` bytes up to the data chunk.
  * Skips unknown chunks (LIST, fact, cue, bext, …) honouring the pad byte of
  * odd-sized chunks. The data size comes from the file itself when the field is
  * 0, 0xFFFFFFFF, larger than the file, or clearly short (what follows is not a
- * chunk): recorders that stream to disk often never patch it.
+ * chunk, nor up to 64 KiB of zero padding): recorders that stream to disk often never patch it.
  */
 export function* parseWavHeader(fileSize: number, name: string): WavHeaderParser {
   if (fileSize < 4) throw new AudioError(name, `not a WAV file: only ${fileSize} bytes`);
@@ -191,7 +199,10 @@ export function* parseWavHeader(fileSize: number, name: string): WavHeaderParser
         if (next + 8 <= fileSize) {
           let chunkFollows = looksLikeChunk(yield { offset: next, length: 8 }, next, fileSize);
           if (!chunkFollows && dataBytes & 1) chunkFollows = looksLikeChunk(yield { offset: next - 1, length: 8 }, next - 1, fileSize);
-          if (!chunkFollows) dataBytes = available;
+          // Zero bytes after the data (writers that pad files to a sector) are not audio: 8-bit
+          // zeros would decode as full-scale −1. A stale size over real audio leaves non-zero bytes.
+          const tail = available - dataBytes;
+          if (!chunkFollows && !(tail <= ZERO_PAD_PROBE && allZero(yield { offset: body + dataBytes, length: tail }))) dataBytes = available;
         }
       }
       const frames = Math.floor(dataBytes / fmt.blockAlign);
