@@ -201,6 +201,18 @@ describe('saturi train / eval', () => {
     };
     expect(await evalWith(q8)).toMatch(/warning: the head was trained on embeddings of facebook\/w2v-bert-2\.0@main \(fp32\) but .*emb-test-q8 holds facebook\/w2v-bert-2\.0@main \(q8\)/);
     expect(await evalWith(testDir)).toBe('');
+    // Xenova/w2v-bert-2.0 is the ONNX conversion of facebook/w2v-bert-2.0 (the app's and embed's
+    // default): the same encoder. Another encoder, or another dtype of the same one, is named.
+    const sets = { xenova: ['Xenova/w2v-bert-2.0', 'fp32'], xenovaQ8: ['Xenova/w2v-bert-2.0', 'q8'], other: ['someone/other-encoder', 'fp32'] } as const;
+    const said: Record<string, string> = {};
+    for (const [name, [id, dtype]] of Object.entries(sets)) {
+      const dir = join(tmp.dir, `emb-${name}`);
+      await writeLabelledSet(dir, clusteredVectors(40, 20, 2), 'test', undefined, [], { dtype, encoder: { id, revision: 'main' } });
+      said[name] = await evalWith(dir);
+    }
+    expect(said.xenova).toBe('');
+    expect(said.xenovaQ8).toMatch(/warning: the head was trained on embeddings of facebook\/w2v-bert-2\.0@main \(fp32\) but .*emb-xenovaQ8 holds Xenova\/w2v-bert-2\.0@main \(q8\) \(fp32 vs q8\)/);
+    expect(said.other).toMatch(/\(facebook\/w2v-bert-2\.0 vs someone\/other-encoder\)/);
   });
 
   it('eval checks where the metrics go before evaluating, and refuses an empty or zipped set, naming the key', async () => {

@@ -17,17 +17,14 @@ import { labelledVectors, splitsOf } from '../services/training-data.ts';
 import type { StoredHead, StoredSetRecord } from '../store/store.ts';
 import type { EvalReport } from '../../core/head/worker-api.ts';
 import { LABELS } from '../../core/config/labels.ts';
+import { trainedEncoderDifferences } from '../../core/head/trained-encoder.ts';
 
 /** Why a head's embeddings differ from a set's (encoder, revision, dtype), or null when they agree or the head does not say. */
 function headEncoderDifference(head: StoredHead, set: StoredSetRecord): string | null {
   const e = head.encoder;
   const m = set.manifest as { encoder?: { id?: string; revision?: string }; dtype?: string };
-  if (!e || !m.encoder) return null;
-  const diffs = [
-    e.id !== m.encoder.id ? `${e.id} vs ${m.encoder.id}` : '',
-    e.revision && m.encoder.revision && e.revision !== m.encoder.revision ? `revision ${e.revision} vs ${m.encoder.revision}` : '',
-    e.dtype && m.dtype && e.dtype !== m.dtype ? `${e.dtype} vs ${m.dtype}` : '',
-  ].filter(Boolean);
+  if (!e || !m.encoder?.id) return null;
+  const diffs = trainedEncoderDifferences(e, { id: m.encoder.id, revision: m.encoder.revision, dtype: m.dtype });
   return diffs.length ? t('evaluate.otherEncoder', { head: head.name, why: diffs.join(', ') }) : null;
 }
 

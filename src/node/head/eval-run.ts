@@ -12,6 +12,7 @@ import { UserError } from '../cli/errors.ts';
 import { createNodeEngine } from './engine.ts';
 import { loadConfiguredHead } from './head-source.ts';
 import { loadLabelledSet } from './labelled-set.ts';
+import { trainedEncoderDifferences } from '../../core/head/trained-encoder.ts';
 
 export async function runEvalFromConfig(configPath: string, opts: { print?: (line: string) => void } = {}): Promise<EvalReport> {
   const print = opts.print ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -35,8 +36,9 @@ export async function runEvalFromConfig(configPath: string, opts: { print?: (lin
   // A head exported by saturi records the embeddings it was trained on.
   const trainedOn = imported.saturi?.encoder;
   const e = set.manifest;
-  if (trainedOn && (trainedOn.id !== e.encoder.id || trainedOn.revision !== e.encoder.revision || trainedOn.dtype !== e.dtype)) {
-    print(`warning: the head was trained on embeddings of ${trainedOn.id}@${trainedOn.revision} (${trainedOn.dtype}) but ${set.dir} holds ${e.encoder.id}@${e.encoder.revision} (${e.dtype}): the metrics measure it on inputs it was not trained on`);
+  const diffs = trainedOn ? trainedEncoderDifferences(trainedOn, { id: e.encoder.id, revision: e.encoder.revision, dtype: e.dtype }) : [];
+  if (trainedOn && diffs.length) {
+    print(`warning: the head was trained on embeddings of ${trainedOn.id}@${trainedOn.revision}${trainedOn.dtype ? ` (${trainedOn.dtype})` : ''} but ${set.dir} holds ${e.encoder.id}@${e.encoder.revision} (${e.dtype}) (${diffs.join(', ')}): the metrics measure it on inputs it was not trained on`);
   }
   const engine = await createNodeEngine(head.spec, { engine: cfg.engine, threads: cfg.intra_op_num_threads });
   try {

@@ -56,7 +56,9 @@ export async function importHeadCommand(spec: string, opts: ImportOptions): Prom
       }
     }
     for (const w of warnings) print(`warning: ${w}`);
-    writeHeadFolder(opts.out, head, { baseConfig: imported.config, source: spec, encoder: imported.saturi?.encoder ?? { id: BASE_ENCODER, revision: 'main', dtype: 'fp32' } });
+    // A head from PyTorch was trained on the base model's outputs, in no dtype of ours ('': unknown,
+    // so evaluating it on q8 or fp16 embeddings raises no warning; the app's import records the same).
+    writeHeadFolder(opts.out, head, { baseConfig: imported.config, source: spec, encoder: imported.saturi?.encoder ?? { id: BASE_ENCODER, revision: 'main', dtype: '' } });
     return {
       labels: head.labels,
       hiddenSize: head.spec.hiddenSize,
