@@ -77,6 +77,23 @@ describe('unpackDir', () => {
     expect(marker).toMatchObject({ archive: '[원천]강원도_학습데이터_1.zip', entries: 5, files: 4, bytes: wav.length + label.length + 7 + 7 });
   });
 
+  it('reads a CP949 name that happens to be valid UTF-8 as CP949 when the archive writes CP949', async () => {
+    const dir = tmp();
+    const archive = join(dir, 'talk.zip');
+    // 회화 in CP949 is C8 B8 C8 AD: two valid 2-byte UTF-8 sequences (ȸȭ); 강원도's bytes are not UTF-8.
+    expect(decodeZipEntryName(iconv.encode('회화/a.txt', 'cp949'), 0, [])).toBe('ȸȭ/a.txt');
+    writeZip(archive, [
+      { name: '회화/a.txt', data: 'a', encoding: 'cp949' },
+      { name: '강원도/b.txt', data: 'b', encoding: 'cp949' },
+      { name: '전라도/utf8_무플래그.txt', data: 'c', encoding: 'utf8-noflag' },
+    ]);
+    const summary = await unpackDir(dir, { concurrency: 1 });
+    expect(summary.ok).toBe(true);
+    const target = join(dir, 'talk');
+    expect(listFiles(target)).toEqual([doneMarkerName(archive), '강원도/b.txt', '전라도/utf8_무플래그.txt', '회화/a.txt'].sort());
+    expect(readFileSync(join(target, '회화/a.txt'), 'utf8')).toBe('a');
+  });
+
   it('extracts .tar, .tar.gz and .tgz (long names via pax) in parallel', async () => {
     const dir = tmp();
     const long = `${'긴폴더이름'.repeat(12)}/${'파일'.repeat(30)}.wav`;

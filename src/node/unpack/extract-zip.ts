@@ -10,7 +10,7 @@ import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { ArchiveError, type ExtractResult } from './errors.ts';
 import { resolveEntryPath, unsafeReason } from './safe-path.ts';
-import { decodeZipEntryName } from './zip-names.ts';
+import { archiveWritesCp949, decodeZipEntryName } from './zip-names.ts';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -47,6 +47,14 @@ export async function extractZip(archive: string, targetDir: string): Promise<Ex
   } catch (e) {
     throw new ArchiveError(archive, `cannot open zip: ${(e as Error).message}`);
   }
+  // The names' encoding is judged over the whole central directory first (a second, cheap walk).
+  let cp949: boolean;
+  try {
+    cp949 = archiveWritesCp949(await rawNames(zip));
+    zip = await openZip(archive);
+  } catch (e) {
+    throw new ArchiveError(archive, (e as Error).message);
+  }
   const result: ExtractResult = { entries: zip.entryCount, files: 0, dirs: 0, bytes: 0, refused: [] };
   let seen = 0;
   await mkdir(targetDir, { recursive: true });
@@ -60,7 +68,7 @@ export async function extractZip(archive: string, targetDir: string): Promise<Ex
       zip.on('end', () => resolve());
       zip.on('entry', (entry: Entry) => {
         seen++;
-        handleEntry(zip, entry, targetDir, result).then(() => zip.readEntry(), fail);
+        handleEntry(zip, entry, targetDir, result, cp949).then(() => zip.readEntry(), fail);
       });
       zip.readEntry();
     });
@@ -72,9 +80,30 @@ export async function extractZip(archive: string, targetDir: string): Promise<Ex
   return result;
 }
 
-async function handleEntry(zip: ZipFile, entry: Entry, targetDir: string, result: ExtractResult): Promise<void> {
+const rawName = (entry: Entry): Buffer => {
   const raw = entry.fileNameRaw ?? (entry.fileName as unknown as Buffer);
-  const name = decodeZipEntryName(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)), entry.generalPurposeBitFlag, entry.extraFields);
+  return Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+};
+
+/** Every entry's raw name and flags, read from the central directory; closes `zip`. */
+function rawNames(zip: ZipFile): Promise<{ raw: Buffer; generalPurposeBitFlag: number; extraFields: { id: number; data: Buffer }[] }[]> {
+  return new Promise((resolve, reject) => {
+    const names: { raw: Buffer; generalPurposeBitFlag: number; extraFields: { id: number; data: Buffer }[] }[] = [];
+    zip.on('error', reject);
+    zip.on('end', () => {
+      zip.close();
+      resolve(names);
+    });
+    zip.on('entry', (entry: Entry) => {
+      names.push({ raw: rawName(entry), generalPurposeBitFlag: entry.generalPurposeBitFlag, extraFields: entry.extraFields });
+      zip.readEntry();
+    });
+    zip.readEntry();
+  });
+}
+
+async function handleEntry(zip: ZipFile, entry: Entry, targetDir: string, result: ExtractResult, cp949: boolean): Promise<void> {
+  const name = decodeZipEntryName(rawName(entry), entry.generalPurposeBitFlag, entry.extraFields, cp949);
   const target = resolveEntryPath(targetDir, name);
   if (target === null) {
     result.refused.push({ name, reason: unsafeReason(name) });
