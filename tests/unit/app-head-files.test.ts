@@ -15,7 +15,8 @@ const loose = (over: Partial<Record<keyof typeof files, string | Uint8Array>> = 
 
 describe('importing a head from files in the app', () => {
   it("names a head from loose files by date, not after its first file, and errors name the file alone", async () => {
-    const head = await importHeadFiles(loose());
+    const { head, warnings } = await importHeadFiles(loose());
+    expect(warnings).toEqual([]);
     expect(head.name).toMatch(/^head · \d{4}-\d\d-\d\d \d\d:\d\d$/);
     expect(head.head.spec).toEqual(spec);
     await expect(importHeadFiles(loose({ 'config.json': '{"id2label": ' }))).rejects.toThrow(/^config\.json: /);
@@ -38,18 +39,39 @@ describe('importing a head from files in the app', () => {
       }
     }
     const model = new CountingFile([full as BlobPart], 'model.safetensors');
-    const head = await importHeadFiles([model, ...loose().filter((f) => f.name !== 'model.safetensors')]);
+    const { head } = await importHeadFiles([model, ...loose().filter((f) => f.name !== 'model.safetensors')]);
     expect(head.head.spec).toEqual(spec);
-    expect(Array.from(head.head.params.w1)).toEqual(Array.from((await importHeadFiles(loose())).head.params.w1));
+    expect(Array.from(head.head.params.w1)).toEqual(Array.from((await importHeadFiles(loose())).head.head.params.w1));
     expect(read).toBeGreaterThan(0);
     expect(read).toBeLessThan(64 * 1024);
   });
 
   it("a zip names the head and prefixes its errors", async () => {
     const zipped = zipSync({ 'my-head/model.safetensors': files['model.safetensors'], 'my-head/config.json': new TextEncoder().encode(files['config.json']) });
-    const head = await importHeadFiles([new File([zipped as BlobPart], 'my-head.zip')]);
+    const { head } = await importHeadFiles([new File([zipped as BlobPart], 'my-head.zip')]);
     expect(head.name).toBe('my-head');
     const noConfig = zipSync({ 'my-head/model.safetensors': files['model.safetensors'] });
     await expect(importHeadFiles([new File([noConfig as BlobPart], 'my-head.zip')])).rejects.toThrow(/^my-head: config\.json is missing$/);
+  });
+
+  it('a zip of a run folder (checkpoints beside the head) is refused, not paired by file name', async () => {
+    const other = exportHead({ spec, params: initHeadParams(spec, 2), labels: [...LABEL_NAMES] });
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const run = zipSync({
+      'run/head/model.safetensors': files['model.safetensors'],
+      'run/head/config.json': enc(files['config.json']),
+      'run/checkpoint-2/model.safetensors': other['model.safetensors'],
+      'run/config.json': enc('{"learning_rate": 5e-5}'),
+    });
+    await expect(importHeadFiles([new File([run as BlobPart], 'run.zip')])).rejects.toThrow('run.zip: holds 2 heads (run/head/, run/checkpoint-2/); zip one head folder');
+    // One head folder beside other files: its own config, not the training config.
+    const one = zipSync({ 'run/head/model.safetensors': files['model.safetensors'], 'run/head/config.json': enc(files['config.json']), 'run/config.json': enc('{"learning_rate": 5e-5}') });
+    expect((await importHeadFiles([new File([one as BlobPart], 'run.zip')])).head.head.spec).toEqual(spec);
+  });
+
+  it('returns the import warnings (a weighted layer sum) for the page to show', async () => {
+    const config = { ...JSON.parse(files['config.json']), use_weighted_layer_sum: true };
+    const { warnings } = await importHeadFiles(loose({ 'config.json': JSON.stringify(config) }));
+    expect(warnings.join('\n')).toMatch(/use_weighted_layer_sum/);
   });
 });

@@ -311,8 +311,10 @@ export class ClassifyPage extends LitElement {
     this.importing = t('classify.importingHead');
     this.error = '';
     try {
-      await importPretrainedHead((msg) => (this.importing = msg));
+      const { warnings } = await importPretrainedHead((msg) => (this.importing = msg));
       await this.refresh();
+      // What the CLI would print (an encoder that was not frozen, …): the head is used all the same.
+      this.notice = warnings.join(' ');
     } catch (e) {
       this.fail(e);
     } finally {

@@ -41,6 +41,7 @@ export class EvaluatePage extends LitElement {
     error: { state: true },
     notice: { state: true },
     warning: { state: true },
+    importWarnings: { state: true },
     pushNote: { state: true },
     activeId: { state: true },
     pushing: { state: true },
@@ -58,6 +59,8 @@ export class EvaluatePage extends LitElement {
   notice = '';
   /** The head was trained on another encoder's embeddings than the evaluated set's (as the CLI warns). */
   warning = '';
+  /** What the last head import warned of (a weighted layer sum, an encoder that was not frozen, …), as the CLI prints it. */
+  importWarnings: string[] = [];
   /** Shown in the push dialog: a push of another head is still running. */
   pushNote = '';
   activeId: string | null = null;
@@ -177,12 +180,15 @@ export class EvaluatePage extends LitElement {
     input.value = '';
     if (!files.length) return;
     this.error = '';
+    this.importWarnings = [];
     try {
-      const h = await importHeadFiles(files);
+      const { head: h, warnings } = await importHeadFiles(files);
       await (await store()).putHead(h);
       await makeActive(h.id);
       this.notice = t('evaluate.importedHead', { name: h.name });
       notifyChanged('heads');
+      // After the refresh notifyChanged starts (which recomputes the encoder warning).
+      this.importWarnings = warnings;
     } catch (err) {
       this.error = (err as Error).message;
     }
@@ -190,10 +196,12 @@ export class EvaluatePage extends LitElement {
 
   private async importPretrained() {
     this.error = '';
+    this.importWarnings = [];
     this.busy = t('classify.importingHead');
     try {
-      await importPretrainedHead((m) => (this.busy = m));
+      const { warnings } = await importPretrainedHead((m) => (this.busy = m));
       await this.refresh();
+      this.importWarnings = warnings;
     } catch (e) {
       this.error = (e as Error).message;
     } finally {
@@ -246,6 +254,7 @@ export class EvaluatePage extends LitElement {
         ${this.busy ? html`<p class="muted" aria-live="polite">${this.busy}</p>` : ''}
         ${this.notice ? html`<p class="ok" aria-live="polite" id="notice">${this.notice}</p>` : ''}
         ${this.warning ? html`<p class="warning" role="status" id="warning">${this.warning}</p>` : ''}
+        ${this.importWarnings.map((w) => html`<p class="warning import-warning" role="status">${w}</p>`)}
         ${this.error ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
       </section>
       ${this.renderReport()}

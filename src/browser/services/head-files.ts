@@ -35,8 +35,11 @@ export async function exportHeadZip(h: StoredHead): Promise<{ blob: Blob; fileNa
   return { blob: new Blob([bytes as BlobPart], { type: 'application/zip' }), fileName: `${folder}.zip` };
 }
 
-/** A head from a zip of the exported folder, or from model.safetensors + config.json (+ saturi_head.json). */
-export async function importHeadFiles(files: File[]): Promise<StoredHead> {
+/**
+ * A head from a zip of the exported folder, or from model.safetensors + config.json (+
+ * saturi_head.json), with the import's warnings (weighted layer sum, …) for the page to show.
+ */
+export async function importHeadFiles(files: File[]): Promise<{ head: StoredHead; warnings: string[] }> {
   // The head's name: the zip's or the folder's; loose files (a plain file picker) have neither, and
   // the first file's name ("model.safetensors") would name the head and prefix every error.
   let name = '';
@@ -52,9 +55,14 @@ export async function importHeadFiles(files: File[]): Promise<StoredHead> {
     if (f.name.toLowerCase().endsWith('.zip')) {
       const bytes = new Uint8Array(await f.arrayBuffer());
       const entries = await new Promise<Unzipped>((res, rej) => unzip(bytes, (e, d) => (e ? rej(new Error(`${f.name}: ${e.message}`)) : res(d))));
+      // One head folder: files of several (a run folder with its checkpoints) must not be paired
+      // by name, a checkpoint's tensors with the final head's config.
+      const folderOf = (path: string) => path.slice(0, path.lastIndexOf('/') + 1);
+      const folders = [...new Set(Object.keys(entries).filter((p) => p.split('/').pop() === 'model.safetensors').map(folderOf))];
+      if (folders.length > 1) throw new Error(`${f.name}: holds ${folders.length} heads (${folders.map((d) => d || '(top level)').join(', ')}); zip one head folder`);
       for (const [path, data] of Object.entries(entries)) {
         const base = path.split('/').pop()!;
-        if ((HEAD_FILES as readonly string[]).includes(base)) byName[base] = bytesSource(data, at(base));
+        if ((HEAD_FILES as readonly string[]).includes(base) && folderOf(path) === (folders[0] ?? folderOf(path))) byName[base] = bytesSource(data, at(base));
       }
     } else {
       byName[f.name] = blobSource(f, at(f.name));
@@ -79,7 +87,7 @@ export async function importHeadFiles(files: File[]): Promise<StoredHead> {
   });
   const head = alignLabels(imported.head, LABEL_NAMES, at('config.json'));
   const info = imported.saturi;
-  return {
+  const stored: StoredHead = {
     id: newId('head'),
     name: name || `head · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
     created: new Date().toISOString(),
@@ -90,4 +98,5 @@ export async function importHeadFiles(files: File[]): Promise<StoredHead> {
     ...(info?.eval ? { metrics: info.eval } : {}),
     hfConfig: imported.config,
   };
+  return { head: stored, warnings: imported.warnings };
 }

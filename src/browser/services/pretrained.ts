@@ -12,7 +12,7 @@ import { PRETRAINED_HEAD_REPO } from './settings.ts';
 
 const resolve = (repo: string, file: string) => `https://huggingface.co/${repo}/resolve/main/${file}`;
 
-export async function importPretrainedHead(onMessage: (msg: string) => void, repo = PRETRAINED_HEAD_REPO): Promise<string> {
+export async function importPretrainedHead(onMessage: (msg: string) => void, repo = PRETRAINED_HEAD_REPO): Promise<{ id: string; warnings: string[] }> {
   onMessage(`${repo}: config.json`);
   const config = await fetchJson(resolve(repo, 'config.json'));
   const model = httpSource(resolve(repo, 'model.safetensors'));
@@ -41,5 +41,5 @@ export async function importPretrainedHead(onMessage: (msg: string) => void, rep
   });
   await makeActive(id);
   notifyChanged('heads');
-  return id;
+  return { id, warnings };
 }
