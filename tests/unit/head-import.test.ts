@@ -6,7 +6,7 @@ import { alignLabels, checkFrozenEncoder, exportHead, importHead } from '../../s
 import { initHeadParams } from '../../src/core/head/init.ts';
 import { PARAM_NAMES, type Head } from '../../src/core/head/types.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
-import { loadHead } from '../../src/node/head/head-source.ts';
+import { hubPageToResolveUrl, loadHead } from '../../src/node/head/head-source.ts';
 import { importHeadCommand } from '../../src/node/head/head-commands.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/paths.ts';
@@ -65,6 +65,19 @@ describe('pretrained head import over HTTP range requests', () => {
     expect(back.head.params.b1).toEqual(want['projector.bias']);
     expect(back.head.params.w2).toEqual(want['classifier.weight']);
     expect(back.head.params.b2).toEqual(want['classifier.bias']);
+  });
+
+  it('a hub page address (the repo page, /tree/<rev>, /blob/<rev>/file) reads the files under /resolve/', async () => {
+    const pages = [`${server.url}/${REPO}`, `${server.url}/${REPO}/`, `${server.url}/${REPO}/tree/v1`, `${server.url}/${REPO}/blob/v1/model.safetensors`];
+    for (const page of pages) {
+      const out = join(tmp.dir, `from-page-${pages.indexOf(page)}`);
+      const s = await importHeadCommand(page, { out, endpoint: server.url, checkEncoder: false, print: () => {} });
+      expect(s).toMatchObject({ inputDim: DIM, hiddenSize: PROJ });
+    }
+    expect(hubPageToResolveUrl('https://huggingface.co/HERIUN/x')).toBe('https://huggingface.co/HERIUN/x/resolve/main');
+    // Not the hub, or already a file URL: as they are.
+    expect(hubPageToResolveUrl('https://example.org/HERIUN/x')).toBe('https://example.org/HERIUN/x');
+    expect(hubPageToResolveUrl(`https://huggingface.co/${FINE.slice(1)}`)).toBe(`https://huggingface.co/${FINE.slice(1)}`);
   });
 
   it('converts F16 heads, keeps layer_weights and warns about use_weighted_layer_sum', async () => {

@@ -64,11 +64,33 @@ async function optionalJson(url: string, headers: Record<string, string>): Promi
   }
 }
 
+/**
+ * The files' URL for a hub page address (what a browser shows and READMEs link, e.g.
+ * https://huggingface.co/owner/repo, …/tree/rev, …/blob/rev/path): the hub serves files under
+ * /resolve/, and the page address itself answers config.json with 404. Other URLs as they are.
+ */
+export function hubPageToResolveUrl(url: string, opts: HubOptions = {}): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  const hubs = new Set([new URL(hubEndpoint(opts)).host, 'huggingface.co', 'www.huggingface.co']);
+  if (!hubs.has(u.host)) return url;
+  const parts = u.pathname.split('/').filter(Boolean);
+  const root = `${u.protocol}//${u.host}`;
+  if (parts.length === 2) return `${root}/${parts[0]}/${parts[1]}/resolve/main`;
+  if (parts.length >= 4 && (parts[2] === 'tree' || parts[2] === 'blob')) return `${root}/${[parts[0], parts[1], 'resolve', ...parts.slice(3)].join('/')}`;
+  return url;
+}
+
 /** Opens a head location without reading any tensor yet. */
 export async function openHead(spec: string, opts: HubOptions = {}): Promise<HeadLocation> {
   const headers: Record<string, string> = opts.token ? { Authorization: `Bearer ${opts.token}` } : {};
   if (/^https?:\/\//.test(spec)) {
-    const modelUrl = spec.endsWith('.safetensors') ? spec : `${spec.replace(/\/+$/, '')}/model.safetensors`;
+    const url = hubPageToResolveUrl(spec, opts);
+    const modelUrl = url.endsWith('.safetensors') ? url : `${url.replace(/\/+$/, '')}/model.safetensors`;
     const base = modelUrl.slice(0, modelUrl.lastIndexOf('/'));
     const http = httpSource(modelUrl, { headers });
     const config = await fetchJson(`${base}/config.json`, { headers }).catch((e: Error) => {
