@@ -122,6 +122,10 @@ describe('trainer loop', () => {
     expect(steps[0].learning_rate).toBe(0);
     expect(steps[3].learning_rate).toBeCloseTo(1e-2, 12);
     expect(steps[35].learning_rate).toBeCloseTo(1e-2 / 33, 12);
+    // Logged as the Hugging Face Trainer logs it: after 4 steps, the rate of the 5th (32/33 of the peak).
+    const logged = events.filter((e): e is Extract<TrainEvent, { type: 'log' }> => e.type === 'log');
+    expect(logged[0]!.learning_rate).toBeCloseTo((1e-2 * 32) / 33, 12);
+    expect(logged.at(-1)!.learning_rate).toBe(0);
     expect(evals.at(-1)!.eval_accuracy).toBeGreaterThan(0.8);
     expect(evals.at(-1)!.eval_loss).toBeLessThan(evals[0].eval_loss);
     // load_best_model_at_end: the returned head is the best evaluation's parameters

@@ -218,7 +218,10 @@ export async function runTraining(input: TrainerInput): Promise<TrainResult> {
       await emit({ type: 'step', step: done, epoch: epochOf(done), loss, learning_rate: lr });
     }
     if (config.logging_steps > 0 && (done % config.logging_steps === 0 || done === total) && state.log_loss_count > 0) {
-      await emit({ type: 'log', step: done, epoch: epochOf(done), loss: state.log_loss_sum / state.log_loss_count, learning_rate: lr });
+      // As the Hugging Face Trainer logs it (the scheduler's rate after this step, for the next),
+      // so log.jsonl lines up with the original runs' curves; step events give the rate used.
+      const logged = learningRateAt(config.learning_rate, done, config.warmup_steps, total);
+      await emit({ type: 'log', step: done, epoch: epochOf(done), loss: state.log_loss_sum / state.log_loss_count, learning_rate: logged });
       state.log_loss_sum = 0;
       state.log_loss_count = 0;
     }
