@@ -6,7 +6,18 @@ import { alignLabels, BASE_ENCODER, checkFrozenEncoder, type FrozenEncoderCheck 
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { UserError } from '../cli/errors.ts';
 import { loadHead, openBaseModel, openHead, type HubOptions } from './head-source.ts';
-import { writeHeadFolder } from './run-folder.ts';
+import { checkHeadDestination, isInside, writeHeadFolder } from './run-folder.ts';
+
+/**
+ * Checks --out before anything is read: it must not be the source or a folder holding it, and may
+ * only hold a previous head's files (writeHeadFolder replaces the folder as a whole).
+ */
+function checkOut(out: string, sources: string[]): void {
+  for (const src of sources) {
+    if (existsSync(src) && isInside(src, out)) throw new UserError(`--out ${out} ${isInside(out, src) ? 'is' : 'holds'} the source ${src}: writing the head there would delete it; choose another folder`);
+  }
+  checkHeadDestination(out);
+}
 
 export interface ImportOptions extends HubOptions {
   out: string;
@@ -30,6 +41,7 @@ export interface ImportSummary {
 
 export async function importHeadCommand(spec: string, opts: ImportOptions): Promise<ImportSummary> {
   const print = opts.print ?? ((l: string) => process.stderr.write(l + '\n'));
+  checkOut(opts.out, [spec]);
   const location = await openHead(spec, opts);
   try {
     const { importHead } = await import('../../core/head/hf-format.ts');
@@ -79,6 +91,7 @@ export async function exportHeadCommand(from: string, out: string): Promise<void
   if (!existsSync(from)) throw new UserError(`${from}: not found`);
   const src = existsSync(join(from, 'model.safetensors')) || existsSync(join(from, 'head')) || from.endsWith('.safetensors') ? from : undefined;
   if (!src) throw new UserError(`${from}: neither a head folder, a checkpoint, nor a run folder with head/`);
+  checkOut(out, [from]);
   const imported = await loadHead(src);
   writeHeadFolder(out, imported.head, {
     baseConfig: imported.config,

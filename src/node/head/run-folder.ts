@@ -8,17 +8,109 @@
 //   head/                the exported head at the end
 // Checkpoints are written to a temporary folder and renamed, so a crash never
 // leaves a half checkpoint that a resume would trust.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { exportHead, type ExportOptions } from '../../core/head/hf-format.ts';
+// Nothing here deletes a file that saturi did not write: a head is written only over an
+// empty folder or a previous head (checkHeadDestination), and overwrite_output_dir clears
+// only a run's own entries (runFolderContents).
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { exportHead, type ExportedHeadFiles, type ExportOptions } from '../../core/head/hf-format.ts';
 import { readHeader, readTensors, serializeSafetensors } from '../../core/safetensors/format.ts';
 import type { CheckpointData, TrainerState } from '../../core/head/trainer.ts';
 import { HF_NAMES, PARAM_NAMES, paramShape, type AdamState, type Head, type HeadSpec, type HeadTensors } from '../../core/head/types.ts';
 import { bytesSource } from '../../core/io/byte-source.ts';
+import { UserError } from '../cli/errors.ts';
 
 export const CHECKPOINT_PREFIX = 'checkpoint-';
 
+/** The files of an exported head folder (exportHead); the record makes the list follow ExportedHeadFiles. */
+const HEAD_FILE_KEYS: Record<keyof ExportedHeadFiles, true> = { 'model.safetensors': true, 'config.json': true, 'saturi_head.json': true };
+export const HEAD_FILES: readonly string[] = Object.keys(HEAD_FILE_KEYS);
+/** The files of a checkpoint folder (writeCheckpoint). */
+const CHECKPOINT_FILES: readonly string[] = [...HEAD_FILES, 'optimizer.safetensors', 'trainer_state.json', 'best_model.safetensors'];
+/** The files a run writes at its top level; config.json is checked to be a run's (isRunConfig). */
+const RUN_FILES: readonly string[] = ['log.jsonl', 'metrics.json'];
+/** A checkpoint, or a half-written temporary folder of a head or checkpoint left by a crash. */
+const CHECKPOINT_DIR = new RegExp(`^${CHECKPOINT_PREFIX}\\d+$`);
+const TEMP_DIR = new RegExp(`^(head|${CHECKPOINT_PREFIX}\\d+)\\.tmp-\\d+$`);
+
+/** `p` made absolute with symbolic links resolved (for the part of it that exists). */
+function realPath(p: string): string {
+  const abs = resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(realPath(parent), basename(abs));
+  }
+}
+
+/** Whether `p` is `folder` or lies inside it. */
+export function isInside(p: string, folder: string): boolean {
+  const rel = relative(realPath(folder), realPath(p));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/** A list of names for an error message: the first few, then how many more. */
+export function listNames(names: readonly string[], max = 8): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/** Entries of `dir` other than the plain files named in `allowed` (folders end in /), sorted. */
+function entriesBesides(dir: string, allowed: readonly string[]): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => !(d.isFile() && allowed.includes(d.name)))
+    .map((d) => (d.isDirectory() ? `${d.name}/` : d.name))
+    .sort();
+}
+
+/**
+ * Refuses to write a head to `dir` when that would delete anything but a previous head's files:
+ * `dir` may be absent, empty, or an exported head folder (replaced as a whole).
+ */
+export function checkHeadDestination(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is a file, not a head folder: writing the head there would delete it; choose another folder`);
+  const other = entriesBesides(dir, HEAD_FILES);
+  if (other.length > 0) {
+    throw new UserError(`${dir} holds ${listNames(other)}, not only the files of an exported head (${HEAD_FILES.join(', ')}): writing the head there would delete them; choose a new or empty folder`);
+  }
+}
+
+/** Whether a config.json is one a run wrote: its resolved training config, with the head spec added. */
+function isRunConfig(path: string): boolean {
+  try {
+    const c = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return !!c && typeof c === 'object' && typeof c.train_file === 'string' && typeof c.output_dir === 'string' && !!c.head && typeof c.head === 'object';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What a training run wrote in `outputDir` (top-level names: config.json, log.jsonl,
+ * metrics.json, head/, checkpoint-<step>/ and their temporary folders) and every other entry
+ * (paths relative to outputDir, folders ending in /), including files other than a head's or a
+ * checkpoint's inside head/ and checkpoint-<step>/.
+ */
+export function runFolderContents(outputDir: string): { run: string[]; other: string[] } {
+  const run: string[] = [];
+  const other: string[] = [];
+  for (const d of readdirSync(outputDir, { withFileTypes: true })) {
+    const path = join(outputDir, d.name);
+    if (d.isFile() && (RUN_FILES.includes(d.name) || (d.name === 'config.json' && isRunConfig(path)))) run.push(d.name);
+    else if (d.isDirectory() && TEMP_DIR.test(d.name)) run.push(d.name);
+    else if (d.isDirectory() && (d.name === 'head' || CHECKPOINT_DIR.test(d.name))) {
+      const inner = entriesBesides(path, d.name === 'head' ? HEAD_FILES : CHECKPOINT_FILES);
+      if (inner.length === 0) run.push(d.name);
+      else other.push(...inner.map((n) => `${d.name}/${n}`));
+    } else other.push(d.isDirectory() ? `${d.name}/` : d.name);
+  }
+  return { run: run.sort(), other: other.sort() };
+}
+
+/** Writes an exported head to `dir`, replacing a previous head there as a whole (see checkHeadDestination). */
 export function writeHeadFolder(dir: string, head: Head, opts: ExportOptions): void {
+  checkHeadDestination(dir);
   const files = exportHead(head, opts);
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

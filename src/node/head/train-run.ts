@@ -1,7 +1,7 @@
 // `saturi train configs/train-head.json`: trains the head on embedding sets
 // with onnxruntime-node, writing the run folder (run-folder.ts) and resuming
 // from its last checkpoint when rerun.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { ConfigError, parseJsonConfig } from '../../core/config/validate.ts';
@@ -17,7 +17,7 @@ import { UserError } from '../cli/errors.ts';
 import { createNodeEngine } from './engine.ts';
 import { loadConfiguredHead } from './head-source.ts';
 import { loadLabelledSet } from './labelled-set.ts';
-import { listCheckpoints, readCheckpoint, rotateCheckpoints, RunLog, writeCheckpoint, writeHeadFolder, type LoggedEval } from './run-folder.ts';
+import { checkHeadDestination, isInside, listCheckpoints, listNames, readCheckpoint, rotateCheckpoints, runFolderContents, RunLog, writeCheckpoint, writeHeadFolder, type LoggedEval } from './run-folder.ts';
 
 export interface TrainRunOptions {
   /** Stop after this global step as if interrupted (no final eval / export). */
@@ -82,6 +82,31 @@ export function configDifferences(previous: string, config: Record<string, unkno
   return [...keys].filter((k) => !RUNTIME_KEYS.has(k) && canonicalJson(old[k]) !== canonicalJson(config[k])).sort();
 }
 
+/**
+ * overwrite_output_dir: deletes the previous run in `outputDir` (what a run writes there, see
+ * runFolderContents) and nothing else, as the Hugging Face Trainer's flag deletes nothing. Refuses,
+ * deleting nothing, when the folder holds anything else, or is (or holds) the working directory,
+ * the config file, train_file, eval_file or model_name_or_path.
+ */
+function clearPreviousRun(outputDir: string, cfg: TrainHeadConfig, configPath: string): void {
+  const refuse = (why: string): never => {
+    throw new ConfigError(configPath, 'output_dir', `${outputDir} ${why}: "overwrite_output_dir": true deletes only a previous run's files (config.json, log.jsonl, metrics.json, head/, checkpoint-<step>/), so nothing was deleted; choose another output_dir`);
+  };
+  if (!statSync(outputDir).isDirectory()) refuse('is a file, not a run folder');
+  const cwd = process.cwd();
+  if (isInside(cwd, outputDir)) refuse(isInside(outputDir, cwd) ? 'is the current working directory' : `contains the current working directory ${cwd}`);
+  const inputs: [string, string | null][] = [
+    ['the config file', configPath],
+    ['train_file', cfg.train_file],
+    ['eval_file', cfg.eval_file],
+    ['model_name_or_path', cfg.model_name_or_path],
+  ];
+  for (const [what, path] of inputs) if (path && existsSync(path) && isInside(path, outputDir)) refuse(`contains ${what} ${path}`);
+  const { run, other } = runFolderContents(outputDir);
+  if (other.length > 0) refuse(`holds ${listNames(other)}, which a training run did not write`);
+  for (const name of run) rmSync(join(outputDir, name), { recursive: true, force: true });
+}
+
 export async function runTrainFromConfig(configPath: string, opts: TrainRunOptions = {}): Promise<TrainRunResult> {
   const cfg = loadTrainConfig(configPath);
   const print = opts.print ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -120,7 +145,13 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
   let resume: { state: TrainerState; bestParams?: HeadTensors } | undefined;
   let opt = freshAdamState(startParams);
   let resumedFrom: number | null = null;
-  if (existsSync(outputDir) && cfg.overwrite_output_dir) rmSync(outputDir, { recursive: true, force: true });
+  if (existsSync(outputDir) && cfg.overwrite_output_dir) clearPreviousRun(outputDir, cfg, configPath);
+  // The run ends by replacing head/: refuse now, not after training, if that would delete other files.
+  try {
+    checkHeadDestination(join(outputDir, 'head'));
+  } catch (e) {
+    throw new ConfigError(configPath, 'output_dir', (e as Error).message);
+  }
   if (existsSync(join(outputDir, 'config.json'))) {
     const differs = configDifferences(readFileSync(join(outputDir, 'config.json'), 'utf8'), resolvedConfig);
     if (differs.length > 0) {
