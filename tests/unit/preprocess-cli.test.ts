@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { decodeWav, wavInfoOf } from '../../src/core/audio/wav.ts';
-import { generateAihubCorpus, type GeneratedCorpus, type PlantedReject, type PlantedSegment } from '../helpers/aihub-corpus.ts';
+import { ELDER_DATASET_FOLDERS, generateAihubCorpus, makeWav, type GeneratedCorpus, type PlantedReject, type PlantedSegment } from '../helpers/aihub-corpus.ts';
 import { runCli } from '../helpers/cli.ts';
 import { repoRoot, tempDir } from '../helpers/paths.ts';
 
@@ -260,6 +260,93 @@ describe('saturi preprocess elder', () => {
     expect(lower.rows.length).toBe(5);
     const onDisk = (readdirSync(capped, { recursive: true }) as string[]).filter((f) => f.endsWith('.wav')).map((f) => resolve(capped, f)).sort();
     expect(onDisk).toEqual(lower.rows.map((row) => resolve(row.path!)).sort());
+  });
+});
+
+describe('saturi preprocess elder, the per-speaker cap counts what was cut', () => {
+  const root = join(dir, 'elder-cap');
+  const audioDir = join(root, ELDER_DATASET_FOLDERS[0]!, 'Training', '[원천]gw_3.자유대화');
+  const labelDir = join(root, ELDER_DATASET_FOLDERS[0]!, 'Training', '[라벨]gw_3.자유대화');
+  const stem = (speaker: string, k: number) => `say_set1_collectorgw1_speaker${speaker}_20_${k}`;
+  // Three sentences of exactly 3 s on the 10 ms grid (1.100 → 4.100 is 2.9999999999999996 s in floating point).
+  const three: [string, string][] = [['00:00:01.100', '00:00:04.100'], ['00:00:05.000', '00:00:08.000'], ['00:00:10.010', '00:00:13.010']];
+  const recording = (name: string, times: [string, string][], wav: Uint8Array | string) => {
+    const sentences = times.map(([startTime, endTime], i) => ({ startTime, endTime, dialect: `사투리 ${i} 했드래요`, standard: `표준어 ${i} 했어요` }));
+    writeFileSync(join(labelDir, `${name}.json`), JSON.stringify({ transcription: { sentences } }));
+    writeFileSync(join(audioDir, `${name}.wav`), wav);
+  };
+  const good = () => makeWav({ sampleRate: 16000, seconds: 14 });
+  const out = join(dir, 'out', 'elder-cap');
+  let first: Awaited<ReturnType<typeof preprocess>>;
+
+  beforeAll(async () => {
+    mkdirSync(audioDir, { recursive: true });
+    mkdirSync(labelDir, { recursive: true });
+    // gw102: the first recording's WAV has a broken header; the second still gives the speaker its 3.
+    recording(stem('gw102', 3), three, 'RIFF\0\0\0\0WAVEnot a header');
+    recording(stem('gw102', 4), three, good());
+    // gw103: the first recording's third sentence lies past the end of its 9 s WAV; the next recording fills in.
+    recording(stem('gw103', 0), three, makeWav({ sampleRate: 16000, seconds: 9 }));
+    recording(stem('gw103', 1), three, good());
+    // gw104: all cut from the first recording; the second is past the cap.
+    recording(stem('gw104', 0), three, good());
+    recording(stem('gw104', 1), three, good());
+    first = await preprocess('elder', root, out, ['--max-per-speaker', '3']);
+  });
+
+  const names = (rows: Row[]) => rows.map((r) => r.name).sort();
+  const reject = (rows: Row[]) => rows.map((r) => `${basename(r.file!)}#${r.item}#${r.reason}#${r.detail}`).sort();
+  const wavsOnDisk = () => (readdirSync(out, { recursive: true }) as string[]).filter((f) => f.endsWith('.wav')).map((f) => resolve(out, f)).sort();
+
+  it('gives a speaker its n from later recordings when a WAV cannot be read or a sentence lies past its end', () => {
+    expect(names(first.rows)).toEqual(
+      [`${stem('gw102', 4)}_0`, `${stem('gw102', 4)}_1`, `${stem('gw102', 4)}_2`, `${stem('gw103', 0)}_0`, `${stem('gw103', 0)}_1`, `${stem('gw103', 1)}_0`, `${stem('gw104', 0)}_0`, `${stem('gw104', 0)}_1`, `${stem('gw104', 0)}_2`]
+        .map((n) => `${n}.wav`)
+        .sort(),
+    );
+    const perSpeaker = new Map<string, number>();
+    for (const row of first.rows) perSpeaker.set(row.speaker!, (perSpeaker.get(row.speaker!) ?? 0) + 1);
+    expect(Object.fromEntries(perSpeaker)).toEqual({ gw102: 3, gw103: 3, gw104: 3 });
+    // Exactly 3 s sentences are kept: 3 s at 16 kHz.
+    for (const row of first.rows) expect(Number(row.duration)).toBeCloseTo(3, 3);
+    expect(wavsOnDisk()).toEqual(first.rows.map((r) => resolve(r.path!)).sort());
+  });
+
+  it("says how many segments the speaker really has in each speaker_cap reject", () => {
+    const rejects = reject(first.rejects);
+    expect(rejects.filter((r) => /unreadable_file|out_of_range/.test(r)).map((r) => r.split('#').slice(0, 3).join('#'))).toEqual([
+      `${stem('gw102', 3)}.wav##unreadable_file`,
+      `${stem('gw103', 0)}.wav#2#out_of_range`,
+    ]);
+    expect(rejects.filter((r) => r.includes('speaker_cap'))).toEqual([
+      `${stem('gw103', 1)}.json#1#speaker_cap#speaker gw103 has 3`,
+      `${stem('gw103', 1)}.json#2#speaker_cap#speaker gw103 has 3`,
+      `${stem('gw104', 1)}.json#0#speaker_cap#speaker gw104 has 3`,
+      `${stem('gw104', 1)}.json#1#speaker_cap#speaker gw104 has 3`,
+      `${stem('gw104', 1)}.json#2#speaker_cap#speaker gw104 has 3`,
+    ]);
+    expect(first.report.reasons.too_short).toBeUndefined();
+    expect(first.report.reasons.speaker_cap).toBe(5);
+  });
+
+  it('gives the same CSVs on a rerun without cutting again, and follows a repaired WAV', async () => {
+    const csv = readFileSync(join(out, 'segments.csv'));
+    const rejectsCsv = readFileSync(join(out, 'rejects.csv'));
+    const again = await preprocess('elder', root, out, ['--max-per-speaker', '3']);
+    expect(again.report.written).toBe(0);
+    expect(readFileSync(join(out, 'segments.csv')).equals(csv)).toBe(true);
+    expect(readFileSync(join(out, 'rejects.csv')).equals(rejectsCsv)).toBe(true);
+
+    // The broken WAV repaired: gw102's segments now come from it, and what the next recording gave goes.
+    const repaired = join(audioDir, `${stem('gw102', 3)}.wav`);
+    writeFileSync(repaired, good());
+    utimesSync(repaired, new Date(), new Date(Date.now() + 5000));
+    const fixed = await preprocess('elder', root, out, ['--max-per-speaker', '3']);
+    const gw102 = fixed.rows.filter((r) => r.speaker === 'gw102');
+    expect(names(gw102)).toEqual([0, 1, 2].map((i) => `${stem('gw102', 3)}_${i}.wav`));
+    expect(fixed.rows.filter((r) => r.speaker !== 'gw102')).toEqual(first.rows.filter((r) => r.speaker !== 'gw102'));
+    expect(reject(fixed.rejects).filter((r) => r.startsWith(stem('gw102', 4)))).toEqual([0, 1, 2].map((i) => `${stem('gw102', 4)}.json#${i}#speaker_cap#speaker gw102 has 3`));
+    expect(wavsOnDisk()).toEqual(fixed.rows.map((r) => resolve(r.path!)).sort());
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDialectLabel, selectDialectSegments } from '../../src/core/dataset/dialect-rules.ts';
-import { capPerSpeaker, parseElderLabel, parseElderStem, parseHms, selectElderSentences } from '../../src/core/dataset/elder-rules.ts';
+import { parseDialectLabel, selectDialectSegments, shorterThan, tooShortDetail } from '../../src/core/dataset/dialect-rules.ts';
+import { capLeft, parseElderLabel, parseElderStem, parseHms, parseHmsMs, selectElderSentences, speakerCapRejects } from '../../src/core/dataset/elder-rules.ts';
 import { LabelError, nullifyNonFiniteTokens, parseJsonText } from '../../src/core/dataset/label-error.ts';
 import { dialectLabelFromPath, segmentName, stemOf } from '../../src/core/dataset/paths.ts';
 import { parseSeoulMetadataLine } from '../../src/core/dataset/seoul-rules.ts';
@@ -120,20 +120,71 @@ describe('elder label rules (중·노년층 방언)', () => {
     expect(() => parseElderLabel('{"transcription":{}}', 'e.json')).toThrow(/sentences/);
   });
 
-  it('caps a speaker at exactly n segments across recordings (not n+1)', () => {
-    const used = new Map<string, number>();
-    const seg = (index: number, speaker: string) => ({ index, start: 0, end: 4, speaker });
-    const a = capPerSpeaker([seg(0, 'A'), seg(1, 'A'), seg(2, 'B')], 'one.json', used, 3);
-    const b = capPerSpeaker([seg(0, 'A'), seg(1, 'A'), seg(2, 'A'), seg(3, 'B')], 'two.json', used, 3);
-    expect(a.segments).toHaveLength(3);
-    expect(b.segments.map((s) => `${s.speaker}${s.index}`)).toEqual(['A0', 'B3']);
-    expect(b.rejects.map((r) => [r.file, r.item, r.reason])).toEqual([
-      ['two.json', '1', 'speaker_cap'],
-      ['two.json', '2', 'speaker_cap'],
+  it('parses HH:MM:SS.mmm to whole milliseconds, so differences are exact', () => {
+    expect(parseHmsMs('00:00:01.100')).toBe(1100);
+    expect(parseHmsMs('00:00:04.100')).toBe(4100);
+    expect(parseHmsMs('00:00:04.100') - parseHmsMs('00:00:01.100')).toBe(3000);
+    expect(parseHmsMs('01:02:03.5')).toBe(3723500);
+    expect(parseHmsMs('00:00:07')).toBe(7000);
+    expect(parseHmsMs('00:00:01.1005')).toBeCloseTo(1100.5, 9);
+    expect(parseHmsMs('0:0:xx')).toBeNaN();
+    expect(parseHmsMs(1.1)).toBeNaN();
+  });
+
+  it('keeps a sentence of exactly 3 s on any 10 ms grid point (1.100 → 4.100), rejects 2.999 s', () => {
+    const sentences = [];
+    for (let k = 0; k < 600; k++) {
+      const ms = 1000 + k * 10;
+      const hms = (t: number) => `00:${String(Math.floor(t / 60000)).padStart(2, '0')}:${String(Math.floor(t / 1000) % 60).padStart(2, '0')}.${String(t % 1000).padStart(3, '0')}`;
+      sentences.push({ startTime: hms(ms), endTime: hms(ms + 3000), dialect: 'a', standard: 'b' });
+    }
+    sentences.push({ startTime: '00:00:01.100', endTime: '00:00:04.099', dialect: 'a', standard: 'b' });
+    const sel = selectElderSentences(parseElderLabel(JSON.stringify({ transcription: { sentences } }), 'e.json'), 'e.json', 'gw1', 3);
+    expect(sel.segments).toHaveLength(600);
+    expect(sel.segments[10]).toMatchObject({ index: 10, start: 1.1, end: 4.1 });
+    expect(sel.rejects).toEqual([{ file: 'e.json', item: '600', reason: 'too_short', detail: '2.999 s' }]);
+  });
+
+  it('counts a speaker only by what was cut: the place left under the cap, and rejects that say the count', () => {
+    expect(capLeft(3, 0)).toBe(3);
+    expect(capLeft(3, 2)).toBe(1);
+    expect(capLeft(3, 3)).toBe(0);
+    expect(capLeft(0, 0)).toBe(0);
+    const seg = (index: number) => ({ index, start: 0, end: 4, speaker: 'gw102' });
+    expect(speakerCapRejects([seg(4), seg(7)], 'two.json', 'gw102', 3)).toEqual([
+      { file: 'two.json', item: '4', reason: 'speaker_cap', detail: 'speaker gw102 has 3' },
+      { file: 'two.json', item: '7', reason: 'speaker_cap', detail: 'speaker gw102 has 3' },
     ]);
-    expect(used.get('A')).toBe(3);
-    const zero = capPerSpeaker([seg(0, 'C')], 'z.json', new Map(), 0);
-    expect(zero.segments).toHaveLength(0);
+  });
+});
+
+describe('minimum length, robust to decimal times', () => {
+  it('compares to the microsecond: 4.1 − 1.1 (2.9999999999999996) is 3 s', () => {
+    expect(4.1 - 1.1).toBeLessThan(3);
+    expect(shorterThan(4.1 - 1.1, 3)).toBe(false);
+    expect(shorterThan(4.099 - 1.1, 3)).toBe(true);
+    expect(shorterThan(2.9999994, 3)).toBe(true);
+    expect(shorterThan(3, 3)).toBe(false);
+  });
+
+  it('writes a rejected length with enough decimals never to read as the limit', () => {
+    expect(tooShortDetail(2.4, 3)).toBe('2.400 s');
+    expect(tooShortDetail(2.999, 3)).toBe('2.999 s');
+    expect(tooShortDetail(2.9996, 3)).toBe('2.9996 s');
+    expect(tooShortDetail(2.999999, 3)).toBe('2.999999 s');
+  });
+
+  it('keeps a dialect utterance labelled 1.1 → 4.1 s and rejects 1.1 → 4.099 s', () => {
+    const label = parseDialectLabel(JSON.stringify({ utterance: [utt(0, 1, 's', 'd'), utt(1.1, 4.1, 's', 'd'), utt(1.1, 4.099, 's', 'd'), utt(10.01, 13.01, 's', 'd')] }), 'd.json');
+    const sel = selectDialectSegments(label, 'd.json', { minSeconds: 3, skipFirst: true });
+    expect(sel.segments.map((s) => [s.index, s.start, s.end])).toEqual([
+      [1, 1.1, 4.1],
+      [3, 10.01, 13.01],
+    ]);
+    expect(sel.rejects).toEqual([
+      { file: 'd.json', item: '0', reason: 'first_utterance', detail: '' },
+      { file: 'd.json', item: '2', reason: 'too_short', detail: '2.999 s' },
+    ]);
   });
 });
 

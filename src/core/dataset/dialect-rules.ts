@@ -67,6 +67,24 @@ export function parseDialectLabel(text: string, file: string): DialectLabel {
   return { utterances, speakerIds };
 }
 
+/**
+ * `seconds < minSeconds`, compared in whole microseconds: label times are decimal
+ * (1.1 → 4.1 is 2.9999999999999996 in floating point) and a segment labelled
+ * exactly as long as the limit must pass it.
+ */
+export function shorterThan(seconds: number, minSeconds: number): boolean {
+  return Math.round(seconds * 1e6) < Math.round(minSeconds * 1e6);
+}
+
+/** The `too_short` detail: enough decimals that a rejected length never reads as the limit itself. */
+export function tooShortDetail(seconds: number, minSeconds: number): string {
+  for (let digits = 3; digits <= 6; digits++) {
+    const text = seconds.toFixed(digits);
+    if (Number(text) < minSeconds) return `${text} s`;
+  }
+  return `${seconds} s`;
+}
+
 /** A finite number of seconds, or undefined (null, strings, NaN, missing all count as bad). */
 export function validSeconds(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
@@ -75,7 +93,7 @@ export function validSeconds(v: unknown): number | undefined {
 /**
  * The rules of aihub.md, in order: skip utterance 0; skip missing/non-finite
  * timestamps and end <= start; keep only standard_form != dialect_form; keep only
- * end - start >= minSeconds. Every skipped utterance gets a reason.
+ * end - start >= minSeconds (to the microsecond). Every skipped utterance gets a reason.
  */
 export function selectDialectSegments(label: DialectLabel, file: string, opts: DialectRuleOptions): SegmentSelection {
   const segments: SegmentPlan[] = [];
@@ -97,8 +115,8 @@ export function selectDialectSegments(label: DialectLabel, file: string, opts: D
       rejects.push({ file, item, reason: 'same_form', detail: '' });
       continue;
     }
-    if (end - start < opts.minSeconds) {
-      rejects.push({ file, item, reason: 'too_short', detail: `${(end - start).toFixed(3)} s` });
+    if (shorterThan(end - start, opts.minSeconds)) {
+      rejects.push({ file, item, reason: 'too_short', detail: tooShortDetail(end - start, opts.minSeconds) });
       continue;
     }
     segments.push({ index: u.index, start, end, speaker: u.speakerId || fallbackSpeaker });

@@ -1,13 +1,16 @@
 // 중·노년층 한국어 방언 (AIHub datasets 71517, 71558): JSON + WAV pairs; region and
 // speaker come from the file stem; at most n segments per speaker.
 import { labelForRegionCode } from '../config/labels.ts';
-import type { SegmentPlan, SegmentSelection } from './dialect-rules.ts';
+import { shorterThan, tooShortDetail, type SegmentPlan, type SegmentSelection } from './dialect-rules.ts';
 import { LabelError, parseJsonText } from './label-error.ts';
 import type { RejectRow } from './reasons.ts';
 
 export interface ElderSentence {
   index: number;
-  /** Seconds, NaN when the time string is not HH:MM:SS.mmm. */
+  /** Milliseconds, NaN when the time string is not HH:MM:SS.mmm. */
+  startMs: number;
+  endMs: number;
+  /** Seconds (startMs / 1000), NaN like the milliseconds. */
   start: number;
   end: number;
   rawStart: unknown;
@@ -16,14 +19,26 @@ export interface ElderSentence {
   standard: string;
 }
 
-const HMS = /^(\d+):([0-5]?\d):([0-5]?\d(?:\.\d+)?)$/;
+const HMS = /^(\d+):([0-5]?\d):([0-5]?\d)(?:\.(\d+))?$/;
 
-/** `HH:MM:SS.mmm` to seconds; NaN for anything else. */
-export function parseHms(value: unknown): number {
+/**
+ * `HH:MM:SS.mmm` to milliseconds, an integer for up to three decimals (so that
+ * durations are exact: 00:00:04.100 − 00:00:01.100 is 3000 ms, not 2999.9999…);
+ * NaN for anything else. Decimals past the third are kept as a fraction of a ms.
+ */
+export function parseHmsMs(value: unknown): number {
   if (typeof value !== 'string') return Number.NaN;
   const m = HMS.exec(value.trim());
   if (!m) return Number.NaN;
-  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  const frac = m[4] ?? '';
+  const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
+  const rest = frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0;
+  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + ms + rest;
+}
+
+/** `HH:MM:SS.mmm` to seconds; NaN for anything else. */
+export function parseHms(value: unknown): number {
+  return parseHmsMs(value) / 1000;
 }
 
 export function parseElderLabel(text: string, file: string): ElderSentence[] {
@@ -33,10 +48,14 @@ export function parseElderLabel(text: string, file: string): ElderSentence[] {
   if (!Array.isArray(sentences)) throw new LabelError(file, 'no "transcription.sentences" list');
   return sentences.map((s, index) => {
     const o = (typeof s === 'object' && s !== null ? s : {}) as Record<string, unknown>;
+    const startMs = parseHmsMs(o.startTime);
+    const endMs = parseHmsMs(o.endTime);
     return {
       index,
-      start: parseHms(o.startTime),
-      end: parseHms(o.endTime),
+      startMs,
+      endMs,
+      start: startMs / 1000,
+      end: endMs / 1000,
       rawStart: o.startTime,
       rawEnd: o.endTime,
       dialect: typeof o.dialect === 'string' ? o.dialect : '',
@@ -67,13 +86,16 @@ export function parseElderStem(stem: string): ElderStem {
   return { ok: true, regionCode: code, speaker, dialect: label.label };
 }
 
-/** Sentences with a valid time range of at least minSeconds whose dialect differs from standard. */
+/**
+ * Sentences with a valid time range of at least minSeconds whose dialect differs from standard.
+ * Lengths are compared in milliseconds, as the label writes them.
+ */
 export function selectElderSentences(sentences: ElderSentence[], file: string, speaker: string, minSeconds: number): SegmentSelection {
   const segments: SegmentPlan[] = [];
   const rejects: RejectRow[] = [];
   for (const s of sentences) {
     const item = String(s.index);
-    if (!Number.isFinite(s.start) || !Number.isFinite(s.end) || s.end <= s.start) {
+    if (!Number.isFinite(s.startMs) || !Number.isFinite(s.endMs) || s.endMs <= s.startMs) {
       rejects.push({ file, item, reason: 'bad_timestamp', detail: `startTime=${JSON.stringify(s.rawStart) ?? 'missing'} endTime=${JSON.stringify(s.rawEnd) ?? 'missing'}` });
       continue;
     }
@@ -81,8 +103,9 @@ export function selectElderSentences(sentences: ElderSentence[], file: string, s
       rejects.push({ file, item, reason: 'same_form', detail: '' });
       continue;
     }
-    if (s.end - s.start < minSeconds) {
-      rejects.push({ file, item, reason: 'too_short', detail: `${(s.end - s.start).toFixed(3)} s` });
+    const ms = s.endMs - s.startMs;
+    if (shorterThan(ms / 1000, minSeconds)) {
+      rejects.push({ file, item, reason: 'too_short', detail: tooShortDetail(ms / 1000, minSeconds) });
       continue;
     }
     segments.push({ index: s.index, start: s.start, end: s.end, speaker });
@@ -91,26 +114,16 @@ export function selectElderSentences(sentences: ElderSentence[], file: string, s
 }
 
 /**
- * Per-speaker cap: keeps at most `max` segments for each speaker. `used` holds
- * how many the speaker already has (the caller walks recordings in a fixed order),
- * so the cap is exactly `max`, never `max + 1` (the original's off-by-one).
+ * Per-speaker cap (at most n segments per speaker, exactly n, not the original's n + 1):
+ * the caller walks a speaker's recordings in a fixed order and counts the segments
+ * really cut from them, so a segment the cut rejects (unreadable WAV, past the end of
+ * the recording, NaN audio) leaves its place to a later one. `has` is that count.
  */
-export function capPerSpeaker(
-  segments: SegmentPlan[],
-  file: string,
-  used: Map<string, number>,
-  max: number,
-): SegmentSelection {
-  const kept: SegmentPlan[] = [];
-  const rejects: RejectRow[] = [];
-  for (const s of segments) {
-    const n = used.get(s.speaker) ?? 0;
-    if (n >= max) {
-      rejects.push({ file, item: String(s.index), reason: 'speaker_cap', detail: `speaker ${s.speaker} has ${max}` });
-      continue;
-    }
-    used.set(s.speaker, n + 1);
-    kept.push(s);
-  }
-  return { segments: kept, rejects };
+export function capLeft(max: number, has: number): number {
+  return Math.max(0, max - has);
+}
+
+/** `speaker_cap` rejects for segments not cut because the speaker already `has` its n. */
+export function speakerCapRejects(segments: readonly SegmentPlan[], file: string, speaker: string, has: number): RejectRow[] {
+  return segments.map((s) => ({ file, item: String(s.index), reason: 'speaker_cap' as const, detail: `speaker ${speaker} has ${has}` }));
 }

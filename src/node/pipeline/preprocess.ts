@@ -9,8 +9,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { SegmentPlan } from '../../core/dataset/dialect-rules.ts';
-import { capPerSpeaker, parseElderStem } from '../../core/dataset/elder-rules.ts';
+import { capLeft, parseElderStem, speakerCapRejects } from '../../core/dataset/elder-rules.ts';
 import { dialectLabelFromPath, stemOf } from '../../core/dataset/paths.ts';
 import { dropMarker } from './done-marker.ts';
 import { countReasons, REJECT_COLUMNS, type ReasonCounts, type RejectRow } from '../../core/dataset/reasons.ts';
@@ -21,7 +20,7 @@ import { CsvFileWriter } from './csv-io.ts';
 import { mapOrdered } from './ordered.ts';
 import { WorkerPool } from './pool.ts';
 import type { PreprocessSet } from './preprocess-config.ts';
-import type { CutOptions, PlanResult, RecordingResult, TaskRequest } from './tasks.ts';
+import type { CutOptions, ElderCutTask, PlanResult, RecordingResult, TaskRequest } from './tasks.ts';
 import { hasExt, walkFiles } from './walk.ts';
 
 export interface PreprocessOptions {
@@ -70,8 +69,14 @@ export interface PreprocessSummary {
   elapsedMs: number;
 }
 
-/** A unit of output: a worker task, or rejects known without one. */
-type Job = { task: TaskRequest } | { rejects: RejectRow[] };
+/** A unit of output: a worker task, rejects known without one, or one elder speaker's recordings. */
+type Job = { task: TaskRequest } | { rejects: RejectRow[] } | { elder: ElderRecording[] };
+
+/** What a job gives: rejects, and the result of a recording's task when it had one. */
+interface Part {
+  rejects: RejectRow[];
+  result?: RecordingResult;
+}
 
 const nfc = (s: string) => s.normalize('NFC');
 
@@ -181,59 +186,75 @@ interface ElderRecording {
 }
 
 /**
- * 중·노년층: first plan every label in a fixed order (workers parse, the main
- * thread applies the per-speaker cap in that order), then cut. The cap needs
- * the order; the cutting does not.
+ * 중·노년층: recordings are grouped by speaker (groups in the order their first
+ * recording is found, recordings in that order within a group); each group is one
+ * job, so speakers are worked on in parallel and a speaker's recordings one after
+ * the other, which the per-speaker cap needs: it counts the segments really cut.
  */
-async function elderJobs(o: PreprocessOptions, pool: WorkerPool, window: number, emitRejects: (r: RejectRow[]) => Promise<void>): Promise<{ task: TaskRequest }[]> {
+async function* elderJobs(o: PreprocessOptions): AsyncGenerator<Job> {
   const dupes: RejectRow[] = [];
   const wavs = await indexByStem(o.input, ['.wav'], o, dupes);
-  await emitRejects(dupes);
-  const recordings: (ElderRecording | RejectRow)[] = [];
+  if (dupes.length) yield { rejects: dupes };
+  const items: (ElderRecording[] | RejectRow)[] = [];
+  const bySpeaker = new Map<string, ElderRecording[]>();
   const labelDupes = new Set<string>();
   for await (const label of pathsUnder(o.labels, ['.json'], o)) {
     const stem = nfc(stemOf(label));
     if (labelDupes.has(stem)) {
-      recordings.push({ file: label, item: '', reason: 'duplicate_stem', detail: 'an earlier label has the same name' });
+      items.push({ file: label, item: '', reason: 'duplicate_stem', detail: 'an earlier label has the same name' });
       continue;
     }
     labelDupes.add(stem);
     const wav = wavs.get(stem);
     if (wav === undefined) {
-      recordings.push({ file: label, item: '', reason: 'no_audio_file', detail: `no ${stem}.wav under ${o.input}` });
+      items.push({ file: label, item: '', reason: 'no_audio_file', detail: `no ${stem}.wav under ${o.input}` });
       continue;
     }
     wavs.delete(stem);
     const parsed = parseElderStem(stem);
     if (!parsed.ok) {
-      recordings.push({ file: label, item: '', reason: parsed.reason, detail: parsed.detail });
+      items.push({ file: label, item: '', reason: parsed.reason, detail: parsed.detail });
       continue;
     }
-    recordings.push({ wav, label, dialect: parsed.dialect, speaker: parsed.speaker });
+    let group = bySpeaker.get(parsed.speaker);
+    if (group === undefined) {
+      group = [];
+      bySpeaker.set(parsed.speaker, group);
+      items.push(group);
+    }
+    group.push({ wav, label, dialect: parsed.dialect, speaker: parsed.speaker });
   }
-  const used = new Map<string, number>();
-  const cuts: { task: TaskRequest }[] = [];
-  await mapOrdered(
-    recordings,
-    window,
-    (r) => ('reason' in r ? Promise.resolve<PlanResult>({ segments: [], rejects: [r] }) : pool.run<PlanResult>({ kind: 'elder-plan', label: r.label, speaker: r.speaker, minSeconds: o.minSeconds })),
-    async (plan, r) => {
-      await emitRejects(plan.rejects);
-      if ('reason' in r) return;
-      const capped = capPerSpeaker(plan.segments, r.label, used, o.maxPerSpeaker);
-      await emitRejects(capped.rejects);
-      if (capped.segments.length > 0) {
-        const segments: SegmentPlan[] = capped.segments;
-        cuts.push({ task: { kind: 'elder-cut', wav: r.wav, label: r.label, dialect: r.dialect, outDir: o.outDir, segments, cut: cutOptions(o) } });
-      } else if (!plan.retry) {
-        // No task, so no marker rewrite: what an earlier run cut from it (a higher cap) goes here.
-        await dropMarker(o.outDir, stemOf(r.wav));
-      }
-    },
-  );
+  bySpeaker.clear();
+  for (const item of items) yield Array.isArray(item) ? { elder: item } : { rejects: [item] };
   const unpaired = [...wavs.values()].sort();
-  await emitRejects(unpaired.map((wav) => ({ file: wav, item: '', reason: 'no_label_file' as const, detail: `no ${stemOf(wav)}.json under ${o.labels}` })));
-  return cuts;
+  if (unpaired.length) yield { rejects: unpaired.map((wav) => ({ file: wav, item: '', reason: 'no_label_file' as const, detail: `no ${stemOf(wav)}.json under ${o.labels}` })) };
+}
+
+/**
+ * One speaker's recordings in order: plan each label, then cut while the speaker is under
+ * the cap. The cut counts what it writes, so a segment it rejects (unreadable WAV, past the
+ * end, NaN audio) leaves its place to the next one, in this recording or a later one.
+ */
+async function runElderSpeaker(o: PreprocessOptions, pool: WorkerPool, recordings: ElderRecording[]): Promise<Part[]> {
+  const parts: Part[] = [];
+  let has = 0;
+  for (const r of recordings) {
+    const plan = await pool.run<PlanResult>({ kind: 'elder-plan', label: r.label, speaker: r.speaker, minSeconds: o.minSeconds });
+    const left = capLeft(o.maxPerSpeaker, has);
+    if (plan.segments.length === 0 || left === 0) {
+      // No task, so no marker rewrite: what an earlier run cut from it (a higher cap, another label) goes here.
+      // A label that failed to read for a reason of the moment keeps it for the next run.
+      if (!plan.retry) await dropMarker(o.outDir, stemOf(r.wav));
+      parts.push({ rejects: [...plan.rejects, ...speakerCapRejects(plan.segments, r.label, r.speaker, has)] });
+      continue;
+    }
+    const take = Math.min(left, plan.segments.length);
+    const task: ElderCutTask = { kind: 'elder-cut', wav: r.wav, label: r.label, dialect: r.dialect, speaker: r.speaker, outDir: o.outDir, segments: plan.segments, take, speakerHas: has, cut: cutOptions(o) };
+    const result = await pool.run<RecordingResult>(task);
+    has += result.rows.length;
+    parts.push({ rejects: plan.rejects, result });
+  }
+  return parts;
 }
 
 export async function runPreprocess(o: PreprocessOptions): Promise<PreprocessSummary> {
@@ -287,7 +308,6 @@ export async function runPreprocess(o: PreprocessOptions): Promise<PreprocessSum
     if (result.reused) summary.reused++;
     o.onProgress?.(summary.recordings);
   };
-  const noResult = (rejects: RejectRow[]): RecordingResult => ({ rows: [], rejects, reused: false, written: 0, sourceBytesRead: 0, seconds: 0 });
   try {
     let jobs: AsyncIterable<Job> | Iterable<Job>;
     const walked: PreprocessOptions = {
@@ -299,14 +319,20 @@ export async function runPreprocess(o: PreprocessOptions): Promise<PreprocessSum
     };
     if (o.set === 'dialect') jobs = dialectJobs(walked);
     else if (o.set === 'seoul') jobs = seoulJobs(walked);
-    else jobs = await elderJobs(walked, pool, window, emitRejects);
+    else jobs = elderJobs(walked);
     await mapOrdered(
       jobs,
       window,
-      (job) => ('task' in job ? pool.run<RecordingResult>(job.task) : Promise.resolve(noResult(job.rejects))),
-      async (result, job) => {
-        if ('task' in job) await emit(result);
-        else await emitRejects(result.rejects);
+      async (job): Promise<Part[]> => {
+        if ('task' in job) return [{ rejects: [], result: await pool.run<RecordingResult>(job.task) }];
+        if ('elder' in job) return runElderSpeaker(o, pool, job.elder);
+        return [{ rejects: job.rejects }];
+      },
+      async (parts) => {
+        for (const part of parts) {
+          await emitRejects(part.rejects);
+          if (part.result) await emit(part.result);
+        }
       },
     );
     await rowsOut.close();

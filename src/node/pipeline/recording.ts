@@ -8,7 +8,7 @@ import { AudioError } from '../../core/audio/errors.ts';
 import { resample } from '../../core/audio/resample.ts';
 import { encodeWav, frameAt, readWavInfo, readWavRange, type WavInfo } from '../../core/audio/wav.ts';
 import { parseDialectLabel, selectDialectSegments, type SegmentPlan } from '../../core/dataset/dialect-rules.ts';
-import { parseElderLabel, selectElderSentences } from '../../core/dataset/elder-rules.ts';
+import { parseElderLabel, selectElderSentences, speakerCapRejects } from '../../core/dataset/elder-rules.ts';
 import { decodeUtf8, LabelError } from '../../core/dataset/label-error.ts';
 import { segmentName, stemOf } from '../../core/dataset/paths.ts';
 import type { RejectRow } from '../../core/dataset/reasons.ts';
@@ -75,7 +75,14 @@ const SEGMENT_NAMING: Naming = { name: (stem, seg) => segmentName(stem, seg.inde
 /** A whole file keeps its own name, not `<stem>_0.wav`. */
 const WHOLE_FILE_NAMING: Naming = { name: (stem) => `${stem}.wav`, item: () => '' };
 
-/** Cuts each planned segment from an open WAV. */
+/** A limit on the segments written: once `take` are, the rest become `overCap`'s rejects. */
+interface CutLimit {
+  take: number;
+  /** `written`: segments this recording gave. */
+  overCap(seg: SegmentPlan, written: number): RejectRow;
+}
+
+/** Cuts each planned segment from an open WAV (in order, until `limit.take` are written). */
 async function cutSegments(
   src: FileByteSource,
   info: WavInfo,
@@ -86,11 +93,17 @@ async function cutSegments(
   opts: CutOptions,
   out: Output,
   naming: Naming = SEGMENT_NAMING,
+  limit?: CutLimit,
 ): Promise<void> {
   const stem = stemOf(wav);
   const dir = join(outDir, dialect);
   await mkdir(dir, { recursive: true });
+  let cut = 0;
   for (const seg of segments) {
+    if (limit && cut >= limit.take) {
+      out.rejects.push(limit.overCap(seg, cut));
+      continue;
+    }
     const item = naming.item(seg);
     const first = frameAt(seg.start, info.sampleRate);
     const last = Math.min(info.frames, frameAt(seg.end, info.sampleRate));
@@ -130,6 +143,7 @@ async function cutSegments(
     out.written++;
     out.seconds += seconds;
     out.rows.push({ name, path, dialect, speaker: seg.speaker, duration: formatDuration(seconds), source: wav });
+    cut++;
   }
 }
 
@@ -242,11 +256,21 @@ export async function runElderPlanTask(t: ElderPlanTask): Promise<PlanResult> {
   }
 }
 
-/** 중·노년층: cut the segments that survived the cap. */
+/**
+ * 중·노년층: cut the label's segments in order until `take` are written; a segment the cut
+ * rejects does not count, so the next one takes its place. The rest are `speaker_cap` rejects.
+ */
 export function runElderCutTask(t: ElderCutTask): Promise<RecordingResult> {
-  const options = { set: 'elder', dialect: t.dialect, segments: t.segments.map((s) => [s.index, s.start, s.end, s.speaker]), ...t.cut };
+  const take = Math.min(t.take, t.segments.length);
+  // The speaker's count only shows (in the rejects' detail) when the cap is reached inside this recording.
+  const capped = take < t.segments.length ? { speakerHas: t.speakerHas } : {};
+  const options = { set: 'elder', dialect: t.dialect, segments: t.segments.map((s) => [s.index, s.start, s.end, s.speaker]), take, ...capped, ...t.cut };
+  const limit: CutLimit = {
+    take,
+    overCap: (seg, written) => speakerCapRejects([seg], t.label, t.speaker, t.speakerHas + written)[0]!,
+  };
   return recordingTask(t.wav, t.label, t.outDir, options, (src, info, out) =>
-    cutSegments(src, info, t.wav, t.segments, t.dialect, t.outDir, t.cut, out),
+    cutSegments(src, info, t.wav, t.segments, t.dialect, t.outDir, t.cut, out, SEGMENT_NAMING, limit),
   );
 }
 

@@ -41,9 +41,17 @@ export interface ElderCutTask {
   wav: string;
   label: string;
   dialect: string;
+  speaker: string;
   outDir: string;
+  /** Every segment the label rules keep, in order. */
   segments: SegmentPlan[];
-  /** Rejects found while planning, kept in the done-marker with the cut's own. */
+  /**
+   * Cut segments in order until this many are written (the speaker's place left under
+   * the cap, at most segments.length); the ones after that are `speaker_cap` rejects.
+   */
+  take: number;
+  /** Segments already cut from the speaker's earlier recordings. */
+  speakerHas: number;
   cut: CutOptions;
 }
 
