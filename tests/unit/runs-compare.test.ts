@@ -18,8 +18,8 @@ const runsDir = join(dir, 'runs');
 interface Ev { step: number; eval_loss: number; eval_accuracy: number; eval_precision: number; eval_recall: number; eval_f1: number }
 
 /** A run folder as the trainer writes it: config.json, log.jsonl (log + eval events), metrics.json. */
-function writeRun(name: string, config: Record<string, unknown>, losses: number[], evals: Ev[], metrics: Record<string, unknown> | null, extraLines: string[] = []): string {
-  const d = join(runsDir, name);
+function writeRun(name: string, config: Record<string, unknown>, losses: number[], evals: Ev[], metrics: Record<string, unknown> | null, extraLines: string[] = [], parent = runsDir): string {
+  const d = join(parent, name);
   mkdirSync(join(d, 'checkpoint-100'), { recursive: true });
   writeFileSync(join(d, 'config.json'), JSON.stringify(config));
   const lines: string[] = [];
@@ -133,6 +133,20 @@ describe('saturi runs', () => {
     const b = readFileSync(png);
     expect(b.subarray(1, 4).toString('ascii')).toBe('PNG');
     expect(b.readUInt32BE(16)).toBe(800);
+  });
+
+  it('reads and plots a log of 150 000 lines (logging_steps 1 on a long run), and marks a lone point', async () => {
+    const elsewhere = join(dir, 'more-runs');
+    const long = writeRun('c-long', { learning_rate: 1e-3, head_type: 'hf', classifier_proj_size: 8 }, Array.from({ length: 150_000 }, (_, i) => 2 - i / 100_000), [ev(1_500_000, 0.5, 0.7, 0.69)], null, [], elsewhere);
+    const run = await readRun(long);
+    expect(run.steps).toBe(1_500_000);
+    const svg = runCurvesSvg([run]);
+    expect(svg).toContain('data-name="train loss"');
+    // One logged loss: a path of no length draws nothing, so the point is marked.
+    const one = writeRun('d-one', { learning_rate: 1e-3, head_type: 'hf', classifier_proj_size: 8 }, [1.7], [], null, [], elsewhere);
+    const lone = runCurvesSvg([await readRun(one)]);
+    expect(lone).toMatch(/<path class="series" data-name="train loss" d="M[\d.]+,[\d.]+"/);
+    expect(lone).toMatch(/<circle cx="[\d.]+" cy="[\d.]+" r="2.5"/);
   });
 
   it('rejects a folder with no runs', async () => {

@@ -57,8 +57,15 @@ export function lineChartGroup(o: LineChartOptions, x = 0, y = 0): string {
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const all = o.series.flatMap((s) => s.points).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
-  let [x0, x1] = all.length ? [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))] : [0, 1];
-  let [y0, y1] = o.yDomain ?? (all.length ? [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))] : [0, 1]);
+  // Loops, not Math.min(...all): a spread of 100 000+ points overflows the call stack.
+  const extent = (k: 0 | 1): [number, number] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of all) (lo = Math.min(lo, p[k])), (hi = Math.max(hi, p[k]));
+    return all.length ? [lo, hi] : [0, 1];
+  };
+  let [x0, x1] = extent(0);
+  let [y0, y1] = o.yDomain ?? extent(1);
   if (x1 === x0) (x0 -= 1), (x1 += 1);
   if (y1 === y0) (y0 -= 0.5), (y1 += 0.5);
   if (!o.yDomain) {
@@ -87,7 +94,8 @@ export function lineChartGroup(o: LineChartOptions, x = 0, y = 0): string {
     out.push(
       `<path class="series" data-name="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`,
     );
-    if (s.markers) for (const [a, b] of pts) out.push(`<circle cx="${sx(a).toFixed(1)}" cy="${sy(b).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
+    // A lone point is a path with no length, which draws nothing: it gets its marker.
+    if (s.markers || pts.length === 1) for (const [a, b] of pts) out.push(`<circle cx="${sx(a).toFixed(1)}" cy="${sy(b).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
     // Legend under the plot, wrapping every three entries.
     const lx = m.left + (i % 3) * (pw / 3);
     const ly = m.top + ph + 46 + Math.floor(i / 3) * 14;

@@ -193,7 +193,9 @@ export async function readRun(dir: string): Promise<RunInfo> {
     });
   }
   const evals = log.map(evalPoint).filter((p): p is EvalPoint => p !== null);
-  const steps = Math.max(0, ...log.map((e) => num(e.step) ?? 0), num(metrics.steps) ?? 0, num(metrics.global_step) ?? 0);
+  // A loop, not Math.max(...log): a spread of 100 000+ log lines overflows the call stack.
+  let steps = Math.max(0, num(metrics.steps) ?? 0, num(metrics.global_step) ?? 0);
+  for (const e of log) steps = Math.max(steps, num(e.step) ?? 0);
   return {
     name: basename(dir),
     dir,
