@@ -1,7 +1,7 @@
 // `saturi filter`: keeps rows whose WAV opens, is mono and lasts >= 3 s,
 // judged from the header; dropped rows carry their reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -79,6 +79,33 @@ describe('saturi filter', () => {
       expect(m.stderr).toContain(`${csv}: cannot read (${code})`);
       expect(m.stderr).not.toMatch(/Unhandled 'error' event|at .*node:internal/);
     }
+  });
+
+  it('refuses, before any work, an output that is an input or the other output, a folder as --out, and names a CSV it cannot parse', async () => {
+    const input = join(dir, 'in-clash.csv');
+    writeInput(input, 1);
+    const before = readFileSync(input, 'utf8');
+    const clashes: [string[], string][] = [
+      [['--out', input], `--out ${input} is also the input --csv`],
+      [['--out', join(dir, 'o.csv'), '--dropped', join(dir, 'o.csv')], `--dropped ${join(dir, 'o.csv')} is also --out`],
+      [['--out', join(dir, 'k.csv'), '--dropped', input], `--dropped ${input} is also the input --csv`],
+      [['--out', dir], `--out: ${dir} is a folder, not a file name`],
+    ];
+    for (const [flags, msg] of clashes) {
+      const r = await runCli(['filter', '--csv', input, ...flags, '--workers', '1']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(readFileSync(input, 'utf8')).toBe(before);
+    }
+    expect(existsSync(join(dir, 'o.csv'))).toBe(false);
+    const broken = join(dir, 'broken.csv');
+    writeFileSync(broken, 'name,path,dialect\na,a.wav,x\n"b,b.wav,x\n');
+    const r = await runCli(['filter', '--csv', broken, '--out', join(dir, 'never.csv'), '--workers', '1']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${broken}: not a valid CSV: Quote Not Closed`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
   });
 
   it("reads relative paths from the CSV's folder, whatever the working folder, and rebases them for the output's", async () => {

@@ -1,6 +1,6 @@
 // `saturi split`: balanced per class, speaker-disjoint by default, seeded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -100,6 +100,35 @@ describe('saturi split', () => {
     const m = await runCli(['split', '--csv', join(dir, 'nothere.csv'), '--out', join(dir, 'x')]);
     expect(m.code, m.stderr).toBe(2);
     expect(m.stderr).toContain(`${join(dir, 'nothere.csv')}: cannot read (ENOENT)`);
+  });
+
+  it("refuses to write over its input (split --csv data/train.csv --out data), a file as --out, and names a CSV it cannot parse", async () => {
+    const data = join(dir, 'clash');
+    mkdirSync(data);
+    const own = join(data, 'train.csv');
+    writeFileSync(own, readFileSync(input));
+    const r = await runCli(['split', '--csv', own, '--out', data, '--per-class-train', '3', '--per-class-eval', '1']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`train.csv ${own} is also the input --csv`);
+    expect(readFileSync(own, 'utf8')).toBe(readFileSync(input, 'utf8'));
+    const f = await runCli(['split', '--csv', input, '--out', input]);
+    expect(f.code, f.stderr).toBe(2);
+    expect(f.stderr).toContain(`--out ${input} is a file, not a folder`);
+    const broken = join(dir, 'broken.csv');
+    writeFileSync(broken, 'name,path,dialect\na,a.wav,x\n"b,b.wav,x\n');
+    const b = await runCli(['split', '--csv', broken, '--out', join(dir, 'never')]);
+    expect(b.code, b.stderr).toBe(2);
+    expect(b.stderr).toContain(`${broken}: not a valid CSV: Quote Not Closed`);
+    expect(b.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('replaces train.csv and eval.csv together: both come from the same run', async () => {
+    const out = join(dir, 'pair');
+    await split('pair', ['--seed', '5']);
+    const first = readCsv(join(out, 'eval.csv'));
+    const s = await split('pair', ['--seed', '6']);
+    expect(s.eval).not.toEqual(first);
+    expect(readdirSync(out).sort()).toEqual(['eval.csv', 'train.csv']);
   });
 
   it("rebases relative paths onto the output folder, so they still name the CSV's files", async () => {

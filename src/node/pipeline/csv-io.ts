@@ -46,9 +46,19 @@ export class CsvFileWriter<Row extends object> {
 
   /** Finishes the file and moves it into place. */
   async close(): Promise<void> {
+    await this.finish();
+    await this.commit();
+  }
+
+  /** Finishes the temporary file without moving it into place (for outputs that go in together). */
+  async finish(): Promise<void> {
     this.stringifier.end();
     await once(this.file, 'close');
     if (this.failed) throw this.failed;
+  }
+
+  /** Moves the finished file into place. */
+  async commit(): Promise<void> {
     await rename(this.tmp, this.path);
   }
 
@@ -68,9 +78,19 @@ function parsed(path: string, options: Options) {
   return file.pipe(parser);
 }
 
+/** A CSV that cannot be parsed (an unclosed quote, …), named with the parser's line. */
+export class CsvFileError extends Error {}
+
 /** Rows of a CSV file with a header, as objects keyed by column name. */
 export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
-  for await (const record of parsed(path, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true })) yield record as CsvRecord;
+  try {
+    for await (const record of parsed(path, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true })) yield record as CsvRecord;
+  } catch (e) {
+    // csv-parse's errors (code CSV_…) say the line but not the file.
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('CSV_')) throw new CsvFileError(`${path}: not a valid CSV: ${(e as Error).message}`);
+    throw e;
+  }
 }
 
 /** The header of a CSV file (its column names). */

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { countReasons, type ReasonCounts } from '../../core/dataset/reasons.ts';
 import type { CsvRecord } from '../../core/dataset/rows.ts';
 import { CsvFileWriter, readCsv, readCsvColumns, rebasedPath } from './csv-io.ts';
+import { prepareOutputFile, refuseClashingPaths } from '../io/output-file.ts';
 import { mapOrdered } from './ordered.ts';
 import { WorkerPool } from './pool.ts';
 import type { ProbeResult } from './tasks.ts';
@@ -66,6 +67,13 @@ export async function runFilter(o: FilterOptions): Promise<FilterSummary> {
     if (!these.includes('path')) throw new FilterInputError(`${csv}: no "path" column (columns: ${these.join(', ') || 'none'})`);
     if (csv === o.csv[0]) columns = these;
     else if (these.join(',') !== columns.join(',')) throw new FilterInputError(`${csv}: columns ${these.join(',')} differ from ${o.csv[0]}'s ${columns.join(',')}`);
+  }
+  // Before any work: an output over an input would replace it, an unwritable one lose the run.
+  const outputs = [{ what: '--out', path: o.out }, ...(o.dropped ? [{ what: '--dropped', path: o.dropped }] : [])];
+  refuseClashingPaths(o.csv.map((path) => ({ what: '--csv', path })), outputs);
+  for (const { what, path } of outputs) {
+    const why = prepareOutputFile(path);
+    if (why) throw new FilterInputError(`${what}: ${why}`);
   }
   const pool = new WorkerPool(o.workers);
   const keptOut = await CsvFileWriter.open<CsvRecord>(o.out, columns);

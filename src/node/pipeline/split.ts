@@ -1,9 +1,12 @@
-// `saturi split`: balanced, seeded, speaker-disjoint train/eval CSVs.
+// `saturi split`: seeded, speaker-disjoint train/eval CSVs, up to a count per class.
+import { statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { splitRows, type SplitOptions, type SplitResult } from '../../core/dataset/split-rules.ts';
 import { REQUIRED_COLUMNS, type CsvRecord } from '../../core/dataset/rows.ts';
 import { CsvFileWriter, readCsv, readCsvColumns, rebasedPath } from './csv-io.ts';
+import { refuseClashingPaths } from '../io/output-file.ts';
 
 export interface SplitRunOptions extends SplitOptions {
   csv: string;
@@ -19,6 +22,12 @@ export interface SplitSummary extends SplitResult {
 export class SplitInputError extends Error {}
 
 export async function runSplit(o: SplitRunOptions): Promise<SplitSummary> {
+  const trainCsv = join(o.outDir, 'train.csv');
+  const evalCsv = join(o.outDir, 'eval.csv');
+  // Before any work: outputs over the input would replace it (split --csv data/train.csv --out data).
+  refuseClashingPaths([{ what: '--csv', path: o.csv }], [{ what: 'train.csv', path: trainCsv }, { what: 'eval.csv', path: evalCsv }]);
+  if (statSync(o.outDir, { throwIfNoEntry: false })?.isDirectory() === false) throw new SplitInputError(`--out ${o.outDir} is a file, not a folder`);
+  for (const p of [trainCsv, evalCsv]) if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) throw new SplitInputError(`${p} is a folder, not a file name`);
   let columns: string[];
   try {
     columns = await readCsvColumns(o.csv);
@@ -33,18 +42,22 @@ export async function runSplit(o: SplitRunOptions): Promise<SplitSummary> {
   // Classes in the fixed label order, others after.
   const order = (d: string) => (LABEL_NAMES.indexOf(d) < 0 ? LABEL_NAMES.length : LABEL_NAMES.indexOf(d));
   result.classes.sort((a, b) => order(a.dialect) - order(b.dialect) || (a.dialect < b.dialect ? -1 : 1));
-  const trainCsv = join(o.outDir, 'train.csv');
-  const evalCsv = join(o.outDir, 'eval.csv');
-  for (const [path, list] of [[trainCsv, result.train], [evalCsv, result.eval]] as const) {
-    const w = await CsvFileWriter.open<CsvRecord>(path, columns);
-    try {
+  // Both files are written, then renamed into place together (the old eval.csv removed first):
+  // an interrupted run never leaves a new train.csv beside an eval.csv of another split.
+  const writers: CsvFileWriter<CsvRecord>[] = [];
+  try {
+    for (const [path, list] of [[trainCsv, result.train], [evalCsv, result.eval]] as const) {
+      const w = await CsvFileWriter.open<CsvRecord>(path, columns);
+      writers.push(w);
       for (const r of list) await w.write({ ...r, path: rebasedPath(r.path ?? '', o.csv, path) });
-      await w.close();
-    } catch (e) {
-      await w.abort();
-      throw e;
+      await w.finish();
     }
+  } catch (e) {
+    for (const w of writers) await w.abort();
+    throw e;
   }
+  await rm(evalCsv, { force: true });
+  for (const w of writers) await w.commit();
   const unknownLabels = result.classes.map((c) => c.dialect).filter((d) => !LABEL_NAMES.includes(d));
   return { ...result, trainCsv, evalCsv, unknownLabels };
 }

@@ -25,6 +25,7 @@ export function register(program: Command): void {
       const workersFlag = flags.workers === undefined ? undefined : intFlag(flags.workers, '--workers', 0);
       const { resolve } = await import('node:path');
       const { runFilter, FilterInputError } = await import('../../pipeline/filter.ts');
+      const { CsvFileError } = await import('../../pipeline/csv-io.ts');
       const { poolSize } = await import('../../pipeline/pool.ts');
       const { formatReasons } = await import('../../pipeline/summary.ts');
       try {
@@ -39,7 +40,7 @@ export function register(program: Command): void {
         if (s.dropped) process.stdout.write(formatReasons(s.reasons));
         process.stdout.write(`kept → ${resolve(flags.out)}\n${flags.dropped ? `dropped → ${resolve(flags.dropped)}\n` : ''}`);
       } catch (e) {
-        if (e instanceof FilterInputError) throw new UserError(e.message);
+        if (e instanceof FilterInputError || e instanceof CsvFileError) throw new UserError(e.message);
         throw e;
       }
     });

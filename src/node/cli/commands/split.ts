@@ -26,6 +26,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got "${flags.seed}"`);
       const { resolve } = await import('node:path');
       const { runSplit, formatSplitSummary, SplitInputError } = await import('../../pipeline/split.ts');
+      const { CsvFileError } = await import('../../pipeline/csv-io.ts');
       try {
         const s = await runSplit({
           csv: resolve(flags.csv),
@@ -37,7 +38,7 @@ export function register(program: Command): void {
         });
         process.stdout.write(formatSplitSummary(s, flags.speakerDisjoint));
       } catch (e) {
-        if (e instanceof SplitInputError) throw new UserError(e.message);
+        if (e instanceof SplitInputError || e instanceof CsvFileError) throw new UserError(e.message);
         throw e;
       }
     });
