@@ -46,6 +46,8 @@ describe('model card', () => {
     expect(front).toMatch(/^metrics:\n- accuracy\n- precision\n- recall\n- f1$/m);
     expect(front).toMatch(/- type: accuracy\n\s+value: 0\.5682\n/);
     expect(front).toMatch(/- type: f1\n\s+value: 0\.5579\n/);
+    // Each model-index result names its dataset (type and name are required by the Hub's schema).
+    expect(front).toMatch(/^ {2}- task:\n {6}type: audio-classification\n {6}name: .+\n {4}dataset:\n {6}type: \S+\n {6}name: .+\n/m);
   });
 
   it('lists labels (Korean and romanised), head, encoder, training config, metrics and loading code', () => {

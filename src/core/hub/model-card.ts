@@ -56,6 +56,11 @@ export function buildModelCard({ repo, summary }: ModelCardInput): string {
       '  - task:',
       '      type: audio-classification',
       '      name: Korean dialect identification',
+      // The Hub's model-index schema needs the dataset (type and name) of every result.
+      '    dataset:',
+      '      type: aihub-korean-dialect-speech',
+      "      name: AIHub Korean dialect speech (held-out segments)",
+      '      split: eval',
       '    metrics:',
       ...reported.flatMap((d) => [`    - type: ${d.type}`, `      value: ${y(m[d.key]!)}`, `      name: ${y(d.name)}`]),
     );
