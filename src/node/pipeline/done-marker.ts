@@ -9,7 +9,9 @@ import { writeFileAtomic } from '../io/atomic-write.ts';
 import type { RejectRow } from '../../core/dataset/reasons.ts';
 import type { SegmentRow } from '../../core/dataset/rows.ts';
 
-const VERSION = 1;
+// 2: segment length rules exact for decimal times (3.000 s passes), WAV zero padding not audio, and
+// elder caps counted by what was cut. Markers of earlier rules are not reused: their outputs are redone.
+const VERSION = 2;
 
 export interface DoneMarker {
   version: number;

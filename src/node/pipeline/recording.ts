@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../io/atomic-write.ts';
 import { AudioError } from '../../core/audio/errors.ts';
 import { resample } from '../../core/audio/resample.ts';
 import { encodeWav, frameAt, readWavInfo, readWavRange, type WavInfo } from '../../core/audio/wav.ts';
-import { parseDialectLabel, selectDialectSegments, type SegmentPlan } from '../../core/dataset/dialect-rules.ts';
+import { parseDialectLabel, selectDialectSegments, tooShortDetail, type SegmentPlan } from '../../core/dataset/dialect-rules.ts';
 import { parseElderLabel, selectElderSentences, speakerCapRejects } from '../../core/dataset/elder-rules.ts';
 import { decodeUtf8, LabelError } from '../../core/dataset/label-error.ts';
 import { segmentName, stemOf } from '../../core/dataset/paths.ts';
@@ -116,7 +116,7 @@ async function cutSegments(
       continue;
     }
     if ((last - first) / info.sampleRate < opts.minSeconds) {
-      out.rejects.push({ file: wav, item, reason: 'out_of_range', detail: `only ${((last - first) / info.sampleRate).toFixed(3)} s left before the end of the recording` });
+      out.rejects.push({ file: wav, item, reason: 'out_of_range', detail: `only ${tooShortDetail((last - first) / info.sampleRate, opts.minSeconds)} left before the end of the recording` });
       continue;
     }
     let samples: Float32Array;
@@ -228,7 +228,7 @@ export function runSeoulTask(t: SeoulTask): Promise<RecordingResult> {
   const options = { set: 'seoul', dialect: t.dialect, ...t.cut };
   return recordingTask(t.wav, undefined, t.outDir, options, async (src, info, out) => {
     if (info.durationSeconds < t.cut.minSeconds) {
-      out.rejects.push({ file: t.wav, item: '', reason: 'too_short', detail: `${info.durationSeconds.toFixed(3)} s` });
+      out.rejects.push({ file: t.wav, item: '', reason: 'too_short', detail: tooShortDetail(info.durationSeconds, t.cut.minSeconds) });
       return;
     }
     const name = `${stemOf(t.wav)}.wav`;

@@ -53,6 +53,7 @@ export async function extractZip(archive: string, targetDir: string): Promise<Ex
     cp949 = archiveWritesCp949(await rawNames(zip));
     zip = await openZip(archive);
   } catch (e) {
+    zip.close();
     throw new ArchiveError(archive, (e as Error).message);
   }
   const result: ExtractResult = { entries: zip.entryCount, files: 0, dirs: 0, bytes: 0, refused: [] };
