@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/core/audio/wav-encode.ts';
@@ -132,8 +132,14 @@ describe('saturi embed', () => {
     const early = join(root, 'emb-merged-early');
     const busy = await runCli(['embed', 'merge', ...shards, '--out', early]);
     expect(busy.code).toBe(2);
-    expect(busy.stderr).toContain(`${shards[1]}: saturi embed (pid ${process.pid}, started 2026-12-05T00:00:00Z) is writing to this folder; merge it when that job has finished`);
+    expect(busy.stderr).toContain(`${shards[1]}: saturi embed (pid ${process.pid}, started 2026-12-05T00:00:00Z) is writing to this folder; merge it when its embed job has finished`);
     expect(existsSync(early)).toBe(false);
+    // A lock left by a job that is gone (killed, interrupted): the shard may be partial, refused too.
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(shards[1]!, LOCK_FILE), JSON.stringify({ pid: deadPid, host: hostname(), started: '2026-12-05T00:00:00Z', what: 'saturi embed' }) + '\n');
+    const stopped = await runCli(['embed', 'merge', ...shards, '--out', early]);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain(`saturi embed (pid ${deadPid}, started 2026-12-05T00:00:00Z) left its lock ${join(shards[1]!, LOCK_FILE)}: its process is gone, stopped before it finished; merge it when its embed job has finished (rerun it to complete the set: it resumes)`);
     rmSync(join(shards[1]!, LOCK_FILE));
     mkdirSync(early);
     writeFileSync(join(early, LOCK_FILE), liveLock);

@@ -241,7 +241,8 @@ describe('embedding sets on disk (Node)', () => {
       expect(() => decodeEmbeddingSetFiles(files, 'set.zip')).toThrow(`set.zip/index.jsonl: is not valid UTF-8 (line 2, byte ${at + 1})`);
       // A file cut inside a character (안 = EC 95 88, two of its bytes left): the character's first byte.
       const lines = clean.toString('latin1').split('\n').length;
-      for (const tail of [[0xec, 0x95], [0xec]]) {
+      // The same cut inside the file (a character or 'a' after it): still its first byte.
+      for (const tail of [[0xec, 0x95], [0xec], [0xec, 0x95, 0x61, 0x0a], [0xec, 0x95, 0xec]]) {
         files['index.jsonl'] = new Uint8Array([...clean, ...tail]);
         expect(() => decodeEmbeddingSetFiles(files, 'set.zip')).toThrow(`set.zip/index.jsonl: is not valid UTF-8 (line ${lines}, byte ${clean.length})`);
       }

@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/paths.ts';
 import { loadHead } from '../../src/node/head/head-source.ts';
 import { exportHeadCommand, importHeadCommand } from '../../src/node/head/head-commands.ts';
 import { runTrainFromConfig } from '../../src/node/head/train-run.ts';
+import { runEvalFromConfig } from '../../src/node/head/eval-run.ts';
 import { PARAM_NAMES } from '../../src/core/head/types.ts';
 import { clusteredVectors, writeLabelledSet } from './head-fixtures.ts';
 
@@ -66,7 +67,14 @@ describe('output folders: saturi deletes only what it wrote', () => {
       const out = join(tmp.dir, 'replace');
       await trainRun(out);
       mkdirSync(join(out, 'head.tmp-99999')); // left by a crash
-      expect(readdirSync(out).sort()).toEqual(['checkpoint-2', 'checkpoint-4', 'config.json', 'head', 'head.tmp-99999', 'log.jsonl', 'metrics.json']);
+      // saturi eval's report (configs/eval-head.json writes it into the run folder) and a file
+      // browser's .DS_Store are not the user's work either.
+      const report = join(out, 'eval-test.json');
+      writeFileSync(join(tmp.dir, 'eval-cfg.json'), JSON.stringify({ model_name_or_path: join(out, 'head'), eval_file: testDir, output_file: report }));
+      await runEvalFromConfig(join(tmp.dir, 'eval-cfg.json'), quiet);
+      writeFileSync(join(out, '.DS_Store'), 'x');
+      writeFileSync(join(out, 'head', '.DS_Store'), 'x');
+      expect(readdirSync(out).sort()).toEqual(['.DS_Store', 'checkpoint-2', 'checkpoint-4', 'config.json', 'eval-test.json', 'head', 'head.tmp-99999', 'log.jsonl', 'metrics.json']);
       // Another learning rate is another run: refused without the flag, replaced with it.
       const other = writeConfig({ output_dir: out, learning_rate: 1e-3, max_steps: 3, save_steps: 3 });
       await expect(runTrainFromConfig(other, quiet)).rejects.toThrow(/holds a run with a different config \(learning_rate, max_steps, save_steps\)/);

@@ -400,28 +400,26 @@ export function decodeUtf8Text(bytes: Uint8Array, file: string): string {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     // The first bad byte, for the message, found by halves (decoding growing prefixes is too slow on big files).
-    let lo = 0;
-    let hi = bytes.length;
-    const ok = (n: number) => {
+    const decodes = (n: number, stream: boolean) => {
       try {
-        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream });
         return true;
       } catch {
         return false;
       }
     };
+    let lo = 0;
+    let hi = bytes.length;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (ok(mid)) lo = mid;
+      if (decodes(mid, true)) lo = mid;
       else hi = mid - 1;
     }
+    // `lo` ends the longest prefix that decodes as a stream, which may stop inside a character cut
+    // short (the stream waits for its continuation bytes): the bad character starts where the
+    // prefix decodes whole, at most three bytes back.
     let at = lo;
-    // Every prefix decodes (as a stream): the file ends inside a multi-byte character, which starts
-    // at its lead byte, the byte before the trailing continuation bytes (10xxxxxx).
-    if (at === bytes.length) {
-      do at--;
-      while (at > 0 && (bytes[at]! & 0xc0) === 0x80);
-    }
+    while (at > 0 && !decodes(at, false)) at--;
     const line = 1 + bytes.subarray(0, at).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
     throw new EmbeddingSetError(file, `is not valid UTF-8 (line ${line}, byte ${at})`);
   }

@@ -3,7 +3,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic-write.ts';
-import { liveLockHolder, lockFolder } from '../io/folder-lock.ts';
+import { lockFolder, unfinishedWriter } from '../io/folder-lock.ts';
 import {
   EmbeddingSetError,
   INDEX_FILE,
@@ -330,10 +330,11 @@ export async function mergeEmbeddingSetDirs(dirs: readonly string[], out: string
     if (existsSync(join(out, MANIFEST_FILE))) throw new EmbeddingSetError(out, 'already holds an embedding set; merge into a new folder (or remove this one first)');
   };
   refuseExisting();
-  // A shard still being embedded would be merged as far as it got, and look complete.
+  // A shard still being embedded, or whose job was stopped, would be merged as far as it got and
+  // look complete.
   for (const d of dirs) {
-    const writer = liveLockHolder(d);
-    if (writer) throw new EmbeddingSetError(d, `${writer}; merge it when that job has finished`);
+    const why = unfinishedWriter(d);
+    if (why) throw new EmbeddingSetError(d, `${why}; merge it when its embed job has finished (rerun it to complete the set: it resumes), or delete the lock if the set is complete`);
   }
   const sets: EmbeddingSet[] = [];
   for (const d of dirs) sets.push(await readEmbeddingSet(d));

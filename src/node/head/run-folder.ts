@@ -55,10 +55,13 @@ export function listNames(names: readonly string[], max = 8): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
 
-/** Entries of `dir` other than the plain files named in `allowed` (folders end in /), sorted. */
+/** Files a file browser leaves in any folder it shows (Finder, Explorer): not the user's work. */
+const OS_FILES: readonly string[] = ['.DS_Store', 'Thumbs.db', 'desktop.ini'];
+
+/** Entries of `dir` other than the plain files named in `allowed` or OS_FILES (folders end in /), sorted. */
 function entriesBesides(dir: string, allowed: readonly string[]): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => !(d.isFile() && allowed.includes(d.name)))
+    .filter((d) => !(d.isFile() && (allowed.includes(d.name) || OS_FILES.includes(d.name))))
     .map((d) => (d.isDirectory() ? `${d.name}/` : d.name))
     .sort();
 }
@@ -86,9 +89,19 @@ function isRunConfig(path: string): boolean {
   }
 }
 
+/** Whether a JSON file is a report `saturi eval` wrote (the shipped eval config puts it in the run folder). */
+function isEvalReport(path: string): boolean {
+  try {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return !!r && typeof r === 'object' && typeof r.eval_file === 'string' && typeof r.head === 'string' && typeof r.num_samples === 'number' && Array.isArray(r.labels);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * What a training run wrote in `outputDir` (top-level names: config.json, log.jsonl,
- * metrics.json, head/, checkpoint-<step>/ and their temporary folders) and every other entry
+ * metrics.json, head/, checkpoint-<step>/ and their temporary folders, saturi eval reports) and every other entry
  * (paths relative to outputDir, folders ending in /), including files other than a head's or a
  * checkpoint's inside head/ and checkpoint-<step>/.
  */
@@ -97,7 +110,7 @@ export function runFolderContents(outputDir: string): { run: string[]; other: st
   const other: string[] = [];
   for (const d of readdirSync(outputDir, { withFileTypes: true })) {
     const path = join(outputDir, d.name);
-    if (d.isFile() && (RUN_FILES.includes(d.name) || (d.name === 'config.json' && isRunConfig(path)))) run.push(d.name);
+    if (d.isFile() && (RUN_FILES.includes(d.name) || OS_FILES.includes(d.name) || (d.name === 'config.json' && isRunConfig(path)) || (d.name.endsWith('.json') && d.name !== 'config.json' && isEvalReport(path)))) run.push(d.name);
     else if (d.isDirectory() && TEMP_DIR.test(d.name)) run.push(d.name);
     else if (d.isDirectory() && (d.name === 'head' || CHECKPOINT_DIR.test(d.name))) {
       const inner = entriesBesides(path, d.name === 'head' ? HEAD_FILES : CHECKPOINT_FILES);

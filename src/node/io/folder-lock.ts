@@ -90,16 +90,26 @@ function judgeLock(path: string, host: string): { text: string; ino: number; hol
 }
 
 /**
- * Who is writing to `dir` now, for a reader that must not see a set half-written (e.g. a merge of
- * shards still being embedded); undefined when no live job holds its lock. Takes no lock itself,
- * so it works on folders the reader may not write to.
+ * For a reader that must not take a half-written folder for a finished one (a merge of shards):
+ * undefined when `dir` has no lock; otherwise why it may be unfinished, naming the job. A lock left
+ * by a job that is gone counts too: a killed or interrupted embed leaves its lock and a partial set.
+ * Takes no lock itself, so it works on folders the reader may not write to.
  */
-export function liveLockHolder(dir: string): string | undefined {
+export function unfinishedWriter(dir: string): string | undefined {
   const path = join(dir, LOCK_FILE);
   if (!existsSync(path)) return undefined;
   const held = judgeLock(path, hostname());
-  if (!held.holder) return undefined;
-  return `${held.holder} is writing to this folder${held.elsewhere ? ` (if no job runs there any more, delete ${path})` : ''}`;
+  if (held.holder && !held.elsewhere) return `${held.holder} is writing to this folder`;
+  let who = held.holder;
+  if (!who) {
+    try {
+      const l = JSON.parse(held.text) as Partial<LockInfo>;
+      who = `${l.what ?? 'a job'} (pid ${l.pid ?? '?'}, started ${l.started ?? '?'})`;
+    } catch {
+      who = 'a job';
+    }
+  }
+  return `${who} left its lock ${path}: ${held.elsewhere ? 'it may still run on that host, or was stopped before it finished' : 'its process is gone, stopped before it finished'}`;
 }
 
 /** Takes `dir`'s lock for `what` (e.g. "saturi embed"); throws FolderLockedError while another live process holds it. */
