@@ -65,6 +65,7 @@ export class ClassifyPage extends LitElement {
     classified: { state: true },
     embedProgress: { state: true },
     notice: { state: true },
+    importWarning: { state: true },
   };
   phase: Phase = 'idle';
   error = '';
@@ -92,6 +93,8 @@ export class ClassifyPage extends LitElement {
   embedProgress: { done: number; total: number } | null = null;
   /** A short status line (a cancelled classification). */
   notice = '';
+  /** What the pretrained head's import warned of (as the CLI prints it), until the next import. */
+  importWarning = '';
   private pending: Float32Array | null = null;
   private recorder: MediaRecorder | null = null;
   private stream: MediaStream | null = null;
@@ -310,11 +313,12 @@ export class ClassifyPage extends LitElement {
   private async importPretrained() {
     this.importing = t('classify.importingHead');
     this.error = '';
+    this.importWarning = '';
     try {
       const { warnings } = await importPretrainedHead((msg) => (this.importing = msg));
       await this.refresh();
       // What the CLI would print (an encoder that was not frozen, …): the head is used all the same.
-      this.notice = warnings.join(' ');
+      this.importWarning = warnings.join(' ');
     } catch (e) {
       this.fail(e);
     } finally {
@@ -430,6 +434,7 @@ export class ClassifyPage extends LitElement {
       ${busy ? this.renderProgress() : ''}
       ${this.phase === 'error' ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
       ${this.notice ? html`<p class="muted" id="notice">${this.notice}</p>` : ''}
+      ${this.importWarning ? html`<p class="warning" role="status" id="import-warning">${this.importWarning}</p>` : ''}
       ${this.phase === 'done' ? this.renderResult() : ''}
     `;
   }

@@ -272,6 +272,8 @@ export class EvaluatePage extends LitElement {
               <tbody>${this.heads.map(
                 (h) => html`<tr class="head-row" data-head=${h.id}>
                   <td data-label=${t('evaluate.active')}><input type="radio" name="active" aria-label=${t('evaluate.makeActive')} .checked=${h.id === this.activeId} @change=${async () => {
+                    // The last import's warnings were about that head, not this one.
+                    this.importWarnings = [];
                     await makeActive(h.id);
                   }} /></td>
                   <td><b>${h.name}</b></td><td data-label=${t('evaluate.source')}>${t(`evaluate.src.${h.source}` as 'evaluate.src.trained')}</td>
