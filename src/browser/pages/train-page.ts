@@ -323,7 +323,9 @@ export class TrainPage extends LitElement {
     steps = thin(steps, 400);
     const loss: Series = { name: t('train.loss'), color: '#2f5bd3', points: steps.length ? steps.map(([s, l]) => [s, l]) : logs.filter((e) => 'loss' in e).map((e) => [e.step, e.loss]) };
     const evalLoss: Series = { name: 'eval_loss', color: '#e0662c', points: logs.filter((e) => 'eval_loss' in e).map((e) => [e.step, e.eval_loss]) };
-    const lr: Series = { name: 'learning_rate', color: '#66a182', points: steps.length ? steps.map(([s, , r]) => [s, r]) : logs.filter((e) => 'learning_rate' in e).map((e) => [e.step, e.learning_rate]) };
+    // Live: the rate each step used. From the log: the rate after step s (as Hugging Face logs
+    // it), which step s + 1 uses, so a reloaded chart draws the same line.
+    const lr: Series = { name: 'learning_rate', color: '#66a182', points: steps.length ? steps.map(([s, , r]) => [s, r]) : logs.filter((e) => 'learning_rate' in e).map((e) => [e.step + 1, e.learning_rate]) };
     const acc: Series = { name: 'eval_accuracy', color: '#8d6cab', points: logs.filter((e) => 'eval_accuracy' in e).map((e) => [e.step, e.eval_accuracy]) };
     const f1: Series = { name: 'eval_f1', color: '#d1495b', points: logs.filter((e) => 'eval_f1' in e).map((e) => [e.step, e.eval_f1]) };
     return { loss, evalLoss, lr, acc, f1 };
