@@ -11,14 +11,15 @@
 // Nothing here deletes a file that saturi did not write: a head is written only over an
 // empty folder or a previous head (checkHeadDestination), and overwrite_output_dir clears
 // only a run's own entries (runFolderContents).
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { exportHead, type ExportedHeadFiles, type ExportOptions } from '../../core/head/hf-format.ts';
 import { readHeader, readTensors, serializeSafetensors } from '../../core/safetensors/format.ts';
 import type { CheckpointData, TrainerState } from '../../core/head/trainer.ts';
 import { HF_NAMES, PARAM_NAMES, paramShape, type AdamState, type Head, type HeadSpec, type HeadTensors } from '../../core/head/types.ts';
 import { bytesSource } from '../../core/io/byte-source.ts';
 import { UserError } from '../cli/errors.ts';
+import { realPathOf } from '../io/output-file.ts';
 
 export const CHECKPOINT_PREFIX = 'checkpoint-';
 
@@ -33,20 +34,9 @@ const RUN_FILES: readonly string[] = ['log.jsonl', 'metrics.json'];
 const CHECKPOINT_DIR = new RegExp(`^${CHECKPOINT_PREFIX}\\d+$`);
 const TEMP_DIR = new RegExp(`^(head|${CHECKPOINT_PREFIX}\\d+)\\.tmp-\\d+$`);
 
-/** `p` made absolute with symbolic links resolved (for the part of it that exists). */
-function realPath(p: string): string {
-  const abs = resolve(p);
-  try {
-    return realpathSync(abs);
-  } catch {
-    const parent = dirname(abs);
-    return parent === abs ? abs : join(realPath(parent), basename(abs));
-  }
-}
-
 /** Whether `p` is `folder` or lies inside it. */
 export function isInside(p: string, folder: string): boolean {
-  const rel = relative(realPath(folder), realPath(p));
+  const rel = relative(realPathOf(folder), realPathOf(p));
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 

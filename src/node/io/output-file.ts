@@ -26,7 +26,7 @@ export function prepareOutputFile(out: string): string | null {
 }
 
 /** `p` absolute with symbolic links resolved as far as it exists (a file not written yet included). */
-function realPathOf(p: string): string {
+export function realPathOf(p: string): string {
   const abs = resolve(p);
   try {
     return realpathSync(abs);
