@@ -10,30 +10,24 @@ import { runTrainFromConfig } from '../../src/node/head/train-run.ts';
 import { runEvalFromConfig } from '../../src/node/head/eval-run.ts';
 
 const quiet = { print: () => {} };
-import { clusteredVectors, writeLabelledSet } from './head-fixtures.ts';
+import { clusteredVectors, sharedTrainConfig, writeLabelledSet } from './head-fixtures.ts';
 
 describe('saturi train / eval', () => {
   const tmp = tempDir('saturi-head-cli-');
   const trainDir = join(tmp.dir, 'emb-train');
   const testDir = join(tmp.dir, 'emb-test');
   const baseConfig = {
-    train_file: trainDir,
-    eval_file: testDir,
-    label_column_name: 'dialect',
-    learning_rate: 5e-3,
+    ...sharedTrainConfig(trainDir, testDir),
     weight_decay: 0.01,
     warmup_steps: 2,
     num_train_epochs: 3,
-    per_device_train_batch_size: 16,
     per_device_eval_batch_size: 32,
     seed: 42,
     eval_steps: 4,
-    logging_steps: 2,
     save_steps: 4,
     save_total_limit: 2,
     load_best_model_at_end: true,
     class_weights: true,
-    head_type: 'hf',
     classifier_proj_size: 12,
   };
   const writeConfig = (name: string, over: Record<string, unknown>): string => {

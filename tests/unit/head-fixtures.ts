@@ -21,6 +21,11 @@ export function clusteredVectors(n: number, dim: number, seed: number, spread = 
   return { vectors, labels, dim };
 }
 
+/** The training-config keys the CLI head tests share: an hf head on the fixture sets, logged every 2 steps. */
+export function sharedTrainConfig(trainDir: string, testDir: string) {
+  return { train_file: trainDir, eval_file: testDir, label_column_name: 'dialect', learning_rate: 5e-3, per_device_train_batch_size: 16, logging_steps: 2, head_type: 'hf' };
+}
+
 export function manifestFor(dim: number, count: number): EmbeddingManifest {
   return {
     format: 'saturi-embeddings',

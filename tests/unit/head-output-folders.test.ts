@@ -12,7 +12,7 @@ import { exportHeadCommand, importHeadCommand } from '../../src/node/head/head-c
 import { runTrainFromConfig } from '../../src/node/head/train-run.ts';
 import { runEvalFromConfig } from '../../src/node/head/eval-run.ts';
 import { PARAM_NAMES } from '../../src/core/head/types.ts';
-import { clusteredVectors, writeLabelledSet } from './head-fixtures.ts';
+import { clusteredVectors, sharedTrainConfig, writeLabelledSet } from './head-fixtures.ts';
 
 const quiet = { print: () => {} };
 
@@ -28,22 +28,7 @@ describe('output folders: saturi deletes only what it wrote', () => {
   const tmp = tempDir('saturi-head-out-');
   const trainDir = join(tmp.dir, 'emb-train');
   const testDir = join(tmp.dir, 'emb-test');
-  const baseConfig = {
-    train_file: trainDir,
-    eval_file: testDir,
-    label_column_name: 'dialect',
-    learning_rate: 5e-3,
-    warmup_steps: 0,
-    max_steps: 4,
-    per_device_train_batch_size: 16,
-    seed: 7,
-    eval_steps: 2,
-    logging_steps: 2,
-    save_steps: 2,
-    save_total_limit: null,
-    head_type: 'hf',
-    classifier_proj_size: 8,
-  };
+  const baseConfig = { ...sharedTrainConfig(trainDir, testDir), warmup_steps: 0, max_steps: 4, seed: 7, eval_steps: 2, save_steps: 2, save_total_limit: null, classifier_proj_size: 8 };
   let n = 0;
   const writeConfig = (over: Record<string, unknown>, path = join(tmp.dir, `cfg-${++n}.json`)): string => {
     writeFileSync(path, JSON.stringify({ ...baseConfig, ...over }, null, 2));

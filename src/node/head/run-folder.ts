@@ -28,7 +28,7 @@ const HEAD_FILE_KEYS: Record<keyof ExportedHeadFiles, true> = { 'model.safetenso
 export const HEAD_FILES: readonly string[] = Object.keys(HEAD_FILE_KEYS);
 /** The files of a checkpoint folder (writeCheckpoint). */
 const CHECKPOINT_FILES: readonly string[] = [...HEAD_FILES, 'optimizer.safetensors', 'trainer_state.json', 'best_model.safetensors'];
-/** The files a run writes at its top level; config.json is checked to be a run's (isRunConfig). */
+/** The files a run writes at its top level; config.json and eval reports are checked by content (isRunFile). */
 const RUN_FILES: readonly string[] = ['log.jsonl', 'metrics.json'];
 /** A checkpoint, or a half-written temporary folder of a head or checkpoint left by a crash. */
 const CHECKPOINT_DIR = new RegExp(`^${CHECKPOINT_PREFIX}\\d+$`);
@@ -69,24 +69,28 @@ export function checkHeadDestination(dir: string): void {
   }
 }
 
-/** Whether a config.json is one a run wrote: its resolved training config, with the head spec added. */
-function isRunConfig(path: string): boolean {
+/** A JSON file's top-level object, or null when it is not JSON or not an object. */
+function jsonObject(path: string): Record<string, unknown> | null {
   try {
-    const c = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    return !!c && typeof c === 'object' && typeof c.train_file === 'string' && typeof c.output_dir === 'string' && !!c.head && typeof c.head === 'object';
+    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
-/** Whether a JSON file is a report `saturi eval` wrote (the shipped eval config puts it in the run folder). */
-function isEvalReport(path: string): boolean {
-  try {
-    const r = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    return !!r && typeof r === 'object' && typeof r.eval_file === 'string' && typeof r.head === 'string' && typeof r.num_samples === 'number' && Array.isArray(r.labels);
-  } catch {
-    return false;
-  }
+/**
+ * Whether a top-level file of a run folder is saturi's: log.jsonl, metrics.json, a file browser's
+ * leftovers, the run's config.json (its resolved training config, with the head spec added) or a
+ * report `saturi eval` wrote (the shipped eval config puts it in the run folder).
+ */
+function isRunFile(name: string, path: string): boolean {
+  if (RUN_FILES.includes(name) || OS_FILES.includes(name)) return true;
+  if (!name.endsWith('.json')) return false;
+  const o = jsonObject(path);
+  if (!o) return false;
+  if (name === 'config.json') return typeof o.train_file === 'string' && typeof o.output_dir === 'string' && !!o.head && typeof o.head === 'object';
+  return typeof o.eval_file === 'string' && typeof o.head === 'string' && typeof o.num_samples === 'number' && Array.isArray(o.labels);
 }
 
 /**
@@ -100,7 +104,7 @@ export function runFolderContents(outputDir: string): { run: string[]; other: st
   const other: string[] = [];
   for (const d of readdirSync(outputDir, { withFileTypes: true })) {
     const path = join(outputDir, d.name);
-    if (d.isFile() && (RUN_FILES.includes(d.name) || OS_FILES.includes(d.name) || (d.name === 'config.json' && isRunConfig(path)) || (d.name.endsWith('.json') && d.name !== 'config.json' && isEvalReport(path)))) run.push(d.name);
+    if (d.isFile() && isRunFile(d.name, path)) run.push(d.name);
     else if (d.isDirectory() && TEMP_DIR.test(d.name)) run.push(d.name);
     else if (d.isDirectory() && (d.name === 'head' || CHECKPOINT_DIR.test(d.name))) {
       const inner = entriesBesides(path, d.name === 'head' ? HEAD_FILES : CHECKPOINT_FILES);

@@ -66,10 +66,10 @@ function readLock(path: string): string {
 }
 
 /**
- * Reads the lock at `path` as another job's: `holder` describes the job when it runs here, or on
- * another host (`elsewhere`, where it cannot be checked); no holder when the lock is stale.
+ * Reads the lock at `path` as another job's: `who` describes the job; `state` says whether it runs
+ * here (`live`), on another host (`elsewhere`, where it cannot be checked) or is gone (`stale`).
  */
-function judgeLock(path: string, host: string): { text: string; ino: number; holder?: string; elsewhere?: boolean } {
+function judgeLock(path: string, host: string): { text: string; ino: number; who: string; state: 'live' | 'elsewhere' | 'stale' } {
   const ino = statSync(path, { throwIfNoEntry: false })?.ino ?? -1;
   let text = readLock(path);
   // Empty: its maker may be between creating and writing it; a moment later it is written, or stale.
@@ -83,10 +83,10 @@ function judgeLock(path: string, host: string): { text: string; ino: number; hol
   } catch {
     // torn or unreadable: written by a process killed while writing it
   }
-  const who = `${held.what ?? 'another job'} (pid ${held.pid ?? '?'}${held.host && held.host !== host ? ` on ${held.host}` : ''}, started ${held.started ?? '?'})`;
-  if (held.host !== undefined && held.host !== host) return { text, ino, holder: who, elsewhere: true };
-  if (typeof held.pid === 'number' && alive(held.pid)) return { text, ino, holder: who };
-  return { text, ino };
+  const elsewhere = held.host !== undefined && held.host !== host;
+  const who = `${held.what ?? 'another job'} (pid ${held.pid ?? '?'}${elsewhere ? ` on ${held.host}` : ''}, started ${held.started ?? '?'})`;
+  const state = elsewhere ? 'elsewhere' : typeof held.pid === 'number' && alive(held.pid) ? 'live' : 'stale';
+  return { text, ino, who, state };
 }
 
 /**
@@ -98,18 +98,9 @@ function judgeLock(path: string, host: string): { text: string; ino: number; hol
 export function unfinishedWriter(dir: string): string | undefined {
   const path = join(dir, LOCK_FILE);
   if (!existsSync(path)) return undefined;
-  const held = judgeLock(path, hostname());
-  if (held.holder && !held.elsewhere) return `${held.holder} is writing to this folder`;
-  let who = held.holder;
-  if (!who) {
-    try {
-      const l = JSON.parse(held.text) as Partial<LockInfo>;
-      who = `${l.what ?? 'a job'} (pid ${l.pid ?? '?'}, started ${l.started ?? '?'})`;
-    } catch {
-      who = 'a job';
-    }
-  }
-  return `${who} left its lock ${path}: ${held.elsewhere ? 'it may still run on that host, or was stopped before it finished' : 'its process is gone, stopped before it finished'}`;
+  const { who, state } = judgeLock(path, hostname());
+  if (state === 'live') return `${who} is writing to this folder`;
+  return `${who} left its lock ${path}: ${state === 'elsewhere' ? 'it may still run on that host, or was stopped before it finished' : 'its process is gone, stopped before it finished'}`;
 }
 
 /** Takes `dir`'s lock for `what` (e.g. "saturi embed"); throws FolderLockedError while another live process holds it. */
@@ -130,8 +121,8 @@ export function lockFolder(dir: string, what: string): { release(): void } {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) throw e;
     }
     const held = judgeLock(path, mine.host);
-    if (held.elsewhere) throw new FolderLockedError(`${dir}: ${held.holder} is writing to this folder; if no job runs there any more, delete ${path}`);
-    if (held.holder) throw new FolderLockedError(`${dir}: ${held.holder} is writing to this folder; wait for it to finish or choose another output folder`);
+    if (held.state === 'elsewhere') throw new FolderLockedError(`${dir}: ${held.who} is writing to this folder; if no job runs there any more, delete ${path}`);
+    if (held.state === 'live') throw new FolderLockedError(`${dir}: ${held.who} is writing to this folder; wait for it to finish or choose another output folder`);
     takeOverStaleLock(path, held);
   }
   let held = true;
