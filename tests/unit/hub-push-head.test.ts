@@ -195,7 +195,18 @@ describe('saturi hub push-head', () => {
     writeFileSync(join(broken, 'config.json'), JSON.stringify(fixture.config));
     await expect(readHeadFolder(broken)).rejects.toThrow(`${join(broken, 'model.safetensors')}: missing`);
     writeFileSync(join(broken, 'model.safetensors'), fixture.safetensors.subarray(0, fixture.safetensors.length - 10));
-    await expect(readHeadFolder(broken)).rejects.toThrow(`${join(broken, 'model.safetensors')}: truncated`);
+    const truncated = ((await readHeadFolder(broken).catch((e: Error) => e)) as Error).message;
+    expect(truncated.startsWith(`${join(broken, 'model.safetensors')}: tensor "`)).toBe(true);
+    expect(truncated).toMatch(/past the end of the data .*truncated file\?/);
+    // Headers that are JSON but not a safetensors header: named, not "Cannot convert undefined or null to object".
+    for (const [json, reason] of [['null', 'header must be a JSON object'], ['{"w": null}', 'tensor "w" has an unknown dtype undefined'], ['[1]', 'header must be a JSON object']] as const) {
+      const header = Buffer.from(json);
+      const file = Buffer.alloc(8 + header.length);
+      file.writeBigUInt64LE(BigInt(header.length), 0);
+      header.copy(file, 8);
+      writeFileSync(join(broken, 'model.safetensors'), file);
+      await expect(readHeadFolder(broken)).rejects.toThrow(`${join(broken, 'model.safetensors')}: ${reason}`);
+    }
     writeFileSync(join(broken, 'model.safetensors'), fixture.safetensors);
     writeFileSync(join(broken, 'config.json'), '{"id2label": ');
     await expect(readHeadFolder(broken)).rejects.toThrow(`${join(broken, 'config.json')}: not valid JSON`);

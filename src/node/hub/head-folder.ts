@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { UserError } from '../cli/errors.ts';
 import type { HeadForHub } from '../../core/hub/push-head.ts';
 import { HeadFilesError, labelsFromConfig } from '../../core/hub/head-summary.ts';
+import { bytesSource } from '../../core/io/byte-source.ts';
+import { readHeader, SafetensorsError, type SafetensorsHeader } from '../../core/safetensors/format.ts';
 
 async function readJson(file: string, required: boolean): Promise<unknown> {
   const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -27,7 +29,7 @@ export async function readHeadFolder(dir: string): Promise<HeadForHub & { safete
   const sst = await stat(safetensorsPath).catch(() => null);
   if (!sst?.isFile()) throw new UserError(`${safetensorsPath}: missing (an exported head folder has model.safetensors, config.json and saturi_head.json)`);
   const bytes = await readFile(safetensorsPath);
-  checkSafetensors(bytes, safetensorsPath);
+  await checkSafetensors(bytes, safetensorsPath);
   const config = await readJson(join(dir, 'config.json'), true);
   try {
     labelsFromConfig(config, join(dir, 'config.json'));
@@ -39,19 +41,17 @@ export async function readHeadFolder(dir: string): Promise<HeadForHub & { safete
   return { safetensors: await openAsBlob(safetensorsPath), config, saturiHead, safetensorsPath };
 }
 
-/** Header sanity check, so a truncated or wrong file is caught before it is published. */
-function checkSafetensors(b: Buffer, file: string): void {
-  if (b.length < 8) throw new UserError(`${file}: too short to be a safetensors file`);
-  const n = Number(b.readBigUInt64LE(0));
-  if (n <= 0 || 8 + n > b.length) throw new UserError(`${file}: bad safetensors header length ${n}`);
-  let header: Record<string, { data_offsets?: [number, number] }>;
+/**
+ * The format's own header check (dtypes, shapes, offsets against the file's size), so a truncated
+ * or wrong file is caught, named, before it is published.
+ */
+async function checkSafetensors(b: Buffer, file: string): Promise<void> {
+  let header: SafetensorsHeader;
   try {
-    header = JSON.parse(b.toString('utf8', 8, 8 + n));
-  } catch {
-    throw new UserError(`${file}: safetensors header is not JSON`);
+    header = await readHeader(bytesSource(b, file));
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new UserError(e.message);
+    throw e;
   }
-  let end = 0;
-  for (const [k, v] of Object.entries(header)) if (k !== '__metadata__' && v.data_offsets) end = Math.max(end, v.data_offsets[1]);
-  if (8 + n + end > b.length) throw new UserError(`${file}: truncated (tensors need ${8 + n + end} bytes, file has ${b.length})`);
-  if (!('classifier.weight' in header)) throw new UserError(`${file}: has no classifier.weight tensor (not a Saturi/Hugging Face classification head)`);
+  if (!('classifier.weight' in header.tensors)) throw new UserError(`${file}: has no classifier.weight tensor (not a Saturi/Hugging Face classification head)`);
 }
