@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDialectLabel, selectDialectSegments, shorterThan, tooShortDetail } from '../../src/core/dataset/dialect-rules.ts';
+import { parseDialectLabel, selectDialectSegments } from '../../src/core/dataset/dialect-rules.ts';
+import { shorterThan, tooShortDetail } from '../../src/core/dataset/segment-length.ts';
 import { capLeft, parseElderLabel, parseElderStem, parseHms, parseHmsMs, selectElderSentences, speakerCapRejects } from '../../src/core/dataset/elder-rules.ts';
 import { LabelError, nullifyNonFiniteTokens, parseJsonText } from '../../src/core/dataset/label-error.ts';
 import { dialectLabelFromPath, segmentName, stemOf } from '../../src/core/dataset/paths.ts';

@@ -2,6 +2,7 @@
 // `utterance` list; segments are the utterances that really contain dialect.
 import { LabelError, parseJsonText } from './label-error.ts';
 import type { RejectRow } from './reasons.ts';
+import { shorterThan, tooShortDetail } from './segment-length.ts';
 
 export interface DialectUtterance {
   /** Position in the `utterance` list; also the segment index in the name. */
@@ -65,24 +66,6 @@ export function parseDialectLabel(text: string, file: string): DialectLabel {
     };
   });
   return { utterances, speakerIds };
-}
-
-/**
- * `seconds < minSeconds`, compared in whole microseconds: label times are decimal
- * (1.1 → 4.1 is 2.9999999999999996 in floating point) and a segment labelled
- * exactly as long as the limit must pass it.
- */
-export function shorterThan(seconds: number, minSeconds: number): boolean {
-  return Math.round(seconds * 1e6) < Math.round(minSeconds * 1e6);
-}
-
-/** The `too_short` detail: enough decimals that a rejected length never reads as the limit itself. */
-export function tooShortDetail(seconds: number, minSeconds: number): string {
-  for (let digits = 3; digits <= 6; digits++) {
-    const text = seconds.toFixed(digits);
-    if (Number(text) < minSeconds) return `${text} s`;
-  }
-  return `${seconds} s`;
 }
 
 /** A finite number of seconds, or undefined (null, strings, NaN, missing all count as bad). */

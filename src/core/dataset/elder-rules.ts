@@ -1,7 +1,8 @@
 // 중·노년층 한국어 방언 (AIHub datasets 71517, 71558): JSON + WAV pairs; region and
 // speaker come from the file stem; at most n segments per speaker.
 import { labelForRegionCode } from '../config/labels.ts';
-import { shorterThan, tooShortDetail, type SegmentPlan, type SegmentSelection } from './dialect-rules.ts';
+import type { SegmentPlan, SegmentSelection } from './dialect-rules.ts';
+import { shorterThan, tooShortDetail } from './segment-length.ts';
 import { LabelError, parseJsonText } from './label-error.ts';
 import type { RejectRow } from './reasons.ts';
 
