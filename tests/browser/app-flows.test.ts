@@ -269,6 +269,8 @@ describe('the built app', () => {
     expect(await page.locator('train-page .run-row').count()).toBe(runsBefore + 1);
     expect(await page.locator('train-page .run-row[data-status="failed"]').count()).toBe(0);
     expect(await page.locator('train-page #error').count()).toBe(0);
+    // Every class has training rows here: no warning (one would name a class the head never learns).
+    expect(await page.locator('train-page #warning').count()).toBe(0);
     const slow = await longTasksSince(page, t0);
     note(`tasks over ${LONG_TASK_GOAL_MS} ms while training: ${JSON.stringify(slow)}`);
     const t = summarize(slow);

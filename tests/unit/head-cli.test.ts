@@ -8,6 +8,7 @@ import { PARAM_NAMES } from '../../src/core/head/types.ts';
 import { exportHead } from '../../src/core/head/hf-format.ts';
 import { runTrainFromConfig } from '../../src/node/head/train-run.ts';
 import { runEvalFromConfig } from '../../src/node/head/eval-run.ts';
+import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 
 const quiet = { print: () => {} };
 import { clusteredVectors, sharedTrainConfig, writeLabelledSet } from './head-fixtures.ts';
@@ -186,6 +187,25 @@ describe('saturi train / eval', () => {
       expect((await runTrainFromConfig(cfg, { print: (l: string) => lines.push(l) })).finished).toBe(true);
       expect(lines.join('\n')).toMatch(warning);
     }
+    // A training set without 서울·경기 rows, evaluated on a set with them: the head never learns the
+    // class, and with class_weights its eval rows weigh 0 in eval_loss, the best-checkpoint metric.
+    const noSeoul = join(tmp.dir, 'emb-train-no-seoul');
+    const trainVectors = clusteredVectors(100, 20, 1);
+    await writeLabelledSet(noSeoul, trainVectors, 'train', (i) => (trainVectors.labels[i] === 5 ? 'Jeju-do' : LABEL_NAMES[trainVectors.labels[i]!]!));
+    const seoulInTest = [...clusteredVectors(40, 20, 2).labels].filter((l) => l === 5).length;
+    expect(seoulInTest).toBeGreaterThan(0);
+    for (const classWeights of [true, false]) {
+      const lines: string[] = [];
+      const cfg = writeConfig(`no-seoul-${classWeights}`, { train_file: noSeoul, eval_file: testDir, class_weights: classWeights, max_steps: 2, eval_steps: 0, save_steps: 0 });
+      expect((await runTrainFromConfig(cfg, { print: (l: string) => lines.push(l) })).finished).toBe(true);
+      const said = lines.filter((l) => l.startsWith('warning:')).join('\n');
+      expect(said).toMatch(new RegExp(`warning: eval_file .*emb-test has rows of Seoul_Gyeonggi-do \\(${seoulInTest} rows?\\), which train_file .*emb-train-no-seoul has none of: the head never learns this class`));
+      expect(said.includes('with class_weights their weight is 0, so eval_loss')).toBe(classWeights);
+    }
+    const lines: string[] = [];
+    expect((await runTrainFromConfig(writeConfig('all-classes', { eval_file: testDir, max_steps: 2, eval_steps: 0, save_steps: 0 }), { print: (l: string) => lines.push(l) })).finished).toBe(true);
+    expect(lines.filter((l) => l.startsWith('warning:'))).toEqual([]);
+
     const evalCfg = join(tmp.dir, 'eval-kinds.json');
     const evalWith = async (set: string) => {
       writeFileSync(evalCfg, JSON.stringify({ model_name_or_path: join(tmp.dir, 'run-full'), eval_file: set }));

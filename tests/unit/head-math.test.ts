@@ -5,7 +5,7 @@ import { headLossAndGrads, weightedCrossEntropy } from '../../src/core/head/refe
 import { adamwScalars, adamwStep, adamwUpdateTensor, ADAMW_DEFAULTS, clipCoefficient, gradSumOfSquares } from '../../src/core/head/adamw.ts';
 import { SimdAdamW } from '../../src/core/head/adamw-simd.ts';
 import { linearScheduleFactor, learningRateAt } from '../../src/core/head/schedule.ts';
-import { classWeights, weightedTargets } from '../../src/core/head/loss-weights.ts';
+import { classesMissingFromTraining, classWeights, weightedTargets } from '../../src/core/head/loss-weights.ts';
 import { erf } from '../../src/core/head/activation.ts';
 import { PARAM_NAMES, type Activation, type HeadSpec, type HeadTensors } from '../../src/core/head/types.ts';
 import { dropoutMask, epochPermutation } from '../../src/core/head/trainer.ts';
@@ -101,6 +101,17 @@ describe('weighted cross entropy', () => {
     expect([...yw]).toEqual([1, 0, 0, 0, 3, 0]);
     // loss_0 = −log(1/5) = ln 5, loss_1 = ln 3; weighted mean = (1·ln5 + 3·ln3)/(1+3)
     expect(weightedCrossEntropy(logits, yw, 2, 3)).toBeCloseTo((Math.log(5) + 3 * Math.log(3)) / 4, 6);
+  });
+
+  it('names the classes the eval rows hold and the training rows lack (weight 0 in eval_loss), with their eval counts', () => {
+    const train = Int32Array.from([0, 0, 1, 0]);
+    expect(classesMissingFromTraining(train, Int32Array.from([2, 0, 2, 1, 3]), 4)).toEqual([
+      { label: 2, evalRows: 2 },
+      { label: 3, evalRows: 1 },
+    ]);
+    // A class absent from both sets, or present in training only, is nothing to say.
+    expect(classesMissingFromTraining(train, Int32Array.from([1, 1]), 4)).toEqual([]);
+    expect(classesMissingFromTraining(train, new Int32Array(0), 4)).toEqual([]);
   });
 });
 

@@ -170,6 +170,8 @@ const m = {
   'data.nonFinite': { ko: '세트 "{set}"의 "{id}" 임베딩에 NaN 또는 무한대 값이 있습니다: 그 행을 지우거나 세트를 다시 임베딩하세요.', en: 'The set "{set}" holds a NaN or infinite value in the embedding of "{id}": delete that set or embed it again.' },
   'evaluate.pushBusy': { ko: '"{name}" 헤드를 올리는 중입니다: 끝난 뒤에 다른 헤드를 올리세요.', en: '"{name}" is being pushed: push another head when it is done.' },
   'evaluate.otherEncoder': { ko: '헤드 "{head}"는 다른 인코더의 임베딩으로 학습되었습니다 ({why}): 지표가 학습하지 않은 입력에 대한 값입니다.', en: 'The head "{head}" was trained on embeddings of another encoder ({why}): the metrics measure it on inputs it was not trained on.' },
+  'train.classesMissing': { ko: '평가 세트에 학습 세트에 없는 클래스의 행이 있습니다: {classes}. 헤드는 이 클래스를 배우지 못합니다.', en: 'The eval set has rows of classes the training set has none of: {classes}. The head never learns them.' },
+  'train.classesMissingWeighted': { ko: '평가 세트에 학습 세트에 없는 클래스의 행이 있습니다: {classes}. 헤드는 이 클래스를 배우지 못하며, class_weights에서 가중치가 0이라 eval_loss(최적 체크포인트 선택)는 이 행을 빼고 계산합니다. 정확도와 F1은 포함합니다.', en: 'The eval set has rows of classes the training set has none of: {classes}. The head never learns them, and with class_weights their weight is 0, so eval_loss (which picks the best checkpoint) leaves those rows out; accuracy and F1 count them.' },
   'train.emptyEval': { ko: '평가할 행이 없습니다: 평가 없이 학습합니다.', en: 'The eval set has no rows: training runs without evaluation.' },
   'train.loss': { ko: '학습 손실', en: 'training loss' },
   'train.lossChart': { ko: '손실', en: 'Loss' },

@@ -15,7 +15,8 @@ import { trainerWorker } from '../services/workers.ts';
 import { newId, type StoredRun, type StoredSetRecord } from '../store/store.ts';
 import { DEFAULT_TRAINING_CONFIG, type EngineKind, type HeadTrainingConfig, type TrainEvent } from '../../core/head/worker-api.ts';
 import type { Activation, HeadSpec, HeadType } from '../../core/head/types.ts';
-import { LABEL_NAMES } from '../../core/config/labels.ts';
+import { LABEL_NAMES, LABELS } from '../../core/config/labels.ts';
+import { classesMissingFromTraining } from '../../core/head/loss-weights.ts';
 import { checkTrainingConfig } from '../../core/head/train-config.ts';
 import { embeddingsIncompatibility, type EmbeddingManifest } from '../../core/encoder/embedding-set.ts';
 
@@ -158,7 +159,14 @@ export class TrainPage extends LitElement {
       // Embeddings of another encoder or dtype train fine and mean little: said, not refused (as the CLI warns).
       const evalSet = sameSet ? undefined : this.sets.find((x) => x.id === this.evalSetId);
       const why = evalSet && embeddingsIncompatibility(trainSet.manifest as unknown as EmbeddingManifest, evalSet.manifest as unknown as EmbeddingManifest);
-      this.warning = why ? t('train.otherEncoder', { eval: evalSet.name, train: trainSet.name, why }) : evalData && !evalData.count ? t('train.emptyEval') : '';
+      const missing = evalData ? classesMissingFromTraining(train.labels, evalData.labels, LABEL_NAMES.length) : [];
+      const warnings = [
+        why ? t('train.otherEncoder', { eval: evalSet.name, train: trainSet.name, why }) : evalData && !evalData.count ? t('train.emptyEval') : '',
+        missing.length
+          ? t(f.class_weights ? 'train.classesMissingWeighted' : 'train.classesMissing', { classes: missing.map((m) => `${LABELS[m.label]!.korean} (${m.evalRows})`).join(', ') })
+          : '',
+      ];
+      this.warning = warnings.filter(Boolean).join(' ');
       // Same mapping as headSpecFromConfig (src/core/head/train-config.ts).
       const spec: HeadSpec =
         f.head_type === 'hf'

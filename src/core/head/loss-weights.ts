@@ -41,3 +41,22 @@ export function weightedTargets(labels: ArrayLike<number>, indices: ArrayLike<nu
   }
   return yw;
 }
+
+/** A class with evaluation rows and no training rows: the head never learns it. */
+export interface ClassMissingFromTraining {
+  label: number;
+  evalRows: number;
+}
+
+/**
+ * Classes the eval labels hold and the training labels do not. With class_weights their weight
+ * is 0 (above), so eval_loss, which picks the best checkpoint, leaves their rows out, while
+ * accuracy and F1 count them: a trainer says so rather than report a loss that ignores rows.
+ */
+export function classesMissingFromTraining(trainLabels: ArrayLike<number>, evalLabels: ArrayLike<number>, numLabels: number): ClassMissingFromTraining[] {
+  const train = classCounts(trainLabels, numLabels);
+  const evalCounts = classCounts(evalLabels, numLabels);
+  const out: ClassMissingFromTraining[] = [];
+  for (let c = 0; c < numLabels; c++) if (train[c] === 0 && evalCounts[c]! > 0) out.push({ label: c, evalRows: evalCounts[c]! });
+  return out;
+}

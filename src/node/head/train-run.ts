@@ -8,7 +8,7 @@ import { ConfigError, parseJsonConfig } from '../../core/config/validate.ts';
 import { embeddingsIncompatibility } from '../../core/encoder/embedding-set.ts';
 import { evaluateEngine } from '../../core/head/evaluate.ts';
 import { initHeadParams } from '../../core/head/init.ts';
-import { classWeights } from '../../core/head/loss-weights.ts';
+import { classesMissingFromTraining, classWeights } from '../../core/head/loss-weights.ts';
 import { headSpecFromConfig, parseTrainConfig, trainingPart, type TrainHeadConfig } from '../../core/head/train-config.ts';
 import { runTraining, TrainControl, type TrainerState } from '../../core/head/trainer.ts';
 import { freshAdamState, type Head, type HeadTensors } from '../../core/head/types.ts';
@@ -117,6 +117,11 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
   }
   const otherKind = evalSet && embeddingsIncompatibility(train.manifest, evalSet.manifest);
   if (otherKind) print(`warning: eval_file ${evalSet!.dir} was not embedded like train_file ${train.dir} (${otherKind}, train vs eval): the metrics measure the head on embeddings it was not trained on`);
+  const missing = evalSet ? classesMissingFromTraining(train.labels, evalSet.labels, LABEL_NAMES.length) : [];
+  if (missing.length) {
+    const names = missing.map((m) => `${LABEL_NAMES[m.label]} (${m.evalRows} row${m.evalRows === 1 ? '' : 's'})`).join(', ');
+    print(`warning: eval_file ${evalSet!.dir} has rows of ${names}, which train_file ${train.dir} has none of: the head never learns ${missing.length === 1 ? 'this class' : 'these classes'}${cfg.class_weights ? '; with class_weights their weight is 0, so eval_loss (and the best checkpoint it picks) leaves those rows out, while accuracy and F1 count them' : ''}`);
+  }
   if (evalSet && evalSet.vectors.length === 0) print(`warning: eval_file ${evalSet.dir} holds no embeddings: no evaluation${cfg.load_best_model_at_end ? ', and load_best_model_at_end has no best to load' : ''}`);
 
   // Starting head: a fresh seeded init, or model_name_or_path.
