@@ -27,7 +27,40 @@ export class NetworkError extends Error {
   }
 }
 
-export function httpGet(url: string, opts: HttpGetOptions = {}): Promise<HttpResponse> {
+/** Redirects followed before giving up (curl's and requests' tools for AIHub follow them too). */
+export const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Headers that carry credentials: never sent on to another origin (a storage host or CDN). */
+const CREDENTIAL_HEADERS = new Set(['apikey', 'authorization', 'cookie']);
+
+/**
+ * GET with redirects followed (at most MAX_REDIRECTS): a download may be answered from another
+ * host. The API key is sent only to the origin it was meant for; the Range header goes along.
+ */
+export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<HttpResponse> {
+  const origin = new URL(url).origin;
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    const sameOrigin = new URL(at).origin === origin;
+    const headers = sameOrigin ? opts.headers : Object.fromEntries(Object.entries(opts.headers ?? {}).filter(([k]) => !CREDENTIAL_HEADERS.has(k.toLowerCase())));
+    const res = await getOnce(at, { ...opts, headers });
+    const location = res.headers.location;
+    if (!REDIRECTS.has(res.status) || !location) return res;
+    res.body.resume(); // the redirect's own body is not read: let the socket go
+    // Only the host is named: the query of a signed storage address may hold a token.
+    if (hop === MAX_REDIRECTS) throw new NetworkError(`${new URL(url).host}: more than ${MAX_REDIRECTS} redirects (last to ${new URL(location, at).host})`, 'EREDIRECTS');
+    let next: URL;
+    try {
+      next = new URL(location, at);
+    } catch {
+      throw new NetworkError(`${new URL(at).host}: a redirect to an address that cannot be read (${JSON.stringify(location.slice(0, 100))})`, 'EREDIRECTS');
+    }
+    if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new NetworkError(`${new URL(at).host}: a redirect to a ${next.protocol} address`, 'EREDIRECTS');
+    at = next.href;
+  }
+}
+
+function getOnce(url: string, opts: HttpGetOptions): Promise<HttpResponse> {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
