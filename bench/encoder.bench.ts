@@ -122,7 +122,7 @@ function prepareRows(enc: NodeEncoder, reader: SegmentReader, rows: FileRow[], b
   const read = reader.readChunk(rows, enc.extractor, { mode: 'eval', batchSize });
   if (read.rejects.length) throw new Error(read.rejects[0]!.reason);
   const ids = read.segments.map((s) => rows[s.row]!.id);
-  for (const batch of read.plan.batches) preparePlannedBatch(enc.extractor, read.plan, batch, read.samples, ids, buffers);
+  for (const batch of read.plan.batches) preparePlannedBatch(enc.extractor, read.plan, batch, read.samples, ids, buffers, read.offsets);
 }
 
 /**

@@ -6,9 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toMono16k } from '../../src/core/audio/resample.ts';
 import { PCM16_BLOCK, WasmPcm16 } from '../../src/core/audio/wasm-pcm16.ts';
-import { decodeWav } from '../../src/core/audio/wav.ts';
+import { decodeWav, wavInfoOf } from '../../src/core/audio/wav.ts';
 import { encodeWav, type EncodeWavOptions } from '../../src/core/audio/wav-encode.ts';
 import { SegmentReader } from '../../src/node/embeddings/segment-reader.ts';
+import { planEmbedding, preparePlannedBatch } from '../../src/core/encoder/pipeline.ts';
+import { SeamlessFeatureExtractor } from '../../src/core/features/seamless-feature-extractor.ts';
 import type { FileRow } from '../../src/node/embeddings/prepare-protocol.ts';
 import { tempDir } from '../helpers/paths.ts';
 
@@ -127,5 +129,64 @@ describe('SegmentReader', () => {
     expect(read.rejects).toEqual([{ id: 'missing', path: 'missing.wav', reason: 'file not found' }]);
     expect(read.plan.clips.map((c) => c.segment)).toEqual([0, 1]);
     same(read.samples[0]!, reference(rows.a!));
+  });
+});
+
+describe('SegmentReader on long files: only the crop is read', () => {
+  const MAX_S = 2; // a 2 s crop keeps the files small; 20 s works the same way
+  const extractor = new SeamlessFeatureExtractor();
+  let long: Record<string, FileRow>;
+  beforeAll(() => {
+    const n = 16000 * 7 + 123;
+    long = {
+      pcm16: wav('long16', noise(n, 11)),
+      stereo: stereo('long-stereo', n),
+      float: wav('long-float', noise(n, 12), 16000, { bitsPerSample: 32, float: true }),
+      rate: wav('long-rate', noise(22050 * 7, 13), 22050),
+    };
+  });
+
+  for (const mode of ['eval', 'train', 'infer'] as const) {
+    it(`${mode}: each 16 kHz file gives its crop's frames alone, and the same features as the whole file`, () => {
+      const options = { mode, maxLengthSeconds: MAX_S, seed: 7, batchSize: 1 };
+      const rowsIn = Object.values(long);
+      const read = new SegmentReader().readChunk(rowsIn, extractor, options);
+      expect(read.rejects).toEqual([]);
+      // The plan and the lengths are those of the whole files.
+      const whole = rowsIn.map(reference);
+      const plan = planEmbedding(rowsIn.map((r, i) => ({ id: r.id, length: whole[i]!.length })), extractor, options);
+      expect(read.plan).toEqual(plan);
+      read.segments.forEach((s, i) => expect(s.duration).toBe(whole[i]!.length / 16000));
+      rowsIn.forEach((r, i) => {
+        const span = plan.clips[i]!.span;
+        if (r === long.rate) {
+          expect([read.offsets[i], read.samples[i]!.length]).toEqual([0, whole[i]!.length]); // resampled whole
+        } else {
+          expect([read.offsets[i], read.samples[i]!.length]).toEqual([span.start, MAX_S * 16000]);
+          same(read.samples[i]!, whole[i]!.subarray(span.start, span.end));
+        }
+        if (mode === 'train') expect(span.start).toBeGreaterThan(0); // a random crop, not the start
+        const names = rowsIn.map((x) => x.path);
+        const got = preparePlannedBatch(extractor, read.plan, [i], read.samples, names, undefined, read.offsets);
+        const want = preparePlannedBatch(extractor, plan, [i], whole, names);
+        expect(got.features).toEqual(want.features);
+      });
+    });
+  }
+
+  it('windows mode reads files whole; a float file with NaN past the crop is embedded in eval mode and refused in windows mode', () => {
+    const row = wav('nan-late', noise(16000 * 5, 14), 16000, { bitsPerSample: 32, float: true });
+    // encodeWav refuses NaN: it goes into the file's data at 4 s.
+    const bytes = readFileSync(row.file);
+    bytes.writeFloatLE(Number.NaN, wavInfoOf(bytes, row.file).dataOffset + 4 * 16000 * 4);
+    writeFileSync(row.file, bytes);
+    const windows = new SegmentReader().readChunk([long.pcm16!, row], extractor, { mode: 'windows', maxLengthSeconds: MAX_S, windowSeconds: MAX_S });
+    expect(windows.offsets).toEqual([0]);
+    same(windows.samples[0]!, reference(long.pcm16!));
+    expect(windows.rejects.map((r) => r.id)).toEqual(['nan-late']);
+    expect(windows.rejects[0]!.reason).toMatch(/NaN|not finite/);
+    const evalRead = new SegmentReader().readChunk([row], extractor, { mode: 'eval', maxLengthSeconds: MAX_S });
+    expect(evalRead.rejects).toEqual([]);
+    expect(evalRead.samples[0]!.length).toBe(MAX_S * 16000);
   });
 });

@@ -14,7 +14,11 @@ export { AudioError, assertFinite } from './errors.ts';
 export { encodeWav } from './wav-encode.ts';
 export type { EncodeWavOptions } from './wav-encode.ts';
 
-function decodeData(data: Uint8Array, info: WavInfo, frames: number, name: string, into?: Float32Array): Float32Array {
+/**
+ * Decodes `frames` frames of a WAV's data bytes (any part of its data chunk) to mono float
+ * samples, into the start of `into` when it is long enough; refuses NaN/±Inf in float files.
+ */
+export function decodeWavData(data: Uint8Array, info: WavInfo, frames: number, name: string, into?: Float32Array): Float32Array {
   const samples = into && into.length >= frames ? into.subarray(0, frames) : new Float32Array(frames);
   decodeFrames(data, info, frames, samples);
   // Only float files can hold NaN or ±Infinity; PCM is finite by construction.
@@ -29,7 +33,7 @@ function decodeData(data: Uint8Array, info: WavInfo, frames: number, name: strin
 export function decodeWav(bytes: Uint8Array, name: string, into?: Float32Array): DecodedAudio {
   const info = parseWavHeaderSync(bytes, name);
   const data = bytes.subarray(info.dataOffset, info.dataOffset + info.dataBytes);
-  return { sampleRate: info.sampleRate, channels: info.channels, samples: decodeData(data, info, info.frames, name, into) };
+  return { sampleRate: info.sampleRate, channels: info.channels, samples: decodeWavData(data, info, info.frames, name, into) };
 }
 
 /** Parses the header in memory (the info `readWavInfo` would give). */
@@ -87,5 +91,5 @@ export async function readWavRange(src: ByteSource, startSec: number, endSec: nu
   if (data.byteLength < length) {
     throw new AudioError(src.name, `truncated data: read ${data.byteLength} of ${length} bytes at offset ${offset}`);
   }
-  return { sampleRate: wav.sampleRate, channels: wav.channels, samples: decodeData(data, wav, frames, src.name) };
+  return { sampleRate: wav.sampleRate, channels: wav.channels, samples: decodeWavData(data, wav, frames, src.name) };
 }

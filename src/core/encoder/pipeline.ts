@@ -112,7 +112,8 @@ export function prepareBatch(extractor: SeamlessFeatureExtractor, clips: readonl
 
 /**
  * Prepares batch `batch` of a plan from the planned segments' samples; `names` (one per
- * segment) name a clip in errors; `buffers` as in prepareBatch.
+ * segment) name a clip in errors; `buffers` as in prepareBatch. `offsets[s]`, when given, is the
+ * frame of segment s that samples[s] begins at (a reader that read only the part a crop needs).
  */
 export function preparePlannedBatch(
   extractor: SeamlessFeatureExtractor,
@@ -121,11 +122,17 @@ export function preparePlannedBatch(
   samples: readonly Float32Array[],
   names: readonly string[],
   buffers?: BatchBuffers,
+  offsets?: readonly number[],
 ): PreparedBatch {
   const clips = batch.map((i) => plan.clips[i]!);
   return prepareBatch(
     extractor,
-    clips.map((c) => samples[c.segment]!.subarray(c.span.start, c.span.end)),
+    clips.map((c) => {
+      const from = offsets?.[c.segment] ?? 0;
+      const s = samples[c.segment]!;
+      if (c.span.start < from || c.span.end - from > s.length) throw new RangeError(`preparePlannedBatch: ${names[c.segment]} holds frames ${from}–${from + s.length}, the plan needs ${c.span.start}–${c.span.end}`);
+      return s.subarray(c.span.start - from, c.span.end - from);
+    }),
     clips.map((c) => names[c.segment]!),
     buffers,
   );

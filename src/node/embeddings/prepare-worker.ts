@@ -24,12 +24,12 @@ port.on('message', (msg: ToPrepareWorker) => {
   }
   if (!extractor || !options) throw new Error('prepare worker: chunk before init');
   const readStart = performance.now();
-  const { samples, segments, rejects, plan } = reader.readChunk(msg.rows, extractor, options);
+  const { samples, offsets, segments, rejects, plan } = reader.readChunk(msg.rows, extractor, options);
   post({ type: 'plan', chunk: msg.chunk, segments, rejects, plan, ms: performance.now() - readStart });
   const paths = segments.map((s) => msg.rows[s.row]!.path);
   plan.batches.forEach((batch, b) => {
     const start = performance.now();
-    const { items, prepared, failed } = preparePlannedPart(batch, (clips) => preparePlannedBatch(extractor!, plan, clips, samples, paths));
+    const { items, prepared, failed } = preparePlannedPart(batch, (clips) => preparePlannedBatch(extractor!, plan, clips, samples, paths, undefined, offsets));
     const transfer = prepared ? [prepared.features, prepared.mask, prepared.mask64, prepared.rows].map((a) => a.buffer as ArrayBuffer) : [];
     post(
       { type: 'batch', chunk: msg.chunk, batch: b, items, ...(prepared ? { prepared } : {}), failed: failed.map((f) => ({ item: f.item, message: f.error.message })), ms: performance.now() - start },

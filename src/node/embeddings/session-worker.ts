@@ -35,7 +35,7 @@ async function embedPart(key: string, rows: FileRow[], waitedSince: number | und
   const batchAt = (b: number) => {
     start = performance.now();
     try {
-      return preparePlannedPart(read.plan.batches[b]!, (items, bufs) => preparePlannedBatch(encoder.extractor, read.plan, items, read.samples, paths, bufs), buffers);
+      return preparePlannedPart(read.plan.batches[b]!, (items, bufs) => preparePlannedBatch(encoder.extractor, read.plan, items, read.samples, paths, bufs, read.offsets), buffers);
     } finally {
       timings.featuresMs += performance.now() - start;
     }

@@ -6,6 +6,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../../core/io/byte-source.ts';
 import { AudioError } from '../../core/audio/errors.ts';
 import { decodeWav, readWavRange, type DecodedAudio, type WavInfo } from '../../core/audio/wav.ts';
+import { parseWavHeader } from '../../core/audio/wav-header.ts';
 
 export interface FileByteSource extends ByteSource {
   /** Closes the file handle (opened lazily on first use). */
@@ -71,23 +72,48 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
  * into buffers they reuse, and a fresh buffer per file costs page faults and garbage collection.
  */
 export function readFileInto(path: string, bufferFor: (size: number) => Uint8Array): Uint8Array {
+  return withOpenFile(path, (fd, size) => readAt(fd, bufferFor(size), 0, size));
+}
+
+/**
+ * Opens `path` for reading, runs `fn` with the descriptor and the file's size, and closes it;
+ * file system errors name the path (an AudioError from `fn` passes unchanged).
+ */
+export function withOpenFile<T>(path: string, fn: (fd: number, size: number) => T): T {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    const size = fstatSync(fd).size;
-    const buf = bufferFor(size);
-    let filled = 0;
-    while (filled < size) {
-      const n = readSync(fd, buf, filled, size - filled, filled);
-      if (n === 0) break; // the file shrank while being read
-      filled += n;
-    }
-    return buf.subarray(0, filled);
+    return fn(fd, fstatSync(fd).size);
   } catch (err) {
+    if (err instanceof AudioError) throw err;
     throw new AudioError(path, fsReason(err));
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Reads `length` bytes at `position` into the start of `buf`; fewer when the file ends first. */
+export function readAt(fd: number, buf: Uint8Array, position: number, length: number): Uint8Array {
+  let filled = 0;
+  while (filled < length) {
+    const n = readSync(fd, buf, filled, length - filled, position + filled);
+    if (n === 0) break; // the file shrank while being read
+    filled += n;
+  }
+  return buf.subarray(0, filled);
+}
+
+/** The WAV header of an open file, read chunk by chunk (the audio data is not touched). */
+export function readWavInfoAt(fd: number, size: number, name: string): WavInfo {
+  const parser = parseWavHeader(size, name);
+  let step = parser.next();
+  while (!step.done) {
+    const { offset, length } = step.value;
+    const bytes = readAt(fd, new Uint8Array(length), offset, length);
+    if (bytes.byteLength < length) throw new AudioError(name, `truncated header: read ${bytes.byteLength} of ${length} bytes at offset ${offset}`);
+    step = parser.next(bytes);
+  }
+  return step.value;
 }
 
 /**
