@@ -216,6 +216,13 @@ describe('AIHub download (against the mock server)', () => {
     expect(mock.downloads()).toHaveLength(4);
   });
 
+  it('attempts that receive bytes but do not move the resume point count as failures (no endless retries)', async () => {
+    // Every answer breaks off inside the first tar header: bytes arrive, nothing reaches the disk.
+    for (let i = 0; i < 10; i++) mock.failures.push({ kind: 'drop', afterBytes: 300, filekey: '37496' });
+    await expect(downloadFilekey(client(), { dataset: '118', filekey: '37496', outDir: out, retries: 3, ...fast })).rejects.toThrow(/giving up after 4 failed attempts/);
+    expect(mock.downloads()).toHaveLength(4);
+  });
+
   it('the key check and the file tree are retried like downloads: a 503 at the start does not end the run', async () => {
     const busy = { status: 503, body: '<html>Service Temporarily Unavailable</html>' };
     const logs: string[] = [];

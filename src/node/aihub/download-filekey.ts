@@ -21,7 +21,7 @@ import { writeEntryTo } from '../unpack/write-entry.ts';
 import type { AihubClient } from './client.ts';
 import { AihubError } from './errors.ts';
 import { mergePieces, PieceError, type MergedFile } from './pieces.ts';
-import { freshState, loadState, saveState, type DownloadState } from './state.ts';
+import { freshState, loadState, saveState, statePath, type DownloadState } from './state.ts';
 
 export const PARTIAL_SUFFIX = '.saturi-partial';
 
@@ -59,13 +59,58 @@ class IncompleteTarError extends Error {
   override name = 'IncompleteTarError';
 }
 
-const LOCAL_FATAL_CODES = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EDQUOT', 'EMFILE']);
+/** Errors of the local file system: a retry cannot help, the user has to act (free space, fix permissions). */
+const LOCAL_FATAL_CODES = new Map([
+  ['ENOSPC', 'disk full'],
+  ['EDQUOT', 'disk quota exceeded'],
+  ['EFBIG', 'file too large for this file system'],
+  ['EROFS', 'read-only file system'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'operation not permitted'],
+  ['EISDIR', 'is a folder'],
+  ['ENOTDIR', 'a parent path is a file, not a folder'],
+  ['ENAMETOOLONG', 'name too long'],
+  ['EIO', 'input/output error'],
+  ['EMFILE', 'too many open files'],
+  ['ENFILE', 'too many open files in the system'],
+]);
+
+function localCode(e: unknown): string | null {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && LOCAL_FATAL_CODES.has(code) ? code : null;
+}
+
+/**
+ * Writing a downloaded file (or the download state) failed on the local disk. Not retried: the
+ * partial file and the state are kept, so the same command resumes once the cause is fixed.
+ */
+export class LocalWriteError extends Error {
+  override name = 'LocalWriteError';
+  readonly code: string;
+  constructor(
+    readonly path: string,
+    cause: NodeJS.ErrnoException,
+  ) {
+    const code = cause.code ?? 'EIO';
+    super(`cannot write ${path}: ${LOCAL_FATAL_CODES.get(code) ?? cause.message} (${code}). What was received is kept: run the same command again once this is fixed and the download resumes`, { cause });
+    this.code = code;
+  }
+}
+
+/** `e` as a LocalWriteError naming `path` (the file being written) when it is a local file system error. */
+function asLocalError(e: unknown, path: string): unknown {
+  if (e instanceof LocalWriteError || !localCode(e)) return e;
+  return new LocalWriteError((e as NodeJS.ErrnoException).path ?? path, e as NodeJS.ErrnoException);
+}
 
 export function isRetryable(e: unknown): boolean {
   if (e instanceof AihubError) return e.retryable;
-  if (e instanceof PieceError) return false;
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return !(code && LOCAL_FATAL_CODES.has(code));
+  if (e instanceof PieceError || e instanceof LocalWriteError) return false;
+  return !localCode(e);
+}
+
+function isPrematureClose(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,6 +125,25 @@ async function fileSize(path: string): Promise<number | null> {
     (s) => s.size,
     () => null,
   );
+}
+
+/** Where the next request would start: inside the current entry when its partial file holds whole blocks. */
+async function resumeOffset(outDir: string, state: DownloadState): Promise<number> {
+  if (state.current) {
+    const have = (await fileSize(entryTarget(outDir, state.current.name) + PARTIAL_SUFFIX)) ?? 0;
+    const kept = Math.min(state.current.size, Math.floor(have / 512) * 512);
+    if (kept > 0) return state.current.dataStart + kept;
+  }
+  return state.committedOffset;
+}
+
+/** saveState, a disk error naming the state file. */
+async function save(outDir: string, state: DownloadState): Promise<void> {
+  try {
+    await saveState(outDir, state);
+  } catch (e) {
+    throw asLocalError(e, statePath(outDir, state.dataset, state.filekey));
+  }
 }
 
 interface Ctx {
@@ -137,7 +201,7 @@ async function streamOnce(ctx: Ctx): Promise<void> {
       if (!state.current && (state.totalBytes !== null ? rangeStart >= state.totalBytes : state.completed.length > 0)) {
         if (state.totalBytes === null) ctx.events.log?.(`dataset ${state.dataset} filekey ${state.filekey}: the tar has no end-of-archive blocks and the server has nothing past byte ${rangeStart}: taken as complete`);
         state.tarComplete = true;
-        await saveState(outDir, state);
+        await save(outDir, state);
         return;
       }
       await resetState(ctx, `the server refused the range from byte ${rangeStart}`);
@@ -166,7 +230,8 @@ async function streamOnce(ctx: Ctx): Promise<void> {
   state.totalBytes = res.total ?? state.totalBytes;
   ctx.events.onStart?.(state.dataset, state.filekey, state.totalBytes, rangeStart);
 
-  const tracker = new TarBlockTracker(base);
+  // A pax global header before the resume point is not sent again: its size comes from the state.
+  const tracker = new TarBlockTracker(base, { paxGlobalSize: state.paxGlobalSize ?? null, startsWithResumeHeader: synthetic !== null });
   const extractor = tarExtract();
   const body = res.body;
   const onBytes = ctx.events.onBytes;
@@ -194,6 +259,10 @@ async function streamOnce(ctx: Ctx): Promise<void> {
       const rec: TarBlockRecord | undefined = tracker.records.shift();
       if (!rec) throw new Error('internal: tar entry without a block record');
       const header = entry.header;
+      if ((header.size ?? 0) !== rec.size && header.type !== 'directory') {
+        throw new Error(`internal: tar entry ${JSON.stringify(header.name)} at byte ${rec.start}: ${header.size} bytes for the tar parser, ${rec.size} for the block tracker`);
+      }
+      state.paxGlobalSize = rec.paxGlobalSize;
       let name: string;
       let append = false;
       if (continuation) {
@@ -212,31 +281,41 @@ async function streamOnce(ctx: Ctx): Promise<void> {
           state.refused.push({ name, reason: target ? `${header.type} entry (not extracted)` : unsafeReason(name) });
           for await (const _ of entry as AsyncIterable<Buffer>) void _;
           state.committedOffset = rec.end;
-          await saveState(outDir, state);
+          await save(outDir, state);
           continue;
         }
         if (header.type === 'directory') {
           for await (const _ of entry as AsyncIterable<Buffer>) void _;
-          await mkdir(target, { recursive: true });
+          await mkdir(target, { recursive: true }).catch((e: unknown) => {
+            throw asLocalError(e, target);
+          });
           state.completed.push({ name, size: 0, type: 'directory' });
           state.committedOffset = rec.end;
-          await saveState(outDir, state);
+          await save(outDir, state);
           continue;
         }
         state.current = { name, dataStart: rec.dataStart, size: header.size ?? 0 };
-        await saveState(outDir, state);
+        await save(outDir, state);
       }
       const target = entryTarget(outDir, name);
       const partial = target + PARTIAL_SUFFIX;
-      await mkdir(dirname(target), { recursive: true });
-      const written = (append ? resumeWritten : 0) + (await writeEntryTo(entry as unknown as AsyncIterable<Buffer>, partial, append ? 'a' : 'w'));
+      let written: number;
+      try {
+        await mkdir(dirname(target), { recursive: true });
+        written = (append ? resumeWritten : 0) + (await writeEntryTo(entry as unknown as AsyncIterable<Buffer>, partial, append ? 'a' : 'w'));
+      } catch (e) {
+        // A write error has no path of its own (disk full): name the file being written.
+        throw asLocalError(e, partial);
+      }
       const size = state.current!.size;
       if (written !== size) throw new IncompleteTarError(`${name}: ${written} of ${size} bytes`);
-      await rename(partial, target);
+      await rename(partial, target).catch((e: unknown) => {
+        throw asLocalError(e, target);
+      });
       state.completed.push({ name, size, type: 'file' });
       state.current = null;
       state.committedOffset = rec.end;
-      await saveState(outDir, state);
+      await save(outDir, state);
     }
   })();
 
@@ -246,8 +325,16 @@ async function streamOnce(ctx: Ctx): Promise<void> {
     (currentStream as { destroy(e?: Error): void } | null)?.destroy(e as Error);
     extractor.destroy();
     body.destroy();
-    await consume.catch(() => undefined);
+    // The first rejection can be the pipeline's "Premature close" caused by the real error (a
+    // write failing on a full disk ends the entry stream): the entry writer's own error is the one to report.
+    const consumeError = await consume.then(
+      () => null,
+      (x: unknown) => x,
+    );
+    if (consumeError instanceof LocalWriteError) throw consumeError;
+    if (e instanceof LocalWriteError) throw e;
     if (bodyError) throw bodyError;
+    if (consumeError && isPrematureClose(e) && !isPrematureClose(consumeError)) throw consumeError;
     if (e instanceof TarFormatError) {
       if (rangeStart === 0 && e.offset === 0) {
         // Not a tar at all: a message sent with status 200. Show it; never extract it.
@@ -263,7 +350,7 @@ async function streamOnce(ctx: Ctx): Promise<void> {
     throw new IncompleteTarError(`connection ended at byte ${tracker.position}${state.totalBytes ? ` of ${state.totalBytes}` : ''} before the end of the tar`);
   }
   state.tarComplete = true;
-  await saveState(outDir, state);
+  await save(outDir, state);
 }
 
 /**
@@ -286,16 +373,19 @@ export async function downloadFilekey(
   }
   let failures = 0;
   while (!state.tarComplete) {
-    const before = ctx.received;
+    const before = await resumeOffset(outDir, state);
     const resetsBefore = ctx.resets;
     try {
       await streamOnce(ctx);
     } catch (e) {
       if (!isRetryable(e)) throw e;
       // Failures that moved the resume point reset the count: a long download may lose its
-      // connection many times. One that started the filekey again from byte 0 made no progress,
-      // whatever it received, or a server that refuses every resume would be downloaded forever.
-      failures = ctx.received > before && ctx.resets === resetsBefore ? 1 : failures + 1;
+      // connection many times. Bytes received are not progress unless they reached the disk (an
+      // attempt that fails before writing anything would otherwise be retried forever), and one
+      // that started the filekey again from byte 0 made none, whatever it received, or a server
+      // that refuses every resume would be downloaded forever.
+      const progressed = ctx.resets === resetsBefore && (await resumeOffset(outDir, state)) > before;
+      failures = progressed ? 1 : failures + 1;
       if (failures > retries) {
         throw new AihubError(`dataset ${dataset} filekey ${filekey}: giving up after ${failures} failed attempts: ${(e as Error).message}`, false);
       }
@@ -307,7 +397,7 @@ export async function downloadFilekey(
   const merged = await mergePieces(outDir, state.completed);
   for (const m of merged) events.log?.(`merged ${m.pieces} pieces into ${m.name} (${m.size} bytes)`);
   state.done = true;
-  await saveState(outDir, state);
+  await save(outDir, state);
   return { dataset, filekey, status: 'downloaded', files: filesOf(state), merged, refused: state.refused, bytesReceived: ctx.received, requests: ctx.requests };
 }
 

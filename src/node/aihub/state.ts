@@ -30,6 +30,11 @@ export interface DownloadState {
   current: CurrentEntry | null;
   completed: CompletedEntry[];
   refused: { name: string; reason: string }[];
+  /**
+   * The entry size a pax global header ('g') set before the resume point (a resumed request does
+   * not receive that header again); absent or null when none applies.
+   */
+  paxGlobalSize?: number | null;
   /** The whole tar was received and extracted. */
   tarComplete: boolean;
   /** Pieces merged and checked: nothing left to do for this filekey. */
@@ -43,7 +48,7 @@ export function statePath(outDir: string, dataset: string, filekey: string): str
 }
 
 export function freshState(dataset: string, filekey: string): DownloadState {
-  return { version: 1, dataset, filekey, totalBytes: null, committedOffset: 0, current: null, completed: [], refused: [], tarComplete: false, done: false };
+  return { version: 1, dataset, filekey, totalBytes: null, committedOffset: 0, current: null, paxGlobalSize: null, completed: [], refused: [], tarComplete: false, done: false };
 }
 
 export async function loadState(outDir: string, dataset: string, filekey: string): Promise<DownloadState | null> {
