@@ -6,7 +6,7 @@ import { corruptZipData, makeTar, makeTarGz, makeZip, pseudoRandomBytes, truncat
 import { tempDir } from '../helpers/paths.ts';
 import { resolveEntryPath } from '../../src/node/unpack/safe-path.ts';
 import { decodeZipEntryName } from '../../src/node/unpack/zip-names.ts';
-import { doneMarkerName, findArchives, targetFolderFor, unpackDir } from '../../src/node/unpack/unpack-dir.ts';
+import { doneMarkerName, findArchives, moveJournalName, targetFolderFor, unpackDir } from '../../src/node/unpack/unpack-dir.ts';
 import iconv from 'iconv-lite';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -204,6 +204,8 @@ describe('unpackDir', () => {
     writeZip(join(dir, 'two.zip'), [{ name: 'x/a.txt', data: 'complete' }]);
     mkdirSync(join(dir, 'two', 'x'), { recursive: true });
     writeFileSync(join(dir, 'two', 'x', 'a.txt'), 'comp');
+    // The interrupted run had written its move journal: x/a.txt came from this archive.
+    writeFileSync(join(dir, 'two', moveJournalName('two.zip')), JSON.stringify({ archive: 'two.zip', size: 0, files: ['x/a.txt'] }));
     mkdirSync(join(dir, 'two.zip.saturi-unpacking'));
     const s = await unpackDir(dir, {});
     expect(s.archives.map((o) => o.status)).toEqual(['extracted']);

@@ -8,6 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
 import { writeEntryTo } from './write-entry.ts';
 import { ArchiveError, type ExtractResult } from './errors.ts';
+import { alreadyWrittenReason, collisionReason, EntryPathRegistry } from './entry-names.ts';
 import { isRootEntry, resolveEntryPath, unsafeReason } from './safe-path.ts';
 import { TarBlockTracker } from './tar-blocks.ts';
 
@@ -15,6 +16,10 @@ export async function extractTar(archive: string, targetDir: string, opts: { gzi
   const result: ExtractResult = { entries: 0, files: 0, dirs: 0, bytes: 0, refused: [] };
   await mkdir(targetDir, { recursive: true });
   const tracker = new TarBlockTracker();
+  // A tar may hold one path twice (`tar -r` appends a newer copy): that would overwrite a file,
+  // so it is refused like a zip with colliding names.
+  const registry = new EntryPathRegistry(targetDir);
+  let collision: string | null = null;
   const extractor = tarExtract();
   let current: { destroy(e?: Error): void } | null = null;
   const handled = (async () => {
@@ -33,6 +38,13 @@ export async function extractTar(archive: string, targetDir: string, opts: { gzi
         entry.resume();
         continue;
       }
+      if (h.type === 'directory' || h.type === 'file' || h.type === 'contiguous-file') {
+        const c = registry.add(target, { index: result.entries, name }, h.type === 'directory');
+        if (c) {
+          collision = collisionReason([c]);
+          throw new Error(collision);
+        }
+      }
       if (h.type === 'directory') {
         await mkdir(target, { recursive: true });
         result.dirs++;
@@ -45,7 +57,13 @@ export async function extractTar(archive: string, targetDir: string, opts: { gzi
         continue;
       }
       await mkdir(dirname(target), { recursive: true });
-      const written = await writeEntryTo(entry as unknown as AsyncIterable<Buffer>, target);
+      let written: number;
+      try {
+        written = await writeEntryTo(entry as unknown as AsyncIterable<Buffer>, target, 'wx');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(alreadyWrittenReason(name));
+        throw e;
+      }
       if (written !== (h.size ?? 0)) throw new Error(`${name}: ${written} bytes extracted, header says ${h.size}`);
       result.files++;
       result.bytes += written;
@@ -60,7 +78,7 @@ export async function extractTar(archive: string, targetDir: string, opts: { gzi
     (current as { destroy(e?: Error): void } | null)?.destroy(e as Error);
     extractor.destroy();
     await handled.catch(() => undefined);
-    throw new ArchiveError(archive, describe(e));
+    throw new ArchiveError(archive, collision ?? describe(e));
   }
   if (!tracker.sawEnd) throw new ArchiveError(archive, 'truncated: the end-of-archive marker is missing');
   return result;

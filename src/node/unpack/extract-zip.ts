@@ -10,7 +10,8 @@ import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { ArchiveError, type ExtractResult } from './errors.ts';
 import { resolveEntryPath, unsafeReason } from './safe-path.ts';
-import { archiveWritesCp949, decodeZipEntryName } from './zip-names.ts';
+import { alreadyWrittenReason, collisionReason, EntryPathRegistry, type EntryCollision } from './entry-names.ts';
+import { archiveWritesCp949, decodeZipEntryName, decodeZipEntryNameWithEncoding } from './zip-names.ts';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -47,13 +48,18 @@ export async function extractZip(archive: string, targetDir: string): Promise<Ex
   } catch (e) {
     throw new ArchiveError(archive, `cannot open zip: ${(e as Error).message}`);
   }
-  // The names' encoding is judged over the whole central directory first (a second, cheap walk).
+  // The names' encoding is judged over the whole central directory first (a second, cheap walk);
+  // the same walk finds entries that would land on one path, before anything is written.
   let cp949: boolean;
   try {
-    cp949 = archiveWritesCp949(await rawNames(zip));
+    const names = await rawNames(zip);
+    cp949 = archiveWritesCp949(names);
+    const collisions = findCollisions(names, targetDir, cp949);
+    if (collisions.length > 0) throw new ArchiveError(archive, collisionReason(collisions));
     zip = await openZip(archive);
   } catch (e) {
     zip.close();
+    if (e instanceof ArchiveError) throw e;
     throw new ArchiveError(archive, (e as Error).message);
   }
   const result: ExtractResult = { entries: zip.entryCount, files: 0, dirs: 0, bytes: 0, refused: [] };
@@ -86,17 +92,49 @@ const rawName = (entry: Entry): Buffer => {
   return Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
 };
 
+interface RawName {
+  raw: Buffer;
+  generalPurposeBitFlag: number;
+  extraFields: { id: number; data: Buffer }[];
+  externalFileAttributes: number;
+}
+
+const isSymlink = (externalFileAttributes: number) => ((externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK;
+
+/**
+ * Entries that would be written to the same path (decoded, resolved, NFC), in central-directory
+ * order. Entries that are refused (unsafe paths, links) write nothing and are left out.
+ */
+function findCollisions(names: readonly RawName[], targetDir: string, cp949: boolean): EntryCollision[] {
+  const registry = new EntryPathRegistry(targetDir);
+  const collisions: EntryCollision[] = [];
+  names.forEach((n, i) => {
+    const { name, encoding } = decodeZipEntryNameWithEncoding(n.raw, n.generalPurposeBitFlag, n.extraFields, cp949);
+    const target = resolveEntryPath(targetDir, name);
+    if (target === null || isSymlink(n.externalFileAttributes)) return;
+    const isDir = name.endsWith('/') || name.endsWith('\\');
+    const c = registry.add(target, { index: i + 1, name, note: encoding === 'ASCII' ? undefined : `stored as ${encoding}` }, isDir);
+    if (c) collisions.push(c);
+  });
+  return collisions;
+}
+
 /** Every entry's raw name and flags, read from the central directory; closes `zip`. */
-function rawNames(zip: ZipFile): Promise<{ raw: Buffer; generalPurposeBitFlag: number; extraFields: { id: number; data: Buffer }[] }[]> {
+function rawNames(zip: ZipFile): Promise<RawName[]> {
   return new Promise((resolve, reject) => {
-    const names: { raw: Buffer; generalPurposeBitFlag: number; extraFields: { id: number; data: Buffer }[] }[] = [];
+    const names: RawName[] = [];
     zip.on('error', reject);
     zip.on('end', () => {
       zip.close();
       resolve(names);
     });
     zip.on('entry', (entry: Entry) => {
-      names.push({ raw: rawName(entry), generalPurposeBitFlag: entry.generalPurposeBitFlag, extraFields: entry.extraFields });
+      names.push({
+        raw: rawName(entry),
+        generalPurposeBitFlag: entry.generalPurposeBitFlag,
+        extraFields: entry.extraFields,
+        externalFileAttributes: entry.externalFileAttributes,
+      });
       zip.readEntry();
     });
     zip.readEntry();
@@ -110,8 +148,7 @@ async function handleEntry(zip: ZipFile, entry: Entry, targetDir: string, result
     result.refused.push({ name, reason: unsafeReason(name) });
     return;
   }
-  const unixMode = entry.externalFileAttributes >>> 16;
-  if ((unixMode & S_IFMT) === S_IFLNK) {
+  if (isSymlink(entry.externalFileAttributes)) {
     result.refused.push({ name, reason: 'symbolic link (not extracted)' });
     return;
   }
@@ -123,7 +160,13 @@ async function handleEntry(zip: ZipFile, entry: Entry, targetDir: string, result
   await mkdir(dirname(target), { recursive: true });
   const counter = new Crc32Counter();
   const stream = await openEntry(zip, entry);
-  await pipeline(stream, counter, createWriteStream(target));
+  // 'wx': a staging file is written once; a second entry on the same path is an error, never an overwrite.
+  try {
+    await pipeline(stream, counter, createWriteStream(target, { flags: 'wx' }));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(alreadyWrittenReason(name));
+    throw e;
+  }
   if (counter.bytes !== entry.uncompressedSize) {
     throw new Error(`${name}: ${counter.bytes} bytes extracted, header says ${entry.uncompressedSize}`);
   }

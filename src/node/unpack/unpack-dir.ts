@@ -6,9 +6,15 @@
 // (entry count, sizes, zip CRC-32, end-of-archive for tar) is moved into place, marked done and
 // then the archive deleted. A corrupt archive is kept and reported; others go on. Reruns skip
 // archives whose target holds a done-marker for them.
+//
+// Nothing is overwritten: entries of one archive that land on the same path (duplicate names,
+// CP949 vs UTF-8 or NFC vs NFD forms of one name) fail that archive before anything moves, and a
+// file already in the target that this archive did not put there (another archive with the same
+// stem, the user's own) is a conflict unless it holds the same bytes. Only files listed in this
+// archive's move journal (an interrupted earlier run) may be replaced.
 import { availableParallelism } from 'node:os';
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ArchiveError, type ExtractResult, type RefusedEntry } from './errors.ts';
 import { extractTar } from './extract-tar.ts';
 import { extractZip } from './extract-zip.ts';
@@ -20,6 +26,7 @@ export function doneMarkerName(archive: string): string {
   return `.saturi-unpacked-${basename(archive)}.json`;
 }
 const MARKER_PREFIX = '.saturi-unpacked-';
+const JOURNAL_PREFIX = '.saturi-moving-';
 const STAGING_SUFFIX = '.saturi-unpacking';
 
 export type ArchiveKind = 'zip' | 'tar' | 'tar.gz';
@@ -47,7 +54,8 @@ export async function findArchives(root: string): Promise<string[]> {
   const walk = async (dir: string) => {
     if (!(await visited.enter(dir))) return;
     const entries = await readdir(dir, { withFileTypes: true });
-    if (dir !== root && entries.some((e) => e.isFile() && e.name.startsWith(MARKER_PREFIX))) return;
+    // A target folder (done, or being moved into: journal) is not searched: archives inside it are data.
+    if (dir !== root && entries.some((e) => e.isFile() && (e.name.startsWith(MARKER_PREFIX) || e.name.startsWith(JOURNAL_PREFIX)))) return;
     for (const e of entries) {
       const p = join(dir, e.name);
       const kind = await entryKind(dir, e);
@@ -111,39 +119,218 @@ async function readMarker(target: string, archive: string): Promise<DoneMarker |
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
+/**
+ * Journal of an extraction being moved into place: `.saturi-moving-<archive>.json` in the target,
+ * written before the first file moves and removed with the done-marker. It lists the files (paths
+ * relative to the target, `/`-separated) that this archive put there, so a rerun after an
+ * interruption may replace them, and only them.
+ */
+export function moveJournalName(archive: string): string {
+  return `${JOURNAL_PREFIX}${basename(archive)}.json`;
+}
+
+export interface MoveJournal {
+  archive: string;
+  size: number;
+  files: string[];
+}
+
+async function readJournal(target: string, archive: string): Promise<Set<string>> {
+  try {
+    const j = JSON.parse(await readFile(join(target, moveJournalName(archive)), 'utf8')) as MoveJournal;
+    return j.archive === basename(archive) && Array.isArray(j.files) ? new Set(j.files) : new Set();
+  } catch {
+    return new Set();
+  }
+}
+
+/** A file the archive would put where the target already holds something else; nothing is moved. */
+export interface MoveConflict {
+  /** The path in the target. */
+  existing: string;
+  /** The entry's path inside the archive (relative, `/`-separated). */
+  entry: string;
+  why: string;
+}
+
+/** Thrown by moveIntoPlace: one or more files of the archive would replace other data. */
+export class MoveConflictError extends Error {
+  constructor(
+    readonly target: string,
+    readonly conflicts: MoveConflict[],
+    otherArchives: string[],
+  ) {
+    const shown = conflicts.slice(0, 5).map((c) => `${JSON.stringify(c.entry)} in this archive vs ${JSON.stringify(c.existing)} (${c.why})`);
+    const more = conflicts.length > 5 ? `; and ${conflicts.length - 5} more` : '';
+    const others = otherArchives.length > 0 ? ` ${target} also holds the extraction of ${otherArchives.map((a) => JSON.stringify(a)).join(', ')}.` : '';
+    super(
+      `${conflicts.length} file(s) would overwrite different files already in ${target} that did not come from this archive: ` +
+        `${shown.join('; ')}${more}.${others} Nothing was moved or overwritten; rename the archive or move the existing files away and rerun`,
+    );
+    this.name = 'MoveConflictError';
+  }
+}
+
+/** True when both files hold the same bytes (sizes first, then 1 MiB blocks). */
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+  if (sa.size !== sb.size) return false;
+  const [fa, fb] = await Promise.all([open(a, 'r'), open(b, 'r')]);
+  try {
+    const ba = Buffer.alloc(1 << 20);
+    const bb = Buffer.alloc(1 << 20);
+    for (let pos = 0; pos < sa.size; ) {
+      const len = Math.min(ba.length, sa.size - pos);
+      const [ra, rb] = await Promise.all([fa.read(ba, 0, len, pos), fb.read(bb, 0, len, pos)]);
+      if (ra.bytesRead !== len || rb.bytesRead !== len) return false;
+      if (!ba.subarray(0, len).equals(bb.subarray(0, len))) return false;
+      pos += len;
+    }
+    return true;
+  } finally {
+    await Promise.all([fa.close(), fb.close()]);
+  }
+}
+
+/** What happens to one staging entry: see planMove. */
+type Step =
+  | { kind: 'rename'; from: string; to: string } // nothing there: move it (a folder whole)
+  | { kind: 'merge'; from: string; to: string; steps: Step[] } // both folders: go inside
+  | { kind: 'replace'; from: string; to: string } // a file this archive put there earlier
+  | { kind: 'same'; from: string; to: string }; // the same bytes are there already
+
+interface Plan {
+  steps: Step[];
+  conflicts: MoveConflict[];
+  /** Files (relative to the target) that this archive puts there, for the journal. */
+  files: string[];
+}
+
+async function filesUnder(dir: string, rel: string, out: string[]): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) await filesUnder(join(dir, e.name), `${rel}${e.name}/`, out);
+    else out.push(`${rel}${e.name}`);
+  }
 }
 
 /**
- * Moves the staging folder's contents into `target`: a plain rename when the target does not
- * exist, otherwise a recursive merge (folders merged, same-named files replaced), so two archives
- * with the same stem, or a half-finished earlier run, end up in one consistent folder.
+ * Decides, before anything moves, where each staging entry goes. A file may take the place of an
+ * existing one only when this archive's journal lists it (an interrupted earlier run); an existing
+ * file with the same bytes counts as already in place; anything else there is a conflict.
  */
-async function moveIntoPlace(staging: string, target: string): Promise<void> {
-  if (!(await exists(target))) {
-    try {
-      await rename(staging, target);
-      return;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw e;
-    }
-  }
+async function planMove(staging: string, target: string, own: ReadonlySet<string>, rel: string, plan: Plan): Promise<Step[]> {
+  const steps: Step[] = [];
   for (const entry of await readdir(staging, { withFileTypes: true })) {
     const from = join(staging, entry.name);
     const to = join(target, entry.name);
-    const toStat = await stat(to).catch(() => null);
-    if (entry.isDirectory() && toStat?.isDirectory()) {
-      await moveIntoPlace(from, to);
+    const path = `${rel}${entry.name}`;
+    const there = await lstat(to).catch(() => null);
+    if (!there) {
+      steps.push({ kind: 'rename', from, to });
+      if (entry.isDirectory()) await filesUnder(from, `${path}/`, plan.files);
+      else plan.files.push(path);
+      continue;
+    }
+    // Follow links: a linked folder in the target (data on another disk) is merged into.
+    const thereStat = await stat(to).catch(() => null);
+    if (entry.isDirectory()) {
+      if (thereStat?.isDirectory()) steps.push({ kind: 'merge', from, to, steps: await planMove(from, to, own, `${path}/`, plan) });
+      else plan.conflicts.push({ existing: to, entry: `${path}/`, why: 'the archive has a folder there, the target a file' });
+      continue;
+    }
+    if (own.has(path) && !there.isDirectory()) {
+      steps.push({ kind: 'replace', from, to });
+      plan.files.push(path);
+    } else if (thereStat?.isDirectory()) {
+      plan.conflicts.push({ existing: to, entry: path, why: 'the archive has a file there, the target a folder' });
+    } else if (thereStat?.isFile() && (await sameBytes(from, to))) {
+      steps.push({ kind: 'same', from, to });
     } else {
-      if (toStat) await rm(to, { recursive: true, force: true });
-      await rename(from, to);
+      plan.conflicts.push({ existing: to, entry: path, why: thereStat ? 'different content' : 'a broken link' });
     }
   }
+  return steps;
+}
+
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS', 'EACCES']);
+
+/** Moves a file to a path that must not exist: a hard link refuses an existing `to` atomically. */
+async function moveNoClobber(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+    await unlink(from);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (!NO_HARD_LINKS.has(code)) throw e;
+  }
+  // No hard links here (exFAT, some network file systems): check, then rename.
+  if (await lstat(to).then(() => true, () => false)) throw Object.assign(new Error(`${to}: appeared while moving`), { code: 'EEXIST' });
+  await rename(from, to);
+}
+
+async function runSteps(steps: Step[]): Promise<void> {
+  for (const s of steps) {
+    if (s.kind === 'merge') {
+      await runSteps(s.steps);
+    } else if (s.kind === 'replace') {
+      await rename(s.from, s.to);
+    } else if (s.kind === 'rename') {
+      const st = await lstat(s.from);
+      if (!st.isDirectory()) {
+        await moveNoClobber(s.from, s.to);
+        continue;
+      }
+      // rename() would also replace an empty folder that appeared meanwhile; a full one refuses.
+      await rename(s.from, s.to);
+    }
+    // 'same': the staging copy goes with the staging folder.
+  }
+}
+
+/** Serialises moves into one target: two archives with the same stem extract in parallel. */
+const targetLocks = new Map<string, Promise<unknown>>();
+async function withTargetLock<T>(target: string, fn: () => Promise<T>): Promise<T> {
+  const key = resolve(target);
+  const before = targetLocks.get(key) ?? Promise.resolve();
+  const run = before.then(fn, fn);
+  const settled = run.catch(() => undefined);
+  targetLocks.set(key, settled);
+  try {
+    return await run;
+  } finally {
+    if (targetLocks.get(key) === settled) targetLocks.delete(key);
+  }
+}
+
+async function otherExtractions(target: string, archive: string): Promise<string[]> {
+  const names = await readdir(target).catch(() => [] as string[]);
+  const mine = new Set([doneMarkerName(archive), moveJournalName(archive)]);
+  return names
+    .filter((n) => !mine.has(n) && n.endsWith('.json') && (n.startsWith(MARKER_PREFIX) || n.startsWith(JOURNAL_PREFIX)))
+    .map((n) => n.slice(n.startsWith(MARKER_PREFIX) ? MARKER_PREFIX.length : JOURNAL_PREFIX.length, -'.json'.length));
+}
+
+/**
+ * Moves the staging folder's contents into `target`, merging folders. Nothing is overwritten
+ * unless this archive put it there in an earlier, interrupted run (its journal lists it); a file
+ * with the same bytes already there is left as it is. Any other file in the way (another archive
+ * with the same stem, the user's own) is a MoveConflictError and nothing moves. The journal of
+ * what this archive puts there is written first. The staging folder is removed.
+ */
+async function moveIntoPlace(staging: string, target: string, archive: string, size: number): Promise<void> {
+  const own = await readJournal(target, archive);
+  const plan: Plan = { steps: [], conflicts: [], files: [] };
+  const targetThere = await stat(target).catch(() => null);
+  if (targetThere && !targetThere.isDirectory()) {
+    throw new MoveConflictError(target, [{ existing: target, entry: './', why: 'the target folder is a file' }], []);
+  }
+  plan.steps = await planMove(staging, target, own, '', plan);
+  if (plan.conflicts.length > 0) throw new MoveConflictError(target, plan.conflicts, await otherExtractions(target, archive));
+  await mkdir(target, { recursive: true });
+  const journal: MoveJournal = { archive: basename(archive), size, files: plan.files };
+  await writeFile(join(target, moveJournalName(archive)), JSON.stringify(journal) + '\n');
+  await runSteps(plan.steps);
   await rm(staging, { recursive: true, force: true });
 }
 
@@ -168,7 +355,14 @@ export async function unpackArchive(archive: string, opts: { keep?: boolean } = 
     const reason = e instanceof ArchiveError ? e.reason : (e as Error).message;
     return { archive, target, status: 'failed', reason, deleted: false };
   }
-  await moveIntoPlace(staging, target);
+  try {
+    await withTargetLock(target, () => moveIntoPlace(staging, target, archive, st.size));
+  } catch (e) {
+    // Conflicts are found before anything moves; any other failure leaves the journal, so a rerun
+    // may replace what this archive already put there. Either way the archive stays.
+    await rm(staging, { recursive: true, force: true });
+    return { archive, target, status: 'failed', reason: (e as Error).message, deleted: false };
+  }
   if (result.refused.length > 0) {
     // What was safe is in place; the archive stays (its extraction is not complete) and is reported.
     return { archive, target, status: 'incomplete', result, refused: result.refused, deleted: false };
@@ -182,6 +376,7 @@ export async function unpackArchive(archive: string, opts: { keep?: boolean } = 
     finishedAt: new Date().toISOString(),
   };
   await writeFile(join(target, doneMarkerName(archive)), JSON.stringify(done, null, 2) + '\n');
+  await rm(join(target, moveJournalName(archive)), { force: true });
   if (!opts.keep) await rm(archive, { force: true });
   return { archive, target, status: 'extracted', result, deleted: !opts.keep };
 }

@@ -7,9 +7,10 @@ const BATCH_BYTES = 1 << 20;
  * instead of using stream.pipeline: tar-stream entries are streamx streams, and a pipeline over
  * one that errors (tar cut mid-entry) never settles, while its async iterator rejects cleanly.
  * Chunks (16 KiB from tar-stream) are gathered into ~1 MiB writev calls: one syscall per chunk
- * was the bottleneck for multi-GB entries.
+ * was the bottleneck for multi-GB entries. `wx` (unpack's staging files) fails with EEXIST
+ * instead of overwriting a file that is already there.
  */
-export async function writeEntryTo(entry: AsyncIterable<Buffer>, path: string, flags: 'w' | 'a' = 'w'): Promise<number> {
+export async function writeEntryTo(entry: AsyncIterable<Buffer>, path: string, flags: 'w' | 'a' | 'wx' = 'w'): Promise<number> {
   const fh = await open(path, flags);
   let bytes = 0;
   let batch: Buffer[] = [];

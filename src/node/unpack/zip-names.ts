@@ -43,18 +43,31 @@ function onlyTwoByteUtf8(text: string): boolean {
   return true;
 }
 
+/** How an entry name was read: what a collision report says, since two such names can look the same. */
+export type ZipNameEncoding = 'UTF-8 with the UTF-8 flag' | 'ASCII' | 'UTF-8 without the flag' | 'CP949';
+
 /**
  * `cp949Archive` (archiveWritesCp949 over the archive's names): read unflagged names that are
  * UTF-8 only as two-byte sequences as CP949. Names with longer UTF-8 characters (Hangul written by
  * macOS tools is three bytes each) stay UTF-8, so a mixed archive keeps both.
  */
-export function decodeZipEntryName(raw: Buffer, generalPurposeBitFlag: number, extraFields: { id: number; data: Buffer }[], cp949Archive = false): string {
+export function decodeZipEntryNameWithEncoding(
+  raw: Buffer,
+  generalPurposeBitFlag: number,
+  extraFields: { id: number; data: Buffer }[],
+  cp949Archive = false,
+): { name: string; encoding: ZipNameEncoding } {
   if (flagged(generalPurposeBitFlag, extraFields)) {
     // strictFileNames=false would turn `\` into `/`; we keep the raw name and check paths ourselves.
-    return yauzl.getFileNameLowLevel(generalPurposeBitFlag, raw, extraFields, true);
+    return { name: yauzl.getFileNameLowLevel(generalPurposeBitFlag, raw, extraFields, true), encoding: 'UTF-8 with the UTF-8 flag' };
   }
-  if (isAscii(raw)) return raw.toString('latin1');
+  if (isAscii(raw)) return { name: raw.toString('latin1'), encoding: 'ASCII' };
   const utf8 = tryUtf8(raw);
-  if (utf8 !== null && !(cp949Archive && onlyTwoByteUtf8(utf8))) return utf8;
-  return iconv.decode(raw, 'cp949');
+  if (utf8 !== null && !(cp949Archive && onlyTwoByteUtf8(utf8))) return { name: utf8, encoding: 'UTF-8 without the flag' };
+  return { name: iconv.decode(raw, 'cp949'), encoding: 'CP949' };
+}
+
+/** The decoded name alone; see decodeZipEntryNameWithEncoding. */
+export function decodeZipEntryName(raw: Buffer, generalPurposeBitFlag: number, extraFields: { id: number; data: Buffer }[], cp949Archive = false): string {
+  return decodeZipEntryNameWithEncoding(raw, generalPurposeBitFlag, extraFields, cp949Archive).name;
 }
