@@ -114,6 +114,15 @@ describe('the built app: region selection and Push to Hub', () => {
     await page.locator('evaluate-page .head-row').waitFor();
   });
 
+  it('warns on Classify that the active head was trained on another encoder (same embedding size), as Evaluate does', async () => {
+    // The imported head says Xenova/w2v-bert-2.0 q8; the tiny encoder has its size (32) and is another model:
+    // only the size was checked, and the head was used without a word.
+    await classifyFile(page, base, toneWav);
+    const warning = page.locator('classify-page #encoder-warning');
+    await expect.poll(() => warning.count()).toBe(1);
+    expect(await warning.textContent()).toMatch(/"[^"]+".*\(Xenova\/w2v-bert-2\.0 vs \S*tiny-w2v-bert/);
+  });
+
   it('classifies only the region selected on the waveform by mouse drag, like a file cut to that region', async () => {
     const whole = await classifyFile(page, base, toneWav);
     const wave = page.locator('classify-page waveform-select');

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { labelledVectors } from '../../src/browser/services/training-data.ts';
 import type { SaturiStore } from '../../src/browser/store/store.ts';
 
-const fakeStore = (vectors: Float32Array, dim: number, ids: string[]) =>
+const fakeStore = (vectors: Float32Array, dim: number, ids: string[], dialects: string[] = ids.map((_, i) => (i % 2 ? 'Jeju-do' : 'Jeolla-do'))) =>
   ({
     readVectors: async () => ({ vectors, dim }),
-    readRows: async () => ids.map((id, i) => ({ id, name: id, path: `${id}.wav`, dialect: i % 2 ? 'Jeju-do' : 'Jeolla-do', split: i < 3 ? 'train' : 'dev', duration: 1 })),
+    readRows: async () => ids.map((id, i) => ({ id, name: id, path: `${id}.wav`, dialect: dialects[i]!, split: i < 3 ? 'train' : 'dev', duration: 1 })),
     getSet: async () => ({ name: 'tones' }),
   }) as unknown as SaturiStore;
 
@@ -23,5 +23,19 @@ describe('labelledVectors', () => {
       v[5] = bad; // row "c"
       await expect(labelledVectors(fakeStore(v, 2, ids), 'set-1')).rejects.toThrow(/"tones".*"c"/);
     }
+  });
+
+  it('refuses a row whose dialect is not a label of configs/labels.json, naming the set, the row, the dialect and how many (it was left out without a word)', async () => {
+    const ids = ['a', 'b', 'c', 'd'];
+    const v = Float32Array.from({ length: 8 }, (_, i) => i);
+    // A set imported with its own label names (the importer checks only the manifest's labels).
+    const own = ['경상도', '전라도', '제주도', '강원도'];
+    await expect(labelledVectors(fakeStore(v, 2, ids, own), 'set-1')).rejects.toThrow(/"tones".*"a".*"경상도".*configs\/labels\.json.*\b4\b/);
+    // One typo among good rows: the whole set is refused, not trained on the rest.
+    const typo = ['Jeolla-do', 'Jeju-do', 'Seoul_Gyeonggi', 'Jeju-do'];
+    await expect(labelledVectors(fakeStore(v, 2, ids, typo), 'set-1')).rejects.toThrow(/"tones".*"c".*"Seoul_Gyeonggi".*\b1\b/);
+    // A row the split leaves out is not used, so not refused.
+    const train = await labelledVectors(fakeStore(v, 2, ids, ['Jeolla-do', 'Jeju-do', 'Jeolla-do', 'nope']), 'set-1', (sp) => sp === 'train');
+    expect(train.count).toBe(3);
   });
 });

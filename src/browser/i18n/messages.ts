@@ -76,6 +76,10 @@ const m = {
   'audio.tooLarge': { ko: '파일이 너무 큽니다 ({size}, 브라우저에서 최대 {max}): 분류할 부분만 잘라 주세요 (saturi clip)', en: 'too large to decode in the browser ({size}, at most {max}): cut out the part to classify (saturi clip)' },
   'audio.cannotRead': { ko: '파일을 읽을 수 없습니다 ({why})', en: 'the file cannot be read ({why})' },
   'audio.cannotDecode': { ko: '브라우저가 이 파일을 디코딩할 수 없습니다 ({why})', en: 'the browser cannot decode this file ({why})' },
+  'classify.otherEncoder': {
+    ko: '헤드 "{head}"는 다른 인코더의 임베딩으로 학습되었습니다 ({why}): 확률이 학습하지 않은 입력에 대한 값입니다.',
+    en: 'The head "{head}" was trained on embeddings of another encoder ({why}): the probabilities are for inputs it was not trained on.',
+  },
   'classify.tooShort': { ko: '{name}: 너무 짧습니다.', en: '{name}: too short.' },
   'classify.waveform': { ko: '녹음 파형', en: 'Recording waveform' },
   'classify.selectHint': {
@@ -104,6 +108,10 @@ const m = {
   'dataset.reopenToResume': {
     ko: '이어서 하려면 같은 폴더 "{name}"를 다시 여세요. 이미 끝난 항목은 건너뜁니다.',
     en: 'To resume, open the same folder "{name}" again; finished items are skipped.',
+  },
+  'dataset.folderUnreadable': {
+    ko: '폴더 "{name}"를 열 수 없습니다 ({why}). 옮겨졌거나 지워졌을 수 있습니다: 이어서 하려면 그 폴더를 다시 여세요.',
+    en: 'The folder "{name}" cannot be opened ({why}); it may have been moved or deleted. To resume, open that folder again.',
   },
   'dataset.found': { ko: '폴더 "{folder}"', en: 'Folder "{folder}"' },
   'dataset.scanSummary': { ko: 'CSV {csvs}개, 사용할 수 있는 행 {rows}개', en: '{csvs} CSV files, {rows} usable rows' },
@@ -167,6 +175,10 @@ const m = {
   'train.emptyTrain': { ko: '학습할 행이 없습니다.', en: 'The training set has no rows to train on.' },
   'train.dimMismatch': { ko: '두 세트의 임베딩 차원이 다릅니다.', en: 'The two sets have different embedding sizes.' },
   'train.otherEncoder': { ko: '평가 세트 "{eval}"는 학습 세트 "{train}"와 다르게 임베딩되었습니다 ({why}): 지표가 학습하지 않은 입력에 대한 값입니다.', en: 'The eval set "{eval}" was not embedded like the training set "{train}" ({why}): the metrics measure the head on inputs it was not trained on.' },
+  'data.unknownDialect': {
+    ko: '세트 "{set}"의 "{id}" 행의 방언 "{dialect}"는 configs/labels.json의 라벨({labels})이 아닙니다. 이런 행이 {count}개 있습니다: 라벨을 고쳐 세트를 다시 가져오세요.',
+    en: 'In the set "{set}", row "{id}" is "{dialect}", not a label of configs/labels.json ({labels}); {count} row(s) have a dialect like that. Fix their labels and import the set again.',
+  },
   'data.nonFinite': { ko: '세트 "{set}"의 "{id}" 임베딩에 NaN 또는 무한대 값이 있습니다: 그 행을 지우거나 세트를 다시 임베딩하세요.', en: 'The set "{set}" holds a NaN or infinite value in the embedding of "{id}": delete that set or embed it again.' },
   'evaluate.pushBusy': { ko: '"{name}" 헤드를 올리는 중입니다: 끝난 뒤에 다른 헤드를 올리세요.', en: '"{name}" is being pushed: push another head when it is done.' },
   'evaluate.otherEncoder': { ko: '헤드 "{head}"는 다른 인코더의 임베딩으로 학습되었습니다 ({why}): 지표가 학습하지 않은 입력에 대한 값입니다.', en: 'The head "{head}" was trained on embeddings of another encoder ({why}): the metrics measure it on inputs it was not trained on.' },

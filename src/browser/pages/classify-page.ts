@@ -21,6 +21,7 @@ import type { StoredHead } from '../store/store.ts';
 import type { EmbedProgress, LoadProgress } from '../../core/encoder/worker-api.ts';
 import { newAudioWeights, weightedMean } from '../../core/encoder/window-weights.ts';
 import { NUM_LABELS } from '../../core/config/labels.ts';
+import { trainedEncoderDifferences } from '../../core/head/trained-encoder.ts';
 
 export const WINDOW_SECONDS = 20;
 
@@ -66,6 +67,7 @@ export class ClassifyPage extends LitElement {
     embedProgress: { state: true },
     notice: { state: true },
     importWarning: { state: true },
+    encoderWarning: { state: true },
   };
   phase: Phase = 'idle';
   error = '';
@@ -95,6 +97,8 @@ export class ClassifyPage extends LitElement {
   notice = '';
   /** What the pretrained head's import warned of (as the CLI prints it), until the next import. */
   importWarning = '';
+  /** The head of the shown result was trained on embeddings of another encoder or dtype than the loaded one. */
+  encoderWarning = '';
   private pending: Float32Array | null = null;
   private recorder: MediaRecorder | null = null;
   private stream: MediaStream | null = null;
@@ -177,6 +181,7 @@ export class ClassifyPage extends LitElement {
     if (!sel) return;
     this.error = '';
     this.notice = '';
+    this.encoderWarning = '';
     this.windows = [];
     this.aggregate = null;
     try {
@@ -239,6 +244,10 @@ export class ClassifyPage extends LitElement {
     });
     this.backendNote = `${loaded.modelId} · ${loaded.dtype} · ${loaded.backend}${loaded.notes.length ? ` (${loaded.notes.join('; ')})` : ''}`;
     if (loaded.dim !== head.head.spec.inputDim) throw dimMismatch(head, loaded.dim);
+    // Same size, another encoder or dtype (a head trained on q8 embeddings, say): used, and said,
+    // as Evaluate and Train say it (one rule: trainedEncoderDifferences).
+    const diffs = head.encoder ? trainedEncoderDifferences(head.encoder, { id: loaded.modelId, revision: loaded.revision, dtype: loaded.dtype }) : [];
+    this.encoderWarning = diffs.length ? t('classify.otherEncoder', { head: head.name, why: diffs.join(', ') }) : '';
     // Left while the model loaded: nobody is waiting for this recording.
     if (!this.isConnected) return;
     this.phase = 'embedding';
@@ -435,6 +444,7 @@ export class ClassifyPage extends LitElement {
       ${this.phase === 'error' ? html`<p class="error" role="alert" id="error">${this.error}</p>` : ''}
       ${this.notice ? html`<p class="muted" id="notice">${this.notice}</p>` : ''}
       ${this.importWarning ? html`<p class="warning" role="status" id="import-warning">${this.importWarning}</p>` : ''}
+      ${this.phase === 'done' && this.encoderWarning ? html`<p class="warning" role="status" id="encoder-warning">${this.encoderWarning}</p>` : ''}
       ${this.phase === 'done' ? this.renderResult() : ''}
     `;
   }

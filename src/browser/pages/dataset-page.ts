@@ -5,7 +5,7 @@ import { LitElement, html } from 'lit';
 import { sharedStyles } from '../components/shared-styles.ts';
 import { I18nController, formatBytes, formatDuration, t } from '../i18n/i18n.ts';
 import { AppStateController, downloadBlob, getSettings, notifyChanged, requestPersistence, storageInfo, store, type StorageInfo } from '../services/app-state.ts';
-import { folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
+import { FolderReadError, folderFromFiles, folderFromHandle, type FolderSource } from '../services/folder.ts';
 import { resumableJob, scanFolder, type ScanResult } from '../services/dataset-scan.ts';
 import { EmbeddingJobRunner, JobBusyError, createDatasetJob, jobsRunningAnywhere, whenJobReleased, type JobProgress } from '../services/embed-job.ts';
 import { exportSetZip, readSetFromFolder, readSetsFromZip, storeAll } from '../services/embedding-io.ts';
@@ -197,10 +197,17 @@ export class DatasetPage extends LitElement {
     const s = await store();
     let folder = folders.get(setId);
     const job = await s.getJob(setId);
+    this.error = '';
     if (!folder && job?.handle) {
       // After a reload the folder handle needs the user's permission again (one click).
       const h = job.handle as FileSystemDirectoryHandle & { requestPermission?: (o: object) => Promise<PermissionState> };
-      if ((await h.requestPermission?.({ mode: 'read' })) === 'granted') folder = await folderFromHandle(h);
+      try {
+        if ((await h.requestPermission?.({ mode: 'read' })) === 'granted') folder = await folderFromHandle(h);
+      } catch (e) {
+        // The folder moved or was deleted since: said on the page (it was an unhandled rejection).
+        this.error = t('dataset.folderUnreadable', { name: h.name || job.folderName, why: (e as Error).message });
+        return;
+      }
     }
     if (!folder) {
       this.notice = t('dataset.reopenToResume', { name: job?.folderName ?? '' });
@@ -225,6 +232,9 @@ export class DatasetPage extends LitElement {
       await runner.run();
     } catch (e) {
       this.busy = '';
+      // The folder cannot be read any more (moved, permission withdrawn): Resume opens it again
+      // from its handle rather than reusing the stale listing.
+      if (e instanceof FolderReadError) folders.delete(setId);
       const set = this.sets.find((x) => x.id === setId);
       this.error = e instanceof JobBusyError ? t('dataset.runningElsewhere', { name: set?.name ?? setId }) : (e as Error).message;
     } finally {

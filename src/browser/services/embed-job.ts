@@ -6,7 +6,7 @@ import { transfer } from 'comlink';
 import preprocessorConfig from '../../../configs/preprocessor_config.json' with { type: 'json' };
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { createManifest, type EmbeddingManifest } from '../../core/encoder/embedding-set.ts';
-import type { EmbedMode, EmbedSegment, ExpectedEncoder, LoadResult } from '../../core/encoder/worker-api.ts';
+import type { EmbedFailure, EmbedMode, EmbedResult, EmbedSegment, ExpectedEncoder, LoadResult } from '../../core/encoder/worker-api.ts';
 import { sessionFailure } from '../../core/encoder/pipeline.ts';
 import { newId, type JobItem, type SaturiStore, type StoredJob, type StoredSetRecord } from '../store/store.ts';
 import { AppendBuffer } from '../store/append-buffer.ts';
@@ -44,6 +44,15 @@ export interface JobProgress {
 }
 
 export class QuotaError extends Error {}
+
+/** A job as stored, with the recording that alone failed at the encoder when the job last stopped (see runJob). */
+type JobState = StoredJob & { loneFailure?: string };
+
+/** The id of the one recording that failed at the encoder when that is what made a call's session failure, else undefined. */
+function loneEncoderFailure(results: readonly (EmbedResult | EmbedFailure)[]): string | undefined {
+  const ids = new Set(results.flatMap((r) => ('stage' in r && r.stage === 'encoder' ? [r.id] : [])));
+  return ids.size === 1 ? [...ids][0] : undefined;
+}
 
 /** Creates the set and its job for the items of a scanned folder. */
 export async function createDatasetJob(
@@ -158,7 +167,7 @@ export class EmbeddingJobRunner {
   }
 
   private async runJob(): Promise<JobProgress> {
-    const job = await this.store.getJob(this.setId);
+    const job: JobState | undefined = await this.store.getJob(this.setId);
     const set = await this.store.getSet(this.setId);
     if (!job || !set) throw new Error(`no embedding job for set ${this.setId}`);
     await requestPersistence();
@@ -236,19 +245,39 @@ export class EmbeddingJobRunner {
             segments.push({ id: it.id, name: it.path, samples });
           });
           if (segments.length) {
-            const results = await encoderWorker().embedEach(
-              transfer(segments, segments.map((s) => s.samples.buffer)),
-              { mode, seed: TRAIN_CROP_SEED, maxLengthSeconds: MAX_LENGTH_SECONDS, batchSize: JOB_BATCH },
-              undefined,
-              expected,
-            );
+            const embed = (segs: EmbedSegment[]) =>
+              encoderWorker().embedEach(
+                transfer(segs, segs.map((s) => s.samples.buffer)),
+                { mode, seed: TRAIN_CROP_SEED, maxLengthSeconds: MAX_LENGTH_SECONDS, batchSize: JOB_BATCH },
+                undefined,
+                expected,
+              );
+            const results = await embed(segments);
             // The session failed on every clip of the call (a lost WebGPU device, no memory): the
             // job stops, resumable, instead of rejecting every recording from here on for good.
             const failed = sessionFailure(results);
-            if (failed) throw new Error(failed.error);
+            const lone = failed && loneEncoderFailure(results);
+            if (failed && !lone) throw new Error(failed.error);
+            if (lone) {
+              // One recording alone failed at the encoder (a mode's last batch of one, the others of
+              // its batch rejected): the session and that clip cannot be told apart. The rule: it is
+              // tried once more at once in a fresh call; failing again, the job stops (resumable) and
+              // remembers it; failing alone again after the Resume, it is the clip: rejected with its
+              // reason, and the job goes on (it stopped on that clip at every Resume, never done).
+              const k = results.findIndex((r) => r.id === lone);
+              const again = await this.embedAlone(found.find((f) => f.it.id === lone)!, embed);
+              if ('embedding' in again || again.stage !== 'encoder' || job.loneFailure === lone) results[k] = again;
+              else {
+                // The others of the call failed at their features (a verdict on them): rejected now.
+                for (const r of results) if (r.id !== lone && !('embedding' in r)) reject(batch.find((x) => x.id === r.id)!, r.error);
+                job.loneFailure = lone;
+                throw new Error(again.error);
+              }
+            }
             for (const r of results) {
               const it = batch.find((x) => x.id === r.id)!;
-              // A recording whose features failed, or the one clip the session refused, is skipped and reported.
+              if (r.id === job.loneFailure) delete job.loneFailure;
+              // A recording whose features failed, or the one clip the encoder refused alone twice running, is skipped and reported.
               if (!('embedding' in r)) {
                 reject(it, r.error);
                 continue;
@@ -298,6 +327,17 @@ export class EmbeddingJobRunner {
       if (!(e instanceof QuotaError)) throw e;
       return p;
     }
+  }
+
+  /** A fresh encoder call for one recording of the batch, read again (its samples went to the first call). */
+  private async embedAlone(
+    entry: { it: JobItem; blob: Blob; name: string },
+    embed: (segs: EmbedSegment[]) => Promise<(EmbedResult | EmbedFailure)[]>,
+  ): Promise<EmbedResult | EmbedFailure> {
+    const [samples] = await decodeManyTo16k([entry]);
+    if (samples instanceof Error) return { id: entry.it.id, window: 0, start: 0, end: 0, stage: 'features', error: samples.message };
+    const [r] = await embed([{ id: entry.it.id, name: entry.it.path, samples: samples! }]);
+    return r!;
   }
 
   /** Stops before a write that would run past the storage quota (keeps 5 % spare). */

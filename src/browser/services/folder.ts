@@ -36,8 +36,45 @@ export async function folderFromHandle(handle: FileSystemDirectoryHandle): Promi
     name: handle.name,
     paths: [...handles.keys()].sort(),
     handle,
-    file: async (p) => handles.get(normalise(p))?.getFile(),
+    file: async (p) => {
+      const h = handles.get(normalise(p));
+      if (!h) return undefined;
+      try {
+        return await h.getFile();
+      } catch (e) {
+        // Deleted or renamed since the folder was opened: the same as a path the folder never had
+        // (the job rejects that one item and goes on), unless the folder itself is gone.
+        if ((e as Error).name === 'NotFoundError' && (await folderStillThere(handle))) return undefined;
+        throw new FolderReadError(handle.name, p, e as Error);
+      }
+    },
   };
+}
+
+/**
+ * A file of an opened folder that cannot be read for a reason other than its being gone (the
+ * folder moved or deleted, the permission withdrawn): the job stops naming it, resumable once the
+ * folder is opened again.
+ */
+export class FolderReadError extends Error {
+  constructor(
+    readonly folder: string,
+    readonly path: string,
+    cause: Error,
+  ) {
+    super(`${path}: cannot be read from the folder "${folder}" (${cause.name}: ${cause.message})`);
+    this.name = 'FolderReadError';
+  }
+}
+
+/** Whether the opened folder can still be listed (a moved or deleted folder cannot). */
+async function folderStillThere(handle: FileSystemDirectoryHandle): Promise<boolean> {
+  try {
+    await (handle as unknown as { keys(): AsyncIterator<string> }).keys().next();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves `a/./b/../c` and strips a leading './' or '/'. */

@@ -1,6 +1,6 @@
 // Stored embedding sets → labelled vectors for the trainer (optionally only some splits).
 import { t } from '../i18n/i18n.ts';
-import { labelIndex } from '../../core/config/labels.ts';
+import { LABEL_NAMES, labelIndex } from '../../core/config/labels.ts';
 import type { LabelledVectors } from '../../core/head/worker-api.ts';
 import type { SaturiStore } from '../store/store.ts';
 
@@ -11,8 +11,18 @@ export async function labelledVectors(store: SaturiStore, setId: string, keep?: 
   const [{ vectors, dim }, rows] = await Promise.all([store.readVectors(setId), store.readRows(setId)]);
   const picked: number[] = [];
   rows.forEach((r, i) => {
-    if ((!keep || keep(r.split)) && labelIndex(r.dialect) >= 0) picked.push(i);
+    if (!keep || keep(r.split)) picked.push(i);
   });
+  // A row whose dialect is not a label of configs/labels.json (a set imported with its own label
+  // names) has no label id: refused naming the set, the first such row and how many there are,
+  // as the CLI refuses it (src/node/head/labelled-set.ts), where it was left out without a word.
+  const unknown = picked.filter((i) => labelIndex(rows[i]!.dialect) < 0);
+  if (unknown.length) {
+    const first = rows[unknown[0]!]!;
+    throw new Error(
+      t('data.unknownDialect', { set: (await store.getSet(setId))?.name ?? setId, id: first.id, dialect: first.dialect, count: unknown.length, labels: LABEL_NAMES.join(', ') }),
+    );
+  }
   // One NaN (an fp16 overflow in an embedding) trains an all-NaN head that looks done: refused, naming the row.
   for (const row of picked) {
     for (let i = row * dim; i < (row + 1) * dim; i++) {
