@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pseudoRandomBytes } from '../helpers/archives.ts';
 import { APPROVAL_EXPIRED_MESSAGE, startMockAihub, WRONG_KEY_MESSAGE, type MockAihub, type MockDataset } from '../helpers/mock-aihub.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { listFiles, tempDir } from '../helpers/paths.ts';
 import { AihubClient } from '../../src/node/aihub/client.ts';
 import { downloadDataset, downloadFiles } from '../../src/node/aihub/download.ts';
 import { downloadFilekey } from '../../src/node/aihub/download-filekey.ts';
@@ -45,15 +45,11 @@ afterEach(async () => {
 const client = (key = KEY) => new AihubClient({ baseUrl: mock.url, apiKey: key });
 const fast = { retryDelayMs: 2, maxRetryDelayMs: 10 };
 
-function allFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => statSync(join(dir, p)).isFile()).sort();
-}
-
 function expectIdentical() {
   expect(sha(readFileSync(join(out, dataset.files[0].path)))).toBe(sha(AUDIO));
   expect(sha(readFileSync(join(out, dataset.files[1].path)))).toBe(sha(LABEL));
   // Pieces merged and removed, no partial files, no tar stored.
-  const leftovers = allFiles(out).filter((p) => /\.part\d+$|\.saturi-partial$|\.saturi-merge$|\.tar$/.test(p));
+  const leftovers = listFiles(out).filter((p) => /\.part\d+$|\.saturi-partial$|\.saturi-merge$|\.tar$/.test(p));
   expect(leftovers).toEqual([]);
 }
 
@@ -99,7 +95,7 @@ describe('AIHub download (against the mock server)', () => {
     expect(from % 512).toBe(0);
     expect(second.status).toBe(206);
     expect(sha(readFileSync(join(out, dataset.files[0].path)))).toBe(sha(AUDIO));
-    expect(allFiles(out).filter((p) => /\.part\d+$|\.saturi-partial$/.test(p))).toEqual([]);
+    expect(listFiles(out).filter((p) => /\.part\d+$|\.saturi-partial$/.test(p))).toEqual([]);
   });
 
   it('a rerun after an interrupted run continues from the saved state (entry boundary or inside the entry)', async () => {
@@ -159,7 +155,7 @@ describe('AIHub download (against the mock server)', () => {
     for (let i = 3; i < 6; i++) writeFileSync(join(out, `${base}.part${i}`), bytes.subarray(i * 1000, (i + 1) * 1000));
     const merged = await mergePieces(out, completed);
     expect(merged).toEqual([{ name: base, path: join(out, base), pieces: 6, size: 6000 }]);
-    expect(allFiles(out)).toEqual([join('data', 'audio.zip')]);
+    expect(listFiles(out)).toEqual([join('data', 'audio.zip')]);
     expect(sha(readFileSync(join(out, base)))).toBe(sha(bytes));
     // A piece missing with no merged file is still an error naming it.
     rmSync(join(out, base));
@@ -178,7 +174,7 @@ describe('AIHub download (against the mock server)', () => {
     expect(logs.join('\n')).toMatch(/ignored the range request/);
     expect(r.merged[0]).toMatchObject({ pieces: 13, size: AUDIO.length });
     expect(sha(readFileSync(join(out, dataset.files[0].path)))).toBe(sha(AUDIO));
-    expect(allFiles(out).filter((p) => /\.part\d+$|\.saturi-partial$/.test(p))).toEqual([]);
+    expect(listFiles(out).filter((p) => /\.part\d+$|\.saturi-partial$/.test(p))).toEqual([]);
   });
 
   it('a 5xx without an AIHub message is retried with backoff', async () => {
@@ -254,13 +250,13 @@ describe('AIHub download (against the mock server)', () => {
     expect(summary.outcomes[0].error).toContain(APPROVAL_EXPIRED_MESSAGE);
     expect(summary.outcomes[0].error).toContain('502');
     expect(mock.downloads()).toHaveLength(1);
-    expect(allFiles(out)).toEqual([]);
+    expect(listFiles(out)).toEqual([]);
   });
 
   it('a text answer with status 200 is reported, not untarred', async () => {
     mock.failures.push({ kind: 'status', status: 200, body: '다운로드 권한이 없습니다.' });
     await expect(downloadFilekey(client(), { dataset: '118', filekey: '37496', outDir: out, ...fast })).rejects.toThrow(/not a tar.*다운로드 권한이 없습니다/);
-    expect(allFiles(out)).toEqual([]);
+    expect(listFiles(out)).toEqual([]);
   });
 
   it('a wrong key stops with the 401 message, at the key check and at the download itself', async () => {

@@ -1,28 +1,15 @@
 // Unpack never overwrites: entries of one archive that land on the same path, and files of an
 // archive that would replace other data in a shared target folder (same-stem archives, the user's
 // own files), fail that archive, which is kept. Reruns of the same archive still work.
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeTar, makeTarGz, writeZip } from '../helpers/archives.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { listFiles, tempDirsPerTest } from '../helpers/paths.ts';
 import { formatOutcome } from '../../src/node/unpack/report.ts';
 import { doneMarkerName, unpackDir, type ArchiveOutcome } from '../../src/node/unpack/unpack-dir.ts';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function tmp(): string {
-  const t = tempDir('saturi-unpack-collide-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
-
-function listFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => statSync(join(dir, p)).isFile()).sort();
-}
+const tmp = tempDirsPerTest('saturi-unpack-collide-');
 
 const NFC = '라벨/강원_0001.json';
 const NFD = NFC.normalize('NFD');

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { corruptZipData, makeTar, makeTarGz, makeZip, pseudoRandomBytes, truncateBytes, writeZip } from '../helpers/archives.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { listFiles, tempDirsPerTest } from '../helpers/paths.ts';
 import { resolveEntryPath } from '../../src/node/unpack/safe-path.ts';
 import { decodeZipEntryName } from '../../src/node/unpack/zip-names.ts';
 import { doneMarkerName, findArchives, moveJournalName, targetFolderFor, unpackDir } from '../../src/node/unpack/unpack-dir.ts';
@@ -11,20 +11,7 @@ import iconv from 'iconv-lite';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function tmp(): string {
-  const t = tempDir('saturi-unpack-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
-
-function listFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => statSync(join(dir, p)).isFile()).sort();
-}
+const tmp = tempDirsPerTest('saturi-unpack-');
 
 describe('zip entry names', () => {
   it('decodes CP949 names without the UTF-8 flag, UTF-8 names with and without the flag, and ASCII', () => {

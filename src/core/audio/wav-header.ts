@@ -223,13 +223,23 @@ export function* parseWavHeader(fileSize: number, name: string): WavHeaderParser
   }
 }
 
-/** Runs the parser over bytes in memory. */
-export function parseWavHeaderSync(bytes: Uint8Array, name: string): WavInfo {
-  const parser = parseWavHeader(bytes.byteLength, name);
+/**
+ * Runs the parser synchronously, `read(offset, length)` giving each part it asks for (bytes in
+ * memory, or a file read at a position); a short answer is a truncated header.
+ */
+export function runWavHeaderParser(fileSize: number, name: string, read: (offset: number, length: number) => Uint8Array): WavInfo {
+  const parser = parseWavHeader(fileSize, name);
   let step = parser.next();
   while (!step.done) {
     const { offset, length } = step.value;
-    step = parser.next(bytes.subarray(offset, offset + length));
+    const bytes = read(offset, length);
+    if (bytes.byteLength < length) throw new AudioError(name, `truncated header: read ${bytes.byteLength} of ${length} bytes at offset ${offset}`);
+    step = parser.next(bytes);
   }
   return step.value;
+}
+
+/** Runs the parser over bytes in memory. */
+export function parseWavHeaderSync(bytes: Uint8Array, name: string): WavInfo {
+  return runWavHeaderParser(bytes.byteLength, name, (offset, length) => bytes.subarray(offset, offset + length));
 }

@@ -127,14 +127,16 @@ async function fileSize(path: string): Promise<number | null> {
   );
 }
 
+/** Bytes of the current entry a resume keeps: the whole 512-byte blocks its partial file holds. */
+async function keptOfCurrent(outDir: string, current: NonNullable<DownloadState['current']>): Promise<number> {
+  const have = (await fileSize(entryTarget(outDir, current.name) + PARTIAL_SUFFIX)) ?? 0;
+  return Math.min(current.size, Math.floor(have / 512) * 512);
+}
+
 /** Where the next request would start: inside the current entry when its partial file holds whole blocks. */
 async function resumeOffset(outDir: string, state: DownloadState): Promise<number> {
-  if (state.current) {
-    const have = (await fileSize(entryTarget(outDir, state.current.name) + PARTIAL_SUFFIX)) ?? 0;
-    const kept = Math.min(state.current.size, Math.floor(have / 512) * 512);
-    if (kept > 0) return state.current.dataStart + kept;
-  }
-  return state.committedOffset;
+  const kept = state.current ? await keptOfCurrent(outDir, state.current) : 0;
+  return kept > 0 ? state.current!.dataStart + kept : state.committedOffset;
 }
 
 /** saveState, a disk error naming the state file. */
@@ -178,8 +180,7 @@ async function streamOnce(ctx: Ctx): Promise<void> {
   let resumeWritten = 0; // W: bytes of the current entry kept on disk
   if (state.current) {
     const partial = entryTarget(outDir, state.current.name) + PARTIAL_SUFFIX;
-    const have = (await fileSize(partial)) ?? 0;
-    resumeWritten = Math.min(state.current.size, Math.floor(have / 512) * 512);
+    resumeWritten = await keptOfCurrent(outDir, state.current);
     if (resumeWritten > 0) {
       await truncate(partial, resumeWritten);
       rangeStart = state.current.dataStart + resumeWritten;

@@ -6,7 +6,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../../core/io/byte-source.ts';
 import { AudioError } from '../../core/audio/errors.ts';
 import { decodeWav, readWavRange, type DecodedAudio, type WavInfo } from '../../core/audio/wav.ts';
-import { parseWavHeader } from '../../core/audio/wav-header.ts';
+import { runWavHeaderParser } from '../../core/audio/wav-header.ts';
 
 export interface FileByteSource extends ByteSource {
   /** Closes the file handle (opened lazily on first use). */
@@ -67,15 +67,6 @@ export async function readWavFile(path: string): Promise<DecodedAudio> {
 }
 
 /**
- * Reads a whole file into the buffer `bufferFor(size)` returns (at least `size` bytes long) and
- * returns the bytes read, with errors that name the path: batch jobs read thousands of segments
- * into buffers they reuse, and a fresh buffer per file costs page faults and garbage collection.
- */
-export function readFileInto(path: string, bufferFor: (size: number) => Uint8Array): Uint8Array {
-  return withOpenFile(path, (fd, size) => readAt(fd, bufferFor(size), 0, size));
-}
-
-/**
  * Opens `path` for reading, runs `fn` with the descriptor and the file's size, and closes it;
  * file system errors name the path (an AudioError from `fn` passes unchanged).
  */
@@ -105,15 +96,7 @@ export function readAt(fd: number, buf: Uint8Array, position: number, length: nu
 
 /** The WAV header of an open file, read chunk by chunk (the audio data is not touched). */
 export function readWavInfoAt(fd: number, size: number, name: string): WavInfo {
-  const parser = parseWavHeader(size, name);
-  let step = parser.next();
-  while (!step.done) {
-    const { offset, length } = step.value;
-    const bytes = readAt(fd, new Uint8Array(length), offset, length);
-    if (bytes.byteLength < length) throw new AudioError(name, `truncated header: read ${bytes.byteLength} of ${length} bytes at offset ${offset}`);
-    step = parser.next(bytes);
-  }
-  return step.value;
+  return runWavHeaderParser(size, name, (offset, length) => readAt(fd, new Uint8Array(length), offset, length));
 }
 
 /**

@@ -88,10 +88,14 @@ export class EntryPathRegistry {
   }
 }
 
-/** The error for a staging file that already exists although the registry saw no collision. */
-export function alreadyWrittenReason(name: string): string {
-  return (
+/**
+ * A staging write's error, with EEXIST (a file another entry of this archive already wrote,
+ * although the registry saw no collision) turned into the reason naming the entry.
+ */
+export function stagingWriteError(e: unknown, name: string): unknown {
+  if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return e;
+  return new Error(
     `${JSON.stringify(name)}: another entry of this archive already wrote this path ` +
-    '(names that this file system treats as equal, e.g. differing only in letter case); nothing was overwritten'
+      '(names that this file system treats as equal, e.g. differing only in letter case); nothing was overwritten',
   );
 }

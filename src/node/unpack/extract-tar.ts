@@ -8,7 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
 import { writeEntryTo } from './write-entry.ts';
 import { ArchiveError, type ExtractResult } from './errors.ts';
-import { alreadyWrittenReason, collisionReason, EntryPathRegistry } from './entry-names.ts';
+import { collisionReason, EntryPathRegistry, stagingWriteError } from './entry-names.ts';
 import { isRootEntry, resolveEntryPath, unsafeReason } from './safe-path.ts';
 import { TarBlockTracker } from './tar-blocks.ts';
 
@@ -61,8 +61,7 @@ export async function extractTar(archive: string, targetDir: string, opts: { gzi
       try {
         written = await writeEntryTo(entry as unknown as AsyncIterable<Buffer>, target, 'wx');
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(alreadyWrittenReason(name));
-        throw e;
+        throw stagingWriteError(e, name);
       }
       if (written !== (h.size ?? 0)) throw new Error(`${name}: ${written} bytes extracted, header says ${h.size}`);
       result.files++;

@@ -10,7 +10,7 @@ import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { ArchiveError, type ExtractResult } from './errors.ts';
 import { resolveEntryPath, unsafeReason } from './safe-path.ts';
-import { alreadyWrittenReason, collisionReason, EntryPathRegistry, type EntryCollision } from './entry-names.ts';
+import { collisionReason, EntryPathRegistry, stagingWriteError, type EntryCollision } from './entry-names.ts';
 import { archiveWritesCp949, decodeZipEntryName, decodeZipEntryNameWithEncoding } from './zip-names.ts';
 
 const S_IFMT = 0o170000;
@@ -164,8 +164,7 @@ async function handleEntry(zip: ZipFile, entry: Entry, targetDir: string, result
   try {
     await pipeline(stream, counter, createWriteStream(target, { flags: 'wx' }));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(alreadyWrittenReason(name));
-    throw e;
+    throw stagingWriteError(e, name);
   }
   if (counter.bytes !== entry.uncompressedSize) {
     throw new Error(`${name}: ${counter.bytes} bytes extracted, header says ${entry.uncompressedSize}`);

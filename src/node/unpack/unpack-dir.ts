@@ -131,7 +131,6 @@ export function moveJournalName(archive: string): string {
 
 export interface MoveJournal {
   archive: string;
-  size: number;
   files: string[];
 }
 
@@ -318,7 +317,7 @@ async function otherExtractions(target: string, archive: string): Promise<string
  * with the same stem, the user's own) is a MoveConflictError and nothing moves. The journal of
  * what this archive puts there is written first. The staging folder is removed.
  */
-async function moveIntoPlace(staging: string, target: string, archive: string, size: number): Promise<void> {
+async function moveIntoPlace(staging: string, target: string, archive: string): Promise<void> {
   const own = await readJournal(target, archive);
   const plan: Plan = { steps: [], conflicts: [], files: [] };
   const targetThere = await stat(target).catch(() => null);
@@ -328,7 +327,7 @@ async function moveIntoPlace(staging: string, target: string, archive: string, s
   plan.steps = await planMove(staging, target, own, '', plan);
   if (plan.conflicts.length > 0) throw new MoveConflictError(target, plan.conflicts, await otherExtractions(target, archive));
   await mkdir(target, { recursive: true });
-  const journal: MoveJournal = { archive: basename(archive), size, files: plan.files };
+  const journal: MoveJournal = { archive: basename(archive), files: plan.files };
   await writeFile(join(target, moveJournalName(archive)), JSON.stringify(journal) + '\n');
   await runSteps(plan.steps);
   await rm(staging, { recursive: true, force: true });
@@ -356,7 +355,7 @@ export async function unpackArchive(archive: string, opts: { keep?: boolean } = 
     return { archive, target, status: 'failed', reason, deleted: false };
   }
   try {
-    await withTargetLock(target, () => moveIntoPlace(staging, target, archive, st.size));
+    await withTargetLock(target, () => moveIntoPlace(staging, target, archive));
   } catch (e) {
     // Conflicts are found before anything moves; any other failure leaves the journal, so a rerun
     // may replace what this archive already put there. Either way the archive stays.
