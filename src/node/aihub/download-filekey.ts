@@ -18,6 +18,7 @@ import { extract as tarExtract } from 'tar-stream';
 import { isRootEntry, resolveEntryPath, unsafeReason } from '../unpack/safe-path.ts';
 import { syntheticFileHeader, TarBlockTracker, TarFormatError, type TarBlockRecord } from '../unpack/tar-blocks.ts';
 import { writeEntryTo } from '../unpack/write-entry.ts';
+import { localWriteCode, localWriteMessage } from '../io/local-write-error.ts';
 import type { AihubClient } from './client.ts';
 import { AihubError } from './errors.ts';
 import { mergePieces, PieceError, type MergedFile } from './pieces.ts';
@@ -59,27 +60,6 @@ class IncompleteTarError extends Error {
   override name = 'IncompleteTarError';
 }
 
-/** Errors of the local file system: a retry cannot help, the user has to act (free space, fix permissions). */
-const LOCAL_FATAL_CODES = new Map([
-  ['ENOSPC', 'disk full'],
-  ['EDQUOT', 'disk quota exceeded'],
-  ['EFBIG', 'file too large for this file system'],
-  ['EROFS', 'read-only file system'],
-  ['EACCES', 'permission denied'],
-  ['EPERM', 'operation not permitted'],
-  ['EISDIR', 'is a folder'],
-  ['ENOTDIR', 'a parent path is a file, not a folder'],
-  ['ENAMETOOLONG', 'name too long'],
-  ['EIO', 'input/output error'],
-  ['EMFILE', 'too many open files'],
-  ['ENFILE', 'too many open files in the system'],
-]);
-
-function localCode(e: unknown): string | null {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  return typeof code === 'string' && LOCAL_FATAL_CODES.has(code) ? code : null;
-}
-
 /**
  * Writing a downloaded file (or the download state) failed on the local disk. Not retried: the
  * partial file and the state are kept, so the same command resumes once the cause is fixed.
@@ -91,22 +71,21 @@ export class LocalWriteError extends Error {
     readonly path: string,
     cause: NodeJS.ErrnoException,
   ) {
-    const code = cause.code ?? 'EIO';
-    super(`cannot write ${path}: ${LOCAL_FATAL_CODES.get(code) ?? cause.message} (${code}). What was received is kept: run the same command again once this is fixed and the download resumes`, { cause });
-    this.code = code;
+    super(`${localWriteMessage(path, cause)}. What was received is kept: run the same command again once this is fixed and the download resumes`, { cause });
+    this.code = cause.code ?? 'EIO';
   }
 }
 
 /** `e` as a LocalWriteError naming `path` (the file being written) when it is a local file system error. */
 function asLocalError(e: unknown, path: string): unknown {
-  if (e instanceof LocalWriteError || !localCode(e)) return e;
+  if (e instanceof LocalWriteError || !localWriteCode(e)) return e;
   return new LocalWriteError((e as NodeJS.ErrnoException).path ?? path, e as NodeJS.ErrnoException);
 }
 
 export function isRetryable(e: unknown): boolean {
   if (e instanceof AihubError) return e.retryable;
   if (e instanceof PieceError || e instanceof LocalWriteError) return false;
-  return !localCode(e);
+  return !localWriteCode(e);
 }
 
 function isPrematureClose(e: unknown): boolean {

@@ -4,6 +4,8 @@
 // it). Extracting both would overwrite one with the other, so such an archive is refused whole.
 // Paths are compared after resolveEntryPath (`a//b`, `./a/b` and `a\b` are one path) and NFC.
 import { relative, resolve, sep } from 'node:path';
+import { localWriteCode } from '../io/local-write-error.ts';
+import { UnpackWriteError } from './errors.ts';
 
 /** An entry as the collision report names it. */
 export interface NamedEntry {
@@ -90,9 +92,11 @@ export class EntryPathRegistry {
 
 /**
  * A staging write's error, with EEXIST (a file another entry of this archive already wrote,
- * although the registry saw no collision) turned into the reason naming the entry.
+ * although the registry saw no collision) turned into the reason naming the entry, and a local
+ * file system error (full disk…) into an UnpackWriteError naming `target`, the file being written.
  */
-export function stagingWriteError(e: unknown, name: string): unknown {
+export function stagingWriteError(e: unknown, name: string, target: string): unknown {
+  if (localWriteCode(e)) return new UnpackWriteError(target, e as NodeJS.ErrnoException);
   if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return e;
   return new Error(
     `${JSON.stringify(name)}: another entry of this archive already wrote this path ` +

@@ -1,3 +1,5 @@
+import { localWriteMessage } from '../io/local-write-error.ts';
+
 /** A corrupt, truncated or unreadable archive: message `"<archive>: <reason>"`. */
 export class ArchiveError extends Error {
   constructor(
@@ -6,6 +8,20 @@ export class ArchiveError extends Error {
   ) {
     super(`${archive}: ${reason}`);
     this.name = 'ArchiveError';
+  }
+}
+
+/**
+ * Writing the extraction failed on the local disk (full, read-only, permissions): the archive is
+ * not at fault. It is kept, and `saturi unpack` starts no further archive, which would fail alike.
+ */
+export class UnpackWriteError extends Error {
+  override name = 'UnpackWriteError';
+  constructor(
+    readonly path: string,
+    cause: NodeJS.ErrnoException,
+  ) {
+    super(`${localWriteMessage(path, cause)}; the archive is not at fault: run the same command again once this is fixed`, { cause });
   }
 }
 

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
 import { writeEntryTo } from './write-entry.ts';
-import { ArchiveError, type ExtractResult } from './errors.ts';
+import { ArchiveError, UnpackWriteError, type ExtractResult } from './errors.ts';
 import { collisionReason, EntryPathRegistry, stagingWriteError } from './entry-names.ts';
 import { isRootEntry, resolveEntryPath, unsafeReason } from './safe-path.ts';
 import { TarBlockTracker } from './tar-blocks.ts';
@@ -46,7 +46,9 @@ export async function extractTar(archive: string, targetDir: string, opts: { gzi
         }
       }
       if (h.type === 'directory') {
-        await mkdir(target, { recursive: true });
+        await mkdir(target, { recursive: true }).catch((e: unknown) => {
+          throw stagingWriteError(e, name, target);
+        });
         result.dirs++;
         entry.resume();
         continue;
@@ -56,12 +58,12 @@ export async function extractTar(archive: string, targetDir: string, opts: { gzi
         entry.resume();
         continue;
       }
-      await mkdir(dirname(target), { recursive: true });
       let written: number;
       try {
+        await mkdir(dirname(target), { recursive: true });
         written = await writeEntryTo(entry as unknown as AsyncIterable<Buffer>, target, 'wx');
       } catch (e) {
-        throw stagingWriteError(e, name);
+        throw stagingWriteError(e, name, target);
       }
       if (written !== (h.size ?? 0)) throw new Error(`${name}: ${written} bytes extracted, header says ${h.size}`);
       result.files++;
@@ -76,7 +78,12 @@ export async function extractTar(archive: string, targetDir: string, opts: { gzi
     // A truncated tar leaves the entry being written waiting for data: end it with the error.
     (current as { destroy(e?: Error): void } | null)?.destroy(e as Error);
     extractor.destroy();
-    await handled.catch(() => undefined);
+    // When the entry loop failed, the feed fails too ("Premature close"): the loop's error is the cause.
+    const own = await handled.then(
+      () => null,
+      (err: unknown) => err,
+    );
+    if (own instanceof UnpackWriteError) throw own;
     throw new ArchiveError(archive, collision ?? describe(e));
   }
   if (!tracker.sawEnd) throw new ArchiveError(archive, 'truncated: the end-of-archive marker is missing');

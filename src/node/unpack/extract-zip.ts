@@ -1,14 +1,13 @@
 // Streams every entry of a zip into a folder. yauzl checks entry sizes but NOT the data CRC-32,
-// so the CRC is computed here while the entry is written (zlib.crc32, incremental).
-import { createWriteStream } from 'node:fs';
+// so the CRC is computed here while the entry is written (zlib.crc32, incremental), through the
+// same batched writer as tar entries.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
-import { ArchiveError, type ExtractResult } from './errors.ts';
+import { ArchiveError, UnpackWriteError, type ExtractResult } from './errors.ts';
+import { writeEntryTo } from './write-entry.ts';
 import { resolveEntryPath, unsafeReason } from './safe-path.ts';
 import { collisionReason, EntryPathRegistry, stagingWriteError, type EntryCollision } from './entry-names.ts';
 import { archiveWritesCp949, decodeZipEntryName, decodeZipEntryNameWithEncoding } from './zip-names.ts';
@@ -28,16 +27,6 @@ function openEntry(zip: ZipFile, entry: Entry): Promise<NodeJS.ReadableStream> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream)));
   });
-}
-
-class Crc32Counter extends Transform {
-  crc = 0;
-  bytes = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    this.crc = crc32(chunk, this.crc);
-    this.bytes += chunk.length;
-    cb(null, chunk);
-  }
 }
 
 /** Extracts `archive` into `targetDir`. Throws ArchiveError when the zip is corrupt or truncated. */
@@ -80,7 +69,7 @@ export async function extractZip(archive: string, targetDir: string): Promise<Ex
       zip.readEntry();
     });
   } catch (e) {
-    if (e instanceof ArchiveError) throw e;
+    if (e instanceof ArchiveError || e instanceof UnpackWriteError) throw e;
     throw new ArchiveError(archive, (e as Error).message);
   }
   if (seen !== result.entries) throw new ArchiveError(archive, `central directory lists ${result.entries} entries but ${seen} were read`);
@@ -153,25 +142,37 @@ async function handleEntry(zip: ZipFile, entry: Entry, targetDir: string, result
     return;
   }
   if (name.endsWith('/') || name.endsWith('\\')) {
-    await mkdir(target, { recursive: true });
+    await mkdir(target, { recursive: true }).catch((e: unknown) => {
+      throw stagingWriteError(e, name, target);
+    });
     result.dirs++;
     return;
   }
-  await mkdir(dirname(target), { recursive: true });
-  const counter = new Crc32Counter();
-  const stream = await openEntry(zip, entry);
+  let crc = 0;
+  let bytes: number;
   // 'wx': a staging file is written once; a second entry on the same path is an error, never an overwrite.
   try {
-    await pipeline(stream, counter, createWriteStream(target, { flags: 'wx' }));
+    await mkdir(dirname(target), { recursive: true });
+    const stream = (await openEntry(zip, entry)) as AsyncIterable<Buffer>;
+    bytes = await writeEntryTo(
+      (async function* () {
+        for await (const chunk of stream) {
+          crc = crc32(chunk, crc);
+          yield chunk;
+        }
+      })(),
+      target,
+      'wx',
+    );
   } catch (e) {
-    throw stagingWriteError(e, name);
+    throw stagingWriteError(e, name, target);
   }
-  if (counter.bytes !== entry.uncompressedSize) {
-    throw new Error(`${name}: ${counter.bytes} bytes extracted, header says ${entry.uncompressedSize}`);
+  if (bytes !== entry.uncompressedSize) {
+    throw new Error(`${name}: ${bytes} bytes extracted, header says ${entry.uncompressedSize}`);
   }
-  if (counter.crc >>> 0 !== entry.crc32 >>> 0) {
+  if (crc >>> 0 !== entry.crc32 >>> 0) {
     throw new Error(`${name}: CRC-32 mismatch (data corrupt)`);
   }
   result.files++;
-  result.bytes += counter.bytes;
+  result.bytes += bytes;
 }

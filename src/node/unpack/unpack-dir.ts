@@ -4,7 +4,8 @@
 //
 // Safety rules: extraction goes to a staging folder first; only a complete, verified extraction
 // (entry count, sizes, zip CRC-32, end-of-archive for tar) is moved into place, marked done and
-// then the archive deleted. A corrupt archive is kept and reported; others go on. Reruns skip
+// then the archive deleted. A corrupt archive is kept and reported; others go on. A full disk
+// (any local write error) fails that archive, kept, and starts no further one. Reruns skip
 // archives whose target holds a done-marker for them.
 //
 // Nothing is overwritten: entries of one archive that land on the same path (duplicate names,
@@ -15,10 +16,11 @@
 import { availableParallelism } from 'node:os';
 import { link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ArchiveError, type ExtractResult, type RefusedEntry } from './errors.ts';
+import { ArchiveError, UnpackWriteError, type ExtractResult, type RefusedEntry } from './errors.ts';
 import { extractTar } from './extract-tar.ts';
 import { extractZip } from './extract-zip.ts';
 import { runPool } from './pool.ts';
+import { localWriteCode } from '../io/local-write-error.ts';
 import { entryKind, VisitedFolders } from '../io/entry-kind.ts';
 
 /** Done-marker file name inside the target folder, one per archive (two archives may share a stem). */
@@ -88,6 +90,8 @@ export interface ArchiveOutcome {
   result?: ExtractResult;
   /** Why the archive failed (corrupt, truncated…) — `failed` only. */
   reason?: string;
+  /** The failure was the local disk's (full, read-only…), not the archive's: no further archive is started. */
+  writeError?: boolean;
   /** Entries not extracted because their path escapes the target or they are links — `incomplete`. */
   refused?: RefusedEntry[];
   deleted: boolean;
@@ -351,6 +355,7 @@ export async function unpackArchive(archive: string, opts: { keep?: boolean } = 
     result = kind === 'zip' ? await extractZip(archive, staging) : await extractTar(archive, staging, { gzip: kind === 'tar.gz' });
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
+    if (e instanceof UnpackWriteError) return { archive, target, status: 'failed', reason: e.message, writeError: true, deleted: false };
     const reason = e instanceof ArchiveError ? e.reason : (e as Error).message;
     return { archive, target, status: 'failed', reason, deleted: false };
   }
@@ -360,7 +365,7 @@ export async function unpackArchive(archive: string, opts: { keep?: boolean } = 
     // Conflicts are found before anything moves; any other failure leaves the journal, so a rerun
     // may replace what this archive already put there. Either way the archive stays.
     await rm(staging, { recursive: true, force: true });
-    return { archive, target, status: 'failed', reason: (e as Error).message, deleted: false };
+    return { archive, target, status: 'failed', reason: (e as Error).message, writeError: localWriteCode(e) !== null, deleted: false };
   }
   if (result.refused.length > 0) {
     // What was safe is in place; the archive stays (its extraction is not complete) and is reported.
@@ -383,11 +388,20 @@ export async function unpackArchive(archive: string, opts: { keep?: boolean } = 
 export async function unpackDir(root: string, opts: UnpackOptions = {}): Promise<UnpackSummary> {
   const archives = await findArchives(root);
   const concurrency = opts.concurrency ?? Math.max(2, availableParallelism());
+  // After a local write error (full disk) the next archives would fail alike, each after writing
+  // up to its size into staging: they are not started, and say why.
+  let writeError: string | null = null;
   const outcomes = await runPool(archives, concurrency, async (archive) => {
+    if (writeError !== null) {
+      const outcome: ArchiveOutcome = { archive, target: targetFolderFor(archive), status: 'failed', reason: `not started: ${writeError}`, deleted: false };
+      opts.onArchiveDone?.(outcome);
+      return outcome;
+    }
     opts.onArchiveStart?.(archive);
     const outcome = await unpackArchive(archive, { keep: opts.keep }).catch(
       (e: unknown): ArchiveOutcome => ({ archive, target: targetFolderFor(archive), status: 'failed', reason: (e as Error).message, deleted: false }),
     );
+    if (outcome.writeError) writeError ??= outcome.reason ?? 'local write error';
     opts.onArchiveDone?.(outcome);
     return outcome;
   });
