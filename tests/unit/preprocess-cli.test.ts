@@ -404,5 +404,10 @@ describe('saturi preprocess errors', () => {
     const bad = await runCli(['preprocess', 'elder', '--config', cfg, '--input', dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bad-config\.json: key "elder\.max_per_speakr" is not a known key/);
+    // The per-speaker cap is the elder set's: on another set the flag is refused, not ignored.
+    const capped = await runCli(['preprocess', 'dialect', '--input', dir, '--out', join(dir, 'capped'), '--max-per-speaker', '5']);
+    expect(capped.code).toBe(2);
+    expect(capped.stderr).toMatch(/--max-per-speaker applies to the elder set only; dialect recordings are all kept/);
+    expect(existsSync(join(dir, 'capped'))).toBe(false);
   });
 });

@@ -39,6 +39,11 @@ export function register(program: Command): void {
       const { ConfigError } = await import('../../../core/config/validate.ts');
       if (!(PREPROCESS_SETS as readonly string[]).includes(set)) throw new UserError(`unknown set "${set}": use one of ${PREPROCESS_SETS.join(', ')}`);
       const setName = set as (typeof PREPROCESS_SETS)[number];
+      // Only the elder corpus is capped per speaker (the original recipe); silently ignoring the
+      // flag elsewhere would leave a user believing their dialect CSV is capped.
+      if (flags.maxPerSpeaker !== undefined && setName !== 'elder') {
+        throw new UserError(`--max-per-speaker applies to the elder set only; ${setName} recordings are all kept (cap rows per class later with saturi split --per-class-train)`);
+      }
       const configPath = flags.config ?? defaultPreprocessConfigPath();
       let config;
       try {
