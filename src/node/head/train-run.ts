@@ -1,7 +1,7 @@
 // `saturi train configs/train-head.json`: trains the head on embedding sets
 // with onnxruntime-node, writing the run folder (run-folder.ts) and resuming
 // from its last checkpoint when rerun.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { ConfigError, parseJsonConfig } from '../../core/config/validate.ts';
@@ -175,99 +175,112 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
       log.truncateAfter(0);
     }
   }
+  const newFolder = !existsSync(outputDir);
   mkdirSync(outputDir, { recursive: true });
   writeFileSync(join(outputDir, 'config.json'), configJson);
-
-  const labelsHead = { spec, labels: [...LABEL_NAMES] };
-  const exportBase = {
-    encoder: { id: train.manifest.encoder.id, revision: train.manifest.encoder.revision, dtype: train.manifest.dtype },
-    training: resolvedConfig as unknown as Record<string, unknown>,
-    baseConfig,
-    source: cfg.model_name_or_path ?? undefined,
-  };
-  let bestParams: HeadTensors | null = resume?.bestParams ?? null;
-  const engine = await createNodeEngine(spec, {
-    engine: cfg.engine,
-    threads: cfg.intra_op_num_threads,
-    hyper: { beta1: cfg.adam_beta1, beta2: cfg.adam_beta2, eps: cfg.adam_epsilon, weightDecay: cfg.weight_decay },
-  });
-  const started = Date.now();
-  const onEvent = (e: TrainEvent): void => {
-    if (e.type === 'log') {
-      log.append({ step: e.step, epoch: e.epoch, loss: e.loss, learning_rate: e.learning_rate });
-      print(`step ${e.step}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss.toFixed(4)}  lr ${e.learning_rate.toExponential(3)}`);
-    } else if (e.type === 'eval') {
-      log.append({ step: e.step, epoch: e.epoch, eval_loss: e.eval_loss, eval_accuracy: e.eval_accuracy, eval_precision: e.eval_precision, eval_recall: e.eval_recall, eval_f1: e.eval_f1 });
-      print(`eval @ ${e.step}  loss ${e.eval_loss.toFixed(4)}  acc ${e.eval_accuracy.toFixed(4)}  f1 ${e.eval_f1.toFixed(4)}${e.is_best ? '  (best)' : ''}`);
-    } else if (e.type === 'start') {
-      print(`training ${spec.type} head ${spec.inputDim}→${spec.hiddenSize}→${spec.numLabels} on ${e.numTrain} embeddings (${e.numEval} eval), ${e.totalSteps} steps, engine ${e.engine}`);
-    }
-  };
   try {
-    const result = await runTraining({
-      config: trainingPart(cfg),
-      spec,
-      labels: [...LABEL_NAMES],
-      train,
-      eval: evalSet,
-      engine,
-      params: startParams,
-      opt,
-      resume,
-      onEvent,
-      control: opts.control,
-      stopAfterStep: opts.stopAfter,
-      checkpointOnCancel: true,
-      onBest: (_step, params) => {
-        bestParams = params;
-      },
-      onCheckpoint: (cp) => {
-        writeCheckpoint(outputDir, cp, labelsHead, bestParams, exportBase);
-        rotateCheckpoints(outputDir, cfg.save_total_limit);
-      },
-    });
-    if (result.cancelled) {
-      print(`stopped after step ${result.steps}; rerun the same command to resume from the last checkpoint`);
-      return { outputDir, steps: result.steps, finished: false, resumedFrom };
-    }
-    const head: Head = result.head;
-    // Metrics of the exported head (the best one with load_best_model_at_end, else the last step's).
-    const weights = classWeights(train.labels, spec.numLabels, cfg.class_weights);
-    let exported: EvalReport | undefined;
-    if (evalSet) {
-      await engine.load(head.params, freshAdamState(head.params));
-      exported = await evaluateEngine(engine, evalSet, LABEL_NAMES, cfg.per_device_eval_batch_size, weights);
-    }
-    const exportedIsBest = cfg.load_best_model_at_end && result.bestStep !== null;
-    // Best and last evaluation from log.jsonl, which holds the whole run: the trainer's own
-    // reports cover only this session's steps (none after a resume past them, or a rerun of a
-    // finished run).
-    const logged = log.evals();
-    const loggedBest = logged.find((e) => e.step === result.bestStep);
-    const best = exportedIsBest && exported ? evalScalars(exported) : loggedBest && evalScalars(loggedBest);
-    const lastEval = logged.at(-1);
-    const trainState = listCheckpoints(outputDir).at(-1);
-    const metrics = {
-      step: result.steps,
-      epoch: result.steps / Math.ceil(train.labels.length / cfg.per_device_train_batch_size),
-      best_step: result.bestStep,
-      best: best ? { step: result.bestStep, ...best } : null,
-      final: lastEval ? { step: lastEval.step, ...evalScalars(lastEval) } : null,
-      exported: exportedIsBest ? 'best' : 'final',
-      exported_eval: exported ? evalScalars(exported) : null,
-      per_class: exported?.metrics.perClass ?? null,
-      confusion_matrix: exported?.metrics.confusion ?? null,
-      labels: LABEL_NAMES,
-      train_runtime_s: (Date.now() - started) / 1000,
-      engine: result.engine,
-      resumed_from: resumedFrom,
-      last_checkpoint: trainState?.dir ?? null,
+    return await trainInFolder();
+  } catch (e) {
+    // A run that failed before it logged anything (the engine would not start, the sets do not
+    // fit) leaves no folder behind: one holding only its config.json would refuse a corrected
+    // config as "a run with a different config".
+    if (newFolder && readdirSync(outputDir).every((f) => f === 'config.json')) rmSync(outputDir, { recursive: true, force: true });
+    throw e;
+  }
+
+  async function trainInFolder(): Promise<TrainRunResult> {
+
+    const labelsHead = { spec, labels: [...LABEL_NAMES] };
+    const exportBase = {
+      encoder: { id: train.manifest.encoder.id, revision: train.manifest.encoder.revision, dtype: train.manifest.dtype },
+      training: resolvedConfig as unknown as Record<string, unknown>,
+      baseConfig,
+      source: cfg.model_name_or_path ?? undefined,
     };
-    writeFileSync(join(outputDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    writeHeadFolder(join(outputDir, 'head'), head, { ...exportBase, eval: exported ? evalScalars(exported) : null });
-    print(`done: ${result.steps} steps; head exported to ${join(outputDir, 'head')}`);
-    return { outputDir, steps: result.steps, finished: true, resumedFrom, head };
-  } finally {
-    await engine.dispose();
+    let bestParams: HeadTensors | null = resume?.bestParams ?? null;
+    const engine = await createNodeEngine(spec, {
+      engine: cfg.engine,
+      threads: cfg.intra_op_num_threads,
+      hyper: { beta1: cfg.adam_beta1, beta2: cfg.adam_beta2, eps: cfg.adam_epsilon, weightDecay: cfg.weight_decay },
+    });
+    const started = Date.now();
+    const onEvent = (e: TrainEvent): void => {
+      if (e.type === 'log') {
+        log.append({ step: e.step, epoch: e.epoch, loss: e.loss, learning_rate: e.learning_rate });
+        print(`step ${e.step}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss.toFixed(4)}  lr ${e.learning_rate.toExponential(3)}`);
+      } else if (e.type === 'eval') {
+        log.append({ step: e.step, epoch: e.epoch, eval_loss: e.eval_loss, eval_accuracy: e.eval_accuracy, eval_precision: e.eval_precision, eval_recall: e.eval_recall, eval_f1: e.eval_f1 });
+        print(`eval @ ${e.step}  loss ${e.eval_loss.toFixed(4)}  acc ${e.eval_accuracy.toFixed(4)}  f1 ${e.eval_f1.toFixed(4)}${e.is_best ? '  (best)' : ''}`);
+      } else if (e.type === 'start') {
+        print(`training ${spec.type} head ${spec.inputDim}→${spec.hiddenSize}→${spec.numLabels} on ${e.numTrain} embeddings (${e.numEval} eval), ${e.totalSteps} steps, engine ${e.engine}`);
+      }
+    };
+    try {
+      const result = await runTraining({
+        config: trainingPart(cfg),
+        spec,
+        labels: [...LABEL_NAMES],
+        train,
+        eval: evalSet,
+        engine,
+        params: startParams,
+        opt,
+        resume,
+        onEvent,
+        control: opts.control,
+        stopAfterStep: opts.stopAfter,
+        checkpointOnCancel: true,
+        onBest: (_step, params) => {
+          bestParams = params;
+        },
+        onCheckpoint: (cp) => {
+          writeCheckpoint(outputDir, cp, labelsHead, bestParams, exportBase);
+          rotateCheckpoints(outputDir, cfg.save_total_limit);
+        },
+      });
+      if (result.cancelled) {
+        print(`stopped after step ${result.steps}; rerun the same command to resume from the last checkpoint`);
+        return { outputDir, steps: result.steps, finished: false, resumedFrom };
+      }
+      const head: Head = result.head;
+      // Metrics of the exported head (the best one with load_best_model_at_end, else the last step's).
+      const weights = classWeights(train.labels, spec.numLabels, cfg.class_weights);
+      let exported: EvalReport | undefined;
+      if (evalSet) {
+        await engine.load(head.params, freshAdamState(head.params));
+        exported = await evaluateEngine(engine, evalSet, LABEL_NAMES, cfg.per_device_eval_batch_size, weights);
+      }
+      const exportedIsBest = cfg.load_best_model_at_end && result.bestStep !== null;
+      // Best and last evaluation from log.jsonl, which holds the whole run: the trainer's own
+      // reports cover only this session's steps (none after a resume past them, or a rerun of a
+      // finished run).
+      const logged = log.evals();
+      const loggedBest = logged.find((e) => e.step === result.bestStep);
+      const best = exportedIsBest && exported ? evalScalars(exported) : loggedBest && evalScalars(loggedBest);
+      const lastEval = logged.at(-1);
+      const trainState = listCheckpoints(outputDir).at(-1);
+      const metrics = {
+        step: result.steps,
+        epoch: result.steps / Math.ceil(train.labels.length / cfg.per_device_train_batch_size),
+        best_step: result.bestStep,
+        best: best ? { step: result.bestStep, ...best } : null,
+        final: lastEval ? { step: lastEval.step, ...evalScalars(lastEval) } : null,
+        exported: exportedIsBest ? 'best' : 'final',
+        exported_eval: exported ? evalScalars(exported) : null,
+        per_class: exported?.metrics.perClass ?? null,
+        confusion_matrix: exported?.metrics.confusion ?? null,
+        labels: LABEL_NAMES,
+        train_runtime_s: (Date.now() - started) / 1000,
+        engine: result.engine,
+        resumed_from: resumedFrom,
+        last_checkpoint: trainState?.dir ?? null,
+      };
+      writeFileSync(join(outputDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+      writeHeadFolder(join(outputDir, 'head'), head, { ...exportBase, eval: exported ? evalScalars(exported) : null });
+      print(`done: ${result.steps} steps; head exported to ${join(outputDir, 'head')}`);
+      return { outputDir, steps: result.steps, finished: true, resumedFrom, head };
+    } finally {
+      await engine.dispose();
+    }
   }
 }

@@ -1,0 +1,62 @@
+// A training run that fails before it logs anything (here: the engine will not start) leaves no
+// run folder behind, so a corrected config can use the same output_dir; a folder that held an
+// earlier run is never removed.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { tempDir } from '../helpers/paths.ts';
+import { clusteredVectors, sharedTrainConfig, writeLabelledSet } from './head-fixtures.ts';
+import { runTrainFromConfig } from '../../src/node/head/train-run.ts';
+
+const engineFails = vi.hoisted(() => ({ on: false }));
+vi.mock('../../src/node/head/engine.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/node/head/engine.ts')>();
+  return {
+    ...real,
+    createNodeEngine: (...args: Parameters<typeof real.createNodeEngine>) =>
+      engineFails.on ? Promise.reject(new Error('onnxruntime-node: cannot load the CPU engine')) : real.createNodeEngine(...args),
+  };
+});
+
+const quiet = { print: () => {} };
+
+describe('saturi train: a run that fails before its first step', () => {
+  const tmp = tempDir('saturi-train-fail-');
+  const trainDir = join(tmp.dir, 'emb-train');
+  const testDir = join(tmp.dir, 'emb-test');
+  const config = (name: string, over: Record<string, unknown>) => {
+    const path = join(tmp.dir, `${name}.json`);
+    writeFileSync(path, JSON.stringify({ ...sharedTrainConfig(trainDir, testDir), max_steps: 4, eval_steps: 2, save_steps: 2, ...over }));
+    return path;
+  };
+  beforeAll(async () => {
+    await writeLabelledSet(trainDir, clusteredVectors(48, 8, 1), 'train');
+    await writeLabelledSet(testDir, clusteredVectors(24, 8, 2), 'test');
+  });
+  afterAll(() => tmp.cleanup());
+  beforeEach(() => {
+    engineFails.on = false;
+  });
+
+  it('leaves no folder, and a changed config then trains in the same output_dir', async () => {
+    const out = join(tmp.dir, 'run-new');
+    engineFails.on = true;
+    await expect(runTrainFromConfig(config('first', { output_dir: out }), quiet)).rejects.toThrow(/cannot load the CPU engine/);
+    expect(existsSync(out)).toBe(false);
+    engineFails.on = false;
+    const r = await runTrainFromConfig(config('second', { output_dir: out, learning_rate: 1e-3 }), quiet);
+    expect(r.finished).toBe(true);
+    expect(readdirSync(out)).toContain('head');
+  });
+
+  it('keeps a folder that held an earlier run, checkpoints and all', async () => {
+    const out = join(tmp.dir, 'run-kept');
+    const cfg = config('kept', { output_dir: out });
+    await runTrainFromConfig(cfg, quiet);
+    const before = readdirSync(out).sort();
+    engineFails.on = true;
+    await expect(runTrainFromConfig(cfg, quiet)).rejects.toThrow(/cannot load the CPU engine/);
+    engineFails.on = false;
+    expect(readdirSync(out).sort()).toEqual(before);
+  });
+});
