@@ -115,4 +115,22 @@ describe('AIHub download on a full disk', () => {
     expect(summary.outcomes[0].error).toMatch(/cannot write .*\.saturi-partial: disk full \(ENOSPC\)/);
     expect(mock.downloads()).toHaveLength(1);
   });
+
+  it('starts no further filekey after a full disk: they are reported as not started, and a rerun with space gets them all', async () => {
+    await mock.close();
+    const files = ['1', '2', '3'].map((filekey, i) => ({ filekey, path: `013.한국어_방언/원천데이터/[원천]강원도_${i + 1}.zip`, data: pseudoRandomBytes(3 << 20, 30 + i) }));
+    mock = await startMockAihub({ apiKey: KEY, datasets: [{ key: '118', name: 'x', files }], pieceSize: 4 << 20, chunkSize: 64 * 1024 });
+    disk.free = 1_500_000;
+    const jobs = files.map((f) => ({ dataset: '118', filekey: f.filekey }));
+    const summary = await downloadFiles({ client: client(), jobs, outDir: out, concurrency: 1, ...fast });
+    expect(summary.ok).toBe(false);
+    expect(summary.outcomes[0].error).toMatch(/disk full \(ENOSPC\)/);
+    for (const o of summary.outcomes.slice(1)) expect(o.error).toMatch(/^not started: cannot write .*disk full \(ENOSPC\)/);
+    expect(mock.downloads()).toHaveLength(1);
+
+    disk.free = Infinity;
+    const again = await downloadFiles({ client: client(), jobs, outDir: out, concurrency: 1, ...fast });
+    expect(again.ok).toBe(true);
+    for (const f of files) expect(sha(readFileSync(join(out, f.path)))).toBe(sha(f.data));
+  });
 });

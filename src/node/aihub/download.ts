@@ -6,7 +6,7 @@ import { runPool } from '../unpack/pool.ts';
 import { AihubClient } from './client.ts';
 import type { DownloadJob } from './config.ts';
 import { AihubError } from './errors.ts';
-import { backoffDelay, downloadFilekey, isRetryable, sleep, type DownloadEvents, type FilekeyResult, type RetryOptions } from './download-filekey.ts';
+import { backoffDelay, downloadFilekey, isRetryable, LocalWriteError, sleep, type DownloadEvents, type FilekeyResult, type RetryOptions } from './download-filekey.ts';
 
 export interface DownloadOptions extends RetryOptions {
   client: AihubClient;
@@ -53,8 +53,9 @@ export async function downloadFiles(opts: DownloadOptions): Promise<DownloadSumm
   if ((await stat(opts.outDir).catch(() => null))?.isDirectory() === false) throw new UserError(`${opts.outDir}: is a file, not a folder to download into`);
   if (opts.checkKey ?? true) await retried(opts, 'the API key check', () => opts.client.validateKey());
   await mkdir(opts.outDir, { recursive: true });
-  // A refused key or expired approval is the same answer for every other request: stop starting new ones.
-  let stop: AihubError | null = null;
+  // A refused key or expired approval is the same answer for every other request, and a full disk
+  // would fail every other download alike: stop starting new ones.
+  let stop: Error | null = null;
   // A filekey named twice would be two downloads writing one state file and one partial file at once.
   const seen = new Set<string>();
   const jobs = opts.jobs.filter((j) => !seen.has(`${j.dataset}/${j.filekey}`) && !!seen.add(`${j.dataset}/${j.filekey}`));
@@ -64,7 +65,7 @@ export async function downloadFiles(opts: DownloadOptions): Promise<DownloadSumm
       const result = await downloadFilekey(opts.client, { ...job, outDir: opts.outDir, events: opts.events, retries: opts.retries, retryDelayMs: opts.retryDelayMs, maxRetryDelayMs: opts.maxRetryDelayMs });
       return { ...job, result };
     } catch (e) {
-      if (e instanceof AihubError && (e.status === 401 || e.status === 403)) stop = e;
+      if ((e instanceof AihubError && (e.status === 401 || e.status === 403)) || e instanceof LocalWriteError) stop ??= e;
       return { ...job, error: (e as Error).message };
     }
   });
