@@ -12,28 +12,9 @@ import { formatOutcome, formatSummary } from '../../src/node/unpack/report.ts';
 import { unpackDir } from '../../src/node/unpack/unpack-dir.ts';
 
 const disk = vi.hoisted(() => ({ free: Infinity }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs/promises')>();
-  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
-  const open = (async (path: string, ...rest: unknown[]) => {
-    const fh = await (fs.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(path, ...rest);
-    if (!String(path).includes('.saturi-unpacking')) return fh;
-    const writev = async (buffers: Buffer[]) => {
-      const all = Buffer.concat(buffers);
-      if (all.length <= disk.free) {
-        disk.free -= all.length;
-        return fh.writev(buffers);
-      }
-      if (disk.free === 0) throw enospc();
-      const n = disk.free;
-      disk.free = 0;
-      const { bytesWritten } = await fh.write(all.subarray(0, n));
-      return { bytesWritten, buffers };
-    };
-    return new Proxy(fh, { get: (t, k) => (k === 'writev' ? writev : typeof Reflect.get(t, k) === 'function' ? Reflect.get(t, k).bind(t) : Reflect.get(t, k)) });
-  }) as typeof fs.open;
-  return { ...fs, default: { ...fs, open }, open };
-});
+vi.mock('node:fs/promises', async (importOriginal) =>
+  (await import('../helpers/full-disk.ts')).fsWithFullDisk(await importOriginal(), disk, (p) => p.includes('.saturi-unpacking')),
+);
 
 const tmp = tempDirsPerTest('saturi-unpack-full-');
 const BIG = pseudoRandomBytes(3 << 20, 5);
