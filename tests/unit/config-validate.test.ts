@@ -40,6 +40,14 @@ describe('config validation', () => {
     expect(parseTrainConfig({ ...base, initializer_range: 0.02, max_grad_norm: 0 }, 't.json')).toMatchObject({ initializer_range: 0.02, max_grad_norm: 0 });
     expect(() => parseTrainConfig({ ...base, max_grad_norm: -1 }, 't.json')).toThrow('t.json: key "max_grad_norm" must be >= 0, got -1');
     expect(() => parseTrainConfig({ ...base, initializer_range: '0.02' }, 't.json')).toThrow(/t\.json: key "initializer_range" must be number\|null/);
+    // 0 would be all-zero weights, which the hf head's gradients never move.
+    expect(() => parseTrainConfig({ ...base, initializer_range: 0 }, 't.json')).toThrow('t.json: key "initializer_range" must be > 0, got 0');
+  });
+
+  it('adam_epsilon must be > 0: with 0, a weight whose gradient stayed 0 gets 0/0 = NaN and spreads it', () => {
+    const base = { train_file: 'emb/train', output_dir: 'runs/x' };
+    expect(() => parseTrainConfig({ ...base, adam_epsilon: 0 }, 't.json')).toThrow('t.json: key "adam_epsilon" must be > 0, got 0');
+    expect(parseTrainConfig({ ...base, adam_epsilon: 1e-8 }, 't.json').adam_epsilon).toBe(1e-8);
   });
 });
 

@@ -1,7 +1,7 @@
 // A training run that fails before it logs anything (here: the engine will not start) leaves no
 // run folder behind, so a corrected config can use the same output_dir; a folder that held an
 // earlier run is never removed.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/paths.ts';
@@ -58,5 +58,18 @@ describe('saturi train: a run that fails before its first step', () => {
     await expect(runTrainFromConfig(cfg, quiet)).rejects.toThrow(/cannot load the CPU engine/);
     engineFails.on = false;
     expect(readdirSync(out).sort()).toEqual(before);
+  });
+
+  it('names the file when a checkpoint to resume from is damaged', async () => {
+    const out = join(tmp.dir, 'run-damaged');
+    const cfg = config('damaged', { output_dir: out });
+    await runTrainFromConfig(cfg, { ...quiet, stopAfter: 2 });
+    const cp = join(out, 'checkpoint-2');
+    const state = readFileSync(join(cp, 'trainer_state.json'));
+    writeFileSync(join(cp, 'trainer_state.json'), '{"global_step": 2,');
+    await expect(runTrainFromConfig(cfg, quiet)).rejects.toThrow(`${join(cp, 'trainer_state.json')}: not valid JSON`);
+    writeFileSync(join(cp, 'trainer_state.json'), state);
+    writeFileSync(join(cp, 'optimizer.safetensors'), '{}');
+    await expect(runTrainFromConfig(cfg, quiet)).rejects.toThrow(join(cp, 'optimizer.safetensors'));
   });
 });

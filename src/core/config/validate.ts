@@ -20,6 +20,8 @@ export interface FieldSpec {
   max?: number;
   /** Exclusive upper bound (Adam's betas: 1 would divide by a zero bias correction). */
   below?: number;
+  /** Exclusive lower bound (Adam's epsilon: 0 divides 0 by 0 where a gradient stayed 0). */
+  above?: number;
   oneOf?: readonly unknown[];
 }
 
@@ -72,6 +74,7 @@ export function validateConfig<T>(value: unknown, schema: Schema, source: string
       if (spec.min !== undefined && v < spec.min) throw new ConfigError(source, name, `must be >= ${spec.min}, got ${v}`);
       if (spec.max !== undefined && v > spec.max) throw new ConfigError(source, name, `must be <= ${spec.max}, got ${v}`);
       if (spec.below !== undefined && !(v < spec.below)) throw new ConfigError(source, name, `must be < ${spec.below}, got ${v}`);
+      if (spec.above !== undefined && !(v > spec.above)) throw new ConfigError(source, name, `must be > ${spec.above}, got ${v}`);
     }
     if (spec.oneOf && !spec.oneOf.includes(v)) {
       throw new ConfigError(source, name, `must be one of ${spec.oneOf.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`);

@@ -188,11 +188,18 @@ export interface LoadedCheckpoint {
 }
 
 export async function readCheckpoint(dir: string, spec: HeadSpec): Promise<LoadedCheckpoint> {
-  const state = JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')) as TrainerState & { epoch?: number };
+  const statePath = join(dir, 'trainer_state.json');
+  let state: TrainerState & { epoch?: number };
+  try {
+    state = JSON.parse(readFileSync(statePath, 'utf8')) as TrainerState & { epoch?: number };
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new UserError(`${statePath}: not valid JSON (${e.message}); delete this checkpoint folder to resume from an earlier one`);
+  }
   delete state.epoch;
   const params = await readParams(readFileSync(join(dir, 'model.safetensors')), join(dir, 'model.safetensors'), spec, '');
   const optBytes = readFileSync(join(dir, 'optimizer.safetensors'));
-  const optHeader = await readHeader(bytesSource(optBytes, 'optimizer.safetensors'));
+  const optHeader = await readHeader(bytesSource(optBytes, join(dir, 'optimizer.safetensors')));
   const m = await readParams(optBytes, join(dir, 'optimizer.safetensors'), spec, 'exp_avg.');
   const v = await readParams(optBytes, join(dir, 'optimizer.safetensors'), spec, 'exp_avg_sq.');
   const step = Number(optHeader.metadata?.step ?? state.global_step);
