@@ -23,6 +23,9 @@ export default defineConfig({
           hookTimeout: 300_000,
           // One Chromium at a time: SwiftShader is CPU-bound and the machine has 2 cores.
           fileParallelism: false,
+          // The page's state is polled while SwiftShader and the workers load the CPU: on a busy
+          // CI runner 1 s (vitest's default) is not enough for a page to settle.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

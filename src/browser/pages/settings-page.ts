@@ -35,10 +35,18 @@ export class SettingsPage extends LitElement {
   }
 
   private async load() {
-    this.settings = await getSettings();
-    this.tokenStored = !!(await hubTokenStore.load());
-    this.storage = await storageInfo();
-    this.probe = await gpuProbe();
+    // Each part shows as soon as it is known: the WebGPU probe can take seconds (a worker and
+    // a test shader), and the tiny model's status need not wait for it.
+    await Promise.all([
+      (async () => (this.settings = await getSettings()))(),
+      (async () => (this.tokenStored = !!(await hubTokenStore.load())))(),
+      (async () => (this.storage = await storageInfo()))(),
+      (async () => (this.probe = await gpuProbe()))(),
+      this.checkTinyModel(),
+    ]);
+  }
+
+  private async checkTinyModel() {
     try {
       // GET, not HEAD: the service worker answers GETs from its cache, so an offline app that
       // has the model cached does not call it missing.
