@@ -67,18 +67,51 @@ describe('dataset folder scan', () => {
   it("opens the CLI's CSVs: absolute paths are found in the picked folder by their end; the split is read from the name's words", async () => {
     const folder = folderFromFiles([
       fileAt('data/segments/dialect/Jeju-do/a_0.wav'),
+      fileAt('data/segments/dialect/Jeju-do/b_0.wav'),
       fileAt('data/raw/009.seoul/wav/s1.wav'),
       // preprocess + split write absolute paths, from wherever the data was on that machine
       fileAt('data/train.csv', 'name,path,dialect\na_0.wav,/home/me/data/segments/dialect/Jeju-do/a_0.wav,Jeju-do\ns1.wav,/home/me/data/raw/009.seoul/wav/s1.wav,Seoul_Gyeonggi-do\nz.wav,/home/me/data/segments/z.wav,Jeju-do\n'),
-      fileAt('data/latest.csv', 'name,path,dialect\nw.wav,C:\\data\\segments\\dialect\\Jeju-do\\a_0.wav,Jeju-do\n'),
+      fileAt('data/latest.csv', 'name,path,dialect\nw.wav,C:\\data\\segments\\dialect\\Jeju-do\\b_0.wav,Jeju-do\n'),
     ]);
     const scan = await scanFolder(folder);
     expect(scan.items.map((i) => [i.name, i.path, i.split])).toEqual([
-      ['w.wav', 'segments/dialect/Jeju-do/a_0.wav', 'train'], // latest.csv: no split word in its name (not "test")
       ['a_0.wav', 'segments/dialect/Jeju-do/a_0.wav', 'train'],
       ['s1.wav', 'raw/009.seoul/wav/s1.wav', 'train'],
+      ['w.wav', 'segments/dialect/Jeju-do/b_0.wav', 'train'], // latest.csv: no split word in its name (not "test")
     ]);
     expect(scan.problems).toEqual(['train.csv:4: /home/me/data/segments/z.wav is not in the folder']);
+  });
+
+  it("reads each recording of the CLI's data folder once, in its split; the lists of left-out rows are not read", async () => {
+    const wavs = ['a', 'b', 'c', 'd', 'e'].map((n) => `segments/${n}.wav`);
+    const row = (n: string, dialect = 'Jeju-do') => `${n}.wav,segments/${n}.wav,${dialect}`;
+    const folder = folderFromFiles([
+      ...wavs.map((w) => fileAt(`data/${w}`)),
+      // preprocess and filter: every kept recording, unsplit
+      fileAt('data/dialect.csv', `name,path,dialect,speaker\n${row('a')},s1\n${row('b')},s2\n${row('c')},s3\n${row('d')},s4\n`),
+      fileAt('data/all.csv', `name,path,dialect\n${row('a')}\n${row('b')}\n${row('c', 'Gangwon-do')}\n`),
+      // filtered out: must not come back
+      fileAt('data/dropped.csv', `name,path,dialect,reason,detail\n${row('e')},silent,\n`),
+      fileAt('data/segments/rejects.csv', 'file,item,reason,detail\nx.wav,1,too_short,\n'),
+      // split
+      fileAt('data/train.csv', `name,path,dialect\n${row('a')}\n${row('c')}\n`),
+      fileAt('data/eval.csv', `name,path,dialect\n${row('b')}\n`),
+    ]);
+    const scan = await scanFolder(folder);
+    expect(scan.items.map((i) => [i.path, i.split])).toEqual([
+      ['segments/b.wav', 'eval'],
+      ['segments/a.wav', 'train'],
+      ['segments/c.wav', 'train'],
+      ['segments/d.wav', 'train'], // in no split CSV: read from dialect.csv
+    ]);
+    expect(scan.problems).toEqual([
+      'dropped.csv: a list of left-out rows (it has a reason column), not read',
+      'segments/rejects.csv: a list of left-out rows (it has a reason column), not read',
+      'all.csv:4: segments/c.wav is Gangwon-do here but Jeju-do in train.csv; train.csv is kept',
+      'all.csv: 2 rows already read from train.csv, eval.csv, not read again',
+      'dialect.csv: 3 rows already read from train.csv, eval.csv, not read again',
+    ]);
+    expect(scan.items.find((i) => i.path === 'segments/d.wav')?.speaker).toBe('s4');
   });
 
   it('normalises relative paths', () => {

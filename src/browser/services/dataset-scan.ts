@@ -48,8 +48,8 @@ export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
   const csvs = folder.paths.filter((p) => p.toLowerCase().endsWith('.csv'));
   const items: ScanResult['items'] = [];
   const problems: string[] = [];
-  const seen = new Set<string>();
   const fileSet = new Set(folder.paths);
+  const tables: { csv: string; records: Record<string, string>[]; fallbackSplit: string }[] = [];
   for (const csv of csvs) {
     const file = await folder.file(csv);
     if (!file) continue;
@@ -60,12 +60,28 @@ export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
       problems.push(`${csv}: ${(e as Error).message}`);
       continue;
     }
+    // The CLI's dropped.csv (filter) and rejects.csv (preprocess) list what was left out, with why:
+    // reading them would bring filtered audio back.
+    if (records.length && 'reason' in records[0]) {
+      problems.push(`${csv}: a list of left-out rows (it has a reason column), not read`);
+      continue;
+    }
     if (records.length && !['name', 'path', 'dialect'].every((c) => c in records[0])) {
       problems.push(`${csv}: needs the columns name, path, dialect`);
       continue;
     }
-    const fallbackSplit = splitFromName(csv.split('/').pop() ?? '');
+    tables.push({ csv, records, fallbackSplit: splitFromName(csv.split('/').pop() ?? '') });
+  }
+  // A recording is read once. The CLI's data folder lists each one several times (dialect.csv,
+  // all.csv, then train.csv or eval.csv): CSVs that say a split, by name or column, come first,
+  // so a recording lands in its split and not also in 'train' from the unsplit lists.
+  const saysSplit = (t: (typeof tables)[number]) => !!t.fallbackSplit || (t.records.length > 0 && 'split' in t.records[0]);
+  tables.sort((a, b) => Number(saysSplit(b)) - Number(saysSplit(a)));
+  const byPath = new Map<string, { csv: string; dialect: string; name: string }>();
+  const seenIds = new Set<string>();
+  for (const { csv, records, fallbackSplit } of tables) {
     const base = dirname(csv);
+    const listedElsewhere = new Map<string, number>();
     records.forEach((r, i) => {
       const where = `${csv}:${i + 2}`;
       if (!LABEL_NAMES.includes(r.dialect)) {
@@ -77,16 +93,27 @@ export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
         problems.push(`${where}: ${r.path} is not in the folder`);
         return;
       }
+      const first = byPath.get(path);
+      if (first) {
+        if (first.csv === csv) problems.push(`${where}: duplicate row ${r.name || path}`);
+        else if (first.dialect !== r.dialect) problems.push(`${where}: ${path} is ${r.dialect} here but ${first.dialect} in ${first.csv}; ${first.csv} is kept`);
+        else listedElsewhere.set(first.csv, (listedElsewhere.get(first.csv) ?? 0) + 1);
+        return;
+      }
       const split = (r.split || fallbackSplit || 'train').toLowerCase();
+      const name = r.name || path.split('/').pop()!;
       const id = `${split}/${r.name || path}`;
-      if (seen.has(id)) {
+      if (seenIds.has(id)) {
         problems.push(`${where}: duplicate row ${r.name}`);
         return;
       }
-      seen.add(id);
+      seenIds.add(id);
+      byPath.set(path, { csv, dialect: r.dialect, name });
       const duration = r.duration ? Number(r.duration) : undefined;
-      items.push({ id, name: r.name || path.split('/').pop()!, path, dialect: r.dialect, split, ...(r.speaker ? { speaker: r.speaker } : {}), ...(duration && Number.isFinite(duration) ? { duration } : {}) });
+      items.push({ id, name, path, dialect: r.dialect, split, ...(r.speaker ? { speaker: r.speaker } : {}), ...(duration && Number.isFinite(duration) ? { duration } : {}) });
     });
+    const again = [...listedElsewhere.values()].reduce((a, b) => a + b, 0);
+    if (again) problems.push(`${csv}: ${again} rows already read from ${[...listedElsewhere.keys()].join(', ')}, not read again`);
   }
   const counts: Record<string, number> = {};
   for (const it of items) counts[it.dialect] = (counts[it.dialect] ?? 0) + 1;
