@@ -23,21 +23,27 @@ export function createTrainerService(opts: TrainerServiceOptions = {}): TrainerW
 
     async train(config: HeadTrainingConfig, start: HeadStart, trainSet: LabelledVectors, evalSet: LabelledVectors | undefined, onEvent: (e: TrainEvent) => void, options: TrainOptions = {}): Promise<TrainResult> {
       if (control) throw new Error('a training run is already in progress in this worker');
-      const spec = 'head' in start ? start.head.spec : start.spec;
-      const labels = 'head' in start ? start.head.labels : start.labels;
-      const params: HeadTensors = 'head' in start ? start.head.params : initHeadParams(spec, config.seed, config.initializer_range ?? null);
-      const engine = await createBrowserEngine(spec, options.engine ?? 'auto', {
-        hyper: { beta1: config.adam_beta1, beta2: config.adam_beta2, eps: config.adam_epsilon, weightDecay: config.weight_decay },
-        threads: opts.threads,
-      });
-      control = new TrainControl();
+      // The control exists before the engine does: a Pause or Cancel pressed while WebGPU starts
+      // (seconds on some devices) is kept and acted on before the first step, not dropped.
+      const runControl = new TrainControl();
+      control = runControl;
       try {
-        // A head trained here works on the masked mean of last_hidden_state: it carries no
-        // layer_weights of the head it started from (its export says use_weighted_layer_sum false).
-        return await runTraining({ config, spec, labels, train: trainSet, eval: evalSet, engine, params, opt: freshAdamState(params), control, onEvent: (e) => onEvent(e), stepEventIntervalMs: options.stepEventIntervalMs });
+        const spec = 'head' in start ? start.head.spec : start.spec;
+        const labels = 'head' in start ? start.head.labels : start.labels;
+        const params: HeadTensors = 'head' in start ? start.head.params : initHeadParams(spec, config.seed, config.initializer_range ?? null);
+        const engine = await createBrowserEngine(spec, options.engine ?? 'auto', {
+          hyper: { beta1: config.adam_beta1, beta2: config.adam_beta2, eps: config.adam_epsilon, weightDecay: config.weight_decay },
+          threads: opts.threads,
+        });
+        try {
+          // A head trained here works on the masked mean of last_hidden_state: it carries no
+          // layer_weights of the head it started from (its export says use_weighted_layer_sum false).
+          return await runTraining({ config, spec, labels, train: trainSet, eval: evalSet, engine, params, opt: freshAdamState(params), control: runControl, onEvent: (e) => onEvent(e), stepEventIntervalMs: options.stepEventIntervalMs });
+        } finally {
+          await engine.dispose();
+        }
       } finally {
         control = null;
-        await engine.dispose();
       }
     },
 
