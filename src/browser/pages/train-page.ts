@@ -144,8 +144,10 @@ export class TrainPage extends LitElement {
       const trainSet = this.sets.find((x) => x.id === this.trainSetId);
       if (!trainSet) throw new Error(t('train.noTrainSet'));
       const sameSet = !this.evalSetId || this.evalSetId === this.trainSetId;
-      // One set with a split column: train rows train, dev/test rows evaluate.
-      const hasSplits = sameSet && Object.keys(this.splitInfo).some((k) => EVAL_SPLITS.includes(k)) && 'train' in this.splitInfo;
+      // One set with a split column: train rows train, dev/test rows evaluate. Read now, not from
+      // this.splitInfo, which a Start pressed right after choosing another set would find stale.
+      const splits = sameSet ? await splitsOf(s, trainSet.id) : {};
+      const hasSplits = sameSet && Object.keys(splits).some((k) => EVAL_SPLITS.includes(k)) && 'train' in splits;
       const train = await labelledVectors(s, trainSet.id, hasSplits ? (sp) => sp === 'train' : undefined);
       const evalData = sameSet
         ? hasSplits
@@ -418,8 +420,9 @@ export class TrainPage extends LitElement {
       <section class="card">
         <div class="row">
           <label>${t('train.trainSet')}<select id="train-set" @change=${async (e: Event) => {
-            this.trainSetId = (e.target as HTMLSelectElement).value;
-            this.splitInfo = await splitsOf(await store(), this.trainSetId);
+            const id = (this.trainSetId = (e.target as HTMLSelectElement).value);
+            const splits = await splitsOf(await store(), id);
+            if (this.trainSetId === id) this.splitInfo = splits; // a later choice wins
           }}>
             ${this.sets.map((s) => html`<option value=${s.id} .selected=${s.id === this.trainSetId}>${s.name} (${s.count})</option>`)}
           </select></label>
