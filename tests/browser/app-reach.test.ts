@@ -93,6 +93,33 @@ describe('the built app: region selection and Push to Hub', () => {
     for (const c of cleanups) c();
   });
 
+  it('imports the pretrained head once (no head stored yet) however often its button is pressed while the import runs', async () => {
+    // The Hub is out of reach here: its answer is held back, then refused, so the import is
+    // still running when the button is pressed again.
+    let requests = 0;
+    await page.route('https://huggingface.co/**', (route) => {
+      requests++;
+      setTimeout(() => void route.abort('connectionrefused'), 800);
+    });
+    try {
+      for (const where of ['evaluate', 'classify'] as const) {
+        requests = 0;
+        await goto(page, base, where);
+        const button = page.locator(`${where}-page #import-pretrained`);
+        await button.evaluate((b) => {
+          (b as HTMLButtonElement).click();
+          (b as HTMLButtonElement).click();
+        });
+        await expect.poll(() => button.isDisabled()).toBe(true);
+        await expect.poll(() => button.isDisabled()).toBe(false);
+        expect(requests, where).toBe(1);
+        expect(await page.locator(`${where}-page #error`).textContent(), where).toBeTruthy();
+      }
+    } finally {
+      await page.unroute('https://huggingface.co/**');
+    }
+  });
+
   it('sets the tiny encoder and the hub URL in settings and imports a head', async () => {
     await goto(page, base, 'settings');
     await page.locator('settings-page input[name="source"][value="tiny"]').check();

@@ -320,6 +320,8 @@ export class ClassifyPage extends LitElement {
   }
 
   private async importPretrained() {
+    // A second press while the first import runs would store the head twice.
+    if (this.importing) return;
     this.importing = t('classify.importingHead');
     this.error = '';
     this.importWarning = '';

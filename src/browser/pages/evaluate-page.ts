@@ -195,6 +195,8 @@ export class EvaluatePage extends LitElement {
   }
 
   private async importPretrained() {
+    // A second press while the first import runs would store the head twice.
+    if (this.busy) return;
     this.error = '';
     this.importWarnings = [];
     this.busy = t('classify.importingHead');
@@ -264,7 +266,7 @@ export class EvaluatePage extends LitElement {
           <label class="button secondary">${t('evaluate.importHead')}
             <input id="head-input" class="visually-hidden" type="file" multiple accept=".zip,.safetensors,.json" @change=${this.onImport} />
           </label>
-          <button class="secondary" id="import-pretrained" @click=${this.importPretrained}>${t('classify.importPretrained')}</button>
+          <button class="secondary" id="import-pretrained" ?disabled=${!!this.busy} @click=${this.importPretrained}>${t('classify.importPretrained')}</button>
         </div>
         ${this.heads.length
           ? html`<div class="table-wrap"><table class="stack" id="heads-table">
