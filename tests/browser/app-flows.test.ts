@@ -134,6 +134,10 @@ describe('the built app', () => {
     await shoot(page, 'dataset-scan');
     const t0 = await now(page);
     await page.locator('dataset-page #start-embedding').click();
+    // Away and back while the encoder loads: the page shown now follows the job (the page that
+    // started it is gone; its progress used to freeze on the new one).
+    await goto(page, base, 'settings');
+    await goto(page, base, 'dataset');
     // The job card shows once the encoder is loaded. The first load in a fresh browser may run on
     // WebGPU over SwiftShader, whose shader compilation crawls when the rest of the suite loads
     // the CPU (seen past 2 minutes in CI): waited for on its own, with room.
@@ -412,6 +416,18 @@ describe('the built app', () => {
       // Leaving the page mid-recording ends the stream.
       await goto(mic, base, 'settings');
       await expect.poll(tracks).toEqual(['ended']);
+      // A recorder that will not start is an error, and the microphone it was given is turned off.
+      await mic.evaluate(() => {
+        (window as unknown as { MediaRecorder: unknown }).MediaRecorder = class {
+          constructor() {
+            throw new DOMException('no supported recording format', 'NotSupportedError');
+          }
+        };
+      });
+      await goto(mic, base, 'classify');
+      await mic.locator('classify-page #record').click();
+      await expect.poll(() => mic.locator('classify-page #error').textContent()).toMatch(/no supported recording format/);
+      await expect.poll(tracks).toEqual(['ended', 'ended']);
     } finally {
       await mic.close();
     }

@@ -293,8 +293,9 @@ export class ClassifyPage extends LitElement {
     }
     if (this.recordStarting) return;
     this.recordStarting = true;
+    let stream: MediaStream | undefined;
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false } });
+      stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false } });
       // The page was left while the permission prompt was up: nobody will press Stop.
       if (!this.isConnected) {
         stream.getTracks().forEach((tr) => tr.stop());
@@ -313,6 +314,8 @@ export class ClassifyPage extends LitElement {
       this.recording = true;
       this.error = '';
     } catch (e) {
+      // A recorder that would not start (no supported format, …) leaves the microphone on unless told.
+      if (stream && !this.recorder) stream.getTracks().forEach((tr) => tr.stop());
       this.fail(new Error(t('classify.micError', { reason: (e as Error).message })));
     } finally {
       this.recordStarting = false;

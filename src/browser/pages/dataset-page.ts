@@ -26,6 +26,12 @@ const importedNotice = (recs: readonly StoredSetRecord[]): string => recs.map((r
 const starting = new Set<string>();
 /** A job this tab is running or starting (elsewhere = held by another tab's lock). */
 const busyHere = (setId: string): boolean => !!runners.get(setId)?.isRunning || starting.has(setId);
+/**
+ * The dataset page on screen. The app makes a new page element on each visit, while a job goes on
+ * across visits: its progress, loading messages and errors go to the page shown now, not to the
+ * one that started it (whose display froze when the user came back).
+ */
+let shownPage: DatasetPage | null = null;
 /** A running job's progress re-renders the page at most this often (each render is a main-thread layout). */
 const PROGRESS_RENDER_MS = 250;
 
@@ -60,6 +66,23 @@ export class DatasetPage extends LitElement {
   private readonly appState = new AppStateController(this, () => this.refresh());
 
   static override styles = [sharedStyles];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    shownPage = this;
+  }
+
+  override disconnectedCallback(): void {
+    if (shownPage === this) shownPage = null;
+    window.clearTimeout(this.progressTimer);
+    this.progressTimer = 0;
+    super.disconnectedCallback();
+  }
+
+  /** Where a job's messages show: the page on screen, else this one (kept for when it returns). */
+  private get ui(): DatasetPage {
+    return shownPage ?? this;
+  }
 
   private async refresh() {
     // Refreshes overlap (this tab's changes, other tabs', a lock let go): only the latest started lands.
@@ -184,12 +207,12 @@ export class DatasetPage extends LitElement {
   private async start(setId: string) {
     if (busyHere(setId)) return;
     starting.add(setId);
-    this.requestUpdate();
+    this.ui.requestUpdate();
     try {
       await this.startJob(setId);
     } finally {
       starting.delete(setId);
-      this.requestUpdate();
+      this.ui.requestUpdate();
     }
   }
 
@@ -197,7 +220,7 @@ export class DatasetPage extends LitElement {
     const s = await store();
     let folder = folders.get(setId);
     const job = await s.getJob(setId);
-    this.error = '';
+    this.ui.error = '';
     if (!folder && job?.handle) {
       // After a reload the folder handle needs the user's permission again (one click).
       const h = job.handle as FileSystemDirectoryHandle & { requestPermission?: (o: object) => Promise<PermissionState> };
@@ -205,40 +228,40 @@ export class DatasetPage extends LitElement {
         if ((await h.requestPermission?.({ mode: 'read' })) === 'granted') folder = await folderFromHandle(h);
       } catch (e) {
         // The folder moved or was deleted since: said on the page (it was an unhandled rejection).
-        this.error = t('dataset.folderUnreadable', { name: h.name || job.folderName, why: (e as Error).message });
+        this.ui.error = t('dataset.folderUnreadable', { name: h.name || job.folderName, why: (e as Error).message });
         return;
       }
     }
     if (!folder) {
-      this.notice = t('dataset.reopenToResume', { name: job?.folderName ?? '' });
+      this.ui.notice = t('dataset.reopenToResume', { name: job?.folderName ?? '' });
       return;
     }
     folders.set(setId, folder);
     try {
       const settings = await getSettings();
-      this.busy = t('dataset.loadingEncoder');
-      const loaded = await loadEncoder(settings, await encoderChoice(settings), (p) => this.showLoad(p));
-      this.busy = '';
+      this.ui.busy = t('dataset.loadingEncoder');
+      const loaded = await loadEncoder(settings, await encoderChoice(settings), (p) => this.ui.showLoad(p));
+      this.ui.busy = '';
       // One set, one encoder: rows from another model or dtype would be mixed in silently.
       const set = await s.getSet(setId);
       const why = set && encoderMismatch(set.manifest as unknown as EmbeddingManifest, loaded);
       if (why) {
-        this.error = t('dataset.encoderChanged', { name: set!.name, why });
+        this.ui.error = t('dataset.encoderChanged', { name: set!.name, why });
         return;
       }
-      const runner = new EmbeddingJobRunner(s, setId, folder, (p) => this.onJobProgress(setId, p));
+      const runner = new EmbeddingJobRunner(s, setId, folder, (p) => this.ui.onJobProgress(setId, p));
       runners.set(setId, runner);
-      this.requestUpdate();
+      this.ui.requestUpdate();
       await runner.run();
     } catch (e) {
-      this.busy = '';
+      this.ui.busy = '';
       // The folder cannot be read any more (moved, permission withdrawn): Resume opens it again
       // from its handle rather than reusing the stale listing.
       if (e instanceof FolderReadError) folders.delete(setId);
-      const set = this.sets.find((x) => x.id === setId);
-      this.error = e instanceof JobBusyError ? t('dataset.runningElsewhere', { name: set?.name ?? setId }) : (e as Error).message;
+      const set = this.ui.sets.find((x) => x.id === setId);
+      this.ui.error = e instanceof JobBusyError ? t('dataset.runningElsewhere', { name: set?.name ?? setId }) : (e as Error).message;
     } finally {
-      await this.refresh();
+      await this.ui.refresh();
     }
   }
 
