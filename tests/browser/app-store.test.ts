@@ -56,7 +56,7 @@ describe('app store (IndexedDB)', () => {
       // Latest.
       const s = await api.openStore('upgrade-test');
       const set = await s.getSet('old');
-      const back = await s.readVectors('old');
+      const back = await s.readSet('old');
       const rows = await s.readRows('old');
       const done = await s.doneIds('old');
       const settings = await s.getSetting('app', null);
@@ -65,12 +65,12 @@ describe('app store (IndexedDB)', () => {
       const version = s.db.version;
       // The upgraded set keeps taking appends.
       await s.appendRows('old', [{ id: 'new', name: 'n.wav', path: 'wav/n.wav', dialect: 'Seoul_Gyeonggi-do', split: 'train', duration: 2 }], new Float32Array(dim).fill(7));
-      const after = await s.readVectors('old');
+      const after = await s.readSet('old');
       // ... also appends that merge the migrated chunks into a full block.
       const more = api.ROWS_PER_BLOCK;
       const moreVectors = Float32Array.from({ length: more * dim }, (_, i) => i);
       await s.appendRows('old', Array.from({ length: more }, (_, i) => ({ id: `more-${i}`, name: 'm.wav', path: 'wav/m.wav', dialect: 'Jeju-do', split: 'train', duration: 1 })), moreVectors);
-      const final = await s.readVectors('old');
+      const final = await s.readSet('old');
       const finalRows = await s.readRows('old');
       const blocks = (await s.db.getAll('blocks')).map((b: { start: number; count: number }) => [b.start, b.count]);
       s.close();
@@ -149,7 +149,7 @@ describe('app store (IndexedDB)', () => {
       // Two appends at once are serialised, not lost.
       const pair = [0, 1].map((k) => s.appendRows(id, [{ id: `r${at + k}`, name: 'x', path: 'x', dialect: 'Jeolla-do', split: 'train', duration: 1 }], all.subarray((at + k) * dim, (at + k + 1) * dim)));
       await Promise.all(pair);
-      const back = await s.readVectors(id);
+      const back = await s.readSet(id);
       const rows = await s.readRows(id);
       const done = await s.doneIds(id);
       const blocks = (await s.db.getAll('blocks')).map((b: { start: number; count: number }) => [b.start, b.count]);
@@ -224,6 +224,43 @@ describe('app store (IndexedDB)', () => {
     expect(r.left).toEqual([['embeddings/test', 3], ['embeddings/train', 5]]);
   });
 
+  it('exports a set while an embedding job appends to it: every export has as many vectors as rows, each the vector of its row', async () => {
+    const r = await page.evaluate(async () => {
+      type Api = { openStore: (name: string) => Promise<any>; newId: (p: string) => string; storedSetAsEmbeddingSet: (s: unknown, id: string) => Promise<{ manifest: { count: number }; rows: { id: string }[]; vectors: Float32Array }> };
+      const api = (window as unknown as { storeApi: Api }).storeApi;
+      const s = await api.openStore('export-race');
+      const id = api.newId('set');
+      const dim = 4;
+      await s.createSet({ id, name: 'growing', manifest: {}, dim, created: new Date().toISOString(), source: 'dataset' });
+      const row = (k: number) => ({ id: `r${k}`, name: `r${k}`, path: `p/${k}`, dialect: 'Jeolla-do', split: 'train', duration: 1 });
+      // The job: one row at a time, each row's vector filled with its number.
+      let stop = false;
+      let appended = 0;
+      const job = (async () => {
+        while (!stop) {
+          await s.appendRows(id, [row(appended)], new Float32Array(dim).fill(appended));
+          appended++;
+        }
+      })();
+      const problems: string[] = [];
+      let exports = 0;
+      while (exports < 40) {
+        const set = await api.storedSetAsEmbeddingSet(s, id);
+        exports++;
+        const n = set.rows.length;
+        if (set.vectors.length !== n * dim || set.manifest.count !== n) problems.push(`${n} rows, ${set.vectors.length / dim} vectors, count ${set.manifest.count}`);
+        else set.rows.forEach((rw, i) => rw.id !== `r${set.vectors[i * dim]}` && problems.push(`row ${rw.id} has the vector of r${set.vectors[i * dim]}`));
+      }
+      stop = true;
+      await job;
+      await s.deleteSet(id);
+      s.close();
+      return { problems: problems.slice(0, 5), appended };
+    });
+    expect(r.appended).toBeGreaterThan(40);
+    expect(r.problems).toEqual([]);
+  });
+
   it('a set left half-imported by a closed tab is removed when the store opens; one another tab is importing is kept', async () => {
     const r = await page.evaluate(async () => {
       type Api = { openStore: (name: string) => Promise<any>; pruneInterruptedImports: (s: unknown) => Promise<string[]> };
@@ -289,7 +326,7 @@ describe('app store (IndexedDB)', () => {
       } catch (e) {
         wrongDim = (e as Error).message;
       }
-      const back = await s.readVectors(id);
+      const back = await s.readSet(id);
       const rows = await s.readRows(id);
       await s.deleteSet(id);
       s.close();

@@ -6,8 +6,7 @@ import type { SaturiStore } from '../../src/browser/store/store.ts';
 
 const fakeStore = (vectors: Float32Array, dim: number, ids: string[], dialects: string[] = ids.map((_, i) => (i % 2 ? 'Jeju-do' : 'Jeolla-do'))) =>
   ({
-    readVectors: async () => ({ vectors, dim }),
-    readRows: async () => ids.map((id, i) => ({ id, name: id, path: `${id}.wav`, dialect: dialects[i]!, split: i < 3 ? 'train' : 'dev', duration: 1 })),
+    readSet: async () => ({ vectors, dim, count: ids.length, rows: ids.map((id, i) => ({ id, name: id, path: `${id}.wav`, dialect: dialects[i]!, split: i < 3 ? 'train' : 'dev', duration: 1 })) }),
     getSet: async () => ({ name: 'tones' }),
   }) as unknown as SaturiStore;
 

@@ -133,8 +133,9 @@ async function storeSetRows(store: SaturiStore, set: EmbeddingSet, name: string,
 export async function storedSetAsEmbeddingSet(store: SaturiStore, setId: string): Promise<EmbeddingSet> {
   const rec = await store.getSet(setId);
   if (!rec) throw new Error(`embedding set ${setId} does not exist`);
-  const { vectors } = await store.readVectors(setId);
-  const rows: EmbeddingIndexRow[] = (await store.readRows(setId)).map(({ setId: _s, ord: _o, ...r }) => r);
+  const read = await store.readSet(setId);
+  const { vectors } = read;
+  const rows: EmbeddingIndexRow[] = read.rows.map(({ setId: _s, ord: _o, ...r }) => r);
   const manifest = { ...(rec.manifest as unknown as EmbeddingManifest), count: rows.length };
   return { manifest, vectors, rows };
 }

@@ -8,7 +8,7 @@ export const EVAL_SPLITS = ['dev', 'eval', 'evaluation', 'valid', 'validation', 
 
 /** Rows of `setId` whose split passes `keep` (all rows when keep is undefined), with label ids. */
 export async function labelledVectors(store: SaturiStore, setId: string, keep?: (split: string) => boolean): Promise<LabelledVectors & { count: number }> {
-  const [{ vectors, dim }, rows] = await Promise.all([store.readVectors(setId), store.readRows(setId)]);
+  const { vectors, dim, rows } = await store.readSet(setId);
   const picked: number[] = [];
   rows.forEach((r, i) => {
     if (!keep || keep(r.split)) picked.push(i);

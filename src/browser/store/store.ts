@@ -175,17 +175,22 @@ export class SaturiStore {
     return end;
   }
 
-  /** All vectors of a set as one count × dim array. */
-  async readVectors(setId: string): Promise<{ vectors: Float32Array; dim: number; count: number }> {
+  /**
+   * Rows and vectors of a set from one transaction: read in two, an embedding job appending
+   * between them gave more rows than vectors (an export that would not import, labels shifted).
+   */
+  async readSet(setId: string): Promise<{ rows: StoredSegment[]; vectors: Float32Array; dim: number; count: number }> {
     const tx = this.db.transaction(['sets', 'blocks'], 'readonly');
     const rec = await tx.objectStore('sets').get(setId);
     if (!rec) throw new Error(`embedding set ${setId} does not exist`);
     const blocks = await tx.objectStore('blocks').getAll(blockRange(setId, 0));
     checkContiguous(setId, blocks, rec.count);
+    const rows: StoredSegment[] = [];
+    for (const b of blocks) (JSON.parse(b.rows) as SegmentRow[]).forEach((r, i) => rows.push({ ...r, setId, ord: b.start + i }));
     // One read of one Blob composed of all blocks lands the values straight in the
     // result's buffer: far faster than a read per block plus a copy.
     const buf = await new Blob(blocks.map((b) => vectorBlob(b, rec.dim))).arrayBuffer();
-    return { vectors: new Float32Array(buf), dim: rec.dim, count: rec.count };
+    return { rows, vectors: new Float32Array(buf), dim: rec.dim, count: rec.count };
   }
 
   /** All rows of a set, in order (vectors are not read). */
