@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { OrtEngine, type OrtModule } from '../../src/core/head/ort-engine.ts';
 import { ReferenceEngine } from '../../src/core/head/reference-engine.ts';
 import { initHeadParams } from '../../src/core/head/init.ts';
-import { runTraining, TrainControl, totalTrainingSteps } from '../../src/core/head/trainer.ts';
+import { runTraining, TrainControl, TrainingDivergedError, totalTrainingSteps } from '../../src/core/head/trainer.ts';
 import { freshAdamState, PARAM_NAMES, type HeadSpec } from '../../src/core/head/types.ts';
 import { DEFAULT_TRAINING_CONFIG, type HeadTrainingConfig, type TrainEvent } from '../../src/core/head/worker-api.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
@@ -156,6 +156,24 @@ describe('trainer loop', () => {
     expect(cut.finalEval).toBeDefined();
     expect(cut.headEval).toBeUndefined();
     await engine.dispose();
+  });
+
+  it('stops with TrainingDivergedError, naming the step and learning rate, when the loss becomes NaN or infinite', async () => {
+    const params = initHeadParams(spec, 7);
+    const engine = new ReferenceEngine(spec);
+    // A learning rate no head survives: the logits overflow within a few steps.
+    const cfg = config({ learning_rate: 1e30, warmup_steps: 0, max_grad_norm: 0 });
+    const steps: number[] = [];
+    const run = runTraining({ config: cfg, spec, labels: [...LABEL_NAMES], train, eval: evalSet, engine, params, opt: freshAdamState(params), stepEventIntervalMs: 0, onEvent: (e) => void (e.type === 'step' && steps.push(e.step)) });
+    const err = await run.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    const d = err as TrainingDivergedError;
+    expect(Number.isFinite(d.loss)).toBe(false);
+    // The failing step is reported, and no step event carried its loss.
+    expect(d.step).toBe(steps.length + 1);
+    expect(d.step).toBeLessThan(totalTrainingSteps(cfg, 90).total);
+    expect(d.learningRate).toBeGreaterThan(1e29); // the step's rate (linear decay from 1e30)
+    expect(d.message).toContain(`the loss is ${d.loss} at step ${d.step} (learning rate ${d.learningRate.toExponential(3)})`);
   });
 
   it('pauses, resumes and cancels between steps', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { tempDir } from '../helpers/paths.ts';
 import { clusteredVectors, sharedTrainConfig, writeLabelledSet } from './head-fixtures.ts';
 import { runTrainFromConfig } from '../../src/node/head/train-run.ts';
+import { UserError } from '../../src/node/cli/errors.ts';
 
 const engineFails = vi.hoisted(() => ({ on: false }));
 vi.mock('../../src/node/head/engine.ts', async (importOriginal) => {
@@ -58,6 +59,20 @@ describe('saturi train: a run that fails before its first step', () => {
     await expect(runTrainFromConfig(cfg, quiet)).rejects.toThrow(/cannot load the CPU engine/);
     engineFails.on = false;
     expect(readdirSync(out).sort()).toEqual(before);
+  });
+
+  it('a run whose loss becomes NaN stops with an error naming the config and step; its earlier checkpoints are kept', async () => {
+    const out = join(tmp.dir, 'run-diverged');
+    const cfg = config('diverged', { output_dir: out, learning_rate: 1e30, warmup_steps: 0, max_grad_norm: 0, max_steps: 40, save_steps: 1, eval_steps: 0 });
+    const err = (await runTrainFromConfig(cfg, quiet).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(UserError);
+    const step = Number(/at step (\d+)/.exec(err.message)?.[1]);
+    expect(err.message).toContain(`${cfg}: training diverged: the loss is`);
+    expect(err.message).toContain('overwrite_output_dir');
+    expect(step).toBeGreaterThan(1);
+    // No head was exported; the checkpoints of the steps before are there.
+    expect(existsSync(join(out, 'head'))).toBe(false);
+    expect(existsSync(join(out, `checkpoint-${step - 1}`))).toBe(true);
   });
 
   it('names the file when a checkpoint to resume from is damaged', async () => {

@@ -45,6 +45,21 @@ export class TrainControl {
   }
 }
 
+/**
+ * The loss became NaN or infinite (a learning rate too high for the data, say): every parameter
+ * is lost from that step on, so the run stops there instead of training on to a head of NaNs.
+ */
+export class TrainingDivergedError extends Error {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly learningRate: number,
+  ) {
+    super(`training diverged: the loss is ${loss} at step ${step} (learning rate ${learningRate.toExponential(3)}); lower learning_rate or set max_grad_norm and train again`);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
 /** Progress of a run, saved with each checkpoint (trainer_state.json). */
 export interface TrainerState {
   global_step: number;
@@ -208,6 +223,7 @@ export async function runTraining(input: TrainerInput): Promise<TrainResult> {
     if (maskbuf) dropoutMask(config.seed, step, b, H, spec.dropout, maskbuf);
     const lr = learningRateAt(config.learning_rate, step, config.warmup_steps, total);
     const loss = await engine.step({ x: xbuf, yw: ywbuf, mask: maskbuf, batch: b, scalars: adamwScalars(hyper, lr, step + 1), maxGradNorm: config.max_grad_norm });
+    if (!Number.isFinite(loss)) throw new TrainingDivergedError(step + 1, loss, lr);
     state.global_step = step + 1;
     const done = state.global_step;
     state.log_loss_sum += loss;

@@ -10,7 +10,7 @@ import { evaluateEngine } from '../../core/head/evaluate.ts';
 import { initHeadParams } from '../../core/head/init.ts';
 import { classesMissingFromTraining, classWeights } from '../../core/head/loss-weights.ts';
 import { headSpecFromConfig, parseTrainConfig, trainingPart, type TrainHeadConfig } from '../../core/head/train-config.ts';
-import { runTraining, TrainControl, type TrainerState } from '../../core/head/trainer.ts';
+import { runTraining, TrainControl, TrainingDivergedError, type TrainerState } from '../../core/head/trainer.ts';
 import { freshAdamState, type Head, type HeadTensors } from '../../core/head/types.ts';
 import type { EvalReport, TrainEvent } from '../../core/head/worker-api.ts';
 import { UserError } from '../cli/errors.ts';
@@ -237,6 +237,11 @@ export async function runTrainFromConfig(configPath: string, opts: TrainRunOptio
           writeCheckpoint(outputDir, cp, labelsHead, bestParams, exportBase);
           rotateCheckpoints(outputDir, cfg.save_total_limit);
         },
+      }).catch((e: unknown) => {
+        if (e instanceof TrainingDivergedError) {
+          throw new UserError(`${configPath}: ${e.message} (with a changed config: "overwrite_output_dir": true or another output_dir; ${outputDir} keeps the checkpoints before step ${e.step})`);
+        }
+        throw e;
       });
       if (result.cancelled) {
         print(`stopped after step ${result.steps}; rerun the same command to resume from the last checkpoint`);
