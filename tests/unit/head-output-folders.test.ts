@@ -210,5 +210,31 @@ describe('output folders: saturi deletes only what it wrote', () => {
       const cp2 = await loadHead(join(runA, 'checkpoint-2'));
       for (const p of PARAM_NAMES) expect(imported.head.params[p], p).toEqual(cp2.head.params[p]);
     });
+
+    it('takes an --out with a trailing slash (a shell\'s completion) like one without; refuses the working directory', async () => {
+      // The temporary folder was made inside the destination, deleted with the previous head,
+      // and the command failed: the old head gone, no new one.
+      const out = join(tmp.dir, 'slash');
+      expect((await runCli(['head', 'export', join(runA, 'checkpoint-2'), '--out', out])).code).toBe(0);
+      const r = await runCli(['head', 'export', join(runA, 'checkpoint-4'), '--out', `${out}/`]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors', 'saturi_head.json']);
+      const got = await loadHead(out);
+      const want = await loadHead(join(runA, 'checkpoint-4'));
+      for (const p of PARAM_NAMES) expect(got.head.params[p], p).toEqual(want.head.params[p]);
+      await importHeadCommand(join(runA, 'checkpoint-2'), { out: `${join(tmp.dir, 'slash-new')}/`, checkEncoder: false, print: () => {} });
+      expect(readdirSync(join(tmp.dir, 'slash-new')).sort()).toEqual(['config.json', 'model.safetensors', 'saturi_head.json']);
+      expect(readdirSync(tmp.dir).filter((d) => d.includes('.tmp-'))).toEqual([]);
+      // `--out .` in a folder of only a previous head would replace the working directory itself.
+      const here = join(tmp.dir, 'here');
+      expect((await runCli(['head', 'export', join(runA, 'head'), '--out', here])).code).toBe(0);
+      const before = tree(here);
+      const dot = await runCli(['head', 'export', join(runA, 'checkpoint-2'), '--out', '.'], { cwd: here });
+      expect(dot.stderr).toMatch(/saturi: \. is the working directory: writing the head there would replace the folder itself/);
+      expect(dot.code).toBe(2);
+      expect(tree(here)).toEqual(before);
+      expect(readdirSync(here).filter((d) => d.includes('.tmp-'))).toEqual([]);
+    });
   });
 });

@@ -12,7 +12,7 @@
 // empty folder or a previous head (checkHeadDestination), and overwrite_output_dir clears
 // only a run's own entries (runFolderContents).
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import { exportHead, type ExportedHeadFiles, type ExportOptions } from '../../core/head/hf-format.ts';
 import { readHeader, readTensors, serializeSafetensors } from '../../core/safetensors/format.ts';
 import type { CheckpointData, TrainerState } from '../../core/head/trainer.ts';
@@ -117,15 +117,24 @@ export function runFolderContents(outputDir: string): { run: string[]; other: st
 
 /** Writes an exported head to `dir`, replacing a previous head there as a whole (see checkHeadDestination). */
 export function writeHeadFolder(dir: string, head: Head, opts: ExportOptions): void {
-  checkHeadDestination(dir);
+  // Resolved first: `--out heads/x/` (a shell's completion) or `--out .` put the temporary folder
+  // inside the destination, which was then deleted with the previous head and nothing written.
+  const target = resolve(dir);
+  if (target === process.cwd() || target === parse(target).root) {
+    throw new UserError(`${dir} is ${target === process.cwd() ? 'the working directory' : 'a filesystem root'}: writing the head there would replace the folder itself; choose a new or empty folder`);
+  }
+  checkHeadDestination(target);
   const files = exportHead(head, opts);
-  const tmp = `${dir}.tmp-${process.pid}`;
+  const tmp = siblingTemp(target);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   for (const [name, data] of Object.entries(files)) writeFileSync(join(tmp, name), data);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  rmSync(target, { recursive: true, force: true });
+  renameSync(tmp, target);
 }
+
+/** The temporary folder a head or checkpoint is written into before it replaces `target`: beside it, never inside. */
+const siblingTemp = (target: string): string => join(dirname(target), `${basename(target)}.tmp-${process.pid}`);
 
 function tensorsFile(spec: HeadSpec, t: HeadTensors, prefix: string): { name: string; shape: number[]; data: Float32Array }[] {
   return PARAM_NAMES.map((p) => ({ name: `${prefix}${HF_NAMES[p]}`, shape: paramShape(spec, p), data: t[p] }));
@@ -133,7 +142,7 @@ function tensorsFile(spec: HeadSpec, t: HeadTensors, prefix: string): { name: st
 
 export function writeCheckpoint(outputDir: string, cp: CheckpointData, head: Omit<Head, 'params'>, bestParams: HeadTensors | null, exportOpts: ExportOptions): string {
   const dir = join(outputDir, `${CHECKPOINT_PREFIX}${cp.step}`);
-  const tmp = `${dir}.tmp-${process.pid}`;
+  const tmp = siblingTemp(resolve(dir));
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const files = exportHead({ ...head, params: cp.params }, exportOpts);
