@@ -8,6 +8,8 @@ import { PARAM_NAMES, type Head } from '../../src/core/head/types.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 import { hubPageToResolveUrl, loadHead } from '../../src/node/head/head-source.ts';
 import { importHeadCommand } from '../../src/node/head/head-commands.ts';
+import { runEvalFromConfig } from '../../src/node/head/eval-run.ts';
+import { clusteredVectors, writeLabelledSet } from './head-fixtures.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { baseModel, DIM, fineTunedModel, headTensors, hfConfig, PROJ, startRangeServer } from './head-hub-fixtures.ts';
@@ -90,6 +92,14 @@ describe('pretrained head import over HTTP range requests', () => {
     const out = join(tmp.dir, 'f16');
     await importHeadCommand('someone/f16-head', { out, endpoint: server.url, checkEncoder: false, print: () => {} });
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).torch_dtype).toBe('float32');
+    // saturi eval says so too, as train does: the head is scored on inputs it was not trained on.
+    const setDir = join(tmp.dir, 'wls-set');
+    await writeLabelledSet(setDir, clusteredVectors(20, DIM, 7), 'test');
+    const evalCfg = join(tmp.dir, 'wls-eval.json');
+    writeFileSync(evalCfg, JSON.stringify({ model_name_or_path: out, eval_file: setDir }));
+    const printed: string[] = [];
+    await runEvalFromConfig(evalCfg, { print: (l) => printed.push(l) });
+    expect(printed.filter((l) => l.startsWith('warning: ')).join('\n')).toMatch(/use_weighted_layer_sum/);
   });
 
   it('compares encoder layer norms with the base model by range reads: frozen → no warning, fine-tuned → warning', async () => {
@@ -156,7 +166,7 @@ describe('head export', () => {
         { type: 'mlp', inputDim: 32, hiddenSize: 10, numLabels: 6, activation: 'gelu', dropout: 0.1 },
       ] as const) {
         const head: Head = { spec: { ...spec }, params: initHeadParams({ ...spec }, 5), labels: [...LABEL_NAMES] };
-        const files = exportHead(head, { encoder: { id: 'facebook/w2v-bert-2.0', revision: 'main', dtype: 'fp16' }, eval: { eval_accuracy: 0.5 } });
+        const files = exportHead(head, { encoder: { id: 'facebook/w2v-bert-2.0', revision: 'main', dtype: 'fp16' }, eval: { eval_accuracy: 0.5 }, training: { learning_rate: 5e-5, num_train_epochs: 10 } });
         const dir = join(tmp.dir, spec.type);
         mkdirSync(dir);
         for (const [n, d] of Object.entries(files)) writeFileSync(join(dir, n), d);
@@ -181,6 +191,13 @@ describe('head export', () => {
         expect(back.head.spec).toEqual(head.spec);
         expect(back.head.labels).toEqual(head.labels);
         for (const p of PARAM_NAMES) expect(back.head.params[p]).toEqual(head.params[p]);
+        // saturi head import of it keeps what saturi recorded (the model card's training and metrics), as the app's import does.
+        const again = join(tmp.dir, `${spec.type}-imported`);
+        await importHeadCommand(dir, { out: again, checkEncoder: false, print: () => {} });
+        const kept = JSON.parse(readFileSync(join(again, 'saturi_head.json'), 'utf8'));
+        expect(kept.training).toEqual(saturi.training);
+        expect(kept.eval).toEqual({ eval_accuracy: 0.5 });
+        expect(kept.training).toMatchObject({ learning_rate: 5e-5 });
       }
     } finally {
       tmp.cleanup();

@@ -30,6 +30,8 @@ export async function runEvalFromConfig(configPath: string, opts: { print?: (lin
   // Metrics of nothing would print as zeros (scikit-learn gives NaN and a warning).
   if (set.labels.length === 0) throw new ConfigError(configPath, 'eval_file', `names ${set.dir}, an embedding set with no rows: nothing to evaluate`);
   const { head, imported } = await loadConfiguredHead(configPath, cfg.model_name_or_path);
+  // As train prints them: a head that used a weighted layer sum, say, is scored on inputs it was not trained on.
+  for (const w of imported.warnings) print(`warning: ${w}`);
   if (head.spec.inputDim !== set.dim) {
     throw new ConfigError(configPath, 'eval_file', `${set.dir} has ${set.dim}-dimensional embeddings but the head ${cfg.model_name_or_path} takes ${head.spec.inputDim}`);
   }

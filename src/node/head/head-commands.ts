@@ -70,7 +70,14 @@ export async function importHeadCommand(spec: string, opts: ImportOptions): Prom
     for (const w of warnings) print(`warning: ${w}`);
     // A head from PyTorch was trained on the base model's outputs, in no dtype of ours ('': unknown,
     // so evaluating it on q8 or fp16 embeddings raises no warning; the app's import records the same).
-    writeHeadFolder(opts.out, head, { baseConfig: imported.config, source: spec, encoder: imported.saturi?.encoder ?? { id: BASE_ENCODER, revision: 'main', dtype: '' } });
+    // What saturi recorded with the head (its training config, its metrics) stays with it, as export keeps it.
+    writeHeadFolder(opts.out, head, {
+      baseConfig: imported.config,
+      source: spec,
+      encoder: imported.saturi?.encoder ?? { id: BASE_ENCODER, revision: 'main', dtype: '' },
+      training: imported.saturi?.training ?? null,
+      eval: imported.saturi?.eval ?? null,
+    });
     return {
       labels: head.labels,
       hiddenSize: head.spec.hiddenSize,
