@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesSource } from '../../src/core/io/byte-source.ts';
-import { alignLabels, checkFrozenEncoder, exportHead, importHead } from '../../src/core/head/hf-format.ts';
+import { alignLabels, checkFrozenEncoder, exportHead, HeadFormatError, importHead, SATURI_HEAD_FORMAT } from '../../src/core/head/hf-format.ts';
+import { serializeSafetensors } from '../../src/core/safetensors/format.ts';
 import { initHeadParams } from '../../src/core/head/init.ts';
 import { PARAM_NAMES, type Head } from '../../src/core/head/types.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
@@ -146,6 +147,35 @@ describe('pretrained head import over HTTP range requests', () => {
     const missing = await runCli(['head', 'import', 'nobody/nothing', '--out', join(tmp.dir, 'x')], { env: { HF_ENDPOINT: server.url } });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nobody\/nothing: cannot read config\.json.*HTTP 404/);
+  });
+
+  it('names the file when a tensor has the wrong rank or saturi_head.json describes an impossible head', async () => {
+    const f32 = (shape: number[]) => ({ name: '', shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+    const file = (projector: number[]) =>
+      serializeSafetensors([
+        { ...f32(projector), name: 'projector.weight' },
+        { ...f32([16]), name: 'projector.bias' },
+        { ...f32([6, 16]), name: 'classifier.weight' },
+        { ...f32([6]), name: 'classifier.bias' },
+      ]);
+    await expect(importHead(bytesSource(file([16 * DIM]), 'flat.safetensors'), hfConfig())).rejects.toThrow(/flat\.safetensors: tensor "projector\.weight" has shape \[1024\], expected a matrix/);
+    const good = bytesSource(file([16, DIM]), 'm.safetensors');
+    const saturi = { format: SATURI_HEAD_FORMAT, head: { type: 'hf', input_dim: DIM, hidden_size: 16, num_labels: 6, activation: 'none', dropout: 1.5 } };
+    await expect(importHead(good, hfConfig(), { saturi })).rejects.toThrow(HeadFormatError);
+    await expect(importHead(good, hfConfig(), { saturi })).rejects.toThrow(/saturi_head\.json: .*dropout/);
+    // From the CLI: the file and the reason, no stack trace.
+    const dir = join(tmp.dir, 'bad-saturi');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'model.safetensors'), file([16, DIM]));
+    // A config.json saved with a BOM (a Windows editor) reads as the browser reads it.
+    writeFileSync(join(dir, 'config.json'), `\uFEFF${JSON.stringify(hfConfig())}`);
+    writeFileSync(join(dir, 'saturi_head.json'), JSON.stringify(saturi));
+    const r = await runCli(['head', 'info', dir]);
+    expect(r.stderr).toMatch(/^saturi: .*saturi_head\.json: .*dropout/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(2);
+    writeFileSync(join(dir, 'saturi_head.json'), JSON.stringify({ ...saturi, head: { ...saturi.head, dropout: 0 } }));
+    expect((await runCli(['head', 'info', dir])).code).toBe(0);
   });
 
   it('rejects heads whose shapes disagree with config.json', async () => {

@@ -84,6 +84,10 @@ describe('safetensors', () => {
     await expect(readHeader(header({ a: t(0) }, 12))).rejects.toThrow(/the tensors end at byte 8 of the data, but the file holds 12 bytes after the header/);
     await expect(readHeader(header({ __metadata__: { format: 1 }, a: t(0) }, 8))).rejects.toThrow(/__metadata__ must map names to strings/);
     expect(Object.keys((await readHeader(header({ b: t(8), a: t(0) }, 16))).tensors)).toEqual(['b', 'a']);
+    // null metadata is "none" to the reference reader (an optional map), not an error.
+    const noMeta = await readHeader(header({ __metadata__: null, a: t(0) }, 8));
+    expect(Object.keys(noMeta.tensors)).toEqual(['a']);
+    expect(noMeta.metadata).toBeUndefined();
     const src = bytesSource(bytes, 'ok');
     await expect(readTensors(src, await readHeader(src), ['missing'])).rejects.toThrow(/has no tensor "missing"/);
   });

@@ -83,6 +83,12 @@ export async function importHead(model: ByteSource, configValue: unknown, opts: 
   for (const p of PARAM_NAMES) {
     if (!t[HF_NAMES[p]]) throw new HeadFormatError(model.name, `has no tensor "${HF_NAMES[p]}" (not a Wav2Vec2BertForSequenceClassification checkpoint?)`);
   }
+  // Ranks first: a 1-D projector.weight gave "inputDim must be a positive integer, got undefined".
+  for (const p of PARAM_NAMES) {
+    const shape = t[HF_NAMES[p]].shape;
+    const rank = p === 'w1' || p === 'w2' ? 2 : 1;
+    if (shape.length !== rank) throw new HeadFormatError(model.name, `tensor "${HF_NAMES[p]}" has shape [${shape.join(', ')}], expected ${rank === 2 ? 'a matrix' : 'a vector'}`);
+  }
   const [P, D] = t['projector.weight'].shape;
   const L = t['classifier.weight'].shape[0];
   let spec: HeadSpec = { type: 'hf', inputDim: D, hiddenSize: P, numLabels: L, activation: 'none', dropout: 0 };
@@ -94,7 +100,11 @@ export async function importHead(model: ByteSource, configValue: unknown, opts: 
     // Its tensors have the linear head's names and shapes: read as one, it would give wrong logits.
     throw new HeadFormatError(cfgSource, `says this is a saturi ${JSON.stringify(config.saturi_head_type)} head (saturi_head_type), whose activation and dropout are in saturi_head.json: import that file with it`);
   }
-  validateSpec(spec);
+  try {
+    validateSpec(spec);
+  } catch (e) {
+    throw new HeadFormatError(saturi ? 'saturi_head.json' : model.name, (e as Error).message);
+  }
   for (const p of PARAM_NAMES) {
     const expected = paramShape(spec, p);
     const got = t[HF_NAMES[p]].shape;

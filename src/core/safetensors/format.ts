@@ -53,6 +53,8 @@ export function parseHeaderJson(text: string, headerLength: number, source: stri
   let metadata: Record<string, string> | undefined;
   for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
     if (name === '__metadata__') {
+      // null is "no metadata" to the reference reader (an Option), so it is here too.
+      if (v === null) continue;
       if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
         throw new SafetensorsError(source, '__metadata__ must map names to strings');
       }

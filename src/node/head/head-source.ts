@@ -49,7 +49,8 @@ function readJsonFile(path: string, required: boolean): unknown {
     return undefined;
   }
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    // A BOM (a Windows editor's) is dropped, as the browser's decoder drops it.
+    return JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
   }

@@ -16,7 +16,7 @@ async function readJson(file: string, required: boolean): Promise<unknown> {
   });
   if (text === null) return undefined;
   try {
-    return JSON.parse(text);
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
   }
