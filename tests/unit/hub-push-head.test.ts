@@ -82,6 +82,16 @@ describe('model card', () => {
     expect(card).toMatch(/- type: f1\n\s+value: 0\.59\n/);
   });
 
+  it("reads the figures of a pretrained head the app stored under \"reported\"", () => {
+    const spec = { type: 'hf', inputDim: 16, hiddenSize: 8, numLabels: 6, activation: 'none', dropout: 0 } as const;
+    const files = exportHead({ spec, params: initHeadParams(spec, 1), labels: [...LABEL_NAMES] }, {
+      eval: { reported: { eval_accuracy: 0.5682, eval_f1: 0.5579 }, warnings: ['x'] },
+    });
+    const s = summarizeHead(JSON.parse(files['config.json']), JSON.parse(files['saturi_head.json']));
+    expect(s.metrics).toEqual({ accuracy: 0.5682, f1: 0.5579 });
+    expect(buildModelCard({ repo: 'a/b', summary: s })).toMatch(/- type: accuracy\n\s+value: 0\.5682\n/);
+  });
+
   it('rejects a config without id2label, naming the file', () => {
     expect(() => summarizeHead({ num_labels: 6 }, {})).toThrow('config.json: has no id2label map');
   });

@@ -37,7 +37,8 @@ export async function importPretrainedHead(onMessage: (msg: string) => void, rep
     head,
     encoder: { id: DEFAULT_MODEL_ID, revision: 'main' },
     hfConfig: imported.config,
-    metrics: { reported: { eval_accuracy: 0.5682, eval_precision: 0.5726, eval_recall: 0.5682, eval_f1: 0.5579 }, warnings },
+    // The model card's figures, flat as a trained head's (saturi_head.json "eval" and the Hub card read them so).
+    metrics: { eval_accuracy: 0.5682, eval_precision: 0.5726, eval_recall: 0.5682, eval_f1: 0.5579, import_warnings: warnings },
   });
   await makeActive(id);
   notifyChanged('heads');

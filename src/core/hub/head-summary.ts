@@ -74,7 +74,10 @@ export function summarizeHead(config: unknown, saturiHead: unknown): HeadSummary
   const training = firstOf([sh.training_config, sh.training, sh.train_config, sh.config], isObj) ?? {};
   const rawMetrics = firstOf([sh.eval_metrics, sh.best_eval, sh.metrics, sh.eval], isObj) ?? {};
   const metrics: Record<string, number> = {};
-  for (const [k, v] of Object.entries(rawMetrics)) if (isNum(v)) metrics[k.replace(/^eval_/, '')] = v;
+  // The app stored the pretrained head's model-card figures under "reported" (heads imported before
+  // it stored them flat): read from there too, or the card and export said "Not recorded".
+  const reported = isObj(rawMetrics.reported) ? rawMetrics.reported : {};
+  for (const [k, v] of [...Object.entries(reported), ...Object.entries(rawMetrics)]) if (isNum(v)) metrics[k.replace(/^eval_/, '')] = v;
   return {
     labels,
     headType: firstOf([sh.head_type, head.type, sh.type], isStr),
