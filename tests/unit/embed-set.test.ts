@@ -227,6 +227,38 @@ describe('embedding sets on disk (Node)', () => {
     }
   });
 
+  it('resumes a set whose index was cut inside a multi-byte character (a Hangul path) by a crash', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const m = manifest(2);
+      const all = rows(4).map((r, i) => ({ ...r, path: `audio/경상도/화자${i}/문장.wav` }));
+      const vec = vectors(4, 2);
+      const first = await EmbeddingSetAppender.open(dir, m);
+      first.appender.append(all.slice(0, 2), vec.subarray(0, 4));
+      first.appender.close();
+      // The crash: the next row's vector written, its index line cut one byte into 경 (EA B2 BD).
+      appendFileSync(join(dir, 'vectors.f32'), vectorsToBytes(vec.subarray(4, 6)));
+      const line = Buffer.from(JSON.stringify(all[2]) + '\n', 'utf8');
+      appendFileSync(join(dir, 'index.jsonl'), line.subarray(0, line.indexOf(Buffer.from('경', 'utf8')) + 1));
+      const second = await EmbeddingSetAppender.open(dir, m);
+      expect(second.resumed).toBe(2);
+      expect(second.repaired.join('\n')).toMatch(/incomplete line/);
+      second.appender.append(all.slice(2), vec.subarray(4));
+      second.appender.close();
+      const back = await readEmbeddingSet(dir);
+      expect(back.rows.map((r) => r.path)).toEqual(all.map((r) => r.path));
+      expect(Array.from(back.vectors)).toEqual(Array.from(vec));
+      // Bad bytes on a complete line are not a torn tail: refused, naming the file, nothing modified.
+      const index = readFileSync(join(dir, 'index.jsonl'));
+      index[index.indexOf(Buffer.from('화', 'utf8'))] = 0xff;
+      writeFileSync(join(dir, 'index.jsonl'), index);
+      await expect(EmbeddingSetAppender.open(dir, m)).rejects.toThrow(/index\.jsonl: is not valid UTF-8 \(line 1,/);
+      expect(readFileSync(join(dir, 'index.jsonl'))).toEqual(index);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('a text file that is not UTF-8 is refused naming the file and line, in Node and in the app alike', async () => {
     const { dir, cleanup } = tempDir();
     try {

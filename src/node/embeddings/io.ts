@@ -27,13 +27,33 @@ import {
   type EmbeddingSet,
 } from '../../core/encoder/embedding-set.ts';
 
-function readText(path: string): string {
+function readBytes(path: string): Uint8Array {
   try {
-    return decodeUtf8Text(readFileSync(path), path);
+    return readFileSync(path);
   } catch (e) {
-    if (e instanceof EmbeddingSetError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new EmbeddingSetError(path, code === 'ENOENT' ? 'not found (is this an embedding set folder?)' : `cannot be read: ${(e as Error).message}`);
+  }
+}
+
+function readText(path: string): string {
+  return decodeUtf8Text(readBytes(path), path);
+}
+
+/**
+ * index.jsonl as a resumed job reads it: every complete line strictly, and a last line without its
+ * newline as the torn tail of an interrupted append. Split on bytes first: a cut can fall inside a
+ * multi-byte character (a Hangul path), which decoding the whole file refused as "not valid UTF-8".
+ */
+function readIndexForResume(path: string): { text: string; cutInCharacter: boolean } {
+  if (!existsSync(path)) return { text: '', cutInCharacter: false };
+  const bytes = readBytes(path);
+  const complete = bytes.lastIndexOf(0x0a) + 1; // 0x0A never occurs inside a multi-byte sequence
+  const text = decodeUtf8Text(bytes.subarray(0, complete), path);
+  try {
+    return { text: text + new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(complete)), cutInCharacter: false };
+  } catch {
+    return { text, cutInCharacter: true };
   }
 }
 
@@ -150,8 +170,9 @@ export class EmbeddingSetAppender {
       const why = manifestIncompatibility(old, manifest);
       if (why) throw new EmbeddingSetError(dir, `already holds an embedding set that does not match this job: ${why}. Use another --out folder.`);
       current = { ...old };
-      const text = existsSync(iPath) ? readText(iPath) : '';
-      const parsed = parseIndex(text, iPath, { allowTornTail: true });
+      const index = readIndexForResume(iPath);
+      const read = parseIndex(index.text, iPath, { allowTornTail: true });
+      const parsed = index.cutInCharacter ? { ...read, tornTail: true } : read;
       rows = parsed.rows;
       const rowBytes = old.dim * 4;
       const vecBytes = existsSync(vPath) ? statSync(vPath).size : 0;
