@@ -282,6 +282,15 @@ describe('saturi embed', () => {
     }
   }, 60_000);
 
+  it('refuses a CSV that is not UTF-8 (CP949 from a Korean Windows program), naming the line and byte', async () => {
+    const korean = join(root, 'cp949.csv');
+    writeFileSync(korean, Buffer.concat([Buffer.from('name,path,dialect\na,'), Buffer.from([0xb0, 0xe6, 0xbb, 0xf3]), Buffer.from('.wav,Jeju-do\n')]));
+    const r = await runCli(['embed', '--csv', korean, '--out', join(root, 'cp949-out')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${korean}: is not UTF-8 text (line 2, byte 20); save it as UTF-8`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("one job per output folder: a second is refused while the first runs, and a killed one's lock is taken over", async () => {
     const out = join(root, 'emb-locked');
     mkdirSync(out, { recursive: true });

@@ -106,6 +106,14 @@ describe('saturi filter', () => {
     expect(r.stderr).toContain(`${broken}: not a valid CSV: Quote Not Closed`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, 'never.csv'))).toBe(false);
+    // Saved as CP949 by a Korean Windows program: refused naming the line and byte, not read as U+FFFD paths.
+    const korean = join(dir, 'cp949.csv');
+    writeFileSync(korean, Buffer.concat([Buffer.from('name,path,dialect\na,'), Buffer.from([0xb0, 0xe6, 0xbb, 0xf3]), Buffer.from('.wav,Jeju-do\n')]));
+    const k = await runCli(['filter', '--csv', korean, '--out', join(dir, 'never.csv'), '--workers', '1']);
+    expect(k.code, k.stderr).toBe(2);
+    expect(k.stderr).toContain(`${korean}: is not UTF-8 text (line 2, byte 20); save it as UTF-8`);
+    expect(k.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
   });
 
   it("reads relative paths from the CSV's folder, whatever the working folder, and rebases them for the output's", async () => {

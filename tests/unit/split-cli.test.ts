@@ -120,6 +120,13 @@ describe('saturi split', () => {
     expect(b.code, b.stderr).toBe(2);
     expect(b.stderr).toContain(`${broken}: not a valid CSV: Quote Not Closed`);
     expect(b.stderr).not.toMatch(/\n\s+at /);
+    // Saved as CP949 by a Korean Windows program: refused naming the line and byte, not read as U+FFFD paths.
+    const korean = join(dir, 'cp949.csv');
+    writeFileSync(korean, Buffer.concat([Buffer.from('name,path,dialect\na,'), Buffer.from([0xb0, 0xe6, 0xbb, 0xf3]), Buffer.from('.wav,Jeju-do\n')]));
+    const k = await runCli(['split', '--csv', korean, '--out', join(dir, 'never')]);
+    expect(k.code, k.stderr).toBe(2);
+    expect(k.stderr).toContain(`${korean}: is not UTF-8 text (line 2, byte 20); save it as UTF-8`);
+    expect(k.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('replaces train.csv and eval.csv together: both come from the same run', async () => {

@@ -5,6 +5,8 @@
 //   index.jsonl    — one JSON object per row: id, name, path, dialect, split, duration, speaker?
 // Pure code: no fs, no DOM. Node read/write/append lives in src/node/embeddings/.
 
+import { strictUtf8 } from '../io/utf8.ts';
+
 export const EMBEDDING_FORMAT = 'saturi-embeddings';
 export const EMBEDDING_FORMAT_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
@@ -396,33 +398,7 @@ export function encodeEmbeddingSetFiles(set: EmbeddingSet): Record<string, Uint8
  * replacing them: an id with U+FFFD in it would match no segment of the CSV it came from.
  */
 export function decodeUtf8Text(bytes: Uint8Array, file: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    // The first bad byte, for the message, found by halves (decoding growing prefixes is too slow on big files).
-    const decodes = (n: number, stream: boolean) => {
-      try {
-        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream });
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    let lo = 0;
-    let hi = bytes.length;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (decodes(mid, true)) lo = mid;
-      else hi = mid - 1;
-    }
-    // `lo` ends the longest prefix that decodes as a stream, which may stop inside a character cut
-    // short (the stream waits for its continuation bytes): the bad character starts where the
-    // prefix decodes whole, at most three bytes back.
-    let at = lo;
-    while (at > 0 && !decodes(at, false)) at--;
-    const line = 1 + bytes.subarray(0, at).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
-    throw new EmbeddingSetError(file, `is not valid UTF-8 (line ${line}, byte ${at})`);
-  }
+  return strictUtf8(bytes, (line, byte) => new EmbeddingSetError(file, `is not valid UTF-8 (line ${line}, byte ${byte})`));
 }
 
 /** Reads the three files (by name) back into a validated set; a missing file is named in the error. */

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { strictUtf8 } from '../../core/io/utf8.ts';
+import { notUtf8Message } from '../pipeline/csv-io.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { createManifest, type EncoderDtype, type EmbeddingIndexRow } from '../../core/encoder/embedding-set.ts';
 import { DEFAULT_CROP_SEED, DEFAULT_MAX_LENGTH_SECONDS } from '../../core/encoder/crop.ts';
@@ -78,8 +80,9 @@ export interface CsvReadResult {
 export function readSegmentCsv(csvPath: string, labels: readonly string[] = LABEL_NAMES): CsvReadResult {
   let text: string;
   try {
-    text = readFileSync(csvPath, 'utf8');
+    text = strictUtf8(readFileSync(csvPath), (line, byte) => new EmbedInputError(notUtf8Message(csvPath, line, byte)));
   } catch (e) {
+    if (e instanceof EmbedInputError) throw e;
     throw new EmbedInputError(`${csvPath}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let records: Record<string, string>[];

@@ -5,7 +5,9 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { once } from 'node:events';
+import { Transform } from 'node:stream';
 import { parse, type Options } from 'csv-parse';
+import { firstInvalidUtf8 } from '../../core/io/utf8.ts';
 import { stringify, type Stringifier } from 'csv-stringify';
 import type { CsvRecord } from '../../core/dataset/rows.ts';
 
@@ -73,13 +75,55 @@ export class CsvFileWriter<Row extends object> {
 /** `path` parsed by csv-parse. pipe() does not forward the file's errors (a missing file, a folder): they are handed to the parser, so the reader's loop throws them instead of an unhandled 'error' event ending the process. */
 function parsed(path: string, options: Options) {
   const file = createReadStream(path);
+  const checked = strictUtf8Stream(path);
   const parser = parse(options);
   file.on('error', (e) => parser.destroy(e));
-  return file.pipe(parser);
+  checked.on('error', (e) => parser.destroy(e));
+  return file.pipe(checked).pipe(parser);
 }
 
 /** A CSV that cannot be parsed (an unclosed quote, …), named with the parser's line. */
 export class CsvFileError extends Error {}
+
+/** Why a CSV whose bytes are not UTF-8 is refused, and what to do. */
+export function notUtf8Message(path: string, line: number, byte: number): string {
+  return `${path}: is not UTF-8 text (line ${line}, byte ${byte}); save it as UTF-8 (in Excel: "CSV UTF-8"): a Korean Windows program may have written it as CP949/EUC-KR, whose paths would match no file`;
+}
+
+/**
+ * Passes a file's bytes on when they are UTF-8, else fails naming the line and byte: decoded
+ * leniently, CP949 paths became U+FFFD and every row a "file not found".
+ */
+function strictUtf8Stream(path: string): Transform {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  let offset = 0;
+  const fail = (chunk: Uint8Array) => {
+    const at = firstInvalidUtf8(chunk) ?? { line: 1, byte: chunk.length };
+    return new CsvFileError(notUtf8Message(path, line + at.line - 1, offset + at.byte));
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      try {
+        decoder.decode(chunk, { stream: true });
+      } catch {
+        done(fail(chunk));
+        return;
+      }
+      for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) line++;
+      offset += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      try {
+        decoder.decode();
+        done();
+      } catch {
+        done(fail(new Uint8Array(0)));
+      }
+    },
+  });
+}
 
 /** Rows of a CSV file with a header, as objects keyed by column name. */
 export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
