@@ -263,6 +263,27 @@ describe('saturi preprocess elder', () => {
   });
 });
 
+describe('saturi preprocess: a sentence that runs past the end of its recording', () => {
+  it('is cut up to the end when it overruns by a little, and rejected (out_of_range, how far) when its label is far off', async () => {
+    const root = join(dir, 'overrun');
+    const audioDir = join(root, ELDER_DATASET_FOLDERS[0]!, 'Training', '[원천]gw_3.자유대화');
+    const labelDir = join(root, ELDER_DATASET_FOLDERS[0]!, 'Training', '[라벨]gw_3.자유대화');
+    mkdirSync(audioDir, { recursive: true });
+    mkdirSync(labelDir, { recursive: true });
+    const name = 'say_set1_collectorgw1_speakergw201_20_0';
+    const times = [['00:00:00.500', '00:00:04.000'], ['00:00:04.000', '00:00:08.600'], ['00:00:04.500', '00:05:00.000']];
+    const sentences = times.map(([startTime, endTime], i) => ({ startTime, endTime, dialect: `사투리 ${i} 했드래요`, standard: `표준어 ${i} 했어요` }));
+    writeFileSync(join(labelDir, `${name}.json`), JSON.stringify({ transcription: { sentences } }));
+    writeFileSync(join(audioDir, `${name}.wav`), makeWav({ sampleRate: 16000, seconds: 8 }));
+    const out = join(dir, 'out', 'overrun');
+    const r = await preprocess('elder', root, out, ['--max-per-speaker', '100']);
+    // 0.6 s past the end: kept, cut at the end (4 s).
+    expect(r.rows.map((row) => [row.name, Number(row.duration).toFixed(3)])).toEqual([[`${name}_0.wav`, '3.500'], [`${name}_1.wav`, '4.000']]);
+    expect(r.rejects.map((row) => [row.item, row.reason, row.detail])).toEqual([['2', 'out_of_range', 'ends at 300 s, 292.000 s past the end of the recording (8.000 s)']]);
+    expect(r.report.reasons.out_of_range).toBe(1);
+  });
+});
+
 describe('saturi preprocess elder, the per-speaker cap counts what was cut', () => {
   const root = join(dir, 'elder-cap');
   const audioDir = join(root, ELDER_DATASET_FOLDERS[0]!, 'Training', '[원천]gw_3.자유대화');

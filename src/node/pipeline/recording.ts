@@ -32,6 +32,9 @@ function errorText(e: unknown): string {
   return e instanceof AudioError ? e.reason : e instanceof Error ? e.message : String(e);
 }
 
+/** How far a sentence may run past the end of its recording and still be cut (up to the end). */
+export const MAX_END_OVERRUN_SECONDS = 1;
+
 /** Errno codes of the moment: what the system was doing (open files, I/O, a permission fixed later), not what the file is. */
 const PASSING_CODES = new Set(['EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY', 'EACCES', 'EPERM', 'ETIMEDOUT', 'ESTALE', 'ENOMEM', 'EINTR']);
 
@@ -114,6 +117,13 @@ async function cutSegments(
     }
     if (last <= first) {
       out.rejects.push({ file: wav, item, reason: 'empty_segment', detail: `[${seg.start}, ${seg.end}) s` });
+      continue;
+    }
+    // The original's slicing cut an overrun short without a word. A little (a recording stopped
+    // as the speaker finished) is kept so; far past the end, the label is not this audio's
+    // (another file's labels, times in another unit), and what is left is not that sentence.
+    if (seg.end - info.durationSeconds > MAX_END_OVERRUN_SECONDS) {
+      out.rejects.push({ file: wav, item, reason: 'out_of_range', detail: `ends at ${seg.end} s, ${(seg.end - info.durationSeconds).toFixed(3)} s past the end of the recording (${info.durationSeconds.toFixed(3)} s)` });
       continue;
     }
     if ((last - first) / info.sampleRate < opts.minSeconds) {
