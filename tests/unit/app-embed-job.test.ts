@@ -11,10 +11,10 @@ import type { FolderSource } from '../../src/browser/services/folder.ts';
 
 const DIM = 3;
 /** What the fake encoder does: the ids that fail at the encoder (a count: fails that many calls, then works). */
-const enc = vi.hoisted(() => ({ failing: new Map<string, number>(), features: new Set<string>(), calls: [] as string[][] }));
+const enc = vi.hoisted(() => ({ failing: new Map<string, number>(), features: new Set<string>(), calls: [] as string[][], samples: new Map<string, number>() }));
 
 vi.mock('../../src/browser/services/audio.ts', () => ({
-  decodeManyTo16k: async (files: { name: string }[]) => files.map(() => new Float32Array(16000).fill(0.1)),
+  decodeManyTo16k: async (files: { name: string }[]) => files.map((f) => new Float32Array(enc.samples.get(f.name) ?? 16000).fill(0.1)),
 }));
 vi.mock('../../src/browser/services/workers.ts', () => ({
   encoderWorker: () => ({
@@ -40,6 +40,7 @@ vi.mock('../../src/browser/services/app-state.ts', () => ({
 vi.mock('../../src/browser/services/web-locks.ts', () => ({ lockManager: () => undefined }));
 
 const { EmbeddingJobRunner } = await import('../../src/browser/services/embed-job.ts');
+const { MIN_SAMPLES } = await import('../../src/core/features/seamless-feature-extractor.ts');
 const { folderFromHandle } = await import('../../src/browser/services/folder.ts');
 
 /** An in-memory store holding one set and its job. */
@@ -83,6 +84,7 @@ function fakeHandle(ids: string[], gone: Set<string>, locked: Set<string>): File
 }
 
 beforeEach(() => {
+  enc.samples.clear();
   enc.failing.clear();
   enc.features.clear();
   enc.calls = [];
@@ -138,6 +140,17 @@ describe('EmbeddingJobRunner: a clip the encoder fails on alone', () => {
     await expect(runJob(s.store)).rejects.toThrow(/the encoder failed/);
     expect(s.job().rejects).toEqual([]);
     expect(s.job().status).toBe('stopped');
+  });
+});
+
+describe('EmbeddingJobRunner: short clips', () => {
+  it("keeps a clip as short as the feature recipe allows (saturi embed's limit) and rejects a shorter one with its length", async () => {
+    enc.samples.set('wav/ok.wav', MIN_SAMPLES);
+    enc.samples.set('wav/short.wav', MIN_SAMPLES - 1);
+    const s = fakeStore(items(['ok', 'short']));
+    expect((await runJob(s.store)).status).toBe('done');
+    expect(s.rows.map((r) => r.id)).toEqual(['ok']);
+    expect(s.job().rejects).toEqual([{ id: 'short', reason: `wav/short.wav: too short: 34.9 ms at 16 kHz (the feature recipe needs at least ${MIN_SAMPLES} samples)` }]);
   });
 });
 

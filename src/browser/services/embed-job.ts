@@ -2,6 +2,7 @@
 // → encoder worker → rows and vectors appended to the store batch by batch.
 // Done ids live in the store, so a reload resumes where it stopped; pausing
 // stops between batches; the storage quota is checked before every batch.
+import { MIN_SAMPLES } from '../../core/features/seamless-feature-extractor.ts';
 import { transfer } from 'comlink';
 import preprocessorConfig from '../../../configs/preprocessor_config.json' with { type: 'json' };
 import { LABEL_NAMES } from '../../core/config/labels.ts';
@@ -240,7 +241,8 @@ export class EmbeddingJobRunner {
           decoded.forEach((samples, i) => {
             const { it } = found[i];
             if (samples instanceof Error) return reject(it, samples.message);
-            if (samples.length < 16000 * 0.05) return reject(it, `${it.path}: too short (${samples.length} samples at 16 kHz)`);
+            // The recipe's own minimum, as saturi embed applies it: the same clip is kept or rejected by both.
+            if (samples.length < MIN_SAMPLES) return reject(it, `${it.path}: too short: ${((samples.length / 16000) * 1000).toFixed(1)} ms at 16 kHz (the feature recipe needs at least ${MIN_SAMPLES} samples)`);
             durations.set(it.id, samples.length / 16000);
             segments.push({ id: it.id, name: it.path, samples });
           });
