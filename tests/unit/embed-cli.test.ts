@@ -20,6 +20,7 @@ import { parseShard, runEmbedJob, shardOf, splitFromCsvName } from '../../src/no
 import type { SessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
 import type { LoadProgress } from '../../src/core/encoder/worker-api.ts';
 import { runCli } from '../helpers/cli.ts';
+import { legacyModelFolderFingerprint } from '../../src/node/encoder/folder-fingerprint.ts';
 import { tempDir } from '../helpers/paths.ts';
 
 const tmp = tempDir('saturi-embed-');
@@ -156,11 +157,35 @@ describe('saturi embed', () => {
       const j = full.rows.findIndex((r) => r.id === row.id);
       expect(Array.from(got.vectors.subarray(i * dim, (i + 1) * dim))).toEqual(Array.from(full.vectors.subarray(j * dim, (j + 1) * dim)));
     });
-    // Each shard holds exactly the ids hashing to it.
+    // Each shard holds exactly the ids hashing to it, and says which shard it is.
     for (let k = 0; k < 3; k++) {
       const s = await readEmbeddingSet(shards[k]!);
       for (const r of s.rows) expect(shardOf(r.id, 3)).toBe(k);
+      expect(s.manifest.shard).toEqual({ count: 3, indexes: [k] });
     }
+    expect((await readEmbeddingSet(shared)).manifest.shard).toEqual({ count: 3, indexes: [0, 1, 2] });
+    expect(got.manifest.shard).toBeUndefined();
+    // A shard left out, one given twice, or one of another split: refused, nothing written.
+    const partial = join(root, 'emb-merged-partial');
+    const lacking = await runCli(['embed', 'merge', shards[0]!, shards[2]!, '--out', partial]);
+    expect(lacking.code).toBe(2);
+    expect(lacking.stderr).toContain('shard 1/3 missing: the merged set would lack their rows (pass --allow-partial to merge what is there)');
+    expect(existsSync(join(partial, 'manifest.json'))).toBe(false);
+    const twice = await runCli(['embed', 'merge', shards[0]!, shared, '--out', partial]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain(`${shared}: holds shard 0/3, as ${shards[0]} does: each shard once`);
+    const encoder2 = await loadEncoder(DEFAULT_TINY_MODEL_DIR, 'fp32');
+    const other = join(root, 'emb-shard-other');
+    await runEmbedJob({ csv: csv(), out: other, dtype: 'fp32', split: 'train', maxLengthSeconds: 2, shard: parseShard('1/2'), encoder: encoder2, sessions: 1 });
+    const mixed = await runCli(['embed', 'merge', shards[0]!, other, '--out', partial]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain(`${other}: holds shard 1/2, ${shards[0]} shard 0/3: shards of different splits do not make one set`);
+    // ... and appending another split's shard to a folder is refused before any work.
+    await expect(runEmbedJob({ csv: csv(), out: shards[0]!, dtype: 'fp32', split: 'train', maxLengthSeconds: 2, shard: parseShard('0/2'), encoder: encoder2, sessions: 1 })).rejects.toThrow(/holds shards of a k\/3 split, this job is shard 0\/2/);
+    await encoder2.dispose();
+    const allowed = await runCli(['embed', 'merge', shards[0]!, shards[2]!, '--out', partial, '--allow-partial']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect((await readEmbeddingSet(partial)).rows.every((r) => shardOf(r.id, 3) !== 1)).toBe(true);
   }, 120_000);
 
   it('a job stopped half-way resumes: rerun embeds only what is missing', async () => {
@@ -209,6 +234,19 @@ describe('saturi embed', () => {
     const withLate = await readEmbeddingSet(out);
     expect(withLate.rows.map((r) => r.id)).toEqual([...full.rows.map((r) => r.id), 'audio/late.wav']);
     expect(byId(withLate, 'audio/g0.wav').dialect).toBe('Jeju-do');
+
+    // A set started when a local folder's identity covered every onnx/ file (any dtype) resumes
+    // with the same folder and keeps that identity; another folder's is still refused.
+    const manifestPath = join(out, 'manifest.json');
+    const recorded = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    const legacy = `local-${legacyModelFolderFingerprint(DEFAULT_TINY_MODEL_DIR)}`;
+    expect(recorded.encoder.revision).not.toBe(legacy);
+    writeFileSync(manifestPath, JSON.stringify({ ...recorded, encoder: { ...recorded.encoder, revision: legacy } }));
+    const resumed = await runEmbedJob({ csv: fixed, out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, sessions: 1 });
+    expect([resumed.embedded, resumed.skipped]).toEqual([0, GOOD + 1]);
+    expect(JSON.parse(readFileSync(manifestPath, 'utf8')).encoder.revision).toBe(legacy);
+    writeFileSync(manifestPath, JSON.stringify({ ...recorded, encoder: { ...recorded.encoder, revision: 'local-0123456789abcdef' } }));
+    await expect(runEmbedJob({ csv: fixed, out, dtype: 'fp32', split: 'eval', maxLengthSeconds: 2, encoder, sessions: 1 })).rejects.toThrow(/encoder differs/);
     await encoder.dispose();
   }, 60_000);
 

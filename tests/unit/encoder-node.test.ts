@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { modelFolderFingerprint } from '../../src/node/encoder/folder-fingerprint.ts';
 import { tempDir } from '../helpers/paths.ts';
@@ -9,6 +9,7 @@ import { makeTinyModel, DEFAULT_TINY_MODEL_DIR } from '../../src/node/encoder/ti
 import { TINY_CONFIG } from '../../src/core/onnx/tiny-conformer.ts';
 import { embedSegments, type EncoderSession } from '../../src/core/encoder/pipeline.ts';
 import type { EmbedSegment } from '../../src/core/encoder/worker-api.ts';
+import type { EncoderDtype } from '../../src/core/encoder/embedding-set.ts';
 
 const SR = 16000;
 
@@ -57,8 +58,8 @@ describe('Node encoder on the tiny model', () => {
       const data = join(copy, 'onnx', 'model.onnx_data');
       const big = Buffer.concat([readFileSync(data), Buffer.alloc(3 * 2 ** 20, 1)]);
       writeFileSync(data, big);
-      const identity = (dir: string) => {
-        const i = modelFolderFingerprint(dir);
+      const identity = (dir: string, dtype: EncoderDtype = 'fp32') => {
+        const i = modelFolderFingerprint(dir, dtype);
         return `${basename(dir)}@${i}`;
       };
       const moved = join(tmp.dir, 'b', 'tiny-w2v-bert');
@@ -68,6 +69,17 @@ describe('Node encoder on the tiny model', () => {
       for (let i = 0; i < big.length; i += 4096) big[i] ^= 0xff;
       writeFileSync(join(moved, 'onnx', 'model.onnx_data'), big);
       expect(identity(moved)).not.toBe(identity(copy));
+      // A folder with one dtype's files is that dtype's same encoder; another dtype added to a
+      // folder changes none of the identities its sets recorded.
+      const q8Only = join(tmp.dir, 'c', 'tiny-w2v-bert');
+      mkdirSync(join(q8Only, 'onnx'), { recursive: true });
+      for (const f of ['config.json', 'preprocessor_config.json', 'onnx/model_quantized.onnx']) cpSync(join(copy, f), join(q8Only, f));
+      expect(identity(q8Only, 'q8')).toBe(identity(copy, 'q8'));
+      expect(identity(copy, 'q8')).not.toBe(identity(copy, 'fp32'));
+      const fp32Before = identity(copy);
+      writeFileSync(join(copy, 'onnx', 'model_int8.onnx'), 'another dtype');
+      rmSync(join(copy, 'onnx', 'model_fp16.onnx'));
+      expect(identity(copy)).toBe(fp32Before);
       // Loaded through another spelling of the same folder: the same identity as the first load.
       const again = await loadEncoder(`${DEFAULT_TINY_MODEL_DIR}/./`, 'fp32');
       try {

@@ -45,6 +45,11 @@ export interface EmbeddingManifest {
   created: string;
   /** How clips longer than max_length_seconds were cut: 'random' (seeded, training) or 'first' (eval / inference). */
   crop?: { mode: 'random' | 'first'; seed?: number };
+  /**
+   * The parts of one CSV's rows this set holds (saturi embed --shard k/N; several when shards ran
+   * into one folder in turn): merge checks that the sets it joins hold every part once.
+   */
+  shard?: { count: number; indexes: number[] };
 }
 
 export interface EmbeddingIndexRow {
@@ -78,7 +83,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
-const MANIFEST_KEYS = new Set(['format', 'version', 'encoder', 'dtype', 'dim', 'pooling', 'feature_config', 'max_length_seconds', 'labels', 'count', 'created', 'crop']);
+const MANIFEST_KEYS = new Set(['format', 'version', 'encoder', 'dtype', 'dim', 'pooling', 'feature_config', 'max_length_seconds', 'labels', 'count', 'created', 'crop', 'shard']);
 const FEATURE_NUMBER_KEYS = ['feature_size', 'num_mel_bins', 'sampling_rate', 'stride', 'padding_value'] as const;
 
 /** Validates a parsed manifest.json; every error names the source and the bad key. */
@@ -113,6 +118,14 @@ export function validateManifest(value: unknown, source = MANIFEST_FILE): Embedd
   if (new Set(m.labels as string[]).size !== (m.labels as string[]).length) bad('labels', 'has a duplicate name');
   if (typeof m.count !== 'number' || !Number.isInteger(m.count) || m.count < 0) bad('count', `must be an integer >= 0, got ${JSON.stringify(m.count)}`);
   if (typeof m.created !== 'string' || Number.isNaN(Date.parse(m.created))) bad('created', `must be an ISO date string, got ${JSON.stringify(m.created)}`);
+  if (m.shard !== undefined) {
+    const sh = m.shard as Record<string, unknown>;
+    const n = sh?.count as number;
+    const ok =
+      isObject(m.shard) && isPositiveInt(n) && Array.isArray(sh.indexes) && sh.indexes.length > 0 &&
+      sh.indexes.every((k, i, all) => Number.isInteger(k) && k >= 0 && k < n && (i === 0 || k > all[i - 1]));
+    if (!ok) bad('shard', `must be {count, indexes} with indexes increasing from 0 … count−1, got ${JSON.stringify(m.shard)}`);
+  }
   if (m.crop !== undefined) {
     if (!isObject(m.crop) || (m.crop.mode !== 'random' && m.crop.mode !== 'first')) bad('crop', 'must be {mode: "random"|"first", seed?}');
     const seed = (m.crop as Record<string, unknown>).seed;
@@ -283,10 +296,11 @@ export function validateEmbeddingSet(set: EmbeddingSet, source = 'embedding set'
  * inputs it never saw.
  */
 export function embeddingsIncompatibility(a: EmbeddingManifest, b: EmbeddingManifest): string | null {
+  // dtype first: a local folder's revision covers the dtype's own weights, so it differs too.
+  if (a.dtype !== b.dtype) return `dtype differs (${a.dtype} vs ${b.dtype})`;
   if (a.encoder.id !== b.encoder.id || a.encoder.revision !== b.encoder.revision) {
     return `encoder differs (${a.encoder.id}@${a.encoder.revision} vs ${b.encoder.id}@${b.encoder.revision})`;
   }
-  if (a.dtype !== b.dtype) return `dtype differs (${a.dtype} vs ${b.dtype})`;
   if (a.dim !== b.dim) return `dim differs (${a.dim} vs ${b.dim})`;
   if (a.pooling !== b.pooling) return `pooling differs (${a.pooling} vs ${b.pooling})`;
   for (const k of FEATURE_NUMBER_KEYS) {
@@ -341,7 +355,7 @@ export function manifestIncompatibility(a: EmbeddingManifest, b: EmbeddingManife
  * An id present in several sets is kept once (first occurrence) when its vectors are equal,
  * otherwise it is an error: the same segment must not carry two embeddings.
  */
-export function mergeEmbeddingSets(sets: readonly EmbeddingSet[], names: readonly string[] = sets.map((_, i) => `set ${i + 1}`)): EmbeddingSet {
+export function mergeEmbeddingSets(sets: readonly EmbeddingSet[], names: readonly string[] = sets.map((_, i) => `set ${i + 1}`), opts: { allowPartial?: boolean } = {}): EmbeddingSet {
   if (sets.length === 0) throw new EmbeddingSetError('merge', 'needs at least one embedding set');
   const first = sets[0]!.manifest;
   const dim = first.dim;
@@ -349,6 +363,7 @@ export function mergeEmbeddingSets(sets: readonly EmbeddingSet[], names: readonl
     const why = manifestIncompatibility(first, s.manifest);
     if (why) throw new EmbeddingSetError(names[i]!, `cannot be merged with ${names[0]}: ${why}`);
   });
+  checkShards(sets.map((s) => s.manifest), names, opts.allowPartial ?? false);
   const where = new Map<string, [number, number]>();
   const keep: [number, number][] = [];
   sets.forEach((s, si) => {
@@ -379,7 +394,34 @@ export function mergeEmbeddingSets(sets: readonly EmbeddingSet[], names: readonl
     rows[i] = s.rows[ri]!;
   });
   const created = sets.map((s) => s.manifest.created).sort()[0]!;
-  return { manifest: { ...first, count: rows.length, created }, vectors, rows };
+  const { shard: _, ...whole } = first;
+  return { manifest: { ...whole, count: rows.length, created }, vectors, rows };
+}
+
+/**
+ * Shards of one job merge whole: all of one --shard k/N split, each part once. A part left out
+ * (a machine whose job failed) or one of another split made a set that looked complete.
+ */
+function checkShards(manifests: readonly EmbeddingManifest[], names: readonly string[], allowPartial: boolean): void {
+  const sharded = manifests.map((m, i) => ({ shard: m.shard, name: names[i]! })).filter((x) => x.shard);
+  if (sharded.length === 0) return;
+  const part = (sh: NonNullable<EmbeddingManifest['shard']>) => `shard${sh.indexes.length > 1 ? 's' : ''} ${sh.indexes.map((k) => `${k}/${sh.count}`).join(', ')}`;
+  const whole = manifests.findIndex((m) => !m.shard);
+  if (whole >= 0) throw new EmbeddingSetError(names[whole]!, `is a whole set, ${sharded[0]!.name} holds ${part(sharded[0]!.shard!)}: merge the shards of one job on their own`);
+  const count = sharded[0]!.shard!.count;
+  const seen = new Map<number, string>();
+  for (const { shard, name } of sharded) {
+    if (shard!.count !== count) throw new EmbeddingSetError(name, `holds ${part(shard!)}, ${sharded[0]!.name} ${part(sharded[0]!.shard!)}: shards of different splits do not make one set`);
+    for (const k of shard!.indexes) {
+      const twice = seen.get(k);
+      if (twice !== undefined) throw new EmbeddingSetError(name, `holds shard ${k}/${count}, as ${twice} does: each shard once`);
+      seen.set(k, name);
+    }
+  }
+  const missing = Array.from({ length: count }, (_, k) => k).filter((k) => !seen.has(k));
+  if (missing.length && !allowPartial) {
+    throw new EmbeddingSetError('merge', `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing: the merged set would lack their rows (pass --allow-partial to merge what is there)`);
+  }
 }
 
 /** The three files of a set as bytes (for a zip download in the browser or a folder in Node). */
@@ -430,5 +472,6 @@ export function createManifest(init: Omit<EmbeddingManifest, 'format' | 'version
     created: init.created ?? new Date().toISOString(),
   };
   if (init.crop) m.crop = init.crop;
+  if (init.shard) m.shard = { count: init.shard.count, indexes: [...init.shard.indexes] };
   return validateManifest(m);
 }

@@ -4,12 +4,13 @@
 // its reason to rejects.jsonl and the job goes on).
 import { readFileSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { strictUtf8 } from '../../core/io/utf8.ts';
 import { notUtf8Message } from '../pipeline/csv-io.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
-import { createManifest, type EncoderDtype, type EmbeddingIndexRow } from '../../core/encoder/embedding-set.ts';
+import { createManifest, MANIFEST_FILE, type EncoderDtype, type EmbeddingIndexRow, type EmbeddingManifest } from '../../core/encoder/embedding-set.ts';
+import { legacyModelFolderFingerprint } from '../encoder/folder-fingerprint.ts';
 import { DEFAULT_CROP_SEED, DEFAULT_MAX_LENGTH_SECONDS } from '../../core/encoder/crop.ts';
 import { DEFAULT_BATCH_SIZE } from '../../core/encoder/pipeline.ts';
 import type { EmbedOptions, LoadProgress, ModelSource } from '../../core/encoder/worker-api.ts';
@@ -68,6 +69,22 @@ export interface EmbedJobRow {
   file: string;
   dialect: string;
   speaker?: string;
+}
+
+/**
+ * The revision a set in `out` recorded for this local model folder when the folder's digest still
+ * covered every onnx/ file (before it was scoped to the dtype): that set resumes with the same
+ * folder instead of being refused as another encoder. Null when there is no such set.
+ */
+function legacyFolderRevision(out: string, manifest: EmbeddingManifest, folder: string): string | null {
+  try {
+    const old = JSON.parse(readFileSync(join(out, MANIFEST_FILE), 'utf8')) as { encoder?: { id?: unknown; revision?: unknown } };
+    const revision = old.encoder?.revision;
+    if (old.encoder?.id !== manifest.encoder.id || revision === manifest.encoder.revision) return null;
+    return revision === `local-${legacyModelFolderFingerprint(folder)}` ? revision : null;
+  } catch {
+    return null; // no set there yet, or one the appender will name the problem of
+  }
 }
 
 export interface CsvReadResult {
@@ -255,7 +272,12 @@ async function embedLocked(opts: EmbedJobOptions): Promise<EmbedJobSummary> {
       max_length_seconds: maxLengthSeconds,
       labels: [...LABEL_NAMES],
       crop: opts.split === 'train' ? { mode: 'random', seed } : { mode: 'first' },
+      ...(opts.shard ? { shard: { count: opts.shard.count, indexes: [opts.shard.index] } } : {}),
     });
+    if (typeof facts.reload.model === 'string') {
+      const recorded = legacyFolderRevision(opts.out, manifest, facts.reload.model);
+      if (recorded) manifest.encoder.revision = recorded;
+    }
     const { appender, resumed, repaired } = await EmbeddingSetAppender.open(opts.out, manifest);
     try {
       const todo = rows.filter((r) => !appender.has(r.id));

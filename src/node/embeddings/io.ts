@@ -120,6 +120,20 @@ export async function writeEmbeddingSet(dir: string, manifest: EmbeddingManifest
   writeFileAtomicSync(join(dir, MANIFEST_FILE), serializeManifest(m), { fsync: true });
 }
 
+/**
+ * The shards a set holds once this job's rows join it: shards of one k/N split run into one folder
+ * in turn add up; the whole CSV makes it whole; another split's shard is refused (the set could
+ * then never be told complete).
+ */
+function joinedShards(dir: string, old: EmbeddingManifest, job: EmbeddingManifest): { shard?: EmbeddingManifest['shard'] } {
+  if (!old.shard) return {}; // whole (or from before shards were recorded): stays so
+  if (!job.shard) return { shard: undefined };
+  if (job.shard.count !== old.shard.count) {
+    throw new EmbeddingSetError(dir, `holds shards of a k/${old.shard.count} split, this job is shard ${job.shard.indexes[0]}/${job.shard.count}: use another --out folder`);
+  }
+  return { shard: { count: old.shard.count, indexes: [...new Set([...old.shard.indexes, ...job.shard.indexes])].sort((a, b) => a - b) } };
+}
+
 export interface AppenderOpenResult {
   appender: EmbeddingSetAppender;
   /** Rows found from an earlier run (after repair). */
@@ -164,12 +178,15 @@ export class EmbeddingSetAppender {
     const iPath = join(dir, INDEX_FILE);
     const repaired: string[] = [];
     let current = { ...manifest, count: 0 };
+    let shardChanged = false;
     let rows: EmbeddingIndexRow[] = [];
     if (existsSync(mPath)) {
       const old = parseManifest(readText(mPath), mPath);
       const why = manifestIncompatibility(old, manifest);
       if (why) throw new EmbeddingSetError(dir, `already holds an embedding set that does not match this job: ${why}. Use another --out folder.`);
-      current = { ...old };
+      current = { ...old, ...joinedShards(dir, old, manifest) };
+      if (!current.shard) delete current.shard;
+      shardChanged = JSON.stringify(old.shard) !== JSON.stringify(current.shard);
       const index = readIndexForResume(iPath);
       const read = parseIndex(index.text, iPath, { allowTornTail: true });
       const parsed = index.cutInCharacter ? { ...read, tornTail: true } : read;
@@ -207,6 +224,8 @@ export class EmbeddingSetAppender {
       }
       current.count = rows.length;
       if (old.count !== rows.length) repaired.push(`${MANIFEST_FILE} count ${old.count} → ${rows.length}`);
+      // Recorded now: a shard whose rows were all embedded before (or all rejected) appends nothing.
+      if (shardChanged) writeFileAtomicSync(mPath, serializeManifest(current), { fsync: true });
     }
     const vecFd = openSync(vPath, 'a');
     const idxFd = openSync(iPath, 'a');
@@ -345,7 +364,7 @@ export function writeRejects(dir: string, rows: readonly RejectRow[]): void {
 }
 
 /** Merges shard folders into one set at `out` (see mergeEmbeddingSets for the rules). */
-export async function mergeEmbeddingSetDirs(dirs: readonly string[], out: string): Promise<EmbeddingSet> {
+export async function mergeEmbeddingSetDirs(dirs: readonly string[], out: string, opts: { allowPartial?: boolean } = {}): Promise<EmbeddingSet> {
   // Replacing a set (perhaps one of the inputs, or days of embedding) is never what a merge means.
   const refuseExisting = () => {
     if (existsSync(join(out, MANIFEST_FILE))) throw new EmbeddingSetError(out, 'already holds an embedding set; merge into a new folder (or remove this one first)');
@@ -359,7 +378,7 @@ export async function mergeEmbeddingSetDirs(dirs: readonly string[], out: string
   }
   const sets: EmbeddingSet[] = [];
   for (const d of dirs) sets.push(await readEmbeddingSet(d));
-  const merged = mergeEmbeddingSets(sets, dirs);
+  const merged = mergeEmbeddingSets(sets, dirs, opts);
   // The output's lock keeps an embed job (or a second merge) from writing there meanwhile.
   const lock = lockFolder(out, 'saturi embed merge');
   try {

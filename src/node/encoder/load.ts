@@ -119,7 +119,7 @@ export async function loadEncoder(model: ModelSource | undefined, dtype: Encoder
     // typed: shards from several machines merge, a folder with other weights does not.
     info:
       source.kind === 'path'
-        ? { backend: 'cpu', dtype, dim, modelId: basename(source.id), revision: `local-${modelFolderFingerprint(source.id)}`, notes: [] }
+        ? { backend: 'cpu', dtype, dim, modelId: basename(source.id), revision: `local-${modelFolderFingerprint(source.id, dtype)}`, notes: [] }
         : { backend: 'cpu', dtype, dim, modelId: typeof model === 'string' ? model : (model?.id ?? source.id), revision: source.revision, notes: [] },
     reload: { model: source.kind === 'hub' ? { id: source.id, revision: source.revision } : source.id, dtype, cacheDir },
     memoryBytes,

@@ -19,6 +19,7 @@ interface EmbedFlags {
   sessions: string;
   cacheDir?: string;
   progress: boolean;
+  allowPartial?: boolean;
 }
 
 const DTYPES = ['fp32', 'fp16', 'q8'];
@@ -82,12 +83,13 @@ export function register(program: Command): void {
     .option('--sessions <n|auto>', 'encoder sessions side by side, each with its own copy of the model; auto: one per core while the copies fit in half the free memory', 'auto')
     .option('--cache-dir <dir>', 'model download cache (default $SATURI_MODEL_CACHE or ~/.cache/saturi/models)')
     .option('--no-progress', 'no progress bar')
+    .option('--allow-partial', 'embed merge: join the shards that are there when some of a --shard k/N split are missing')
     .action(async (args: string[], flags: EmbedFlags) => {
       if (args.length > 0) {
         if (args[0] !== 'merge') throw new UserError(`unexpected argument "${args[0]}" (did you mean "saturi embed merge <dirs...> --out <dir>"?)`);
         if (!flags.out) throw new UserError('embed merge needs --out <dir>');
         if (args.length < 2) throw new UserError('embed merge needs at least one embedding set folder');
-        await merge(args.slice(1), flags.out);
+        await merge(args.slice(1), flags.out, !!flags.allowPartial);
         return;
       }
       if (!flags.csv) throw new UserError('embed needs --csv <file> (or use "saturi embed merge")');
@@ -171,12 +173,12 @@ export function register(program: Command): void {
     });
 }
 
-async function merge(dirs: string[], out: string): Promise<void> {
+async function merge(dirs: string[], out: string, allowPartial: boolean): Promise<void> {
   const { mergeEmbeddingSetDirs } = await import('../../embeddings/io.ts');
   const { EmbeddingSetError } = await import('../../../core/encoder/embedding-set.ts');
   const { FolderLockedError } = await import('../../io/folder-lock.ts');
   try {
-    const merged = await mergeEmbeddingSetDirs(dirs, out);
+    const merged = await mergeEmbeddingSetDirs(dirs, out, { allowPartial });
     process.stdout.write(`merged ${dirs.length} sets into ${out}: ${merged.manifest.count} vectors, dim ${merged.manifest.dim}\n`);
   } catch (e) {
     if (e instanceof EmbeddingSetError || e instanceof FolderLockedError) throw new UserError(e.message);
