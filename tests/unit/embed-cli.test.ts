@@ -19,6 +19,7 @@ import { readWavFile } from '../../src/node/io/file-source.ts';
 import { parseShard, runEmbedJob, shardOf, splitFromCsvName } from '../../src/node/embeddings/embed-job.ts';
 import type { SessionLayout } from '../../src/node/embeddings/session-pool-embedder.ts';
 import type { LoadProgress } from '../../src/core/encoder/worker-api.ts';
+import { expectCp949CsvRefused } from '../helpers/cp949-csv.ts';
 import { runCli } from '../helpers/cli.ts';
 import { legacyModelFolderFingerprint } from '../../src/node/encoder/folder-fingerprint.ts';
 import { tempDir } from '../helpers/paths.ts';
@@ -321,12 +322,7 @@ describe('saturi embed', () => {
   }, 60_000);
 
   it('refuses a CSV that is not UTF-8 (CP949 from a Korean Windows program), naming the line and byte', async () => {
-    const korean = join(root, 'cp949.csv');
-    writeFileSync(korean, Buffer.concat([Buffer.from('name,path,dialect\na,'), Buffer.from([0xb0, 0xe6, 0xbb, 0xf3]), Buffer.from('.wav,Jeju-do\n')]));
-    const r = await runCli(['embed', '--csv', korean, '--out', join(root, 'cp949-out')]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`${korean}: is not UTF-8 text (line 2, byte 20); save it as UTF-8`);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    await expectCp949CsvRefused(root, (csv) => ['embed', '--csv', csv, '--out', join(root, 'cp949-out')]);
   });
 
   it("one job per output folder: a second is refused while the first runs, and a killed one's lock is taken over", async () => {

@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { makeWav } from '../helpers/aihub-corpus.ts';
+import { expectCp949CsvRefused } from '../helpers/cp949-csv.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/paths.ts';
 
@@ -107,12 +108,7 @@ describe('saturi filter', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, 'never.csv'))).toBe(false);
     // Saved as CP949 by a Korean Windows program: refused naming the line and byte, not read as U+FFFD paths.
-    const korean = join(dir, 'cp949.csv');
-    writeFileSync(korean, Buffer.concat([Buffer.from('name,path,dialect\na,'), Buffer.from([0xb0, 0xe6, 0xbb, 0xf3]), Buffer.from('.wav,Jeju-do\n')]));
-    const k = await runCli(['filter', '--csv', korean, '--out', join(dir, 'never.csv'), '--workers', '1']);
-    expect(k.code, k.stderr).toBe(2);
-    expect(k.stderr).toContain(`${korean}: is not UTF-8 text (line 2, byte 20); save it as UTF-8`);
-    expect(k.stderr).not.toMatch(/\n\s+at /);
+    await expectCp949CsvRefused(dir, (csv) => ['filter', '--csv', csv, '--out', join(dir, 'never.csv'), '--workers', '1']);
     expect(existsSync(join(dir, 'never.csv'))).toBe(false);
   });
 

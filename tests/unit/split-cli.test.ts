@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { expectCp949CsvRefused } from '../helpers/cp949-csv.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { runSplit } from '../../src/node/pipeline/split.ts';
@@ -121,12 +122,7 @@ describe('saturi split', () => {
     expect(b.stderr).toContain(`${broken}: not a valid CSV: Quote Not Closed`);
     expect(b.stderr).not.toMatch(/\n\s+at /);
     // Saved as CP949 by a Korean Windows program: refused naming the line and byte, not read as U+FFFD paths.
-    const korean = join(dir, 'cp949.csv');
-    writeFileSync(korean, Buffer.concat([Buffer.from('name,path,dialect\na,'), Buffer.from([0xb0, 0xe6, 0xbb, 0xf3]), Buffer.from('.wav,Jeju-do\n')]));
-    const k = await runCli(['split', '--csv', korean, '--out', join(dir, 'never')]);
-    expect(k.code, k.stderr).toBe(2);
-    expect(k.stderr).toContain(`${korean}: is not UTF-8 text (line 2, byte 20); save it as UTF-8`);
-    expect(k.stderr).not.toMatch(/\n\s+at /);
+    await expectCp949CsvRefused(dir, (csv) => ['split', '--csv', csv, '--out', join(dir, 'never')]);
   });
 
   it('replaces train.csv and eval.csv together: both come from the same run', async () => {
