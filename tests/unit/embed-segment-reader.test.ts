@@ -119,6 +119,24 @@ describe('SegmentReader', () => {
     }
   });
 
+  it('a file past the reused regions\' limits is read on its own and keeps nothing reserved after its chunk', () => {
+    // Limits scaled down: 64 KiB of file bytes, 64 Ki samples. A 44.1 kHz file of 10 s (882 KB,
+    // read whole to resample) used to size the regions for every later chunk.
+    const long = wav('long-44k', noise(441000, 9), 44100);
+    const reader = new SegmentReader({ maxFileBytes: 64 * 1024, maxSamples: 64 * 1024 });
+    const limit = 64 * 1024 + 4 * (64 * 1024 + PCM16_BLOCK);
+    reader.startChunk();
+    same(reader.read(rows.a!), reference(rows.a!));
+    reader.startChunk();
+    same(reader.read(long), reference(long));
+    for (let chunk = 0; chunk < 2; chunk++) {
+      reader.startChunk();
+      expect(reader.reservedBytes).toBeLessThanOrEqual(limit);
+      same(reader.read(rows.b!), reference(rows.b!));
+      same(reader.read(rows.rate!), reference(rows.rate!));
+    }
+  });
+
   it('reads a chunk: its readable segments with their lengths, the rest with the reason, and the plan', () => {
     const reader = new SegmentReader();
     const missing = { id: 'missing', file: join(tmp.dir, 'missing.wav'), path: 'missing.wav' };

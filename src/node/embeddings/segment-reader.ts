@@ -25,6 +25,14 @@ export const SEGMENT_SAMPLE_RATE = 16000;
  * format) decode there with no copy; other formats decode in JS.
  */
 export class SegmentReader {
+  /**
+   * The most the reused regions grow to: a file or chunk past them is read into buffers of its
+   * own, let go after its chunk. One hour-long 44.1 kHz file used to keep ~4× its size reserved
+   * in every worker for the rest of the job, and a bigger one made the next chunk's reserve fail
+   * past WebAssembly's 4 GiB, ending the job instead of rejecting a row.
+   */
+  private readonly maxFileBytes: number;
+  private readonly maxSamples: number;
   private readonly pcm = WasmPcm16.create();
   private fileRegion = new Uint8Array(0);
   private spare = new Uint8Array(0);
@@ -35,11 +43,22 @@ export class SegmentReader {
   private needed = 0;
   private fileNeeded = 0;
 
+  constructor(opts: { maxFileBytes?: number; maxSamples?: number } = {}) {
+    this.maxFileBytes = opts.maxFileBytes ?? 64 * 2 ** 20; // ~35 min of 16 kHz 16-bit mono
+    this.maxSamples = opts.maxSamples ?? 32 * 2 ** 20; // 128 MiB of samples
+  }
+
+  /** Bytes the reused regions and the spare file buffer hold now. */
+  get reservedBytes(): number {
+    return this.fileRegion.length + this.arena.byteLength + this.spare.length;
+  }
+
   /** Starts a chunk: samples returned for the previous chunk may be overwritten from now on. */
   startChunk(): void {
-    const samples = grown(this.capacity, this.needed);
+    const samples = Math.max(this.capacity, Math.min(grown(this.capacity, this.needed), this.maxSamples));
+    if (this.spare.length > this.maxFileBytes) this.spare = new Uint8Array(0);
     if (this.pcm) {
-      const fileBytes = Math.ceil(grown(this.fileRegion.length, this.fileNeeded) / 16) * 16;
+      const fileBytes = Math.max(this.fileRegion.length, Math.ceil(Math.min(grown(this.fileRegion.length, this.fileNeeded), this.maxFileBytes) / 16) * 16);
       if (this.fileRegion.buffer !== this.pcm.memory.buffer || fileBytes !== this.fileRegion.length || samples !== this.capacity) {
         this.pcm.reserve(fileBytes + 4 * (samples + PCM16_BLOCK));
         this.fileRegion = new Uint8Array(this.pcm.memory.buffer, 0, fileBytes);
