@@ -50,6 +50,9 @@ export interface FailureRule {
   skip?: number;
 }
 
+/** The credentials a real storage upload URL carries in its query string (presigned S3): never to be shown. */
+export const SIGNED_QUERY = 'X-Amz-Credential=MOCKCREDENTIAL&X-Amz-Signature=mocksignature0123';
+
 /** Files the real Hub's default .gitattributes stores in LFS. */
 const LFS_EXT = /\.(safetensors|bin|onnx|pt|wav|flac|mp3|ogg|m4a|parquet|arrow|zip|tar|gz)$/i;
 
@@ -181,6 +184,18 @@ export async function startMockHub(opts: { token?: string } = {}): Promise<MockH
       return 200;
     }
 
+    // Repo info (huggingface_hub's repo_info, @huggingface/hub's repoExists).
+    m = /^\/api\/(models|datasets)\/([^/]+\/[^/]+)$/.exec(path);
+    if (m && method === 'GET') {
+      const repo = repos.get(key(m[1] === 'datasets' ? 'dataset' : 'model', m[2]!));
+      if (!repo) {
+        json(res, 404, { error: 'Repository not found' });
+        return 404;
+      }
+      json(res, 200, { id: repo.id, private: repo.private });
+      return 200;
+    }
+
     m = /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/settings$/.exec(path);
     if (m && method === 'PUT') {
       const repo = repos.get(key(m[1] === 'datasets' ? 'dataset' : 'model', m[2]!));
@@ -204,7 +219,7 @@ export async function startMockHub(opts: { token?: string } = {}): Promise<MockH
         transfer: 'basic',
         objects: p.objects.map((o) =>
           // Objects already stored need no upload (no actions), as on the real Hub.
-          lfs.has(o.oid) ? { oid: o.oid, size: o.size } : { oid: o.oid, size: o.size, actions: { upload: { href: `${base}/lfs-upload/${o.oid}`, expires_in: 3600 } } },
+          lfs.has(o.oid) ? { oid: o.oid, size: o.size } : { oid: o.oid, size: o.size, actions: { upload: { href: `${base}/lfs-upload/${o.oid}?${SIGNED_QUERY}`, expires_in: 3600 } } },
         ),
       });
       return 200;

@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/paths.ts';
-import { makeHeadFixture, startMockHub, type MockHub } from '../helpers/mock-hf-hub.ts';
+import { makeHeadFixture, SIGNED_QUERY, startMockHub, type MockHub } from '../helpers/mock-hf-hub.ts';
+import { HubApiError, hubErrorText } from '../../src/core/hub/hub-error.ts';
 import { LABELS, LABEL_NAMES } from '../../src/core/config/labels.ts';
 import { buildModelCard } from '../../src/core/hub/model-card.ts';
 import { summarizeHead } from '../../src/core/hub/head-summary.ts';
@@ -241,5 +242,54 @@ describe('saturi hub push-head', () => {
     expect(retries).toEqual([1, 2]);
     expect(hub.requests.filter((q) => q.path.startsWith('/lfs-upload/') && q.status === 503)).toHaveLength(3);
     expect(hub.repo('model', 'alice/flaky')!.files.size).toBe(0);
+  });
+
+  it('a refused storage upload is told without the signed URL\'s credentials, with the storage\'s reason', async () => {
+    hub.fail({ method: 'PUT', path: /^\/lfs-upload\//, status: 403, times: Infinity });
+    const other = makeHeadFixture(LABEL_NAMES, { dim: 10, proj: 4 });
+    const folder = join(dir, 'storage-refused');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'model.safetensors'), other.safetensors);
+    writeFileSync(join(folder, 'config.json'), JSON.stringify(other.config));
+    try {
+      const r = await runCli(['hub', 'push-head', folder, '--repo', 'alice/storage-refused', '--hub-url', hub.url], { env: { HF_TOKEN: hub.token, ...fastRetry } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/answered 403: .*\/lfs-upload\/[0-9a-f]+\?…/);
+      expect(r.stderr).not.toContain('mocksignature');
+      expect(r.stderr).not.toContain('MOCKCREDENTIAL');
+    } finally {
+      hub.clearFailures();
+    }
+    // Storage elsewhere than the Hub: its own reason, and no word about the token.
+    const storage = new HubApiError(`https://s3.example.com/bucket/obj?${SIGNED_QUERY}`, 403, undefined, `Error while uploading model.safetensors to LFS storage. URL: https://s3.example.com/bucket/obj?${SIGNED_QUERY}`);
+    storage.data = { message: '<Error><Code>RequestTimeTooSkewed</Code></Error>' };
+    const text = hubErrorText(storage, 'https://huggingface.co');
+    expect(text).toBe('the upload storage answered 403: Error while uploading model.safetensors to LFS storage. URL: https://s3.example.com/bucket/obj?… (the storage said: <Error><Code>RequestTimeTooSkewed</Code></Error>)');
+    const refused = new HubApiError('https://huggingface.co/api/repos/create', 403, undefined, 'You don\'t have the rights to create a model under the namespace "me"');
+    expect(hubErrorText(refused, 'https://huggingface.co/')).toMatch(/^the Hub answered 403: .*namespace "me" \(check that the token is valid and has write access\)$/);
+  });
+
+  it('pushes to an existing repo when the token may not create repos (403 on create, as a fine-grained token gets); a hub URL with a trailing slash is the same hub', async () => {
+    const existing = hub.addRepo('model', 'alice/fine-grained', { private: false });
+    hub.fail({ method: 'POST', path: /^\/api\/repos\/create$/, status: 403, times: Infinity });
+    try {
+      const r = await runCli(['hub', 'push-head', headDir, '--repo', 'alice/fine-grained', '--hub-url', hub.url], { env: { HF_TOKEN: hub.token, ...fastRetry } });
+      expect(r.code, r.stderr).toBe(0);
+      expect([...existing.files.keys()].sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'saturi_head.json']);
+      // A repo that does not exist: the create refusal stands, with the token hint.
+      const missing = await runCli(['hub', 'push-head', headDir, '--repo', 'alice/not-there', '--hub-url', hub.url], { env: { HF_TOKEN: hub.token, ...fastRetry } });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/the Hub answered 403: injected failure 403.*check that the token is valid/);
+    } finally {
+      hub.clearFailures();
+    }
+    // The app's push (core API) with the hub URL typed with a slash: no '//api/…' request.
+    const before = hub.requests.length;
+    const out = await pushHead({ safetensors: fixture.safetensors, config: fixture.config }, { repo: 'alice/slash', accessToken: hub.token, hubUrl: `${hub.url}/`, retry: { retries: 0 } });
+    expect(out.repoUrl).toBe(`${hub.url}/alice/slash`);
+    const paths = hub.requests.slice(before).map((q) => q.path);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.filter((p) => p.startsWith('//'))).toEqual([]);
+    expect(hub.repo('model', 'alice/slash')!.files.size).toBe(3);
   });
 });

@@ -3,6 +3,7 @@
 // in which case it goes through the `tokenStore` the app passes in (and is
 // cleared from it when unticked). The upload is src/core/hub/push-head.ts
 // (@huggingface/hub with retries), against a configurable hub URL.
+import { HubApiError, hubErrorText, withoutQueryStrings } from '../../core/hub/hub-error.ts';
 import { LitElement, css, html } from 'lit';
 import { pushHead, type HeadForHub, type PushHeadResult } from '../../core/hub/push-head.ts';
 import type { UploadProgress } from '../../core/hub/commit-files.ts';
@@ -160,7 +161,7 @@ export class HubPush extends LitElement {
     const data = new FormData(form);
     const repo = String(data.get('repo') ?? '').trim();
     const typed = String(data.get('token') ?? '').trim();
-    const hubUrl = String(data.get('hubUrl') ?? this.hubUrl).trim() || this.hubUrl;
+    const hubUrl = (String(data.get('hubUrl') ?? this.hubUrl).trim() || this.hubUrl).replace(/\/+$/, '');
     if (typed) this.#token = typed;
     const m = this.#m;
     if (!this.head) return void (this._status = { kind: 'error', text: m.noHead });
@@ -174,6 +175,8 @@ export class HubPush extends LitElement {
     }
     this.#abort = new AbortController();
     this._status = { kind: 'busy', text: m.starting, progress: 0 };
+    // The token this push uses, for redacting its errors even if it is forgotten meanwhile.
+    const token = this.#token;
     try {
       const result = await pushHead(this.head, {
         repo,
@@ -188,8 +191,10 @@ export class HubPush extends LitElement {
       this._status = { kind: 'done', result };
       this.dispatchEvent(new CustomEvent('hub-pushed', { detail: result, bubbles: true, composed: true }));
     } catch (err) {
-      // Error texts from the hub client name URLs, never the token; strip it anyway.
-      const text = String((err as Error)?.message ?? err).split(this.#token).join('hf_***');
+      // As the CLI says it: the Hub's or the storage's reason, URLs without their (credential)
+      // query strings; the hub client never names the token, stripped anyway.
+      const raw = err instanceof HubApiError ? hubErrorText(err, hubUrl) : withoutQueryStrings(String((err as Error)?.message ?? err));
+      const text = raw.split(token).join('hf_***');
       this._status = { kind: 'error', text };
       this.dispatchEvent(new CustomEvent('hub-push-error', { detail: { message: text }, bubbles: true, composed: true }));
     } finally {
@@ -219,7 +224,7 @@ export class HubPush extends LitElement {
       </details>
       <div>
         <button type="submit" ?disabled=${busy || !this.head}>${m.push}</button>
-        ${this._hasToken ? html`<button type="button" class="secondary" @click=${() => this.forgetToken()}>${m.forget}</button>` : ''}
+        ${this._hasToken ? html`<button type="button" class="secondary" ?disabled=${busy} @click=${() => this.forgetToken()}>${m.forget}</button>` : ''}
       </div>
       <div role="status" aria-live="polite" class="status">
         ${s.kind === 'busy' ? html`<div>${s.text}</div><progress max="1" .value=${s.progress}></progress>` : ''}

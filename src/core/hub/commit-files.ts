@@ -1,7 +1,7 @@
 // One commit of files to a Hub repo through @huggingface/hub's commitIter
 // (preupload → LFS batch/upload → NDJSON commit), with retried requests and
 // progress reported per phase and per file.
-import { commitIter, createRepo, HubApiError } from '@huggingface/hub';
+import { commitIter, createRepo, HubApiError, repoExists } from '@huggingface/hub';
 import type { CommitOutput } from '@huggingface/hub';
 import { retryingFetch, type RetryOptions } from './retry-fetch.ts';
 
@@ -93,7 +93,10 @@ export async function ensureRepo(target: HubTarget, opts: { private?: boolean } 
     });
     return { created: true };
   } catch (e) {
-    if (!(e instanceof HubApiError && e.statusCode === 409)) throw e;
+    // 403: a token may write to a repo but not create repos in its namespace (a fine-grained
+    // token); huggingface_hub's create_repo(exist_ok=True) then looks the repo up, as here.
+    const exists = e instanceof HubApiError && (e.statusCode === 409 || (e.statusCode === 403 && (await repoExists({ repo: { type: target.type, name: target.repo }, accessToken: target.accessToken, hubUrl: target.hubUrl, fetch: hubFetch(target) }).catch(() => false))));
+    if (!exists) throw e;
   }
   if (opts.private === undefined) return { created: false };
   await setRepoVisibility(target, opts.private);

@@ -58,12 +58,14 @@ export function headUploadFiles(repo: string, head: HeadForHub): { path: string;
 
 export async function pushHead(head: HeadForHub, opts: PushHeadOptions): Promise<PushHeadResult> {
   const repo = checkRepoName(opts.repo);
-  const target: HubTarget = { repo, type: 'model', accessToken: checkToken(opts.accessToken), hubUrl: opts.hubUrl, retry: opts.retry, fetch: opts.fetch };
+  // Without a trailing slash, as the CLI passes it: 'https://huggingface.co/' made '//api/…' requests.
+  const hubUrl = opts.hubUrl?.replace(/\/+$/, '');
+  const target: HubTarget = { repo, type: 'model', accessToken: checkToken(opts.accessToken), hubUrl, retry: opts.retry, fetch: opts.fetch };
   const files = headUploadFiles(repo, head);
   opts.onProgress?.({ kind: 'phase', phase: 'creating-repo' });
   const { created, visibilitySet } = await ensureRepo(target, { private: opts.private });
   const out = await commitFiles(target, files, opts.commitTitle ?? 'Upload Saturi dialect head', opts.onProgress, opts.signal);
-  const hub = (opts.hubUrl ?? 'https://huggingface.co').replace(/\/$/, '');
+  const hub = hubUrl ?? 'https://huggingface.co';
   return {
     repoUrl: `${hub}/${repo}`,
     commitUrl: out.commit.url,

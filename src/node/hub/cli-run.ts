@@ -1,6 +1,6 @@
 // Shared frame of the `saturi hub` commands: resolve the token, turn Hub and
 // token errors into user errors, and make sure no message ever shows the token.
-import { HubApiError } from '@huggingface/hub';
+import { HubApiError, hubErrorText, withoutQueryStrings } from '../../core/hub/hub-error.ts';
 import { UserError } from '../cli/errors.ts';
 import { RepoNameError, TokenError, checkToken } from '../../core/hub/repo-id.ts';
 import { HeadFilesError } from '../../core/hub/head-summary.ts';
@@ -12,6 +12,7 @@ export async function run(
   body: (target: Omit<HubTarget, 'repo' | 'type'>, log: (line: string) => void) => Promise<void>,
 ): Promise<void> {
   const { token, source } = await resolveToken(opts.token);
+  const hubUrl = opts.hubUrl?.replace(/\/+$/, '');
   const log = (line: string) => process.stderr.write(redact(line, token) + '\n');
   try {
     const accessToken = checkToken(token);
@@ -19,7 +20,7 @@ export async function run(
     await body(
       {
         accessToken,
-        hubUrl: opts.hubUrl?.replace(/\/$/, ''),
+        hubUrl,
         retry: {
           baseDelayMs: Number(process.env.SATURI_HUB_RETRY_DELAY_MS ?? 1000),
           onRetry: (r) => log(`  retrying ${r.method} ${r.url} after ${r.reason} (attempt ${r.attempt}, in ${r.delayMs} ms)`),
@@ -30,11 +31,8 @@ export async function run(
   } catch (e) {
     if (e instanceof UserError) throw new UserError(redact(e.message, token), e.exitCode);
     if (e instanceof TokenError || e instanceof RepoNameError || e instanceof HeadFilesError) throw new UserError(redact(e.message, token));
-    if (e instanceof HubApiError) {
-      const hint = e.statusCode === 401 || e.statusCode === 403 ? ' (check that the token is valid and has write access)' : '';
-      throw new UserError(redact(`the Hub answered ${e.statusCode}: ${e.message}${hint}`, token), 1);
-    }
+    if (e instanceof HubApiError) throw new UserError(redact(hubErrorText(e, hubUrl), token), 1);
     const err = e as Error;
-    throw new UserError(redact(`upload failed: ${err?.message ?? String(e)}`, token), 1);
+    throw new UserError(redact(withoutQueryStrings(`upload failed: ${err?.message ?? String(e)}`), token), 1);
   }
 }
