@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { runCli } from '../helpers/cli.ts';
+import { expectCp949CsvRefused } from '../helpers/cp949-csv.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { startMockHub, type MockHub } from '../helpers/mock-hf-hub.ts';
 import { planDataset } from '../../src/core/hub/dataset-plan.ts';
@@ -113,6 +114,19 @@ describe('saturi hub upload-dataset', () => {
     await expect(
       uploadDataset({ train: bad, repo: 'bob/bad', batchSize: 2, dryRun: true, stateFile: join(dir, 'bad-state.json'), log: () => {} }),
     ).rejects.toThrow(new RegExp(`${bad}: 2 problem\\(s\\), nothing uploaded:\\n  line 3: audio file .*none\\.wav is missing\\n  line 4: unknown dialect "Busan"`));
+  });
+
+  it('refuses a CSV that is not UTF-8 (CP949), naming the line and byte, before any request', async () => {
+    await expectCp949CsvRefused(dataDir, (csv) => ['hub', 'upload-dataset', '--train', csv, '--repo', 'bob/cp949', '--dry-run', '--hub-url', hub.url, '--state', join(dir, 'cp949-state.json')]);
+  });
+
+  it('checks a CSV of many rows with a bounded number of files open at once, and reports each missing one', async () => {
+    const many = join(dataDir, 'many.csv');
+    const rows = Array.from({ length: 400 }, (_, i) => [`m${i}`, i % 97 === 0 ? `audio/gone-${i}.wav` : TRAIN[i % TRAIN.length]![1]!, 'Jeju-do']);
+    writeCsv(many, rows);
+    const err = (await uploadDataset({ train: many, repo: 'bob/many', batchSize: 50, dryRun: true, stateFile: join(dir, 'many-state.json'), log: () => {} }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toContain(`${many}: 5 problem(s), nothing uploaded:\n  line 2: audio file`);
+    expect(err.message.match(/gone-\d+\.wav is missing/g)).toHaveLength(5);
   });
 
   it('uploads in batches, stops at a failure, and a rerun resumes after the last committed batch', async () => {

@@ -6,6 +6,8 @@ import { openAsBlob } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { strictUtf8 } from '../../core/io/utf8.ts';
+import { notUtf8Message } from '../pipeline/csv-io.ts';
 import { UserError } from '../cli/errors.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { commitFiles, ensureRepo, type HubTarget, type UploadProgress } from '../../core/hub/commit-files.ts';
@@ -18,11 +20,15 @@ export interface UploadState {
   committed: { index: number; commit: string; files: number; at: string }[];
 }
 
+const STAT_CONCURRENCY = 64;
+
 /** Read one split's CSV; every problem (bad dialect, missing audio) is collected and reported with its line. */
 export async function readSplitCsv(csvFile: string, split: DatasetSplit): Promise<DatasetSourceFile[]> {
-  const text = await readFile(csvFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+  const bytes = await readFile(csvFile).catch((e: NodeJS.ErrnoException) => {
     throw new UserError(`${csvFile}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   });
+  // As embed, filter and split read CSVs: a CP949 file's Korean paths would all be "missing".
+  const text = strictUtf8(bytes, (line, byte) => new UserError(notUtf8Message(csvFile, line, byte)));
   let rows: Record<string, string>[];
   try {
     rows = parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
@@ -34,16 +40,24 @@ export async function readSplitCsv(csvFile: string, split: DatasetSplit): Promis
   const base = dirname(resolve(csvFile));
   const problems: string[] = [];
   const out: DatasetSourceFile[] = [];
+  const check = async (r: Record<string, string>, i: number) => {
+    const line = i + 2; // header is line 1
+    const path = r.path ?? '';
+    const dialect = r.dialect ?? '';
+    if (!LABEL_NAMES.includes(dialect)) problems.push(`line ${line}: unknown dialect "${dialect}" (one of ${LABEL_NAMES.join(', ')})`);
+    const source = isAbsolute(path) ? path : resolve(base, path);
+    const st = await stat(source).catch(() => null);
+    if (!st?.isFile()) problems.push(`line ${line}: audio file ${source} is missing`);
+    else out[i] = { split, source, dialect, size: st.size };
+  };
+  // A bounded number of stats at once: one per row of a 900k-row CSV at once held gigabytes.
+  let next = 0;
   await Promise.all(
-    rows.map(async (r, i) => {
-      const line = i + 2; // header is line 1
-      const path = r.path ?? '';
-      const dialect = r.dialect ?? '';
-      if (!LABEL_NAMES.includes(dialect)) problems.push(`line ${line}: unknown dialect "${dialect}" (one of ${LABEL_NAMES.join(', ')})`);
-      const source = isAbsolute(path) ? path : resolve(base, path);
-      const st = await stat(source).catch(() => null);
-      if (!st?.isFile()) problems.push(`line ${line}: audio file ${source} is missing`);
-      else out[i] = { split, source, dialect, size: st.size };
+    Array.from({ length: Math.min(STAT_CONCURRENCY, rows.length) }, async () => {
+      while (next < rows.length) {
+        const i = next++;
+        await check(rows[i]!, i);
+      }
     }),
   );
   if (problems.length > 0) {
