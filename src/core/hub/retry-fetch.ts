@@ -10,6 +10,20 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Told about each retry (never given headers, so a token cannot leak into logs). */
   onRetry?: (info: { method: string; url: string; attempt: number; reason: string; delayMs: number }) => void;
+  /** The longest Retry-After waited for; a longer one (the Hub's hourly commit limit) is answered at once. */
+  maxRetryAfterMs?: number;
+}
+
+export const DEFAULT_MAX_RETRY_AFTER_MS = 120_000;
+
+/** A response's Retry-After (seconds or an HTTP date) in ms, or null without one. */
+function retryAfterMs(res: Response): number | null {
+  const h = res.headers.get('retry-after');
+  if (!h) return null;
+  const s = Number(h);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const at = Date.parse(h);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : null;
 }
 
 export const DEFAULT_RETRIES = 3;
@@ -45,16 +59,21 @@ export function retryingFetch(base: typeof fetch = globalThis.fetch.bind(globalT
     const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
     for (let attempt = 0; ; attempt++) {
       let reason: string;
+      let after: number | null = null;
       try {
         const res = await base(input, init);
         if (!isRetryableStatus(res.status) || attempt >= retries) return res;
+        // The server says when: sooner would be refused again (and count against a rate limit);
+        // a wait of many minutes is the caller's to decide, with the server's message.
+        after = retryAfterMs(res);
+        if (after !== null && after > (opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS)) return res;
         reason = `HTTP ${res.status}`;
         await res.body?.cancel().catch(() => undefined);
       } catch (e) {
         if (init?.signal?.aborted || attempt >= retries) throw e;
         reason = (e as Error)?.message ?? String(e);
       }
-      const delayMs = baseDelay * 2 ** attempt;
+      const delayMs = Math.max(baseDelay * 2 ** attempt, after ?? 0);
       opts.onRetry?.({ method, url: describeUrl(url), attempt: attempt + 1, reason, delayMs });
       await sleep(delayMs, init?.signal);
     }
