@@ -8,6 +8,10 @@ import { freshAdamState, PARAM_NAMES, type HeadSpec } from '../../src/core/head/
 import { DEFAULT_TRAINING_CONFIG, type HeadTrainingConfig, type TrainEvent } from '../../src/core/head/worker-api.ts';
 import { LABEL_NAMES } from '../../src/core/config/labels.ts';
 import { clusteredVectors, relDiff } from './head-fixtures.ts';
+import { Rng } from '../../src/core/random/rng.ts';
+import { headLossAndGrads } from '../../src/core/head/reference.ts';
+import { ADAMW_DEFAULTS, gradSumOfSquares } from '../../src/core/head/adamw.ts';
+import { buildTrainGraph, GRAD_SUM_SQ_OUTPUT } from '../../src/core/head/onnx-graph.ts';
 
 const config = (over: Partial<HeadTrainingConfig> = {}): HeadTrainingConfig => ({
   ...DEFAULT_TRAINING_CONFIG,
@@ -92,6 +96,39 @@ describe('gradient clipping (max_grad_norm, as the Hugging Face Trainer)', () =>
       expect(norm(free)).toBeGreaterThan(10 * norm(ref));
     });
   }
+});
+
+describe('gradient norm of the low-rank graph', () => {
+  it('matches the reference when every classifier row shares a large component (it came out negative: NaN parameters)', async () => {
+    const spec: HeadSpec = { type: 'hf', inputDim: 64, hiddenSize: 32, numLabels: 6, activation: 'none', dropout: 0 };
+    const rng = new Rng(1);
+    const B = 16;
+    const shared = Float32Array.from({ length: 32 }, () => rng.uniform(-1, 1));
+    const params = {
+      w1: Float32Array.from({ length: 32 * 64 }, () => rng.uniform(-0.1, 0.1)),
+      b1: Float32Array.from({ length: 32 }, () => rng.uniform(-0.1, 0.1)),
+      w2: Float32Array.from({ length: 6 * 32 }, (_, i) => 1000 * shared[i % 32]! + rng.uniform(-0.1, 0.1)),
+      b2: new Float32Array(6),
+    };
+    const x = Float32Array.from({ length: B * 64 }, () => rng.uniform(-1, 1));
+    const yw = new Float32Array(B * 6);
+    for (let b = 0; b < B; b++) yw[b * 6 + (b % 6)] = 1;
+    const wide = (a: Float32Array) => Float64Array.from(a);
+    const ref = headLossAndGrads(spec, { w1: wide(params.w1), b1: wide(params.b1), w2: wide(params.w2), b2: wide(params.b2) }, x, yw, B);
+    const want = gradSumOfSquares(PARAM_NAMES.map((n) => ref.grads[n]));
+    const session = await ort.InferenceSession.create(buildTrainGraph(spec, { adam: 'host', hyper: ADAMW_DEFAULTS, lowRank: true }));
+    const out = await session.run({
+      x: new ort.Tensor('float32', x, [B, 64]),
+      yw: new ort.Tensor('float32', yw, [B, 6]),
+      w1: new ort.Tensor('float32', params.w1, [32, 64]),
+      b1: new ort.Tensor('float32', params.b1, [32]),
+      w2: new ort.Tensor('float32', params.w2, [6, 32]),
+      b2: new ort.Tensor('float32', params.b2, [6]),
+    });
+    const got = (out[GRAD_SUM_SQ_OUTPUT]!.data as Float32Array)[0]!;
+    expect(Math.abs(got - want) / want).toBeLessThan(1e-3);
+    await session.release();
+  });
 });
 
 describe('trainer loop', () => {

@@ -171,9 +171,14 @@ export function buildTrainGraph(spec: HeadSpec, opts: TrainGraphOptions): Uint8A
   const parts = PARAM_NAMES.map((p) => {
     if (p !== 'w1' || !lowRank) return squares(p);
     // ‖W2ᵀA‖² = Σ (W2·W2ᵀ) ∘ (A·Aᵀ): two L×L Gram matrices instead of reading the P×D gradient.
-    const gram2 = g.op('Gemm', [paramInput('w2'), paramInput('w2')], { transB: 1 });
+    // W2 is centred over classes first: A's rows sum to zero (softmax gradients do), so this is
+    // exact, and a component shared by every classifier row no longer cancels in float32 (it
+    // made the sum negative, the clip coefficient NaN and every parameter NaN). Never below 0.
+    const w2 = paramInput('w2');
+    const w2c = g.op('Sub', [w2, g.op('ReduceMean', [w2], { axes: [0], keepdims: 1 })]);
+    const gram2 = g.op('Gemm', [w2c, w2c], { transB: 1 });
     const gramA = g.op('Gemm', [lowRankA!, lowRankA!], { transB: 1 });
-    return g.op('ReduceSum', [g.op('Mul', [gram2, gramA])], { keepdims: 0 });
+    return g.op('Max', [g.op('ReduceSum', [g.op('Mul', [gram2, gramA])], { keepdims: 0 }), konst(g, f32(0), [], 'float32', 'zero_sum_sq')]);
   });
   const sumSq = parts.reduce((a, b) => g.op('Add', [a, b]));
   if (opts.adam === 'host') {
