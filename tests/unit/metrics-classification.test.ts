@@ -60,5 +60,10 @@ describe('classification metrics (hand-computed)', () => {
     const r = reportFromLogits(logits, Int32Array.from([0, 1]), ['x', 'y'], Float32Array.from([1, 1]));
     expect(r.eval_loss).toBeCloseTo((Math.log(3 / 2) + Math.log(2)) / 2, 6);
     expect(r.eval_accuracy).toBe(0.5); // row 1 ties → first max = class 0, which is wrong
+    // Weighted: only class 1 counts.
+    expect(reportFromLogits(logits, Int32Array.from([0, 1]), ['x', 'y'], Float32Array.from([0, 1])).eval_loss).toBeCloseTo(Math.log(2), 6);
+    // No eval row of a weighted class (classes absent from training weigh 0): the plain mean, not 0/0 read as 0.
+    const untrained = reportFromLogits(logits, Int32Array.from([0, 1]), ['x', 'y'], Float32Array.from([0, 0]));
+    expect(untrained.eval_loss).toBeCloseTo((Math.log(3 / 2) + Math.log(2)) / 2, 6);
   });
 });

@@ -21,13 +21,17 @@ export async function logitsInBatches(engine: HeadEngine, vectors: Float32Array,
  * Metrics from logits; the eval loss is the weighted-mean cross entropy with `classWeights` (all 1 =
  * plain mean) over the whole set. With class weights this differs on purpose from the Hugging Face
  * Trainer, which averages each eval batch's weighted mean (weighted by batch size), so its value
- * depends on per_device_eval_batch_size; with equal weights the two are the same.
+ * depends on per_device_eval_batch_size; with equal weights the two are the same. An eval set with
+ * no row of a weighted class gets the plain mean.
  */
 export function reportFromLogits(logits: Float32Array, labels: Int32Array, labelNames: readonly string[], classWeights: Float32Array): EvalReport {
   const n = labels.length;
   const L = labelNames.length;
   const all = new Uint32Array(n).map((_, i) => i);
-  const yw = weightedTargets(labels, all, classWeights);
+  let yw = weightedTargets(labels, all, classWeights);
+  // No eval row of a trained class (class weights 0 for every one): the weighted mean is 0/0, which
+  // read as a perfect loss and froze the best checkpoint at the first evaluation. The plain mean then.
+  if (n > 0 && yw.every((w) => w === 0)) yw = weightedTargets(labels, all, new Float32Array(L).fill(1));
   const loss = weightedCrossEntropy(logits, yw, n, L);
   const metrics = classificationMetrics(labels, argmaxRows(logits, n, L), labelNames);
   return {
