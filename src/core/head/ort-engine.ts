@@ -26,6 +26,9 @@ type Tensor = OrtCommon.Tensor;
 type Session = OrtCommon.InferenceSession;
 
 /** The parts of an onnxruntime module (node or web) the engine uses. */
+
+/** max_grad_norm fed to the graph when clipping is off (0): finite, and above any gradient norm. */
+const NO_CLIP_BOUND = 1e30;
 export interface OrtModule {
   InferenceSession: { create(model: Uint8Array, options?: OrtCommon.InferenceSession.SessionOptions): Promise<Session> };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
@@ -165,8 +168,9 @@ export class OrtEngine implements HeadEngine {
       feeds[TRAIN_INPUTS.decay] = new this.ort.Tensor('float32', new Float32Array([s.decayFactor]), [1]);
       feeds[TRAIN_INPUTS.stepSize] = new this.ort.Tensor('float32', new Float32Array([s.stepSize]), [1]);
       feeds[TRAIN_INPUTS.bc2Sqrt] = new this.ort.Tensor('float32', new Float32Array([s.bc2Sqrt]), [1]);
-      // No clipping: an infinite norm bound gives the coefficient min(1, ∞) = 1.
-      feeds[TRAIN_INPUTS.maxGradNorm] = new this.ort.Tensor('float32', new Float32Array([input.maxGradNorm || Infinity]), [1]);
+      // No clipping: a bound no norm reaches gives the coefficient min(1, 1e30 / (‖g‖ + 1e-6)) = 1.
+      // Finite: WGSL lets implementations assume no infinities, so ∞ could come out as anything.
+      feeds[TRAIN_INPUTS.maxGradNorm] = new this.ort.Tensor('float32', new Float32Array([input.maxGradNorm || NO_CLIP_BOUND]), [1]);
       const out = await this.trainSession.run(feeds);
       const loss = (out[LOSS_OUTPUT].data as Float32Array)[0];
       out[LOSS_OUTPUT].dispose();
