@@ -25,10 +25,10 @@ import type { EngineKind } from './worker-api.ts';
 type Tensor = OrtCommon.Tensor;
 type Session = OrtCommon.InferenceSession;
 
-/** The parts of an onnxruntime module (node or web) the engine uses. */
-
 /** max_grad_norm fed to the graph when clipping is off (0): finite, and above any gradient norm. */
 const NO_CLIP_BOUND = 1e30;
+
+/** The parts of an onnxruntime module (node or web) the engine uses. */
 export interface OrtModule {
   InferenceSession: { create(model: Uint8Array, options?: OrtCommon.InferenceSession.SessionOptions): Promise<Session> };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
