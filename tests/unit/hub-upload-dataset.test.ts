@@ -127,6 +127,15 @@ describe('saturi hub upload-dataset', () => {
     const err = (await uploadDataset({ train: many, repo: 'bob/many', batchSize: 50, dryRun: true, stateFile: join(dir, 'many-state.json'), log: () => {} }).catch((e: unknown) => e)) as Error;
     expect(err.message).toContain(`${many}: 5 problem(s), nothing uploaded:\n  line 2: audio file`);
     expect(err.message.match(/gone-\d+\.wav is missing/g)).toHaveLength(5);
+    // A CSV that does not parse, or is not there: named, with the reason.
+    const broken = join(dataDir, 'broken.csv');
+    writeFileSync(broken, 'name,path,dialect\na,a.wav,Jeju-do\n"b,b.wav,Jeju-do\n');
+    const run = (train: string) => uploadDataset({ train, repo: 'bob/x', batchSize: 5, dryRun: true, stateFile: join(dir, 'x-state.json'), log: () => {} });
+    await expect(run(broken)).rejects.toThrow(`${broken}: not a valid CSV: Quote Not Closed`);
+    await expect(run(join(dataDir, 'nowhere.csv'))).rejects.toThrow(`${join(dataDir, 'nowhere.csv')}: no such file`);
+    const noDialect = join(dataDir, 'no-dialect.csv');
+    writeFileSync(noDialect, 'name,path\na,a.wav\n');
+    await expect(run(noDialect)).rejects.toThrow(`${noDialect}: has no "dialect" column (expected name,path,dialect)`);
   });
 
   it('uploads in batches, stops at a failure, and a rerun resumes after the last committed batch', async () => {

@@ -5,9 +5,7 @@
 import { openAsBlob } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
-import { strictUtf8 } from '../../core/io/utf8.ts';
-import { notUtf8Message } from '../pipeline/csv-io.ts';
+import { CsvFileError, readCsv } from '../pipeline/csv-io.ts';
 import { UserError } from '../cli/errors.ts';
 import { LABEL_NAMES } from '../../core/config/labels.ts';
 import { commitFiles, ensureRepo, type HubTarget, type UploadProgress } from '../../core/hub/commit-files.ts';
@@ -24,26 +22,26 @@ const STAT_CONCURRENCY = 64;
 
 /** Read one split's CSV; every problem (bad dialect, missing audio) is collected and reported with its line. */
 export async function readSplitCsv(csvFile: string, split: DatasetSplit): Promise<DatasetSourceFile[]> {
-  const bytes = await readFile(csvFile).catch((e: NodeJS.ErrnoException) => {
-    throw new UserError(`${csvFile}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  });
-  // As embed, filter and split read CSVs: a CP949 file's Korean paths would all be "missing".
-  const text = strictUtf8(bytes, (line, byte) => new UserError(notUtf8Message(csvFile, line, byte)));
-  let rows: Record<string, string>[];
+  // Streamed, keeping two strings a row: parsed whole, a 900k-row train CSV took gigabytes.
+  // Through the pipeline's reader, so a CP949 file is refused as embed, filter and split refuse it.
+  const rows: { path: string; dialect: string }[] = [];
   try {
-    rows = parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+    for await (const r of readCsv(csvFile)) {
+      if (rows.length === 0) for (const col of ['path', 'dialect']) if (!(col in r)) throw new UserError(`${csvFile}: has no "${col}" column (expected name,path,dialect)`);
+      rows.push({ path: (r.path ?? '').trim(), dialect: (r.dialect ?? '').trim() });
+    }
   } catch (e) {
-    throw new UserError(`${csvFile}: not a readable CSV (${(e as Error).message})`);
+    if (e instanceof UserError) throw e;
+    if (e instanceof CsvFileError) throw new UserError(e.message);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${csvFile}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   if (rows.length === 0) throw new UserError(`${csvFile}: has no rows`);
-  for (const col of ['path', 'dialect']) if (!(col in rows[0]!)) throw new UserError(`${csvFile}: has no "${col}" column (expected name,path,dialect)`);
   const base = dirname(resolve(csvFile));
   const problems: string[] = [];
   const out: DatasetSourceFile[] = [];
-  const check = async (r: Record<string, string>, i: number) => {
+  const check = async ({ path, dialect }: { path: string; dialect: string }, i: number) => {
     const line = i + 2; // header is line 1
-    const path = r.path ?? '';
-    const dialect = r.dialect ?? '';
     if (!LABEL_NAMES.includes(dialect)) problems.push(`line ${line}: unknown dialect "${dialect}" (one of ${LABEL_NAMES.join(', ')})`);
     const source = isAbsolute(path) ? path : resolve(base, path);
     const st = await stat(source).catch(() => null);
