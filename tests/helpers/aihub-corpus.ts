@@ -422,13 +422,29 @@ export function generateAihubCorpus(root: string, options: CorpusOptions = {}): 
             else candidates.push({ set: 'elder', name: `${stem}_${i}.wav`, dialect: label, speaker, duration: st.end - st.start, source, sourceRate: rate, sourceBlockAlign: 2 });
           });
         }
-        // Recordings of a speaker sit in one folder and are taken in stem order: the first `cap` win.
+        // The cap is shared among the speaker's recordings (in stem order), one sentence to each in
+        // turn; within a recording its first sentences are taken.
         candidates.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        expected.elder.push(...candidates.slice(0, cap));
-        for (const c of candidates.slice(cap)) {
-          const m = /^(.*)_(\d+)\.wav$/.exec(c.name)!;
-          speakerRejects.push({ set: 'elder', file: `${m[1]}.json`, item: m[2]!, reason: 'speaker_cap' });
+        const byRecording = new Map<string, typeof candidates>();
+        for (const c of candidates) {
+          const stemOfCandidate = /^(.*)_\d+\.wav$/.exec(c.name)![1]!;
+          byRecording.set(stemOfCandidate, [...(byRecording.get(stemOfCandidate) ?? []), c]);
         }
+        const queues = [...byRecording.values()];
+        const taken = queues.map(() => 0);
+        for (let given = 0, turn = 0; given < Math.min(cap, candidates.length); turn = (turn + 1) % queues.length) {
+          if (taken[turn]! < queues[turn]!.length) {
+            taken[turn]!++;
+            given++;
+          }
+        }
+        queues.forEach((q, k) => {
+          expected.elder.push(...q.slice(0, taken[k]));
+          for (const c of q.slice(taken[k])) {
+            const m = /^(.*)_(\d+)\.wav$/.exec(c.name)!;
+            speakerRejects.push({ set: 'elder', file: `${m[1]}.json`, item: m[2]!, reason: 'speaker_cap' });
+          }
+        });
         rejects.elder.push(...speakerRejects);
       }
     }

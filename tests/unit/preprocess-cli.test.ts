@@ -306,10 +306,11 @@ describe('saturi preprocess elder, the per-speaker cap counts what was cut', () 
     // gw102: the first recording's WAV has a broken header; the second still gives the speaker its 3.
     recording(stem('gw102', 3), three, 'RIFF\0\0\0\0WAVEnot a header');
     recording(stem('gw102', 4), three, good());
-    // gw103: the first recording's third sentence lies past the end of its 9 s WAV; the next recording fills in.
-    recording(stem('gw103', 0), three, makeWav({ sampleRate: 16000, seconds: 9 }));
+    // gw103: the first recording's WAV is 6 s, so of the two sentences its share asks for only the
+    // first can be cut (the second ends 2 s past it); the next recording gives that place too.
+    recording(stem('gw103', 0), three, makeWav({ sampleRate: 16000, seconds: 6 }));
     recording(stem('gw103', 1), three, good());
-    // gw104: all cut from the first recording; the second is past the cap.
+    // gw104: the cap of 3 shared between its two recordings (2 + 1), not the first one's three.
     recording(stem('gw104', 0), three, good());
     recording(stem('gw104', 1), three, good());
     first = await preprocess('elder', root, out, ['--max-per-speaker', '3']);
@@ -321,7 +322,7 @@ describe('saturi preprocess elder, the per-speaker cap counts what was cut', () 
 
   it('gives a speaker its n from later recordings when a WAV cannot be read or a sentence lies past its end', () => {
     expect(names(first.rows)).toEqual(
-      [`${stem('gw102', 4)}_0`, `${stem('gw102', 4)}_1`, `${stem('gw102', 4)}_2`, `${stem('gw103', 0)}_0`, `${stem('gw103', 0)}_1`, `${stem('gw103', 1)}_0`, `${stem('gw104', 0)}_0`, `${stem('gw104', 0)}_1`, `${stem('gw104', 0)}_2`]
+      [`${stem('gw102', 4)}_0`, `${stem('gw102', 4)}_1`, `${stem('gw102', 4)}_2`, `${stem('gw103', 0)}_0`, `${stem('gw103', 1)}_0`, `${stem('gw103', 1)}_1`, `${stem('gw104', 0)}_0`, `${stem('gw104', 0)}_1`, `${stem('gw104', 1)}_0`]
         .map((n) => `${n}.wav`)
         .sort(),
     );
@@ -337,17 +338,18 @@ describe('saturi preprocess elder, the per-speaker cap counts what was cut', () 
     const rejects = reject(first.rejects);
     expect(rejects.filter((r) => /unreadable_file|out_of_range/.test(r)).map((r) => r.split('#').slice(0, 3).join('#'))).toEqual([
       `${stem('gw102', 3)}.wav##unreadable_file`,
+      `${stem('gw103', 0)}.wav#1#out_of_range`,
       `${stem('gw103', 0)}.wav#2#out_of_range`,
     ]);
+    // The count the speaker ended with, also on rejects of recordings cut before it had it.
     expect(rejects.filter((r) => r.includes('speaker_cap'))).toEqual([
-      `${stem('gw103', 1)}.json#1#speaker_cap#speaker gw103 has 3`,
       `${stem('gw103', 1)}.json#2#speaker_cap#speaker gw103 has 3`,
-      `${stem('gw104', 1)}.json#0#speaker_cap#speaker gw104 has 3`,
+      `${stem('gw104', 0)}.json#2#speaker_cap#speaker gw104 has 3`,
       `${stem('gw104', 1)}.json#1#speaker_cap#speaker gw104 has 3`,
       `${stem('gw104', 1)}.json#2#speaker_cap#speaker gw104 has 3`,
     ]);
     expect(first.report.reasons.too_short).toBeUndefined();
-    expect(first.report.reasons.speaker_cap).toBe(5);
+    expect(first.report.reasons.speaker_cap).toBe(4);
   });
 
   it('gives the same CSVs on a rerun without cutting again, and follows a repaired WAV', async () => {
@@ -358,15 +360,15 @@ describe('saturi preprocess elder, the per-speaker cap counts what was cut', () 
     expect(readFileSync(join(out, 'segments.csv')).equals(csv)).toBe(true);
     expect(readFileSync(join(out, 'rejects.csv')).equals(rejectsCsv)).toBe(true);
 
-    // The broken WAV repaired: gw102's segments now come from it, and what the next recording gave goes.
+    // The broken WAV repaired: gw102's share now comes from it (2 + 1), and what the next recording gave past its share goes.
     const repaired = join(audioDir, `${stem('gw102', 3)}.wav`);
     writeFileSync(repaired, good());
     utimesSync(repaired, new Date(), new Date(Date.now() + 5000));
     const fixed = await preprocess('elder', root, out, ['--max-per-speaker', '3']);
     const gw102 = fixed.rows.filter((r) => r.speaker === 'gw102');
-    expect(names(gw102)).toEqual([0, 1, 2].map((i) => `${stem('gw102', 3)}_${i}.wav`));
+    expect(names(gw102)).toEqual([`${stem('gw102', 3)}_0.wav`, `${stem('gw102', 3)}_1.wav`, `${stem('gw102', 4)}_0.wav`]);
     expect(fixed.rows.filter((r) => r.speaker !== 'gw102')).toEqual(first.rows.filter((r) => r.speaker !== 'gw102'));
-    expect(reject(fixed.rejects).filter((r) => r.startsWith(stem('gw102', 4)))).toEqual([0, 1, 2].map((i) => `${stem('gw102', 4)}.json#${i}#speaker_cap#speaker gw102 has 3`));
+    expect(reject(fixed.rejects).filter((r) => r.startsWith(stem('gw102', 4)))).toEqual([1, 2].map((i) => `${stem('gw102', 4)}.json#${i}#speaker_cap#speaker gw102 has 3`));
     expect(wavsOnDisk()).toEqual(fixed.rows.map((r) => resolve(r.path!)).sort());
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDialectLabel, selectDialectSegments } from '../../src/core/dataset/dialect-rules.ts';
 import { shorterThan, tooShortDetail } from '../../src/core/dataset/segment-length.ts';
-import { capLeft, parseElderLabel, parseElderStem, parseHms, parseHmsMs, selectElderSentences, speakerCapRejects } from '../../src/core/dataset/elder-rules.ts';
+import { capLeft, parseElderLabel, parseElderStem, parseHms, parseHmsMs, selectElderSentences, shareCap, speakerCapRejects } from '../../src/core/dataset/elder-rules.ts';
 import { LabelError, nullifyNonFiniteTokens, parseJsonText } from '../../src/core/dataset/label-error.ts';
 import { dialectLabelFromPath, segmentName, stemOf } from '../../src/core/dataset/paths.ts';
 import { parseSeoulMetadataLine } from '../../src/core/dataset/seoul-rules.ts';
@@ -156,6 +156,18 @@ describe('elder label rules (중·노년층 방언)', () => {
       { file: 'two.json', item: '4', reason: 'speaker_cap', detail: 'speaker gw102 has 3' },
       { file: 'two.json', item: '7', reason: 'speaker_cap', detail: 'speaker gw102 has 3' },
     ]);
+  });
+
+  it("shares a speaker's cap among its recordings, one sentence each in turn, so every recording (and recording style) is heard", () => {
+    // One speaker, three styles × 4 recordings of 5 sentences (path order: all of style 1 first), cap 30.
+    const quotas = shareCap(new Array(12).fill(5), 30);
+    expect(quotas).toEqual([3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2]);
+    expect(quotas.slice(8).reduce((a, b) => a + b, 0)).toBe(8); // the answer style's recordings give 8, not 0
+    // Short recordings give what they have; the rest goes to the others; never more than there is.
+    expect(shareCap([1, 0, 10, 2], 9)).toEqual([1, 0, 6, 2]);
+    expect(shareCap([2, 3], 30)).toEqual([2, 3]);
+    expect(shareCap([4, 4], 0)).toEqual([0, 0]);
+    expect(shareCap([], 30)).toEqual([]);
   });
 });
 

@@ -124,7 +124,27 @@ export function capLeft(max: number, has: number): number {
   return Math.max(0, max - has);
 }
 
+/**
+ * The cap shared among recordings with `eligible` sentences each: one to each recording in turn
+ * until the cap or every sentence is given out (no cap: all of them).
+ */
+export function shareCap(eligible: readonly number[], cap: number): number[] {
+  const quotas = eligible.map(() => 0);
+  let left = Math.min(cap, eligible.reduce((a, b) => a + b, 0));
+  while (left > 0) {
+    for (let i = 0; i < eligible.length && left > 0; i++) {
+      if (quotas[i]! < eligible[i]!) {
+        quotas[i]!++;
+        left--;
+      }
+    }
+  }
+  return quotas;
+}
+
 /** `speaker_cap` rejects for segments not cut because the speaker already `has` its n. */
 export function speakerCapRejects(segments: readonly SegmentPlan[], file: string, speaker: string, has: number): RejectRow[] {
-  return segments.map((s) => ({ file, item: String(s.index), reason: 'speaker_cap' as const, detail: `speaker ${speaker} has ${has}` }));
+  return segments.map((s) => ({ file, item: String(s.index), reason: 'speaker_cap' as const, detail: speakerCapDetail(speaker, has) }));
 }
+
+export const speakerCapDetail = (speaker: string, has: number): string => `speaker ${speaker} has ${has}`;

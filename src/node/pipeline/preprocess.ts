@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { capLeft, parseElderStem, speakerCapRejects } from '../../core/dataset/elder-rules.ts';
+import { capLeft, parseElderStem, shareCap, speakerCapDetail, speakerCapRejects } from '../../core/dataset/elder-rules.ts';
 import { dialectLabelFromPath, stemOf } from '../../core/dataset/paths.ts';
 import { dropMarker } from './done-marker.ts';
 import { countReasons, REJECT_COLUMNS, type ReasonCounts, type RejectRow } from '../../core/dataset/reasons.ts';
@@ -231,29 +231,57 @@ async function* elderJobs(o: PreprocessOptions): AsyncGenerator<Job> {
 }
 
 /**
- * One speaker's recordings in order: plan each label, then cut while the speaker is under
- * the cap. The cut counts what it writes, so a segment it rejects (unreadable WAV, past the
- * end, NaN audio) leaves its place to the next one, in this recording or a later one.
+ * One speaker's recordings: plan every label, then share the cap among the recordings, one
+ * sentence to each in turn, so a speaker's n come from all its recordings (and their recording
+ * styles) rather than the first few in path order. Cutting counts what it writes: a sentence it
+ * rejects (unreadable WAV, past the end, NaN audio) passes its place on to the next recordings.
  */
 async function runElderSpeaker(o: PreprocessOptions, pool: WorkerPool, recordings: ElderRecording[]): Promise<Part[]> {
-  const parts: Part[] = [];
+  const plans: PlanResult[] = [];
+  for (const r of recordings) plans.push(await pool.run<PlanResult>({ kind: 'elder-plan', label: r.label, speaker: r.speaker, minSeconds: o.minSeconds }));
+  const quotas = shareCap(plans.map((p) => p.segments.length), o.maxPerSpeaker);
+  const results: (RecordingResult | undefined)[] = recordings.map(() => undefined);
+  const takes = recordings.map(() => 0);
   let has = 0;
-  for (const r of recordings) {
-    const plan = await pool.run<PlanResult>({ kind: 'elder-plan', label: r.label, speaker: r.speaker, minSeconds: o.minSeconds });
-    const left = capLeft(o.maxPerSpeaker, has);
-    if (plan.segments.length === 0 || left === 0) {
-      // No task, so no marker rewrite: what an earlier run cut from it (a higher cap, another label) goes here.
-      // A label that failed to read for a reason of the moment keeps it for the next run.
-      if (!plan.retry) await dropMarker(o.outDir, stemOf(r.wav));
-      parts.push({ rejects: [...plan.rejects, ...speakerCapRejects(plan.segments, r.label, r.speaker, has)] });
+  const cut = async (i: number, take: number) => {
+    const r = recordings[i]!;
+    const task: ElderCutTask = { kind: 'elder-cut', wav: r.wav, label: r.label, dialect: r.dialect, speaker: r.speaker, outDir: o.outDir, segments: plans[i]!.segments, take, speakerHas: has - (results[i]?.rows.length ?? 0), cut: cutOptions(o) };
+    const result = await pool.run<RecordingResult>(task);
+    has += result.rows.length - (results[i]?.rows.length ?? 0);
+    results[i] = result;
+    takes[i] = take;
+  };
+  let owed = 0; // places earlier recordings could not fill
+  for (let i = 0; i < recordings.length; i++) {
+    const take = Math.min(plans[i]!.segments.length, quotas[i]! + owed, capLeft(o.maxPerSpeaker, has));
+    if (take === 0) {
+      owed += quotas[i]!;
       continue;
     }
-    const take = Math.min(left, plan.segments.length);
-    const task: ElderCutTask = { kind: 'elder-cut', wav: r.wav, label: r.label, dialect: r.dialect, speaker: r.speaker, outDir: o.outDir, segments: plan.segments, take, speakerHas: has, cut: cutOptions(o) };
-    const result = await pool.run<RecordingResult>(task);
-    has += result.rows.length;
-    parts.push({ rejects: plan.rejects, result });
+    await cut(i, take);
+    owed = Math.max(0, owed + quotas[i]! - results[i]!.rows.length);
   }
+  // Places still owed at the end (the last recordings failed): recordings with sentences left give more.
+  for (let i = 0; i < recordings.length && has < o.maxPerSpeaker; i++) {
+    const more = Math.min(plans[i]!.segments.length, takes[i]! + o.maxPerSpeaker - has);
+    if (more > takes[i]!) await cut(i, more);
+  }
+  const parts: Part[] = [];
+  for (let i = 0; i < recordings.length; i++) {
+    const r = recordings[i]!;
+    const plan = plans[i]!;
+    const result = results[i];
+    if (result) {
+      parts.push({ rejects: plan.rejects, result });
+      continue;
+    }
+    // No task, so no marker rewrite: what an earlier run cut from it (a higher cap, another label) goes here.
+    // A label that failed to read for a reason of the moment keeps it for the next run.
+    if (!plan.retry) await dropMarker(o.outDir, stemOf(r.wav));
+    parts.push({ rejects: [...plan.rejects, ...speakerCapRejects(plan.segments, r.label, r.speaker, has)] });
+  }
+  // A speaker_cap reject says how many the speaker ended with, not how many it had when its recording came.
+  for (const part of parts) for (const rej of [...part.rejects, ...(part.result?.rejects ?? [])]) if (rej.reason === 'speaker_cap') rej.detail = speakerCapDetail(recordings[0]!.speaker, has);
   return parts;
 }
 
