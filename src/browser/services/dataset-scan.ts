@@ -77,7 +77,7 @@ export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
   // so a recording lands in its split and not also in 'train' from the unsplit lists.
   const saysSplit = (t: (typeof tables)[number]) => !!t.fallbackSplit || (t.records.length > 0 && 'split' in t.records[0]);
   tables.sort((a, b) => Number(saysSplit(b)) - Number(saysSplit(a)));
-  const byPath = new Map<string, { csv: string; dialect: string; name: string }>();
+  const byPath = new Map<string, { csv: string; dialect: string }>();
   const seenIds = new Set<string>();
   for (const { csv, records, fallbackSplit } of tables) {
     const base = dirname(csv);
@@ -108,7 +108,7 @@ export async function scanFolder(folder: FolderSource): Promise<ScanResult> {
         return;
       }
       seenIds.add(id);
-      byPath.set(path, { csv, dialect: r.dialect, name });
+      byPath.set(path, { csv, dialect: r.dialect });
       const duration = r.duration ? Number(r.duration) : undefined;
       items.push({ id, name, path, dialect: r.dialect, split, ...(r.speaker ? { speaker: r.speaker } : {}), ...(duration && Number.isFinite(duration) ? { duration } : {}) });
     });

@@ -59,6 +59,13 @@ export async function openStore(name = DB_NAME, version = DB_VERSION): Promise<S
   return new SaturiStore(db);
 }
 
+/** The rows a set's blocks hold, in order, with their set and position. */
+function segmentsOf(setId: string, blocks: readonly StoredBlock[]): StoredSegment[] {
+  const out: StoredSegment[] = [];
+  for (const b of blocks) (JSON.parse(b.rows) as SegmentRow[]).forEach((r, i) => out.push({ ...r, setId, ord: b.start + i }));
+  return out;
+}
+
 export class SaturiStore {
   constructor(readonly db: IDBPDatabase<SaturiDB>) {}
 
@@ -185,8 +192,7 @@ export class SaturiStore {
     if (!rec) throw new Error(`embedding set ${setId} does not exist`);
     const blocks = await tx.objectStore('blocks').getAll(blockRange(setId, 0));
     checkContiguous(setId, blocks, rec.count);
-    const rows: StoredSegment[] = [];
-    for (const b of blocks) (JSON.parse(b.rows) as SegmentRow[]).forEach((r, i) => rows.push({ ...r, setId, ord: b.start + i }));
+    const rows = segmentsOf(setId, blocks);
     // One read of one Blob composed of all blocks lands the values straight in the
     // result's buffer: far faster than a read per block plus a copy.
     const buf = await new Blob(blocks.map((b) => vectorBlob(b, rec.dim))).arrayBuffer();
@@ -195,10 +201,7 @@ export class SaturiStore {
 
   /** All rows of a set, in order (vectors are not read). */
   async readRows(setId: string): Promise<StoredSegment[]> {
-    const blocks = await this.db.getAll('blocks', blockRange(setId, 0));
-    const out: StoredSegment[] = [];
-    for (const b of blocks) (JSON.parse(b.rows) as SegmentRow[]).forEach((r, i) => out.push({ ...r, setId, ord: b.start + i }));
-    return out;
+    return segmentsOf(setId, await this.db.getAll('blocks', blockRange(setId, 0)));
   }
 
   /** Ids already embedded in a set (a resumed job skips them). */

@@ -142,9 +142,10 @@ export function shareCap(eligible: readonly number[], cap: number): number[] {
   return quotas;
 }
 
+/** Why a sentence was not cut: the speaker `has` its n. */
+export const speakerCapDetail = (speaker: string, has: number): string => `speaker ${speaker} has ${has}`;
+
 /** `speaker_cap` rejects for segments not cut because the speaker already `has` its n. */
 export function speakerCapRejects(segments: readonly SegmentPlan[], file: string, speaker: string, has: number): RejectRow[] {
   return segments.map((s) => ({ file, item: String(s.index), reason: 'speaker_cap' as const, detail: speakerCapDetail(speaker, has) }));
 }
-
-export const speakerCapDetail = (speaker: string, has: number): string => `speaker ${speaker} has ${has}`;

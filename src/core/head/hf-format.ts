@@ -82,9 +82,7 @@ export async function importHead(model: ByteSource, configValue: unknown, opts: 
   const t = header.tensors;
   for (const p of PARAM_NAMES) {
     if (!t[HF_NAMES[p]]) throw new HeadFormatError(model.name, `has no tensor "${HF_NAMES[p]}" (not a Wav2Vec2BertForSequenceClassification checkpoint?)`);
-  }
-  // Ranks first: a 1-D projector.weight gave "inputDim must be a positive integer, got undefined".
-  for (const p of PARAM_NAMES) {
+    // Ranks before sizes are read: a 1-D projector.weight gave "inputDim must be a positive integer, got undefined".
     const shape = t[HF_NAMES[p]].shape;
     const rank = p === 'w1' || p === 'w2' ? 2 : 1;
     if (shape.length !== rank) throw new HeadFormatError(model.name, `tensor "${HF_NAMES[p]}" has shape [${shape.join(', ')}], expected ${rank === 2 ? 'a matrix' : 'a vector'}`);

@@ -22,7 +22,8 @@ export function hubErrorText(e: HubApiError, hubUrl = 'https://huggingface.co'):
   };
   const onHub = !e.url || origin(e.url) === origin(hubUrl);
   let text = withoutQueryStrings(e.message);
-  const body = typeof (e.data as { message?: unknown } | undefined)?.message === 'string' ? ((e.data as { message: string }).message).trim() : '';
+  const data = e.data as { message?: unknown } | undefined;
+  const body = typeof data?.message === 'string' ? data.message.trim() : '';
   if (body && !text.includes(body)) text += ` (${onHub ? 'the Hub' : 'the storage'} said: ${withoutQueryStrings(body).slice(0, 300)})`;
   const hint = onHub && (e.statusCode === 401 || e.statusCode === 403) ? ' (check that the token is valid and has write access)' : '';
   return `the ${onHub ? 'Hub' : 'upload storage'} answered ${e.statusCode}: ${text}${hint}`;

@@ -125,13 +125,12 @@ export async function writeEmbeddingSet(dir: string, manifest: EmbeddingManifest
  * in turn add up; the whole CSV makes it whole; another split's shard is refused (the set could
  * then never be told complete).
  */
-function joinedShards(dir: string, old: EmbeddingManifest, job: EmbeddingManifest): { shard?: EmbeddingManifest['shard'] } {
-  if (!old.shard) return {}; // whole (or from before shards were recorded): stays so
-  if (!job.shard) return { shard: undefined };
+function joinedShards(dir: string, old: EmbeddingManifest, job: EmbeddingManifest): EmbeddingManifest['shard'] {
+  if (!old.shard || !job.shard) return undefined; // whole (or from before shards were recorded), or made whole by this job
   if (job.shard.count !== old.shard.count) {
     throw new EmbeddingSetError(dir, `holds shards of a k/${old.shard.count} split, this job is shard ${job.shard.indexes[0]}/${job.shard.count}: use another --out folder`);
   }
-  return { shard: { count: old.shard.count, indexes: [...new Set([...old.shard.indexes, ...job.shard.indexes])].sort((a, b) => a - b) } };
+  return { count: old.shard.count, indexes: [...new Set([...old.shard.indexes, ...job.shard.indexes])].sort((a, b) => a - b) };
 }
 
 export interface AppenderOpenResult {
@@ -184,9 +183,10 @@ export class EmbeddingSetAppender {
       const old = parseManifest(readText(mPath), mPath);
       const why = manifestIncompatibility(old, manifest);
       if (why) throw new EmbeddingSetError(dir, `already holds an embedding set that does not match this job: ${why}. Use another --out folder.`);
-      current = { ...old, ...joinedShards(dir, old, manifest) };
-      if (!current.shard) delete current.shard;
-      shardChanged = JSON.stringify(old.shard) !== JSON.stringify(current.shard);
+      const { shard: _, ...rest } = old;
+      const shard = joinedShards(dir, old, manifest);
+      current = shard ? { ...rest, shard } : rest;
+      shardChanged = JSON.stringify(old.shard) !== JSON.stringify(shard);
       const index = readIndexForResume(iPath);
       const read = parseIndex(index.text, iPath, { allowTornTail: true });
       const parsed = index.cutInCharacter ? { ...read, tornTail: true } : read;

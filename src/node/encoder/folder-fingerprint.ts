@@ -19,7 +19,7 @@ const SAMPLES = 16;
  * same q8 encoder as a full one, and adding a dtype to a folder changes none of its sets.
  */
 export function modelFolderFingerprint(dir: string, dtype: EncoderDtype): string {
-  const own = `${modelFileFor(dtype).slice('onnx/'.length)}`; // model_quantized.onnx, and its _data files
+  const own = modelFileFor(dtype).slice('onnx/'.length); // model_quantized.onnx, and its _data files
   return fingerprint(dir, onnxFiles(dir).filter((f) => f === own || f.startsWith(`${own}_data`)));
 }
 
